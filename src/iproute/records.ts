@@ -1,0 +1,138 @@
+/**
+ * The records nldb speaks in: one plain, JSON-serialisable shape per kind of kernel object.
+ * IPRoute returns them from dumps and takes specs spelled with the same field names; the database
+ * (src/db) keeps them, keyed by each kind's identity rules; snapshots are arrays of them.
+ *
+ * Conventions: addresses are strings ('10.0.0.1', 'fe80::1', 'aa:bb:cc:dd:ee:ff', lower case);
+ * numbers are numbers; enums are the names iproute2 prints (protocol 'kernel', scope 'link',
+ * type 'unicast'), or the decimal number as a string when the kernel sends a value with no name.
+ * An absent optional attribute is null, never undefined, so records compare and serialise simply.
+ */
+
+export type Family = 4 | 6;
+
+export type RecordKind = 'interface' | 'address' | 'route' | 'rule' | 'neighbour';
+
+export interface InterfaceRecord {
+  index: number;
+  ifname: string;
+  /** IFLA_INFO_KIND: 'veth', 'bridge', 'vxlan', ...; null for a plain device (lo, a NIC). */
+  kind: string | null;
+  mtu: number;
+  /** IFLA_ADDRESS as a lower-case MAC, or null when the device has none. */
+  address: string | null;
+  /** From IFF_UP (administrative state). */
+  state: 'up' | 'down';
+  /** IFLA_OPERSTATE as the kernel names it: 'UP', 'DOWN', 'LOWERLAYERDOWN', 'UNKNOWN', ... */
+  operstate: string;
+  /** IFLA_MASTER: index of the bridge (or bond) this device is a port of. */
+  master: number | null;
+  /** IFLA_LINK: index of the lower/peer device (a veth's peer, a macvlan's parent). */
+  link: number | null;
+  /** IFLA_LINK_NETNSID: set when `link` lives in another namespace. */
+  linkNetnsid: number | null;
+  /** ifi_flags, the raw IFF_* bits. */
+  flags: number;
+  broadcast: string | null;
+  txqlen: number | null;
+  group: number | null;
+  qdisc: string | null;
+  altnames: string[];
+  /** IFLA_LINKINFO's kind-specific data, decoded where known (e.g. { id: 42, port: 4789 } for vxlan). */
+  info: Record<string, unknown> | null;
+  /** IFLA_INFO_SLAVE_KIND: 'bridge' for a bridge port. */
+  slaveKind: string | null;
+}
+
+export interface AddressRecord {
+  /** The interface's index. */
+  index: number;
+  family: Family;
+  /** The local address (IFA_LOCAL where the kernel sends it, else IFA_ADDRESS). */
+  address: string;
+  prefixlen: number;
+  /** The peer (IFA_ADDRESS) of a point-to-point address, when it differs from `address`. */
+  peer: string | null;
+  broadcast: string | null;
+  label: string | null;
+  scope: string;
+  /** IFA_FLAGS (or ifa_flags): the raw IFA_F_* bits. */
+  flags: number;
+}
+
+export interface NextHop {
+  gateway: string | null;
+  oif: number | null;
+  /** ip's weight: rtnh_hops + 1. */
+  weight: number;
+}
+
+export interface RouteRecord {
+  family: Family;
+  /** Full table id (RTA_TABLE when present, else rtm_table): 254 main, 255 local. */
+  table: number;
+  /** 'default', or a CIDR: '10.0.0.0/24', '172.16.0.1/32', '2001:db8::/64'. */
+  dst: string;
+  gateway: string | null;
+  oif: number | null;
+  /** RTA_PRIORITY, the metric; null when the kernel sends none (IPv4 metric 0). */
+  priority: number | null;
+  protocol: string;
+  scope: string;
+  type: string;
+  multipath: NextHop[] | null;
+  prefsrc: string | null;
+  /** rtm_tos (IPv4) — part of an IPv4 route's identity. */
+  tos: number;
+  /** RTA_METRICS decoded to names ('mtu', 'advmss', ...), or null. */
+  metrics: Record<string, number> | null;
+  /** RTA_PREF for IPv6 routes: 'low' | 'medium' | 'high', or null. */
+  pref: string | null;
+}
+
+export interface RuleRecord {
+  family: Family;
+  priority: number;
+  table: number;
+  /** CIDR or null for 'all'. */
+  src: string | null;
+  dst: string | null;
+  /** 'to_tbl' (lookup), 'goto', 'nop', 'blackhole', 'unreachable', 'prohibit'. */
+  action: string;
+  iifname: string | null;
+  oifname: string | null;
+  fwmark: number | null;
+  fwmask: number | null;
+  tos: number;
+  protocol: string | null;
+}
+
+export interface NeighbourRecord {
+  index: number;
+  family: Family;
+  dst: string;
+  /** Lower-case MAC, or null (e.g. an INCOMPLETE or FAILED entry). */
+  lladdr: string | null;
+  /** NUD state as ip prints it: 'PERMANENT', 'REACHABLE', 'STALE', 'NOARP', ... ('|'-joined if several). */
+  state: string;
+  /** ndm_flags raw bits (NTF_ROUTER, NTF_PROXY, ...). */
+  flags: number;
+}
+
+export interface RecordByKind {
+  interface: InterfaceRecord;
+  address: AddressRecord;
+  route: RouteRecord;
+  rule: RuleRecord;
+  neighbour: NeighbourRecord;
+}
+
+export type AnyRecord = RecordByKind[RecordKind];
+
+/**
+ * What one rtnetlink message says about one object: it exists now with these fields ('new'),
+ * or it is gone ('del'). Produced from dumps and from multicast events alike.
+ */
+export type RecordEvent = {
+  [K in RecordKind]: { kind: K; op: 'new' | 'del'; record: RecordByKind[K] };
+}[RecordKind];
