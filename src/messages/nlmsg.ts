@@ -161,23 +161,46 @@ export function decodeError(msg: RawMessage): NlMsgErr {
     requestPayload = p.subarray(off, end);
     off = 4 + nlmsgAlign(request.len);
   }
-  const extAck: ExtAck = {};
-  if ((msg.flags & NLM_F.ACK_TLVS) !== 0) {
-    while (off + 4 <= p.length) {
-      const len = p.readUInt16LE(off);
-      const type = p.readUInt16LE(off + 2) & 0x3fff;
-      if (len < 4 || off + len > p.length) break;
-      const v = p.subarray(off + 4, off + len);
-      switch (type) {
-        case NLMSGERR_ATTR_MSG: extAck.message = v.toString('utf8').replace(/\0+$/, ''); break;
-        case NLMSGERR_ATTR_OFFS: if (v.length >= 4) extAck.offset = v.readUInt32LE(0); break;
-        case NLMSGERR_ATTR_MISS_TYPE: if (v.length >= 4) extAck.missingType = v.readUInt32LE(0); break;
-        case NLMSGERR_ATTR_MISS_NEST: if (v.length >= 4) extAck.missingNest = v.readUInt32LE(0); break;
-        case NLMSGERR_ATTR_COOKIE: extAck.cookie = Buffer.from(v); break;
-        default: break;
-      }
-      off += nlmsgAlign(len);
-    }
-  }
+  const extAck = (msg.flags & NLM_F.ACK_TLVS) !== 0 ? decodeExtAck(p, off) : {};
   return { errno, request, requestPayload, extAck };
+}
+
+/** The extended-ack attributes (enum nlmsgerr_attrs) found from `off` to the end of `p`. */
+export function decodeExtAck(p: Buffer, off: number): ExtAck {
+  const extAck: ExtAck = {};
+  while (off + 4 <= p.length) {
+    const len = p.readUInt16LE(off);
+    const type = p.readUInt16LE(off + 2) & 0x3fff;
+    if (len < 4 || off + len > p.length) break;
+    const v = p.subarray(off + 4, off + len);
+    switch (type) {
+      case NLMSGERR_ATTR_MSG: extAck.message = v.toString('utf8').replace(/\0+$/, ''); break;
+      case NLMSGERR_ATTR_OFFS: if (v.length >= 4) extAck.offset = v.readUInt32LE(0); break;
+      case NLMSGERR_ATTR_MISS_TYPE: if (v.length >= 4) extAck.missingType = v.readUInt32LE(0); break;
+      case NLMSGERR_ATTR_MISS_NEST: if (v.length >= 4) extAck.missingNest = v.readUInt32LE(0); break;
+      case NLMSGERR_ATTR_COOKIE: extAck.cookie = Buffer.from(v); break;
+      default: break;
+    }
+    off += nlmsgAlign(len);
+  }
+  return extAck;
+}
+
+/** A decoded NLMSG_DONE: the dump's own errno (0 when it succeeded) and extended ack. */
+export interface NlMsgDone {
+  errno: number;
+  extAck: ExtAck;
+}
+
+/**
+ * Decodes NLMSG_DONE. Its payload is the dump's int status (negated errno, 0 for success),
+ * followed by ext-ack attributes when NLM_F_ACK_TLVS is set. Some old families send DONE with no
+ * payload at all: that reads as success.
+ */
+export function decodeDone(msg: RawMessage): NlMsgDone {
+  const p = msg.payload;
+  if (p.length < 4) return { errno: 0, extAck: {} };
+  const errno = -p.readInt32LE(0);
+  const extAck = (msg.flags & NLM_F.ACK_TLVS) !== 0 ? decodeExtAck(p, 4) : {};
+  return { errno, extAck };
 }

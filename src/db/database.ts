@@ -1,0 +1,313 @@
+/**
+ * Database: the live, read-only mirror of the kernel's network objects.
+ *
+ *   const db = new Database();
+ *   await db.open(source, { load: { routes: { tables: [254] } } });
+ *   db.interfaces.eth0; db.routes.filter({ oif: 2 }); db.snapshot();
+ *   db.changes$.subscribe(c => ...); await db.wait(s => s.interfaces.get('veth0'), { timeout: 5000 });
+ *   db.close();
+ *
+ * Open: subscribe to the source's events first (they queue), dump every kept kind (mark, dump,
+ * sweep, origin 'resync'), then apply the queued events in order. An event that arrived during the
+ * dump may be older or newer than what the dump saw; applying all of them after the dump is safe:
+ * a 'new' carries the whole object and overwrites, a 'del' of something the dump did not have is a
+ * no-op, and every later kernel change is itself among the queued events, so the state converges
+ * on the kernel's (an old event may cause a transient change that a later one undoes).
+ *
+ * Overrun (events lost): a resync of every kept kind takes its turn in the apply queue. Reads stay
+ * available throughout (they see the snapshot as of the last applied slice); events that arrive
+ * meanwhile wait behind the resync. Rules that cannot decide (route-merge.ts) ask for a targeted
+ * resync of their kind the same way.
+ *
+ * Publishing an update: the new state becomes current first, then `updates$` emits, then each
+ * change on `changes$`, then `state$` — so a subscriber to any of them reads the new state.
+ */
+import type { Immer } from 'immer';
+import { distinctUntilChanged, firstValueFrom, map, Observable, Subject, Subscription, type SchedulerLike } from 'rxjs';
+import type { RecordByKind, RecordKind } from '../iproute/records.js';
+import type { ViewCache } from './collection.js';
+import { DbClosedError, DbSourceError } from './errors.js';
+import { compileLoad, type CompiledLoad, type LoadOptions } from './load.js';
+import { waitFor, type WaitOptions, type Waited } from './observe.js';
+import { ApplyQueue, setImmediateYield } from './queue.js';
+import { Resync } from './reconcile.js';
+import { createImmer, reduce } from './reducer.js';
+import { dumpChunks, type DbSource } from './source.js';
+import { DbState, makeViews, plainOf, type Views } from './state.js';
+import { emptySnapshot } from './table.js';
+import type { AnyChange, DbEvent, PlainSnapshot, Update } from './types.js';
+
+export interface DatabaseOptions {
+  /** Clock for `wait` timeouts (a TestScheduler in tests). */
+  scheduler?: SchedulerLike;
+  /** The immer instance to produce with. */
+  immer?: Immer;
+  /** How to give the event loop a turn between slices (setImmediate). */
+  yieldToLoop?: () => Promise<void>;
+  /** Delay before retrying a failed resync, doubled each time up to 30 s (default 100 ms). */
+  resyncRetryMs?: number;
+}
+
+export interface OpenOptions {
+  /** Which kinds and records to keep (all by default). */
+  load?: LoadOptions;
+  /** Events (or dumped records) applied per slice before yielding (default 5,000). */
+  sliceSize?: number;
+}
+
+/** One applied update: the state after it and the changes that led there. */
+export interface DbUpdate {
+  readonly state: DbState;
+  readonly changes: readonly AnyChange[];
+}
+
+export class Database implements Views {
+  readonly interfaces: Views['interfaces'];
+  readonly addresses: Views['addresses'];
+  readonly routes: Views['routes'];
+  readonly rules: Views['rules'];
+  readonly neighbours: Views['neighbours'];
+
+  /** The current state on subscribe, then every new one. Completes on close. */
+  readonly state$: Observable<DbState>;
+  /** Every change, once, in order. Completes on close. */
+  readonly changes$: Observable<AnyChange>;
+  /** Every applied update (state and its changes together), for journals. Completes on close. */
+  readonly updates$: Observable<DbUpdate>;
+  /** Failures that did not stop the database (a failed resync, the event stream failing). */
+  readonly errors$: Observable<Error>;
+
+  private current: DbState;
+  private readonly stateSubject = new Subject<DbState>();
+  private readonly changesSubject = new Subject<AnyChange>();
+  private readonly updatesSubject = new Subject<DbUpdate>();
+  private readonly errorsSubject = new Subject<Error>();
+  private readonly cache: ViewCache = new WeakMap();
+  private readonly immer: Immer;
+  private readonly subs = new Subscription();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private source: DbSource | null = null;
+  private load: CompiledLoad = compileLoad();
+  private queue: ApplyQueue | null = null;
+  private sliceSize = 5000;
+  private closed = false;
+  private pendingResync: { kinds: Set<RecordKind>; done: Promise<void> } | null = null;
+  private retryDelay: number;
+  private abortOpen: ((e: Error) => void) | null = null;
+
+  constructor(private readonly options: DatabaseOptions = {}) {
+    this.immer = options.immer ?? createImmer();
+    this.retryDelay = options.resyncRetryMs ?? 100;
+    this.current = new DbState(emptySnapshot(), this.cache);
+    // BehaviorSubject-like, but emitted after changes$ (see publish).
+    this.state$ = new Observable<DbState>((subscriber) => {
+      subscriber.next(this.current);
+      if (this.closed) {
+        subscriber.complete();
+        return undefined;
+      }
+      return this.stateSubject.subscribe(subscriber);
+    });
+    this.changes$ = this.changesSubject.asObservable();
+    this.updates$ = this.updatesSubject.asObservable();
+    this.errors$ = this.errorsSubject.asObservable();
+    const views = makeViews(
+      (kind) => this.current.snapshot.tables[kind],
+      (kind) => this.state$.pipe(map((s) => s.snapshot.tables[kind]), distinctUntilChanged()),
+      this.cache,
+    );
+    this.interfaces = views.interfaces;
+    this.addresses = views.addresses;
+    this.routes = views.routes;
+    this.rules = views.rules;
+    this.neighbours = views.neighbours;
+  }
+
+  /** The current state (a fixed view of the current snapshot). */
+  get state(): DbState {
+    return this.current;
+  }
+
+  get isOpen(): boolean {
+    return this.source !== null && !this.closed;
+  }
+
+  /** Plain arrays of every record, in stable order, JSON-serialisable. */
+  snapshot(): PlainSnapshot {
+    return plainOf(this);
+  }
+
+  /**
+   * Subscribes to the source's events, dumps every kept kind, applies the events that arrived
+   * meanwhile, and resolves. The database owns the source from here on (closes it on close).
+   * Rejects with DbSourceError if a dump fails (the database is then closed).
+   */
+  async open(source: DbSource, options: OpenOptions = {}): Promise<this> {
+    if (this.closed) throw new DbClosedError('database closed');
+    if (this.source) throw new Error('database already open');
+    this.source = source;
+    this.load = compileLoad(options.load);
+    this.sliceSize = options.sliceSize ?? 5000;
+    const queue = new ApplyQueue({
+      apply: (events) => this.applyEvents(events),
+      sliceSize: this.sliceSize,
+      yieldToLoop: this.options.yieldToLoop ?? setImmediateYield,
+    });
+    this.queue = queue;
+    const loaded = new Promise<void>((resolve, reject) => {
+      this.abortOpen = reject;
+      queue.pushJob(() => this.dumpAndSweep(this.load.kinds).then(resolve, reject));
+    });
+    // Subscribe after queueing the load job and before it runs: events queue up behind the dump.
+    this.subs.add(source.events$.subscribe({
+      next: (batch) => this.onEvents(batch),
+      error: (e: unknown) => this.errorsSubject.next(new DbSourceError('events', { cause: e })),
+    }));
+    this.subs.add(source.overrun$.subscribe(() => void this.requestResync(this.load.kinds).catch(() => undefined)));
+    try {
+      await loaded;
+      await queue.barrier();
+    } catch (e) {
+      this.close();
+      throw e instanceof DbClosedError ? e : new DbSourceError('open', { cause: e });
+    } finally {
+      this.abortOpen = null;
+    }
+    return this;
+  }
+
+  /**
+   * Re-dumps `kinds` (all kept kinds by default) and corrects the database from it: mark, dump,
+   * sweep, origin 'resync'. Queued behind what is already waiting; requests made before it starts
+   * are merged into one.
+   */
+  resync(kinds?: readonly RecordKind[]): Promise<void> {
+    const wanted = (kinds ?? this.load.kinds).filter((k) => this.load.kinds.includes(k));
+    return this.requestResync(wanted);
+  }
+
+  /** Resolves once everything queued so far (events, resyncs) has been applied. */
+  whenIdle(): Promise<void> {
+    if (!this.queue) return this.closed ? Promise.reject(new DbClosedError()) : Promise.resolve();
+    return this.queue.barrier();
+  }
+
+  /**
+   * Resolves with the first state (the current one included) for which `predicate` returns
+   * something truthy: the state itself for `true`, else the returned value. Rejects with
+   * DbTimeoutError after `timeout` ms, with DbClosedError if the database closes first.
+   */
+  wait<T>(predicate: (state: DbState) => T, options: WaitOptions = {}): Promise<Waited<T>> {
+    return firstValueFrom(waitFor(this.state$, predicate, { scheduler: this.options.scheduler, ...options }));
+  }
+
+  /** Stops everything: unsubscribes, closes the source, completes every observable. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abortOpen?.(new DbClosedError('database closed while opening'));
+    this.subs.unsubscribe();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.queue?.close();
+    try {
+      this.source?.close();
+    } catch (e) {
+      this.errorsSubject.next(new DbSourceError('close', { cause: e }));
+    }
+    this.updatesSubject.complete();
+    this.changesSubject.complete();
+    this.errorsSubject.complete();
+    this.stateSubject.complete();
+  }
+
+  private onEvents(batch: readonly DbEvent[]): void {
+    const kept = batch.filter((ev) => this.load.keep(ev.kind, ev.record));
+    this.queue?.pushEvents(kept);
+  }
+
+  private applyEvents(events: DbEvent[]): void {
+    const result = reduce(this.state.snapshot, events, 'kernel', { immer: this.immer, complete: this.load.complete });
+    this.publish(result);
+    if (result.resync.length > 0) void this.requestResync(result.resync).catch(() => undefined);
+  }
+
+  private publish(update: Update): void {
+    if (this.closed) return;
+    const moved = update.snapshot !== this.current.snapshot;
+    if (!moved && update.changes.length === 0) return;
+    if (moved) this.current = new DbState(update.snapshot, this.cache);
+    const state = this.current;
+    this.updatesSubject.next({ state, changes: update.changes });
+    for (const c of update.changes) this.changesSubject.next(c);
+    if (moved) this.stateSubject.next(state);
+  }
+
+  private requestResync(kinds: readonly RecordKind[]): Promise<void> {
+    if (this.closed) return Promise.reject(new DbClosedError());
+    if (!this.queue) return Promise.reject(new Error('database not open'));
+    if (kinds.length === 0) return Promise.resolve();
+    if (this.pendingResync) {
+      for (const k of kinds) this.pendingResync.kinds.add(k);
+      return this.pendingResync.done;
+    }
+    const pending = { kinds: new Set(kinds), done: Promise.resolve() };
+    pending.done = new Promise<void>((resolve, reject) => {
+      this.queue!.pushJob(async () => {
+        if (this.pendingResync === pending) this.pendingResync = null; // later requests queue anew
+        try {
+          await this.dumpAndSweep([...pending.kinds]);
+          this.retryDelay = this.options.resyncRetryMs ?? 100;
+          resolve();
+        } catch (e) {
+          const err = e instanceof DbClosedError ? e : new DbSourceError('resync', { cause: e });
+          if (!this.closed) {
+            this.errorsSubject.next(err);
+            this.retryLater([...pending.kinds]);
+          }
+          reject(err);
+        }
+      });
+    });
+    this.pendingResync = pending;
+    return pending.done;
+  }
+
+  private retryLater(kinds: RecordKind[]): void {
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(delay * 2, 30_000);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.requestResync(kinds).catch(() => undefined);
+    }, delay);
+    this.timers.add(t);
+  }
+
+  /** Mark, dump, sweep, kind by kind, slice by slice, publishing as it goes. */
+  private async dumpAndSweep(kinds: readonly RecordKind[]): Promise<void> {
+    const source = this.source!;
+    const yieldToLoop = this.options.yieldToLoop ?? setImmediateYield;
+    const checkOpen = (): void => {
+      if (this.closed) throw new DbClosedError('database closed during a dump');
+    };
+    for (const kind of kinds) {
+      const resync = new Resync([kind], { immer: this.immer });
+      for await (const chunk of dumpChunks(source.dump(kind, this.load.hint(kind)))) {
+        checkOpen();
+        const kept = chunk.filter((ev) => ev.kind === kind && this.load.keep(kind, ev.record as RecordByKind[RecordKind]));
+        for (let i = 0; i < kept.length; i += this.sliceSize) {
+          this.publish(resync.apply(this.state.snapshot, kept.slice(i, i + this.sliceSize)));
+          await yieldToLoop();
+          checkOpen();
+        }
+      }
+      for (;;) {
+        const swept = resync.sweep(this.state.snapshot, this.sliceSize);
+        this.publish(swept);
+        if (swept.done) break;
+        await yieldToLoop();
+        checkOpen();
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Reconciliation with a dump: mark, dump, sweep.
+ *
+ * After an overrun (events were lost) or when a rule could not decide (route-merge.ts), the
+ * database re-dumps the kinds concerned and corrects itself: every dumped record is stored
+ * (an equal one is left alone: no change), then every record of those kinds the dump did not
+ * mention is removed. The result is exactly the real differences, once each, origin 'resync':
+ * not the dump replayed as events (NDB's 201,000 events for 100,000 routes), not a reset.
+ *
+ * A dump is authoritative, so the event rules (cascades, NLM_F_REPLACE, multipath merging) do not
+ * run here. `Resync` works in slices so a large dump never holds the event loop: `apply` chunk by
+ * chunk as the dump arrives, then `sweep` with a limit until it says done. `reconcile` does all of
+ * it at once.
+ */
+import type { Immer } from 'immer';
+import type { AnyRecord, RecordEvent, RecordKind } from '../iproute/records.js';
+import { keyOf } from './keys.js';
+import { createImmer } from './reducer.js';
+import type { DbSnapshot, Update } from './types.js';
+import { Working } from './working.js';
+
+export interface ReconcileOptions {
+  immer?: Immer;
+  /**
+   * Which stored records the dump speaks for (default: all of the kinds given). A dump of one
+   * routing table must not sweep the routes of the others.
+   */
+  inScope?: (kind: RecordKind, record: AnyRecord) => boolean;
+}
+
+export class Resync {
+  private readonly kinds: ReadonlySet<RecordKind>;
+  private readonly seen = new Map<RecordKind, Set<string>>();
+  private readonly immer: Immer;
+  private pending: [RecordKind, string][] | null = null;
+
+  constructor(kinds: Iterable<RecordKind>, private readonly options: ReconcileOptions = {}) {
+    this.kinds = new Set(kinds);
+    for (const k of this.kinds) this.seen.set(k, new Set());
+    this.immer = options.immer ?? createImmer();
+  }
+
+  /** Stores dumped records (marking them seen). Records of other kinds are ignored. */
+  apply(snapshot: DbSnapshot, dumped: Iterable<RecordEvent>): Update {
+    const w = new Working(snapshot, 'resync');
+    this.applyTo(w, dumped);
+    return { snapshot: w.finish(this.immer), changes: w.changes };
+  }
+
+  /** Removes up to `limit` records the dump did not mention; `done` once none is left. */
+  sweep(snapshot: DbSnapshot, limit = Infinity): Update & { done: boolean } {
+    const w = new Working(snapshot, 'resync');
+    const done = this.sweepInto(w, limit);
+    return { snapshot: w.finish(this.immer), changes: w.changes, done };
+  }
+
+  /** @internal */
+  applyTo(w: Working, dumped: Iterable<RecordEvent>): void {
+    if (this.pending) throw new Error('Resync.apply after the sweep started');
+    for (const ev of dumped) {
+      const seen = this.seen.get(ev.kind);
+      if (!seen || ev.op !== 'new') continue;
+      const key = keyOf(ev.kind, ev.record as never);
+      seen.add(key);
+      w.put(ev.kind, ev.record as never, {}, key);
+    }
+  }
+
+  /** @internal */
+  sweepInto(w: Working, limit: number): boolean {
+    if (!this.pending) this.pending = this.unseen(w);
+    let n = 0;
+    while (this.pending.length > 0 && n < limit) {
+      const [kind, key] = this.pending.pop()!;
+      w.remove(kind, key);
+      n++;
+    }
+    return this.pending.length === 0;
+  }
+
+  private unseen(w: Working): [RecordKind, string][] {
+    const out: [RecordKind, string][] = [];
+    const inScope = this.options.inScope;
+    for (const kind of this.kinds) {
+      const seen = this.seen.get(kind)!;
+      w.each(kind, (key, rec) => {
+        if (!seen.has(key) && (!inScope || inScope(kind, rec as AnyRecord))) out.push([kind, key]);
+      });
+    }
+    return out.reverse(); // popped from the end: swept in table order
+  }
+
+  /** The immer instance this resync produces with. */
+  get producer(): Immer {
+    return this.immer;
+  }
+}
+
+/** Mark, dump, sweep in one go: the exact differences between `snapshot` and the dump. */
+export function reconcile(
+  snapshot: DbSnapshot,
+  kinds: Iterable<RecordKind>,
+  dumped: Iterable<RecordEvent>,
+  options: ReconcileOptions = {},
+): Update {
+  const r = new Resync(kinds, options);
+  const w = new Working(snapshot, 'resync');
+  r.applyTo(w, dumped);
+  r.sweepInto(w, Infinity);
+  return { snapshot: w.finish(r.producer), changes: w.changes };
+}
