@@ -1,0 +1,90 @@
+/**
+ * The change sets of the "commit" benchmark, written to a JSON file that every contender reads
+ * (bench/anchors/_spec.py, bench/nldb/commit.ts), so all of them make exactly the same changes;
+ * `ip -batch` gets the same set as batch lines. The namespace each run starts from is tiny: lo and
+ * one veth pair va0/vb0, up, with 10.0.0.1/24 on va0 (the routes' gateway 10.0.0.2 is on it).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type NetnsPool, ipJson } from './netns.js';
+
+export type ChangeKind = 'addresses' | 'routes' | 'veths';
+
+export interface AddressItem { address: string; prefixlen: number }
+export interface RouteItem { dst: string; gateway: string; ifname: string }
+export interface VethItem { ifname: string; peer: string }
+
+export type CommitSpec =
+  | { kind: 'addresses'; ifname: string; items: AddressItem[] }
+  | { kind: 'routes'; items: RouteItem[] }
+  | { kind: 'veths'; items: VethItem[] };
+
+const IFNAME = 'va0';
+const GATEWAY = '10.0.0.2';
+
+export function makeSpec(kind: ChangeKind, n: number): CommitSpec {
+  if (n < 1 || n > 1 << 20) throw new RangeError(`change count out of range: ${n}`);
+  const seq = Array.from({ length: n }, (_, k) => k);
+  const quad = (k: number) => `${(k >> 8) & 255}.${k & 255}`;
+  switch (kind) {
+    case 'addresses':
+      return { kind, ifname: IFNAME, items: seq.map((k) => ({ address: `10.${100 + (k >> 16)}.${quad(k)}`, prefixlen: 32 })) };
+    case 'routes':
+      return { kind, items: seq.map((k) => ({ dst: `172.${16 + (k >> 16)}.${quad(k)}/32`, gateway: GATEWAY, ifname: IFNAME })) };
+    case 'veths':
+      return { kind, items: seq.map((k) => ({ ifname: `cv${k}`, peer: `cp${k}` })) };
+  }
+}
+
+export function writeSpec(spec: CommitSpec, scratch: string, label: string): string {
+  const file = join(scratch, `${label}.json`);
+  writeFileSync(file, JSON.stringify(spec));
+  return file;
+}
+
+export function specBatch(spec: CommitSpec): string[] {
+  switch (spec.kind) {
+    case 'addresses':
+      return spec.items.map((a) => `addr add ${a.address}/${a.prefixlen} dev ${spec.ifname}`);
+    case 'routes':
+      return spec.items.map((r) => `route add ${r.dst} via ${r.gateway} dev ${r.ifname}`);
+    case 'veths':
+      return spec.items.map((v) => `link add ${v.ifname} type veth peer name ${v.peer}`);
+  }
+}
+
+/** A fresh namespace in the starting state of every commit run. */
+export function commitNamespace(pool: NetnsPool, tag: string): string {
+  const ns = pool.create(tag);
+  pool.batch(ns, [
+    `link add ${IFNAME} type veth peer name vb0`,
+    `link set ${IFNAME} up`,
+    'link set vb0 up',
+    `addr add 10.0.0.1/24 dev ${IFNAME}`,
+  ], 'commit-base');
+  return ns;
+}
+
+interface IpAddr { addr_info?: { local?: string; prefixlen?: number }[] }
+interface IpRoute { dst?: string }
+interface IpLink { ifname?: string }
+
+/** How many of the spec's changes the kernel shows (read with `ip -j`, after the run, untimed). */
+export function countApplied(ns: string, spec: CommitSpec): number {
+  switch (spec.kind) {
+    case 'addresses': {
+      const want = new Set(spec.items.map((a) => `${a.address}/${a.prefixlen}`));
+      const have = ipJson<IpAddr>(ns, '-4', 'addr', 'show', 'dev', spec.ifname).flatMap((l) => l.addr_info ?? []);
+      return have.filter((a) => want.has(`${a.local}/${a.prefixlen}`)).length;
+    }
+    case 'routes': {
+      // ip prints a host route's dst without its /32.
+      const want = new Set(spec.items.map((r) => r.dst.replace(/\/32$/, '')));
+      return ipJson<IpRoute>(ns, '-4', 'route', 'show', 'table', 'main').filter((r) => r.dst !== undefined && want.has(r.dst)).length;
+    }
+    case 'veths': {
+      const names = new Set(ipJson<IpLink>(ns, 'link', 'show').map((l) => l.ifname));
+      return spec.items.filter((v) => names.has(v.ifname) && names.has(v.peer)).length;
+    }
+  }
+}
