@@ -73,6 +73,11 @@ export interface RouteRecord {
   table: number;
   /** 'default', or a CIDR: '10.0.0.0/24', '172.16.0.1/32', '2001:db8::/64'. */
   dst: string;
+  /**
+   * RTA_SRC: the source prefix of an IPv6 source-specific route ('from 2001:db8::/48'), null for
+   * any source. Part of an IPv6 route's identity (a separate subtree in the kernel's FIB).
+   */
+  src: string | null;
   gateway: string | null;
   oif: number | null;
   /** RTA_PRIORITY, the metric; null when the kernel sends none (IPv4 metric 0). */
@@ -99,6 +104,8 @@ export interface RuleRecord {
   dst: string | null;
   /** 'to_tbl' (lookup), 'goto', 'nop', 'blackhole', 'unreachable', 'prohibit'. */
   action: string;
+  /** FRA_GOTO: the priority a 'goto' rule jumps to, else null. */
+  goto: number | null;
   iifname: string | null;
   oifname: string | null;
   fwmark: number | null;

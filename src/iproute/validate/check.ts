@@ -1,0 +1,78 @@
+/**
+ * The checker every spec validator uses: it collects problems instead of throwing at the first,
+ * so a spec's mistakes are reported together, and each primitive check returns the normalised
+ * value (or undefined after recording why it was refused).
+ */
+import { ValidationError, type ValidationIssue } from '../errors.js';
+import type { EnumTable } from '../names.js';
+
+export class Checker {
+  readonly issues: ValidationIssue[] = [];
+
+  fail(field: string, value: unknown, expected: string, reason: string): undefined {
+    this.issues.push({ field, value, expected, reason });
+    return undefined;
+  }
+
+  get ok(): boolean {
+    return this.issues.length === 0;
+  }
+
+  /** Throws one ValidationError holding every problem recorded, if any. */
+  done(): void {
+    if (this.issues.length > 0) throw new ValidationError(this.issues);
+  }
+
+  /** Refuses a spec that is not a plain object, and keys it does not know (typos must not pass silently). */
+  object(field: string, value: unknown, allowed: readonly string[], what = 'spec'): Record<string, unknown> | undefined {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return this.fail(field, value, what, 'expected an object');
+    }
+    const obj = value as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      if (obj[key] === undefined) continue;
+      if (!allowed.includes(key)) {
+        this.fail(join(field, key), obj[key], 'field', `unknown field; known fields are ${allowed.join(', ')}`);
+      }
+    }
+    return obj;
+  }
+
+  /** An integer in [min, max] (inclusive). */
+  int(field: string, value: unknown, min: number, max: number, what = 'number'): number | undefined {
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      return this.fail(field, value, what, 'expected an integer');
+    }
+    if (value < min || value > max) return this.fail(field, value, what, `out of range ${min}..${max}`);
+    return value;
+  }
+
+  u8(field: string, value: unknown, what?: string): number | undefined { return this.int(field, value, 0, 0xff, what); }
+  u16(field: string, value: unknown, what?: string): number | undefined { return this.int(field, value, 0, 0xffff, what); }
+  u32(field: string, value: unknown, what?: string): number | undefined { return this.int(field, value, 0, 0xffffffff, what); }
+
+  bool(field: string, value: unknown): boolean | undefined {
+    if (typeof value !== 'boolean') return this.fail(field, value, 'boolean', 'expected true or false');
+    return value;
+  }
+
+  /** A name from `table`, or a number in [0, max]. */
+  enumValue(field: string, value: unknown, table: EnumTable, max: number, what: string): number | undefined {
+    if (typeof value === 'number') return this.int(field, value, 0, max, what);
+    if (typeof value === 'string') {
+      const v = table.value(value);
+      if (v !== undefined) return v;
+      if (/^(?:0|[1-9][0-9]*)$/.test(value)) return this.int(field, Number(value), 0, max, what);
+      return this.fail(field, value, what, `unknown name; expected one of ${table.names.join(', ')} or a number 0..${max}`);
+    }
+    return this.fail(field, value, what, 'expected a name or a number');
+  }
+
+  string(field: string, value: unknown, what: string): string | undefined {
+    if (typeof value !== 'string') return this.fail(field, value, what, 'expected a string');
+    return value;
+  }
+}
+
+/** 'a' + 'b' → 'a.b'; '' + 'b' → 'b'. */
+export const join = (prefix: string, key: string): string => (prefix === '' ? key : `${prefix}.${key}`);

@@ -1,0 +1,134 @@
+/**
+ * Route specs: validation and normalisation for `route('add' | 'del' | 'replace' | 'append', spec)`.
+ *
+ * Only what is given is kept: the defaults that depend on the operation (protocol 'boot' and a
+ * computed scope for an add; wildcards for a delete) are the encoder's business.
+ */
+import type { Family } from '../records.js';
+import type { RouteOp, RouteSpec } from '../specs.js';
+import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES } from '../names.js';
+import { Checker } from './check.js';
+import { parseIp, type ParsedIp } from './ip.js';
+import { checkFamily, checkIfRef, checkIp, checkPrefix, checkTable, type IfTarget, type Prefix } from './values.js';
+
+export interface ValidNextHop {
+  gateway?: ParsedIp;
+  oif?: IfTarget;
+  /** 1..256, as ip counts it (the kernel's rtnh_hops is weight - 1). */
+  weight: number;
+}
+
+export interface ValidRoute {
+  op: RouteOp;
+  family: Family;
+  dst: Prefix;
+  table?: number;
+  gateway?: ParsedIp;
+  oif?: IfTarget;
+  priority?: number;
+  protocol?: number;
+  scope?: number;
+  type?: number;
+  prefsrc?: ParsedIp;
+  multipath?: ValidNextHop[];
+  /** RTAX_* id → value (names in names.ts METRICS). */
+  metrics?: Map<number, number>;
+  tos?: number;
+  pref?: number;
+}
+
+const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'multipath', 'metrics', 'tos', 'pref'] as const;
+
+export function validateRoute(op: RouteOp, spec: RouteSpec): ValidRoute {
+  const c = new Checker();
+  const out = checkRoute(c, op, spec);
+  c.done();
+  return out!;
+}
+
+/**
+ * The family nothing states outright: dst when it is not 'default', else the first gateway or
+ * prefsrc that parses; IPv4 when nothing says.
+ */
+function impliedFamily(s: Record<string, unknown>): Family {
+  const candidates: unknown[] = [];
+  if (typeof s.dst === 'string') candidates.push(s.dst.split('/')[0]);
+  else if (typeof s.dst === 'object' && s.dst !== null) candidates.push((s.dst as Record<string, unknown>).address);
+  candidates.push(s.gateway, s.prefsrc);
+  if (Array.isArray(s.multipath)) for (const nh of s.multipath) candidates.push((nh as Record<string, unknown> | null)?.gateway);
+  for (const v of candidates) {
+    const ip = typeof v === 'string' ? parseIp(v) : null;
+    if (ip) return ip.family;
+  }
+  return 4;
+}
+
+function checkRoute(c: Checker, op: RouteOp, spec: unknown): ValidRoute | undefined {
+  if (op !== 'add' && op !== 'del' && op !== 'replace' && op !== 'append') {
+    return c.fail('op', op, 'operation', "expected 'add', 'del', 'replace' or 'append'");
+  }
+  const s = c.object('', spec, FIELDS, 'route spec');
+  if (!s) return undefined;
+  const family = s.family !== undefined ? checkFamily(c, 'family', s.family) : impliedFamily(s);
+  if (family === undefined) return undefined;
+  const out: Partial<ValidRoute> = { op, family };
+  if (s.dst === undefined) c.fail('dst', undefined, 'prefix', "missing: give a prefix or 'default'");
+  else out.dst = checkPrefix(c, 'dst', s.dst, { allowDefault: true, network: true, family });
+  if (s.table !== undefined) out.table = checkTable(c, 'table', s.table);
+  if (s.gateway !== undefined) out.gateway = checkIp(c, 'gateway', s.gateway, family);
+  if (s.oif !== undefined) out.oif = checkIfRef(c, 'oif', s.oif);
+  if (s.priority !== undefined) out.priority = c.u32('priority', s.priority, 'metric');
+  if (s.protocol !== undefined) out.protocol = c.enumValue('protocol', s.protocol, PROTOCOLS, 255, 'protocol');
+  if (s.scope !== undefined) out.scope = c.enumValue('scope', s.scope, SCOPES, 255, 'scope');
+  if (s.type !== undefined) {
+    out.type = c.enumValue('type', s.type, ROUTE_TYPES, 255, 'route type');
+    if (out.type === 0 && op !== 'del') c.fail('type', s.type, 'route type', "'unspec' only matches, it cannot be created");
+  }
+  if (s.prefsrc !== undefined) out.prefsrc = checkIp(c, 'prefsrc', s.prefsrc, family);
+  if (s.tos !== undefined) out.tos = c.u8('tos', s.tos, 'TOS');
+  if (s.pref !== undefined) {
+    if (family !== 6) c.fail('pref', s.pref, 'route preference', 'only IPv6 routes have a preference');
+    else {
+      const p = c.enumValue('pref', s.pref, ROUTE_PREFS, 3, 'route preference');
+      if (p === 2) c.fail('pref', s.pref, 'route preference', "expected 'low', 'medium' or 'high'");
+      else out.pref = p;
+    }
+  }
+  if (s.multipath !== undefined) out.multipath = checkMultipath(c, s, family);
+  if (s.metrics !== undefined) out.metrics = checkMetrics(c, s.metrics);
+  return c.ok ? (out as ValidRoute) : undefined;
+}
+
+function checkMultipath(c: Checker, s: Record<string, unknown>, family: Family): ValidNextHop[] | undefined {
+  if (!Array.isArray(s.multipath)) return c.fail('multipath', s.multipath, 'next hops', 'expected an array');
+  if (s.multipath.length === 0) return c.fail('multipath', s.multipath, 'next hops', 'empty; leave multipath out for a single path');
+  if (s.gateway !== undefined || s.oif !== undefined) {
+    c.fail(s.gateway !== undefined ? 'gateway' : 'oif', s.gateway ?? s.oif, 'next hop', 'give gateway and oif per next hop in multipath, not beside it');
+  }
+  const hops: ValidNextHop[] = [];
+  s.multipath.forEach((raw: unknown, i: number) => {
+    const at = `multipath[${i}]`;
+    const nh = c.object(at, raw, ['gateway', 'oif', 'weight'], 'next hop');
+    if (!nh) return;
+    const hop: ValidNextHop = { weight: 1 };
+    if (nh.gateway !== undefined) hop.gateway = checkIp(c, `${at}.gateway`, nh.gateway, family);
+    if (nh.oif !== undefined) hop.oif = checkIfRef(c, `${at}.oif`, nh.oif);
+    if (nh.gateway === undefined && nh.oif === undefined) c.fail(`${at}.gateway`, undefined, 'next hop', 'a next hop needs a gateway or an oif');
+    if (nh.weight !== undefined) hop.weight = c.int(`${at}.weight`, nh.weight, 1, 256, 'weight') ?? 1;
+    hops.push(hop);
+  });
+  return hops;
+}
+
+function checkMetrics(c: Checker, value: unknown): Map<number, number> | undefined {
+  const m = c.object('metrics', value, METRICS.names, 'metrics');
+  if (!m) return undefined;
+  const out = new Map<number, number>();
+  for (const [name, v] of Object.entries(m)) {
+    if (v === undefined) continue;
+    const id = METRICS.value(name);
+    const n = c.u32(`metrics.${name}`, v, 'metric value');
+    if (id !== undefined && n !== undefined) out.set(id, n);
+  }
+  return out;
+}

@@ -1,0 +1,620 @@
+/**
+ * What every transport shares, whatever carries the bytes: sequence numbers, the table of pending
+ * requests and dumps, matching replies to them by sequence number, the hook, notifications and
+ * overruns. The real socket (socket.ts) and the fake (fake.ts) differ only in how bytes go out
+ * (transmit) and come in (they call receive() per datagram and drainComplete() when the socket
+ * has nothing more to read), so the fake exercises exactly this logic.
+ *
+ * Matching: the kernel answers a request with messages carrying the request's sequence number
+ * and our port id. A multicast notification caused by our own request carries them too, so it is
+ * recognised by the group in the sender's address, not by its header.
+ */
+import { Subject, type Observable } from 'rxjs';
+import {
+  buildMessage, decodeDone, decodeError, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, readHeader, splitMessages,
+  type RawMessage,
+} from '../messages/nlmsg.js';
+import { Errno } from './errno.js';
+import { DumpInterruptedError, KernelError, NetlinkError, OverrunError, TransportError, type OverrunReason } from './errors.js';
+import { DumpStream } from './dump.js';
+import type { HookKind, HookMessage, NetlinkHook } from './hook.js';
+import type {
+  BatchOptions, BatchResult, DumpItem, DumpOptions, NetlinkRequest, NetlinkTransport, Notification, RequestOptions,
+} from './transport.js';
+
+const DEFAULT_DUMP_RETRIES = 5;
+/** Rough receive-buffer cost of one answer (an ACK skb's truesize is about 1 KiB; errors echo the request). */
+const ANSWER_COST = 2048;
+
+interface RequestOp {
+  readonly kind: 'request';
+  seq: number;
+  type: number;
+  flags: number;
+  readonly operation: string | undefined;
+  readonly replies: RawMessage[];
+  /** Handed to the kernel: from then on its answer is in the receive queue, or lost. */
+  transmitted: boolean;
+  done: boolean;
+  cleanup: (() => void) | undefined;
+  readonly settle: (r: BatchResult) => void;
+  /** Called after settle (a batch counts its chunk's answers with it). */
+  onDone: (() => void) | undefined;
+}
+
+interface DumpOp {
+  readonly kind: 'dump';
+  seq: number;
+  type: number;
+  flags: number;
+  readonly msg: NetlinkRequest;
+  readonly operation: string | undefined;
+  readonly maxRetries: number;
+  attempt: number;
+  /** An NLM_F_DUMP_INTR was seen in this attempt: the rest of it is swallowed, then it runs again. */
+  interrupted: boolean;
+  /** The consumer is gone or has its error: swallow the kernel's output until the dump ends. */
+  detached: boolean;
+  /** Sent to the kernel (it is then the head of the dump queue). */
+  started: boolean;
+  finished: boolean;
+  cleanup: (() => void) | undefined;
+  readonly stream: DumpStream;
+}
+
+type Op = RequestOp | DumpOp;
+
+export interface TransportStats {
+  /** transmit() calls (send() syscalls on a socket). */
+  sends: number;
+  /** Datagrams received. */
+  datagrams: number;
+  /** Messages that matched nothing pending (answers to requests given up on, ...). */
+  strays: number;
+  /** Overruns reported on overrun$. */
+  overruns: number;
+}
+
+/** The largest send and the receive-buffer room available for the answers of one batch chunk. */
+export interface BatchBudget {
+  maxBytes: number;
+  rcvBytes: number;
+}
+
+export abstract class TransportCore implements NetlinkTransport {
+  abstract readonly protocol: number;
+  abstract readonly portId: number;
+  hook: NetlinkHook | undefined;
+  readonly notifications$: Observable<Notification[]>;
+  readonly overrun$: Observable<OverrunError>;
+  /** Counters, for diagnostics and benchmarks. */
+  readonly stats: TransportStats = { sends: 0, datagrams: 0, strays: 0, overruns: 0 };
+
+  private readonly notificationSubject = new Subject<Notification[]>();
+  private readonly overrunSubject = new Subject<OverrunError>();
+  private readonly pending = new Map<number, Op>();
+  private readonly dumpQueue: DumpOp[] = [];
+  private nextSeq = 1;
+  private notificationBatch: Notification[] = [];
+  private lossReason: OverrunReason | undefined;
+  private lossCause: unknown;
+  private isClosed = false;
+  private wasBusy = false;
+  private readonly groups = new Set<number>();
+
+  constructor() {
+    this.notifications$ = this.notificationSubject.asObservable();
+    this.overrun$ = this.overrunSubject.asObservable();
+  }
+
+  /** Hands complete, aligned messages to the kernel; throws TransportError. */
+  protected abstract transmit(bytes: Buffer): void;
+  /** Releases the underlying resources (poll handle, fd). Called once, by close(). */
+  protected abstract release(): void;
+  protected abstract batchBudget(): BatchBudget;
+  /** Joins (true) or leaves a multicast group. */
+  protected abstract setMembership(group: number, join: boolean): void;
+  /** Told when the transport goes from idle to having work pending, and back. */
+  protected onBusyChange(_busy: boolean): void {}
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** The multicast groups joined. */
+  get memberships(): ReadonlySet<number> {
+    return this.groups;
+  }
+
+  addMembership(group: number): void {
+    if (this.isClosed) throw closedError('addMembership');
+    this.setMembership(group, true);
+    this.groups.add(group);
+  }
+
+  dropMembership(group: number): void {
+    if (this.isClosed) throw closedError('dropMembership');
+    this.setMembership(group, false);
+    this.groups.delete(group);
+  }
+
+  // ---- requests ------------------------------------------------------------------------------
+
+  request(msg: NetlinkRequest, opts: RequestOptions = {}): Promise<RawMessage[]> {
+    return new Promise<RawMessage[]>((resolve, reject) => {
+      const op = this.newRequestOp(msg, opts.operation, (r) => (r.ok ? resolve(r.replies) : reject(r.error)));
+      if (this.isClosed) return this.complete(op, { ok: false, error: closedError('request') });
+      op.cleanup = this.arm(opts, 'request', (err) => this.complete(op, { ok: false, error: err }));
+      if (op.done) return;
+      const bytes = this.prepare(op, msg, 'request');
+      if (!bytes) return;
+      this.register(op);
+      try {
+        this.send(bytes);
+        op.transmitted = true;
+      } catch (err) {
+        this.complete(op, { ok: false, error: asTransportError(err, 'send') });
+      }
+    });
+  }
+
+  async requestBatch(msgs: readonly NetlinkRequest[], opts: BatchOptions = {}): Promise<BatchResult[]> {
+    const results: BatchResult[] = new Array<BatchResult>(msgs.length);
+    const ops = msgs.map((m, i) => this.newRequestOp(m, opts.operation, (r) => { results[i] = r; }));
+    let stop: NetlinkError | undefined;
+    const failAll = (err: NetlinkError): void => {
+      stop ??= err;
+      for (const op of ops) this.complete(op, { ok: false, error: err });
+    };
+    if (this.isClosed) failAll(closedError('requestBatch'));
+    const disarm = this.arm(opts, 'requestBatch', failAll);
+    try {
+      // Hook decisions first, in order; what is left goes out in chunks that fit one send()
+      // and whose answers fit the receive buffer.
+      const outgoing: Array<{ op: RequestOp; bytes: Buffer }> = [];
+      for (const [i, op] of ops.entries()) {
+        if (op.done) continue;
+        const bytes = this.prepare(op, msgs[i]!, 'batch');
+        if (bytes) outgoing.push({ op, bytes });
+      }
+      const budget = this.batchBudget();
+      let at = 0;
+      while (at < outgoing.length && !stop && !this.isClosed) {
+        let bytes = 0;
+        let answers = 0;
+        let end = at;
+        while (end < outgoing.length) {
+          const b = outgoing[end]!.bytes.length;
+          const a = ANSWER_COST + b;
+          if (end > at && (bytes + b > budget.maxBytes || answers + a > budget.rcvBytes)) break;
+          bytes += b;
+          answers += a;
+          end += 1;
+        }
+        const chunk = outgoing.slice(at, end).filter((o) => !o.op.done);
+        at = end;
+        if (chunk.length === 0) continue;
+        await this.sendChunk(chunk);
+      }
+      if (this.isClosed) failAll(closedError('requestBatch'));
+    } finally {
+      disarm?.();
+    }
+    return results;
+  }
+
+  /** Sends one chunk in one transmit() and waits until every request of it is answered or failed. */
+  private sendChunk(chunk: Array<{ op: RequestOp; bytes: Buffer }>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let left = chunk.length;
+      for (const { op } of chunk) {
+        op.onDone = () => { if (--left === 0) resolve(); };
+        this.register(op);
+      }
+      try {
+        this.send(Buffer.concat(chunk.map((c) => c.bytes)));
+        for (const { op } of chunk) op.transmitted = true;
+      } catch (err) {
+        const error = asTransportError(err, 'send');
+        for (const { op } of chunk) this.complete(op, { ok: false, error });
+      }
+    });
+  }
+
+  private newRequestOp(msg: NetlinkRequest, operation: string | undefined, settle: RequestOp['settle']): RequestOp {
+    return {
+      kind: 'request', seq: 0, type: msg.type, flags: NLM_F.REQUEST | NLM_F.ACK | (msg.flags ?? 0), operation,
+      replies: [], transmitted: false, done: false, cleanup: undefined, settle, onDone: undefined,
+    };
+  }
+
+  private complete(op: RequestOp, result: BatchResult): void {
+    if (op.done) return;
+    op.done = true;
+    if (this.pending.get(op.seq) === op) this.pending.delete(op.seq);
+    op.cleanup?.();
+    op.settle(result);
+    op.onDone?.();
+    this.checkBusy();
+  }
+
+  // ---- dumps ---------------------------------------------------------------------------------
+
+  dump(msg: NetlinkRequest, opts: DumpOptions = {}): AsyncIterable<DumpItem> {
+    return { [Symbol.asyncIterator]: () => this.startDump(msg, opts) };
+  }
+
+  private startDump(msg: NetlinkRequest, opts: DumpOptions): DumpStream {
+    const op: DumpOp = {
+      kind: 'dump', seq: 0, type: msg.type, flags: NLM_F.REQUEST | NLM_F.DUMP | (msg.flags ?? 0), msg,
+      operation: opts.operation, maxRetries: opts.maxRetries ?? DEFAULT_DUMP_RETRIES, attempt: 1,
+      interrupted: false, detached: false, started: false, finished: false, cleanup: undefined,
+      stream: new DumpStream(() => this.detachDump(op)),
+    };
+    if (this.isClosed) {
+      op.stream.fail(closedError('dump'));
+      return op.stream;
+    }
+    op.cleanup = this.arm(opts, 'dump', (err) => this.detachDump(op, err));
+    if (op.detached) return op.stream;
+    this.dumpQueue.push(op);
+    this.checkBusy();
+    if (this.dumpQueue.length === 1) this.runDump(op);
+    return op.stream;
+  }
+
+  /** Sends the dump request for the current attempt (the op is the head of the dump queue). */
+  private runDump(op: DumpOp): void {
+    op.started = true;
+    op.interrupted = false;
+    const bytes = this.prepare(op, op.msg, 'dump');
+    if (!bytes) return;
+    this.register(op);
+    try {
+      this.send(bytes);
+    } catch (err) {
+      this.detachDump(op, asTransportError(err, 'send'));
+      this.dumpEnded(op);
+    }
+  }
+
+  /**
+   * The consumer side is over (it stopped reading, or gets `error`). A dump the kernel is still
+   * producing stays registered so that its remaining parts are swallowed, and the next dump is
+   * only sent after its end: the kernel runs one dump per socket and answers EBUSY to a second.
+   */
+  private detachDump(op: DumpOp, error?: NetlinkError): void {
+    if (!op.detached) {
+      op.detached = true;
+      op.cleanup?.();
+      if (error) op.stream.fail(error);
+      else op.stream.end();
+    }
+    if (!op.started) this.dumpEnded(op);
+  }
+
+  /** The kernel side of the dump is over: forget it and start the next queued dump. */
+  private dumpEnded(op: DumpOp): void {
+    if (op.finished) return;
+    op.finished = true;
+    op.cleanup?.();
+    if (this.pending.get(op.seq) === op) this.pending.delete(op.seq);
+    const at = this.dumpQueue.indexOf(op);
+    if (at >= 0) this.dumpQueue.splice(at, 1);
+    if (at === 0 && !this.isClosed) {
+      const next = this.dumpQueue[0];
+      if (next) this.runDump(next);
+    }
+    this.checkBusy();
+  }
+
+  private dumpDone(op: DumpOp, done: RawMessage): void {
+    if ((done.flags & NLM_F.DUMP_INTR) !== 0) op.interrupted = true;
+    const d = decodeDone(done);
+    if (d.errno !== 0) {
+      this.detachDump(op, this.kernelError(op, d.errno, d.extAck, null));
+    } else if (op.interrupted && !op.detached) {
+      const cause = new DumpInterruptedError({ requestType: op.type, seq: op.seq, attempts: op.attempt });
+      if (op.attempt <= op.maxRetries) {
+        this.pending.delete(op.seq);
+        op.attempt += 1;
+        op.stream.push({ restart: true, attempt: op.attempt, cause });
+        this.runDump(op);
+        return;
+      }
+      this.detachDump(op, cause);
+    } else {
+      this.detachDump(op);
+    }
+    this.dumpEnded(op);
+  }
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  private send(bytes: Buffer): void {
+    this.stats.sends += 1;
+    this.transmit(bytes);
+  }
+
+  /** Makes the op's answers findable by its sequence number (given by prepare()). */
+  private register(op: Op): void {
+    this.pending.set(op.seq, op);
+    this.checkBusy();
+  }
+
+  private allocSeq(): number {
+    // Sequence numbers belong to this transport; 0 is left to unsolicited messages.
+    for (;;) {
+      const seq = this.nextSeq;
+      this.nextSeq = seq >= 0xffffffff ? 1 : seq + 1;
+      if (!this.pending.has(seq)) return seq;
+    }
+  }
+
+  /**
+   * Builds the wire bytes and asks the hook. Returns the bytes to transmit, or null when the op
+   * was settled here (answered or failed by the hook). Allocates the op's sequence number.
+   */
+  private prepare(op: Op, msg: NetlinkRequest, kind: HookKind): Buffer | null {
+    const seq = this.allocSeq();
+    op.seq = seq;
+    let bytes = buildMessage({ type: op.type, flags: op.flags, seq, pid: 0 }, msg.payload);
+    const hook = this.hook;
+    if (!hook?.outgoing) return bytes;
+    let decision;
+    try {
+      decision = hook.outgoing(splitMessages(bytes)[0]!, { protocol: this.protocol, portId: this.portId, kind, bytes });
+    } catch (err) {
+      this.settleLocally(op, seq, { error: new TransportError({ syscall: 'hook', reason: 'hook', cause: err }) });
+      return null;
+    }
+    if (!decision || decision.action === 'forward') {
+      const r = decision?.replace;
+      if (r) {
+        if (r.type !== undefined) op.type = r.type;
+        if (r.flags !== undefined) op.flags = r.flags;
+        bytes = buildMessage({ type: op.type, flags: op.flags, seq, pid: 0 }, r.payload ?? msg.payload);
+      }
+      return bytes;
+    }
+    if (decision.action === 'reply') {
+      this.settleLocally(op, seq, { replies: decision.messages });
+    } else {
+      const extAck = { ...(decision.message !== undefined ? { message: decision.message } : {}), ...(decision.offset !== undefined ? { offset: decision.offset } : {}) };
+      this.settleLocally(op, seq, { error: this.kernelError(op, decision.errno, extAck, null, true) });
+    }
+    return null;
+  }
+
+  private settleLocally(op: Op, seq: number, answer: { replies: HookMessage[] } | { error: NetlinkError }): void {
+    op.seq = seq;
+    if (op.kind === 'request') {
+      if ('error' in answer) this.complete(op, { ok: false, error: answer.error });
+      else this.complete(op, { ok: true, replies: answer.replies.map((m) => this.localMessage(seq, m)) });
+      return;
+    }
+    if ('error' in answer) {
+      this.detachDump(op, answer.error);
+    } else {
+      if (answer.replies.length > 0) op.stream.push(answer.replies.map((m) => this.localMessage(seq, m)));
+      this.detachDump(op);
+    }
+    this.dumpEnded(op);
+  }
+
+  private localMessage(seq: number, m: HookMessage): RawMessage {
+    const bytes = buildMessage({ type: m.type, flags: m.flags ?? 0, seq, pid: this.portId }, m.payload);
+    return splitMessages(bytes)[0]!;
+  }
+
+  // ---- receiving -----------------------------------------------------------------------------
+
+  /**
+   * One datagram from the kernel, already copied out of any reused buffer (views into it are
+   * handed out). `group` is the multicast group from the sender's address, 0 for unicast.
+   */
+  protected receive(datagram: Buffer, group: number): void {
+    this.stats.datagrams += 1;
+    let msgs: RawMessage[];
+    try {
+      msgs = splitMessages(datagram);
+    } catch (err) {
+      this.datagramLost('malformed', datagram, group, err);
+      return;
+    }
+    const hook = this.hook;
+    if (hook?.incoming) {
+      try { hook.incoming(msgs, { protocol: this.protocol, portId: this.portId, group, bytes: datagram }); } catch { /* see hook.ts */ }
+    }
+    let batchOp: DumpOp | undefined;
+    let batch: RawMessage[] = [];
+    const flushBatch = (): void => {
+      if (batchOp && batch.length > 0 && !batchOp.detached && !batchOp.interrupted) batchOp.stream.push(batch);
+      batchOp = undefined;
+      batch = [];
+    };
+    for (const msg of msgs) {
+      const op = this.pending.get(msg.seq);
+      if (group !== 0) {
+        // A multicast notification, possibly caused by our own request (it then carries our seq
+        // and port id), or the echo of a request sent with NLM_F_ECHO: the kernel sends that as
+        // a unicast copy of the notification, still marked with the group, and leaves us out of
+        // the multicast itself. So the echo answers the request, and also stands in for the
+        // notification we would have had as a member of the group.
+        if (op?.kind === 'request' && (op.flags & NLM_F.ECHO) !== 0) {
+          this.requestMessage(op, msg);
+          if (this.groups.has(group)) this.notificationBatch.push({ ...msg, group });
+        } else {
+          this.notificationBatch.push({ ...msg, group });
+        }
+        continue;
+      }
+      if (!op) {
+        if (msg.seq === 0) this.notificationBatch.push({ ...msg, group });
+        else this.stats.strays += 1;
+        continue;
+      }
+      if (op.kind === 'request') {
+        this.requestMessage(op, msg);
+        continue;
+      }
+      if (batchOp !== op) flushBatch();
+      batchOp = op;
+      if (msg.type === NLMSG_DONE) {
+        flushBatch();
+        this.dumpDone(op, msg);
+      } else if (msg.type === NLMSG_ERROR) {
+        flushBatch();
+        const e = decodeError(msg);
+        // ENOBUFS here means the kernel could not queue the dump's first part (receive queue
+        // full); the dump stays running in the kernel and continues on our next reads.
+        if (e.errno !== 0 && e.errno !== Errno.ENOBUFS) {
+          this.detachDump(op, this.kernelError(op, e.errno, e.extAck, e.requestPayload));
+          this.dumpEnded(op);
+        }
+      } else if (msg.type !== NLMSG_NOOP) {
+        if ((msg.flags & NLM_F.DUMP_INTR) !== 0) op.interrupted = true;
+        batch.push(msg);
+      }
+    }
+    flushBatch();
+  }
+
+  private requestMessage(op: RequestOp, msg: RawMessage): void {
+    if (msg.type === NLMSG_ERROR) {
+      const e = decodeError(msg);
+      if (e.errno === 0) this.complete(op, { ok: true, replies: op.replies });
+      else this.complete(op, { ok: false, error: this.kernelError(op, e.errno, e.extAck, e.requestPayload) });
+    } else if (msg.type === NLMSG_DONE) {
+      // Only a request sent with dump flags ends like this; its ACK, if any, will be a stray.
+      this.complete(op, { ok: true, replies: op.replies });
+    } else if (msg.type !== NLMSG_NOOP) {
+      op.replies.push(msg);
+    }
+  }
+
+  /**
+   * A datagram whose content was lost (cut short, or not splittable). If its first header names a
+   * pending operation, that one fails; otherwise it was a notification and subscribers resync.
+   */
+  protected datagramLost(reason: OverrunReason, prefix: Buffer, group: number, cause?: unknown): void {
+    const seq = group === 0 && prefix.length >= 16 ? readHeader(prefix).seq : 0;
+    const op = seq !== 0 ? this.pending.get(seq) : undefined;
+    const error = reason === 'truncated'
+      ? new TransportError({ syscall: 'recvmsg', reason: 'truncated', errno: Errno.EMSGSIZE, detail: `${prefix.length} bytes kept`, cause })
+      : new OverrunError({ reason, seq, requestType: op?.type, cause });
+    if (op?.kind === 'request') this.complete(op, { ok: false, error });
+    else if (op?.kind === 'dump') this.detachDump(op, error);
+    else this.noteLoss(reason, cause);
+  }
+
+  /** Messages were lost (ENOBUFS and friends); acted upon at the end of the drain. */
+  protected noteLoss(reason: OverrunReason, cause?: unknown): void {
+    this.lossReason ??= reason;
+    this.lossCause ??= cause;
+  }
+
+  /** Hands the notifications gathered so far to subscribers, as one batch. */
+  protected flushNotifications(): void {
+    if (this.notificationBatch.length === 0) return;
+    const batch = this.notificationBatch;
+    this.notificationBatch = [];
+    this.notificationSubject.next(batch);
+  }
+
+  /**
+   * The receive queue is empty. Every request handed to the kernel was processed inside its
+   * send() (rtnetlink and generic netlink answer synchronously), so an unanswered one now has
+   * lost its answer to an overrun: it fails with OverrunError (its outcome is unknown). Dumps in
+   * progress are kept: the kernel produces a dump's parts only as we read, and never drops them.
+   */
+  protected drainComplete(): void {
+    this.flushNotifications();
+    const reason = this.lossReason;
+    if (reason === undefined) return;
+    const cause = this.lossCause;
+    this.lossReason = undefined;
+    this.lossCause = undefined;
+    let lost = 0;
+    for (const op of [...this.pending.values()]) {
+      if (op.kind !== 'request' || !op.transmitted) continue;
+      lost += 1;
+      this.complete(op, { ok: false, error: new OverrunError({ reason, seq: op.seq, requestType: op.type, cause }) });
+    }
+    this.stats.overruns += 1;
+    if (!this.isClosed) this.overrunSubject.next(new OverrunError({ reason, lostRequests: lost, cause }));
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private kernelError(op: Op, errno: number, extAck: KernelError['extAck'], payload: Buffer | null, local = false): KernelError {
+    return new KernelError({
+      errno, extAck, requestType: op.type, requestFlags: op.flags, seq: op.seq, portId: this.portId,
+      operation: op.operation, requestPayload: payload, local,
+    });
+  }
+
+  /** Timeout and abort signal for one operation; returns the disarm function. */
+  private arm(opts: RequestOptions, what: string, fail: (err: TransportError) => void): (() => void) | undefined {
+    const { signal, timeoutMs } = opts;
+    if (signal?.aborted) {
+      fail(new TransportError({ syscall: what, reason: 'aborted', cause: signal.reason }));
+      return undefined;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => fail(new TransportError({ syscall: what, reason: 'timeout', errno: Errno.ETIMEDOUT, detail: `${timeoutMs} ms` })), timeoutMs);
+    }
+    const onAbort = (): void => fail(new TransportError({ syscall: what, reason: 'aborted', cause: signal?.reason }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (!timer && !signal) return undefined;
+    return () => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+  }
+
+  private checkBusy(): void {
+    const busy = this.pending.size > 0 || this.dumpQueue.length > 0;
+    if (busy !== this.wasBusy) {
+      this.wasBusy = busy;
+      this.onBusyChange(busy);
+    }
+  }
+
+  close(): void {
+    this.shutdown(closedError('close'));
+  }
+
+  /** Closes the transport, failing everything pending with `error`. */
+  protected shutdown(error: NetlinkError): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    try {
+      this.release();
+    } finally {
+      for (const op of [...this.pending.values(), ...this.dumpQueue]) {
+        if (op.kind === 'request') this.complete(op, { ok: false, error });
+        else {
+          this.detachDump(op, error);
+          this.dumpEnded(op);
+        }
+      }
+      this.pending.clear();
+      this.dumpQueue.length = 0;
+      this.notificationBatch = [];
+      this.notificationSubject.complete();
+      this.overrunSubject.complete();
+      this.checkBusy();
+    }
+  }
+}
+
+function closedError(what: string): TransportError {
+  return new TransportError({ syscall: what, reason: 'closed', errno: Errno.EBADF, detail: 'the netlink socket is closed' });
+}
+
+function asTransportError(err: unknown, syscall: string): NetlinkError {
+  if (err instanceof NetlinkError) return err;
+  return new TransportError({ syscall, reason: 'syscall', cause: err });
+}

@@ -1,0 +1,115 @@
+/**
+ * The interface every netlink transport offers: the real socket (socket.ts) and the scripted
+ * in-memory fake (fake.ts). Layers above take a NetlinkTransport, never a NetlinkSocket, so tests
+ * can inject faults deterministically.
+ *
+ * Nothing here knows a message family: payloads are opaque bytes after the nlmsghdr.
+ */
+import type { Observable } from 'rxjs';
+import type { RawMessage } from '../messages/nlmsg.js';
+import type { DumpInterruptedError, NetlinkError, OverrunError } from './errors.js';
+import type { NetlinkHook } from './hook.js';
+
+/** A message to send: the transport adds the header, the sequence number and NLM_F_REQUEST. */
+export interface NetlinkRequest {
+  type: number;
+  /** Extra flags (NLM_F_CREATE, NLM_F_EXCL, NLM_F_ECHO, ...). REQUEST, ACK and DUMP are added as needed. */
+  flags?: number;
+  payload: Uint8Array;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Give up (TransportError 'timeout') when no answer came in this time. No timeout by default. */
+  timeoutMs?: number;
+  /** A label for errors, e.g. 'add address 10.0.0.1/24 to eth0' (KernelError.operation). */
+  operation?: string;
+}
+
+export interface DumpOptions extends RequestOptions {
+  /**
+   * How many times an interrupted dump (NLM_F_DUMP_INTR) is run again before the iterator throws
+   * DumpInterruptedError. Default 5. 0 means: throw at the first interruption.
+   */
+  maxRetries?: number;
+}
+
+export type BatchOptions = RequestOptions;
+
+/** The outcome of one request of a batch, in the order the requests were given. */
+export type BatchResult =
+  | { ok: true; replies: RawMessage[] }
+  | { ok: false; error: NetlinkError };
+
+/**
+ * Yielded by a dump when it was interrupted (NLM_F_DUMP_INTR) and starts again from the beginning:
+ * everything the consumer got from this dump before the marker must be discarded.
+ */
+export interface DumpRestart {
+  readonly restart: true;
+  /** The attempt that starts now (2 for the first retry). */
+  readonly attempt: number;
+  readonly cause: DumpInterruptedError;
+}
+
+/** What a dump yields: the messages of one received datagram, or a restart marker. */
+export type DumpItem = RawMessage[] | DumpRestart;
+
+export function isDumpRestart(item: DumpItem): item is DumpRestart {
+  return !Array.isArray(item);
+}
+
+/** An unsolicited message: a multicast notification (group > 0) or a unicast one with seq 0 (group 0). */
+export interface Notification extends RawMessage {
+  /** The multicast group it was sent to (from the sender's address), 0 for unicast. */
+  group: number;
+}
+
+export interface NetlinkTransport {
+  /** The netlink protocol (NETLINK_ROUTE = 0, NETLINK_GENERIC = 16, ...). */
+  readonly protocol: number;
+  /** The socket's port id (nl_pid), as the kernel assigned it. */
+  readonly portId: number;
+  readonly closed: boolean;
+  /** Sees every message sent and every datagram received; may answer or fail requests itself. */
+  hook: NetlinkHook | undefined;
+
+  /**
+   * Sends one message with NLM_F_REQUEST|NLM_F_ACK and resolves, when the ACK arrives, with the
+   * other messages answering it (e.g. the object echoed back with NLM_F_ECHO, or a GET's reply).
+   * Rejects with KernelError when the kernel refuses it.
+   */
+  request(msg: NetlinkRequest, opts?: RequestOptions): Promise<RawMessage[]>;
+
+  /**
+   * A dump (NLM_F_REQUEST|NLM_F_DUMP). Each iteration runs a new dump; the iterator yields the
+   * messages of each datagram as it arrives (never the whole table buffered), and a DumpRestart
+   * marker when an interrupted dump starts over. Breaking out of the loop abandons the dump.
+   * A socket runs one dump at a time (the kernel allows no more): later ones wait their turn,
+   * while requests go on meanwhile.
+   */
+  dump(msg: NetlinkRequest, opts?: DumpOptions): AsyncIterable<DumpItem>;
+
+  /**
+   * Many requests, pipelined: as many as fit are sent in one send() call, each with its own
+   * sequence number and ACK. Resolves with one result per request, in order; one failure does not
+   * stop the others (the kernel goes on with the next message anyway).
+   */
+  requestBatch(msgs: readonly NetlinkRequest[], opts?: BatchOptions): Promise<BatchResult[]>;
+
+  /** Unsolicited messages, in batches of what arrived together. */
+  readonly notifications$: Observable<Notification[]>;
+  /**
+   * Emits when messages were lost (receive overrun). Subscribers to notifications$ must then
+   * resynchronise (dump again). Requests whose answers were lost have already been failed with an
+   * OverrunError each; dumps in progress are kept, because the kernel paces a dump to the reader
+   * and never drops its parts.
+   */
+  readonly overrun$: Observable<OverrunError>;
+
+  addMembership(group: number): void;
+  dropMembership(group: number): void;
+
+  /** Completes the observables, rejects what is pending with TransportError 'closed'. Idempotent. */
+  close(): void;
+}
