@@ -7,7 +7,7 @@
  *
  * Matching: the kernel answers a request with messages carrying the request's sequence number
  * and our port id. A multicast notification caused by our own request carries them too, so it is
- * recognised by the group in the sender's address, not by its header.
+ * recognised by the multicast group the datagram came with, not by its header.
  */
 import { Subject, type Observable } from 'rxjs';
 import {
@@ -17,69 +17,14 @@ import {
 import { Errno } from './errno.js';
 import { DumpInterruptedError, KernelError, NetlinkError, OverrunError, TransportError, type OverrunReason } from './errors.js';
 import { DumpStream } from './dump.js';
+import {
+  arm, asTransportError, closedError, DEFAULT_DUMP_RETRIES, planChunks,
+  type BatchBudget, type DumpOp, type Op, type RequestOp, type TransportStats,
+} from './ops.js';
 import type { HookKind, HookMessage, NetlinkHook } from './hook.js';
 import type {
   BatchOptions, BatchResult, DumpItem, DumpOptions, NetlinkRequest, NetlinkTransport, Notification, RequestOptions,
 } from './transport.js';
-
-const DEFAULT_DUMP_RETRIES = 5;
-/** Rough receive-buffer cost of one answer (an ACK skb's truesize is about 1 KiB; errors echo the request). */
-const ANSWER_COST = 2048;
-
-interface RequestOp {
-  readonly kind: 'request';
-  seq: number;
-  type: number;
-  flags: number;
-  readonly operation: string | undefined;
-  readonly replies: RawMessage[];
-  /** Handed to the kernel: from then on its answer is in the receive queue, or lost. */
-  transmitted: boolean;
-  done: boolean;
-  cleanup: (() => void) | undefined;
-  readonly settle: (r: BatchResult) => void;
-  /** Called after settle (a batch counts its chunk's answers with it). */
-  onDone: (() => void) | undefined;
-}
-
-interface DumpOp {
-  readonly kind: 'dump';
-  seq: number;
-  type: number;
-  flags: number;
-  readonly msg: NetlinkRequest;
-  readonly operation: string | undefined;
-  readonly maxRetries: number;
-  attempt: number;
-  /** An NLM_F_DUMP_INTR was seen in this attempt: the rest of it is swallowed, then it runs again. */
-  interrupted: boolean;
-  /** The consumer is gone or has its error: swallow the kernel's output until the dump ends. */
-  detached: boolean;
-  /** Sent to the kernel (it is then the head of the dump queue). */
-  started: boolean;
-  finished: boolean;
-  cleanup: (() => void) | undefined;
-  readonly stream: DumpStream;
-}
-
-type Op = RequestOp | DumpOp;
-
-export interface TransportStats {
-  /** transmit() calls (send() syscalls on a socket). */
-  sends: number;
-  /** Datagrams received. */
-  datagrams: number;
-  /** Messages that matched nothing pending (answers to requests given up on, ...). */
-  strays: number;
-  /** Overruns reported on overrun$. */
-  overruns: number;
-}
-
-/** The largest send and the receive-buffer room available for the answers of one batch chunk. */
-export interface BatchBudget {
-  maxBytes: number;
-  rcvBytes: number;
-}
 
 export abstract class TransportCore implements NetlinkTransport {
   abstract readonly protocol: number;
@@ -144,7 +89,7 @@ export abstract class TransportCore implements NetlinkTransport {
     return new Promise<RawMessage[]>((resolve, reject) => {
       const op = this.newRequestOp(msg, opts.operation, (r) => (r.ok ? resolve(r.replies) : reject(r.error)));
       if (this.isClosed) return this.complete(op, { ok: false, error: closedError('request') });
-      op.cleanup = this.arm(opts, 'request', (err) => this.complete(op, { ok: false, error: err }));
+      op.cleanup = arm(opts, 'request', (err) => this.complete(op, { ok: false, error: err }));
       if (op.done) return;
       const bytes = this.prepare(op, msg, 'request');
       if (!bytes) return;
@@ -167,7 +112,7 @@ export abstract class TransportCore implements NetlinkTransport {
       for (const op of ops) this.complete(op, { ok: false, error: err });
     };
     if (this.isClosed) failAll(closedError('requestBatch'));
-    const disarm = this.arm(opts, 'requestBatch', failAll);
+    const disarm = arm(opts, 'requestBatch', failAll);
     try {
       // Hook decisions first, in order; what is left goes out in chunks that fit one send()
       // and whose answers fit the receive buffer.
@@ -177,24 +122,13 @@ export abstract class TransportCore implements NetlinkTransport {
         const bytes = this.prepare(op, msgs[i]!, 'batch');
         if (bytes) outgoing.push({ op, bytes });
       }
-      const budget = this.batchBudget();
-      let at = 0;
-      while (at < outgoing.length && !stop && !this.isClosed) {
-        let bytes = 0;
-        let answers = 0;
-        let end = at;
-        while (end < outgoing.length) {
-          const b = outgoing[end]!.bytes.length;
-          const a = ANSWER_COST + b;
-          if (end > at && (bytes + b > budget.maxBytes || answers + a > budget.rcvBytes)) break;
-          bytes += b;
-          answers += a;
-          end += 1;
-        }
-        const chunk = outgoing.slice(at, end).filter((o) => !o.op.done);
-        at = end;
-        if (chunk.length === 0) continue;
-        await this.sendChunk(chunk);
+      let start = 0;
+      const ends = outgoing.length > 0 && !this.isClosed ? planChunks(outgoing.map((o) => o.bytes.length), this.batchBudget()) : [];
+      for (const end of ends) {
+        if (stop || this.isClosed) break;
+        const chunk = outgoing.slice(start, end).filter((o) => !o.op.done);
+        start = end;
+        if (chunk.length > 0) await this.sendChunk(chunk);
       }
       if (this.isClosed) failAll(closedError('requestBatch'));
     } finally {
@@ -255,7 +189,7 @@ export abstract class TransportCore implements NetlinkTransport {
       op.stream.fail(closedError('dump'));
       return op.stream;
     }
-    op.cleanup = this.arm(opts, 'dump', (err) => this.detachDump(op, err));
+    op.cleanup = arm(opts, 'dump', (err) => this.detachDump(op, err));
     if (op.detached) return op.stream;
     this.dumpQueue.push(op);
     this.checkBusy();
@@ -554,26 +488,6 @@ export abstract class TransportCore implements NetlinkTransport {
     });
   }
 
-  /** Timeout and abort signal for one operation; returns the disarm function. */
-  private arm(opts: RequestOptions, what: string, fail: (err: TransportError) => void): (() => void) | undefined {
-    const { signal, timeoutMs } = opts;
-    if (signal?.aborted) {
-      fail(new TransportError({ syscall: what, reason: 'aborted', cause: signal.reason }));
-      return undefined;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => fail(new TransportError({ syscall: what, reason: 'timeout', errno: Errno.ETIMEDOUT, detail: `${timeoutMs} ms` })), timeoutMs);
-    }
-    const onAbort = (): void => fail(new TransportError({ syscall: what, reason: 'aborted', cause: signal?.reason }));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (!timer && !signal) return undefined;
-    return () => {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-  }
-
   private checkBusy(): void {
     const busy = this.pending.size > 0 || this.dumpQueue.length > 0;
     if (busy !== this.wasBusy) {
@@ -610,11 +524,3 @@ export abstract class TransportCore implements NetlinkTransport {
   }
 }
 
-function closedError(what: string): TransportError {
-  return new TransportError({ syscall: what, reason: 'closed', errno: Errno.EBADF, detail: 'the netlink socket is closed' });
-}
-
-function asTransportError(err: unknown, syscall: string): NetlinkError {
-  if (err instanceof NetlinkError) return err;
-  return new TransportError({ syscall, reason: 'syscall', cause: err });
-}

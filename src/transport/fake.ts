@@ -12,7 +12,8 @@ import {
   buildMessage, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NETLINK_ROUTE, nlmsgAlign,
   splitMessages, type RawMessage,
 } from '../messages/nlmsg.js';
-import { TransportCore, type BatchBudget } from './core.js';
+import { TransportCore } from './core.js';
+import type { BatchBudget } from './ops.js';
 import type { OverrunReason } from './errors.js';
 import type { HookMessage } from './hook.js';
 

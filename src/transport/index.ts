@@ -5,7 +5,7 @@
  */
 export { NetlinkSocket, type SocketOptions } from './socket.js';
 export { FakeTransport, type FakeAnswer, type FakeHandler, type FakeRequestInfo, type FakeTransportOptions } from './fake.js';
-export type { BatchBudget, TransportStats } from './core.js';
+export type { BatchBudget, TransportStats } from './ops.js';
 export {
   isDumpRestart,
   type BatchOptions, type BatchResult, type DumpItem, type DumpOptions, type DumpRestart, type NetlinkRequest,

@@ -13,7 +13,8 @@
  * requests whose answers were lost and tells overrun$ subscribers to resynchronise.
  */
 import { NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_DROP_MEMBERSHIP, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, SOL_NETLINK } from '../messages/nlmsg.js';
-import { TransportCore, type BatchBudget } from './core.js';
+import { TransportCore } from './core.js';
+import type { BatchBudget } from './ops.js';
 import { Errno } from './errno.js';
 import { TransportError } from './errors.js';
 import type { NetlinkHook } from './hook.js';

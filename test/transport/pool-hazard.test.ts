@@ -36,6 +36,11 @@ const out = { here: readlinkSync(self) };
     if (mode === 'poisoned') await t.ensurePoolStarted().then(() => { out.check = 'passed'; }, (e) => { out.check = e.name + ': ' + e.message; });
   } else if (mode === 'guard') {
     try { t.NetlinkSocket.open({ netns: ns }).close(); out.opened = true; } catch (e) { out.error = e.name + ': ' + e.message; }
+  } else if (mode === 'unref') {
+    // An unref'd socket must not keep the process alive when idle, but must while a request is pending.
+    const s = await t.NetlinkSocket.openAsync({ netns: ns });
+    s.unref();
+    out.answered = (await s.request({ type: 18, payload: Buffer.from([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) })).length;
   } else if (mode === 'safe') {
     const s = await t.NetlinkSocket.openAsync({ netns: ns });
     const g = await t.NetlinkSocket.openAsync({ netns: { path: '/run/netns/' + ns }, protocol: 16 });
@@ -64,10 +69,11 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface ChildOut { here: string; main: string; fs: string; koffi: string; error?: string; check?: string; inside?: number; opened?: boolean }
+interface ChildOut { here: string; main: string; fs: string; koffi: string; error?: string; check?: string; inside?: number; opened?: boolean; answered?: number }
 
 function child(mode: string): ChildOut {
-  const r = spawnSync(process.execPath, ['--no-warnings', join(root, 'child.cjs'), mode, ns()], { encoding: 'utf8' });
+  // The timeout only guards against a hang (a socket wrongly keeping the process alive).
+  const r = spawnSync(process.execPath, ['--no-warnings', join(root, 'child.cjs'), mode, ns()], { encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new Error(`child ${mode}: ${r.stderr}`);
   return JSON.parse(r.stdout) as ChildOut;
 }
@@ -99,6 +105,11 @@ describe('the libuv thread-pool hazard', () => {
   it('ensurePoolStarted() reports a pool that was already started in the wrong namespace', () => {
     const out = child('poisoned');
     expect(out.check).toMatch(/^TransportError: .*thread pool runs in/);
+  });
+
+  it("an unref'd socket lets the process exit, but not before a pending request is answered", () => {
+    const out = child('unref');
+    expect(out.answered).toBe(1);
   });
 
   it('in this process too, after opening sockets in the namespace', async () => {

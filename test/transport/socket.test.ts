@@ -313,6 +313,9 @@ describe('close()', () => {
     expect(completed).toBe(2);
     expect(sock.closed).toBe(true);
     await expect(sock.request({ type: RTM_GETLINK, payload: ifinfomsg(1) })).rejects.toMatchObject({ reason: 'closed' });
+    const batch = await sock.requestBatch([{ type: RTM_GETLINK, payload: ifinfomsg(1) }]);
+    expect(batch).toMatchObject([{ ok: false, error: { reason: 'closed' } }]);
+    await expect(collectDump(sock.dump({ type: RTM_GETLINK, payload: ifinfomsg() }))).rejects.toMatchObject({ reason: 'closed' });
     expect(() => sock.addMembership(1)).toThrow(TransportError);
   });
 });
