@@ -1,0 +1,133 @@
+/**
+ * Conflicts: what the transaction changes that someone else changed after begin(). Checked at
+ * commit, before anything is sent, between the snapshot the transaction began from and the
+ * database's current one. Field level: for a link, only the fields the transaction sets; objects
+ * the transaction does not touch never conflict, whatever happened to them.
+ *
+ * - a link field the tx sets differs now from what it was at begin → changed (that field)
+ * - an object the tx sets, replaces or deletes is gone → gone
+ * - an object the tx deletes or replaces differs now → changed (fields that churn on their own
+ *   are left out: an address's flags change when IPv6 DAD ends, a neighbour's state all the time)
+ * - an object (or link name, or index) the tx creates exists now → exists
+ * - a link the tx puts something on (address, route, neighbour, port) is gone → gone
+ */
+import type { InterfaceRecord, RecordKind } from '../iproute/records.js';
+import { keysOf, tableOf, type TxBase } from './base.js';
+import { sameRecord, type KeyedEdit, type TxEdits } from './edits.js';
+import type { Conflict } from './errors.js';
+import { keyOf } from './keys.js';
+import { LINK_SET_FIELDS } from './ops.js';
+import { labelOf } from './plan.js';
+import { routeLinks } from './state.js';
+
+type KeyedKind = Exclude<RecordKind, 'interface'>;
+const TABLES: Record<KeyedKind, 'addresses' | 'routes' | 'rules' | 'neighbours'> = {
+  address: 'addresses', route: 'routes', rule: 'rules', neighbour: 'neighbours',
+};
+
+/** Fields left out when comparing objects of a kind: they change without anyone asking. */
+const VOLATILE: Record<KeyedKind, readonly string[]> = {
+  address: ['flags'],
+  route: [],
+  rule: [],
+  neighbour: ['state', 'flags'],
+};
+
+function stable(kind: KeyedKind, r: unknown): Record<string, unknown> {
+  const out = { ...(r as Record<string, unknown>) };
+  for (const f of VOLATILE[kind]) delete out[f];
+  return out;
+}
+
+function link(base: TxBase, index: number): InterfaceRecord | undefined {
+  return base.interfaces.get(keyOf(keysOf(base), 'interface', { index } as InterfaceRecord));
+}
+
+export function detectConflicts(atBegin: TxBase, current: TxBase, edits: TxEdits): Conflict[] {
+  const out: Conflict[] = [];
+  const gone = (kind: RecordKind, key: string, was: unknown) =>
+    out.push({ kind, key, field: null, reason: 'gone', atBegin: was, now: undefined, label: labelOf(kind, was) });
+  const ikey = (index: number) => keyOf(keysOf(current), 'interface', { index } as InterfaceRecord);
+
+  // Links the transaction sets, deletes or moves.
+  for (const [index, fields] of edits.links.set) {
+    const b = link(atBegin, index);
+    const c = link(current, index);
+    if (!b) continue;
+    if (!c) { gone('interface', ikey(index), b); continue; }
+    for (const f of Object.keys(fields) as (keyof InterfaceRecord)[]) {
+      if (!sameRecord(b[f], c[f])) {
+        out.push({ kind: 'interface', key: ikey(index), field: f, reason: 'changed', atBegin: b[f], now: c[f], label: labelOf('interface', b) });
+      }
+    }
+  }
+  for (const index of [...edits.links.removed, ...edits.links.moved.keys()]) {
+    const b = link(atBegin, index);
+    const c = link(current, index);
+    if (!b) continue;
+    if (!c) { gone('interface', ikey(index), b); continue; }
+    for (const f of LINK_SET_FIELDS) {
+      if (!sameRecord(b[f], c[f])) {
+        out.push({ kind: 'interface', key: ikey(index), field: f, reason: 'changed', atBegin: b[f], now: c[f], label: labelOf('interface', b) });
+      }
+    }
+  }
+
+  // Links the transaction creates: their names and indexes must still be free.
+  const removed = new Set([...edits.links.removed, ...edits.links.moved.keys()]);
+  const createdIndexes = new Set<number>();
+  for (const c of edits.links.created) {
+    for (const r of c.peer ? [c.record, c.peer] : [c.record]) {
+      createdIndexes.add(r.index);
+      const byIndex = link(current, r.index);
+      if (byIndex && !link(atBegin, r.index)) {
+        out.push({ kind: 'interface', key: ikey(r.index), field: 'index', reason: 'exists', atBegin: undefined, now: byIndex, label: labelOf('interface', r) });
+      }
+      for (const l of current.interfaces.values()) {
+        // A link that had the name at begin is the draft's business (renamed or removed by it).
+        if (l.ifname !== r.ifname || removed.has(l.index) || link(atBegin, l.index)?.ifname === l.ifname) continue;
+        out.push({ kind: 'interface', key: ikey(l.index), field: 'ifname', reason: 'exists', atBegin: undefined, now: l, label: labelOf('interface', r) });
+      }
+    }
+  }
+
+  // Keyed objects.
+  const needLinks = new Set<number>();
+  for (const kind of Object.keys(TABLES) as KeyedKind[]) {
+    const edited = edits[TABLES[kind]] as ReadonlyMap<string, KeyedEdit<unknown>>;
+    for (const [key, e] of edited) {
+      const b = tableOf(atBegin, kind).get(key);
+      const c = tableOf(current, kind).get(key);
+      if (e.final !== null) {
+        const f = e.final as Record<string, unknown>;
+        if (kind === 'route') for (const i of routeLinks(e.final as never)) needLinks.add(i);
+        else if (kind !== 'rule') needLinks.add(f.index as number);
+      }
+      if (b === undefined) {
+        if (c !== undefined && e.final !== null && e.intent !== 'replace') {
+          out.push({ kind, key, field: null, reason: 'exists', atBegin: undefined, now: c, label: labelOf(kind, c) });
+        }
+        continue;
+      }
+      if (c === undefined) { gone(kind, key, b); continue; }
+      if (!sameRecord(stable(kind, b), stable(kind, c))) {
+        out.push({ kind, key, field: null, reason: 'changed', atBegin: b, now: c, label: labelOf(kind, b) });
+      }
+    }
+  }
+  for (const [, fields] of edits.links.set) if (typeof fields.master === 'number') needLinks.add(fields.master);
+  for (const c of edits.links.created) {
+    for (const r of c.peer ? [c.record, c.peer] : [c.record]) {
+      if (r.master !== null) needLinks.add(r.master);
+      if (r.kind !== 'veth' && r.link !== null) needLinks.add(r.link);
+    }
+  }
+  for (const i of needLinks) {
+    if (createdIndexes.has(i)) continue;
+    const b = link(atBegin, i);
+    if (b && !link(current, i) && !out.some((c) => c.kind === 'interface' && c.key === ikey(i) && c.reason === 'gone')) {
+      gone('interface', ikey(i), b);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,411 @@
+/**
+ * The interfaces of a draft: `tx.interfaces.eth0.mtu = 9000`.
+ *
+ * Each link the transaction touches gets an immer draft of its frozen base record (created on
+ * first access, so a host with 2,000 links does not copy 2,000 records for one change); nested
+ * values are copy-on-write too. What the link should become is read back with immer's current()
+ * and compared field by field with the base when planning (edits()): setting a value back is no
+ * change, and only the fields the transaction writes are ever sent.
+ *
+ * A facade (a Proxy over the immer draft) checks each write as it happens: only the fields a link
+ * can be set to are writable, values are validated by IPRoute's checks, and `master` takes a name
+ * or an index (it reads back as an index). Look-up by name follows renames made in the draft.
+ * Removing a link shows the kernel's cascade in the draft: a veth's peer goes with it, devices
+ * stacked on it are removed too, its ports show no master.
+ */
+import { createDraft, current, type Draft } from 'immer';
+import { NotFoundError } from '../iproute/errors.js';
+import type { AddressRecord, InterfaceRecord } from '../iproute/records.js';
+import type { AddressSpec, IfRef, LinkSpec } from '../iproute/specs.js';
+import {
+  Checker, checkIfname, checkIfRef, checkMac, checkMtu, checkNetns, validateLink, type IfTarget,
+} from '../iproute/validate/index.js';
+import type { TxBase } from './base.js';
+import { keysOf } from './base.js';
+import { sameRecord, type CreatedLink, type LinkFieldEdits } from './edits.js';
+import { invalid, ValidationError } from './errors.js';
+import { LINK_SET_FIELDS, type LinkSetField } from './ops.js';
+
+/** How far above the highest index in the snapshot new links are numbered (see allocate()). */
+const INDEX_GAP = 16;
+
+export interface InterfaceDraft {
+  readonly index: number;
+  ifname: string;
+  mtu: number;
+  /** MAC address. */
+  address: string | null;
+  state: 'up' | 'down';
+  /** Reads as an index; takes an index, a name, or null to release the link. */
+  get master(): number | null;
+  set master(v: IfRef | null);
+  txqlen: number | null;
+  group: number | null;
+  readonly kind: string | null;
+  readonly operstate: string;
+  readonly link: number | null;
+  readonly linkNetnsid: number | null;
+  readonly flags: number;
+  readonly broadcast: string | null;
+  readonly qdisc: string | null;
+  readonly altnames: readonly string[];
+  readonly info: Readonly<Record<string, unknown>> | null;
+  readonly slaveKind: string | null;
+  /** Adds an address: '10.0.0.2/24', or an address spec without index/ifname. */
+  addIp(spec: string | LinkAddressSpec): AddressRecord;
+  /** Removes an address: '10.0.0.2/24' ('10.0.0.2' when only one has that local address). */
+  delIp(spec: string | LinkAddressSpec): AddressRecord;
+  /** The link's addresses as the draft now has them. */
+  readonly addresses: AddressRecord[];
+  remove(): void;
+  /** Moves the link to a named namespace. */
+  moveTo(netns: string): void;
+}
+
+export type LinkAddressSpec = Omit<AddressSpec, 'index' | 'ifname'>;
+
+interface LinkEntry {
+  index: number;
+  /** null: created by this transaction. */
+  base: InterfaceRecord | null;
+  draft: Draft<InterfaceRecord>;
+  removed: 'explicit' | 'implicit' | null;
+  movedTo: string | null;
+  /** A created veth's other end, and whether this end's request creates the pair. */
+  peer: number | null;
+  primary: boolean;
+  facade?: object;
+}
+
+const WRITABLE = new Set<string>(LINK_SET_FIELDS);
+
+export interface LinkDraftHooks {
+  /** Throws when the transaction is no longer open. */
+  guard(): void;
+  /** The link's methods (addIp, delIp, addresses, ...), supplied by the draft that owns the tables. */
+  methods(index: number): Record<string, unknown>;
+  /** Links `indexes` left the draft (removed or moved): forget what was added on them. */
+  gone(indexes: readonly number[]): void;
+  allocateIndex?: (taken: (index: number) => boolean) => number;
+}
+
+export class LinkDraft {
+  private readonly entries = new Map<number, LinkEntry>();
+  private readonly created: number[] = [];
+  private readonly removedOrder: number[] = [];
+  private baseNames?: Map<string, number>;
+  private nextIndex?: number;
+
+  constructor(private readonly base: TxBase, private readonly hooks: LinkDraftHooks) {}
+
+  private baseRecord(index: number): InterfaceRecord | undefined {
+    return this.base.interfaces.get(keysOf(this.base).interface({ index } as InterfaceRecord));
+  }
+
+  private entry(index: number): LinkEntry | undefined {
+    let e = this.entries.get(index);
+    if (e) return e;
+    const b = this.baseRecord(index);
+    if (!b) return undefined;
+    e = { index, base: b, draft: createDraft(b), removed: null, movedTo: null, peer: null, primary: false };
+    this.entries.set(index, e);
+    return e;
+  }
+
+  private liveEntry(index: number): LinkEntry | undefined {
+    const e = this.entry(index);
+    return e && !e.removed && e.movedTo === null ? e : undefined;
+  }
+
+  /** True when a link of the base has left the draft (removed or moved away). */
+  isGone(index: number): boolean {
+    const e = this.entries.get(index);
+    return e !== undefined && (e.removed !== null || e.movedTo !== null);
+  }
+
+  private byName(name: string): LinkEntry | undefined {
+    for (const e of this.entries.values()) {
+      if (!e.removed && e.movedTo === null && e.draft.ifname === name) return e;
+    }
+    if (!this.baseNames) {
+      this.baseNames = new Map();
+      for (const l of this.base.interfaces.values()) this.baseNames.set(l.ifname, l.index);
+    }
+    const i = this.baseNames.get(name);
+    if (i === undefined || this.entries.has(i)) return undefined;
+    return this.entry(i);
+  }
+
+  private find(ref: IfRef): LinkEntry | undefined {
+    return typeof ref === 'number' ? this.liveEntry(ref) : this.byName(ref);
+  }
+
+  /** For the normalisers: an interface reference → index, or a NotFoundError naming `field`. */
+  readonly resolve = (target: IfTarget, field: string): number => {
+    const e = 'index' in target ? this.liveEntry(target.index) : this.byName(target.ifname);
+    if (!e) {
+      const value = 'index' in target ? target.index : target.ifname;
+      throw new NotFoundError([{ field, value, expected: 'interface', reason: 'no such link in this transaction' }]);
+    }
+    return e.index;
+  };
+
+  private resolveRef(ref: unknown, field: string): number {
+    const c = new Checker();
+    const t = checkIfRef(c, field, ref);
+    c.done();
+    return this.resolve(t!, field);
+  }
+
+  get(ref: IfRef): InterfaceDraft | undefined {
+    const e = this.find(ref);
+    return e ? this.facade(e) : undefined;
+  }
+
+  /** Every link the draft now has (base links, renamed or not, and created ones). */
+  list(): InterfaceDraft[] {
+    const out: InterfaceDraft[] = [];
+    for (const l of this.base.interfaces.values()) {
+      const e = this.liveEntry(l.index);
+      if (e) out.push(this.facade(e));
+    }
+    for (const i of this.created) {
+      const e = this.entries.get(i);
+      if (e && !e.removed) out.push(this.facade(e));
+    }
+    return out;
+  }
+
+  private allocate(): number {
+    const taken = (i: number) => this.entries.has(i) || this.baseRecord(i) !== undefined;
+    if (this.hooks.allocateIndex) return this.hooks.allocateIndex(taken);
+    // The kernel numbers new links from a counter just past its last allocation, so links
+    // created concurrently by others take the indexes right above the highest present one;
+    // starting a little higher keeps a collision (EBUSY, then a rollback) unlikely.
+    if (this.nextIndex === undefined) {
+      let max = 0;
+      for (const l of this.base.interfaces.values()) max = Math.max(max, l.index);
+      this.nextIndex = max + INDEX_GAP;
+    }
+    while (taken(this.nextIndex)) this.nextIndex++;
+    return this.nextIndex++;
+  }
+
+  create(spec: LinkSpec): InterfaceDraft {
+    this.hooks.guard();
+    const v = validateLink('add', spec);
+    if (v.netns !== undefined || v.peer?.netns !== undefined) {
+      throw invalid(v.netns !== undefined ? 'netns' : 'peer.netns', spec.netns ?? (spec.peer as { netns?: unknown }).netns, 'namespace',
+        'a transaction creates links in its own namespace; move the link afterwards (moveTo)');
+    }
+    const names = [v.ifname!, ...(v.peer?.ifname !== undefined ? [v.peer.ifname] : [])];
+    for (const [i, n] of names.entries()) {
+      if (this.byName(n)) throw invalid(i === 0 ? 'ifname' : 'peer.ifname', n, 'interface name', 'a link of that name exists');
+    }
+    if (v.kind === 'veth' && v.peer?.ifname === undefined) {
+      throw invalid('peer', spec.peer, 'peer', 'a veth in a transaction needs its peer named: peer: "name"');
+    }
+    if (v.index !== undefined && (this.entries.has(v.index) || this.baseRecord(v.index))) {
+      throw invalid('index', v.index, 'interface index', 'already taken');
+    }
+    const index = v.index ?? this.allocate();
+    const master = v.master ? this.resolve(v.master, 'master') : null;
+    const lower = v.link ? this.resolve(v.link, 'link') : null;
+    let info: Record<string, unknown> | null = spec.info ? { ...(spec.info as Record<string, unknown>) } : null;
+    if (info && info.link !== undefined) info = { ...info, link: this.resolveRef(info.link, 'info.link') };
+    const record = (i: number, ifname: string, p: { mtu?: number; address?: string }, link: number | null, inf: Record<string, unknown> | null): InterfaceRecord => ({
+      index: i, ifname, kind: v.kind!, mtu: p.mtu ?? 0, address: p.address ?? null, state: 'down', operstate: 'DOWN',
+      master: null, link, linkNetnsid: null, flags: 0, broadcast: null, txqlen: null, group: null, qdisc: null,
+      altnames: [], info: inf, slaveKind: null,
+    });
+    const peerIndex = v.kind === 'veth' ? this.allocateAfter(index) : null;
+    const main = record(index, v.ifname!, v, peerIndex ?? lower, info);
+    const e: LinkEntry = { index, base: null, draft: createDraft(main), removed: null, movedTo: null, peer: peerIndex, primary: true };
+    this.entries.set(index, e);
+    this.created.push(index);
+    if (peerIndex !== null) {
+      const p = record(peerIndex, v.peer!.ifname!, v.peer!, index, null);
+      this.entries.set(peerIndex, { index: peerIndex, base: null, draft: createDraft(p), removed: null, movedTo: null, peer: index, primary: false });
+      this.created.push(peerIndex);
+    }
+    const f = this.facade(e) as InterfaceDraft;
+    if (v.mtu !== undefined) f.mtu = v.mtu;
+    if (v.txqlen !== undefined) f.txqlen = v.txqlen;
+    if (v.group !== undefined) f.group = v.group;
+    if (master !== null) f.master = master;
+    if (v.state !== undefined) f.state = v.state;
+    return f;
+  }
+
+  private allocateAfter(index: number): number {
+    if (this.hooks.allocateIndex) {
+      return this.hooks.allocateIndex((i) => i === index || this.entries.has(i) || this.baseRecord(i) !== undefined);
+    }
+    if (this.nextIndex === undefined || this.nextIndex <= index) this.nextIndex = index + 1;
+    return this.allocate();
+  }
+
+  remove(ref: IfRef): void {
+    this.hooks.guard();
+    const e = this.find(ref);
+    if (!e) throw invalid('ifname', ref, 'interface', 'no such link in this transaction');
+    if (e.base && e.base.kind === null) {
+      throw invalid('ifname', e.base.ifname, 'interface', 'a device with no link kind (a NIC, lo) cannot be deleted, nor re-created by a rollback');
+    }
+    const gone: number[] = [];
+    this.drop(e, 'explicit', gone);
+    this.hooks.gone(gone);
+  }
+
+  private drop(e: LinkEntry, how: 'explicit' | 'implicit', gone: number[]): void {
+    if (e.removed) return;
+    gone.push(e.index);
+    const rec = current(e.draft) as InterfaceRecord;
+    if (e.base === null) {
+      // Never sent: forget it, and its veth peer with it.
+      this.entries.delete(e.index);
+      e.removed = how;
+      const peer = e.peer !== null ? this.entries.get(e.peer) : undefined;
+      if (peer) this.drop(peer, 'implicit', gone);
+    } else {
+      e.removed = how;
+      if (how === 'explicit') this.removedOrder.push(e.index);
+      if (rec.kind === 'veth' && rec.link !== null && rec.linkNetnsid === null) {
+        const peer = this.liveEntry(rec.link);
+        if (peer) this.drop(peer, 'implicit', gone);
+      }
+    }
+    // Devices stacked on it go too (the kernel deletes them); ports merely lose their master.
+    for (const other of [...this.allLive()]) {
+      const o = other.draft;
+      if (o.kind !== 'veth' && (o.link === e.index || o.info?.link === e.index) && o.linkNetnsid === null) {
+        this.drop(other, 'explicit', gone);
+      } else if (o.master === e.index && (other.base === null || other.base.master !== e.index)) {
+        o.master = null;
+      }
+    }
+  }
+
+  private *allLive(): Iterable<LinkEntry> {
+    for (const l of this.base.interfaces.values()) {
+      const e = this.liveEntry(l.index);
+      if (e) yield e;
+    }
+    for (const i of this.created) {
+      const e = this.entries.get(i);
+      if (e && !e.removed) yield e;
+    }
+  }
+
+  moveTo(index: number, netns: unknown): void {
+    this.hooks.guard();
+    const e = this.liveEntry(index);
+    if (!e) throw invalid('ifname', index, 'interface', 'no such link in this transaction');
+    if (e.base === null) throw invalid('netns', netns, 'namespace', 'a link created by this transaction cannot also be moved by it');
+    const c = new Checker();
+    const t = checkNetns(c, 'netns', netns);
+    c.done();
+    if (!t || !('name' in t)) throw invalid('netns', netns, 'namespace', 'a transaction moves links to named namespaces only (its inverse is asked for there)');
+    e.movedTo = t.name;
+    this.hooks.gone([index]);
+  }
+
+  private checkField(field: string, value: unknown, self: number): unknown {
+    const c = new Checker();
+    let out: unknown;
+    switch (field as LinkSetField) {
+      case 'ifname': out = checkIfname(c, 'ifname', value); break;
+      case 'mtu': out = checkMtu(c, 'mtu', value); break;
+      case 'address': out = checkMac(c, 'address', value); break;
+      case 'state':
+        if (value !== 'up' && value !== 'down') c.fail('state', value, 'state', "expected 'up' or 'down'");
+        out = value;
+        break;
+      case 'master':
+        if (value === null) return null;
+        out = this.resolveRef(value, 'master');
+        if (out === self) c.fail('master', value, 'interface', 'a link cannot be its own master');
+        break;
+      case 'txqlen': out = c.u32('txqlen', value, 'queue length'); break;
+      case 'group': out = c.u32('group', value, 'group'); break;
+    }
+    c.done();
+    return out;
+  }
+
+  private facade(e: LinkEntry): InterfaceDraft {
+    if (e.facade) return e.facade as InterfaceDraft;
+    const methods = {
+      ...this.hooks.methods(e.index),
+      remove: () => this.remove(e.index),
+      moveTo: (netns: string) => this.moveTo(e.index, netns),
+      toJSON: () => current(e.draft),
+    };
+    const self = this;
+    const handler: ProxyHandler<object> = {
+      get(target, prop) {
+        if (typeof prop === 'string' && Object.hasOwn(methods, prop)) {
+          const m = (methods as Record<string, unknown>)[prop];
+          return prop === 'addresses' ? (m as () => unknown)() : m;
+        }
+        const v = Reflect.get(target, prop);
+        // A port of a bridge removed in the draft shows what the kernel will leave: no master.
+        if (prop === 'master' && typeof v === 'number' && self.isGoneOrUnknown(v)) return null;
+        return v;
+      },
+      set(target, prop, value) {
+        self.hooks.guard();
+        if (e.removed || e.movedTo !== null) throw invalid(String(prop), value, 'field', `link #${e.index} was removed or moved in this transaction`);
+        if (typeof prop !== 'string' || !WRITABLE.has(prop)) {
+          throw invalid(String(prop), value, 'field', `read-only; writable fields are ${LINK_SET_FIELDS.join(', ')}`);
+        }
+        return Reflect.set(target, prop, self.checkField(prop, value, e.index));
+      },
+      deleteProperty(_t, prop) {
+        throw invalid(String(prop), undefined, 'field', 'fields of a link cannot be deleted');
+      },
+      defineProperty(_t, prop) {
+        throw invalid(String(prop), undefined, 'field', 'assign fields instead');
+      },
+    };
+    e.facade = new Proxy(e.draft as object, handler);
+    return e.facade as InterfaceDraft;
+  }
+
+  private isGoneOrUnknown(index: number): boolean {
+    return this.liveEntry(index) === undefined;
+  }
+
+  /** Index of a live link of the draft (for the tables' views). */
+  alive(index: number): boolean {
+    return this.liveEntry(index) !== undefined;
+  }
+
+  /** What the draft does to links, as TxEdits['links']. Throws on a read-only field changed in place. */
+  edits(): { created: CreatedLink[]; set: Map<number, LinkFieldEdits>; removed: number[]; moved: Map<number, string> } {
+    const created: CreatedLink[] = [];
+    for (const i of this.created) {
+      const e = this.entries.get(i);
+      if (!e || e.removed || !e.primary) continue;
+      const peer = e.peer !== null ? this.entries.get(e.peer) : undefined;
+      created.push({ record: current(e.draft) as InterfaceRecord, peer: peer ? (current(peer.draft) as InterfaceRecord) : null });
+    }
+    const set = new Map<number, LinkFieldEdits>();
+    const moved = new Map<number, string>();
+    const issues: { field: string; value: unknown; expected: string; reason: string }[] = [];
+    for (const e of this.entries.values()) {
+      if (!e.base || e.removed) continue;
+      if (e.movedTo !== null) moved.set(e.index, e.movedTo);
+      const now = current(e.draft) as InterfaceRecord;
+      const fields: LinkFieldEdits = {};
+      for (const k of Object.keys(now) as (keyof InterfaceRecord)[]) {
+        if (sameRecord(now[k], e.base[k])) continue;
+        if (WRITABLE.has(k)) (fields as Record<string, unknown>)[k] = now[k];
+        else issues.push({ field: `interfaces.${e.base.ifname}.${k}`, value: now[k], expected: 'field', reason: 'read-only' });
+      }
+      if (Object.keys(fields).length > 0) set.set(e.index, fields);
+    }
+    if (issues.length > 0) throw new ValidationError(issues);
+    return { created, set, removed: [...this.removedOrder], moved };
+  }
+}

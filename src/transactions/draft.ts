@@ -1,0 +1,360 @@
+/**
+ * The draft of a transaction: the whole database as the transaction would leave it, read and
+ * written through `tx.interfaces`, `tx.addresses`, `tx.routes`, `tx.rules`, `tx.neighbours`.
+ *
+ * Nothing is copied up front. Interfaces are immer drafts made on first touch (draft-links.ts);
+ * the other tables keep an overlay of edits by identity key over the frozen base (edits.ts), so a
+ * transaction touching 3 routes of 100,000 holds 3 entries. Reading a table merges the base with
+ * the overlay lazily, and hides what the kernel would take away with a link the draft removed.
+ *
+ * Every call checks its spec at once (IPRoute's validators): a mistake throws a ValidationError
+ * naming the field and value, at the line that made it.
+ */
+import type {
+  AddressRecord, NeighbourRecord, RecordByKind, RouteRecord, RuleRecord,
+} from '../iproute/records.js';
+import type { AddressSpec, IfRef, LinkSpec, NeighbourSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
+import { keysOf, tableOf, type TxBase } from './base.js';
+import { LinkDraft, type InterfaceDraft, type LinkAddressSpec } from './draft-links.js';
+import { KeyedEdits, type TxEdits } from './edits.js';
+import { invalid } from './errors.js';
+import { keyOf, type KeyFns } from './keys.js';
+import {
+  addressRecord, neighbourRecord, neighbourTarget, routeMatcher, routeRecord, ruleMatcher, ruleRecord,
+} from './normalise.js';
+import { BaseIndexes, routeLinks, sameSlot } from './state.js';
+
+export type { InterfaceDraft, LinkAddressSpec };
+
+export interface InterfacesApi {
+  get(ref: IfRef): InterfaceDraft | undefined;
+  has(ref: IfRef): boolean;
+  /** Creates a link: { ifname, kind, ... } (IPRoute's LinkSpec); a veth names its peer. */
+  create(spec: LinkSpec): InterfaceDraft;
+  remove(ref: IfRef): void;
+  list(): InterfaceDraft[];
+  [Symbol.iterator](): Iterator<InterfaceDraft>;
+}
+
+/** `tx.interfaces.eth0`, or `tx.interfaces.get('eth0')` for names that clash with a method. */
+export type InterfacesDraft = InterfacesApi & { readonly [ifname: string]: InterfaceDraft | undefined };
+
+export interface AddressesDraft extends Iterable<AddressRecord> {
+  add(spec: AddressSpec): AddressRecord;
+  replace(spec: AddressSpec): AddressRecord;
+  remove(spec: AddressSpec | AddressRecord): AddressRecord;
+  list(): AddressRecord[];
+  on(ref: IfRef): AddressRecord[];
+}
+
+export interface RoutesDraft extends Iterable<RouteRecord> {
+  add(spec: RouteSpec): RouteRecord;
+  append(spec: RouteSpec): RouteRecord;
+  replace(spec: RouteSpec): RouteRecord;
+  /** Removes the one route matching `spec` (unspecified fields are wildcards; table main). */
+  remove(spec: RouteSpec | RouteRecord): RouteRecord;
+  find(spec: RouteSpec): RouteRecord[];
+  list(): RouteRecord[];
+}
+
+export interface RulesDraft extends Iterable<RuleRecord> {
+  add(spec: RuleSpec): RuleRecord;
+  remove(spec: RuleSpec | RuleRecord): RuleRecord;
+  find(spec: RuleSpec): RuleRecord[];
+  list(): RuleRecord[];
+}
+
+export interface NeighboursDraft extends Iterable<NeighbourRecord> {
+  add(spec: NeighbourSpec): NeighbourRecord;
+  replace(spec: NeighbourSpec): NeighbourRecord;
+  remove(spec: NeighbourSpec | NeighbourRecord): NeighbourRecord;
+  list(): NeighbourRecord[];
+  on(ref: IfRef): NeighbourRecord[];
+}
+
+export interface DraftOptions {
+  /** Throws when the transaction may no longer be changed (committed, dropped). */
+  guard?: () => void;
+  /** Picks indexes for created links; by default a little above the highest one present. */
+  allocateIndex?: (taken: (index: number) => boolean) => number;
+}
+
+const RECORD_FIELDS = {
+  address: ['index', 'family', 'address', 'prefixlen', 'peer', 'broadcast', 'label', 'scope', 'flags'],
+  route: ['family', 'table', 'dst', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'multipath', 'prefsrc', 'tos', 'metrics', 'pref'],
+  rule: ['family', 'priority', 'table', 'src', 'dst', 'action', 'iifname', 'oifname', 'fwmark', 'fwmask', 'tos', 'protocol'],
+  neighbour: ['index', 'family', 'dst', 'lladdr', 'state', 'flags'],
+} as const;
+
+type KeyedKind = keyof typeof RECORD_FIELDS;
+
+const routeDst = (r: Pick<RouteRecord, 'family' | 'table' | 'dst'>) => `${r.family}|${r.table}|${r.dst}`;
+
+/** A whole record (from list() or find()) rather than a spec: it has every field, nulls included. */
+function isRecord(kind: KeyedKind, x: unknown): boolean {
+  return typeof x === 'object' && x !== null && RECORD_FIELDS[kind].every((f) => f in x);
+}
+
+/** One keyed table of the draft: its base, the overlay of edits, and what the draft hides. */
+class Table<K extends KeyedKind> {
+  readonly edits: KeyedEdits<RecordByKind[K]>;
+  constructor(
+    private readonly base: TxBase, private readonly keys: KeyFns, readonly kind: K,
+    private readonly hidden: (r: RecordByKind[K]) => boolean, indexer?: (r: RecordByKind[K]) => string,
+  ) {
+    this.edits = new KeyedEdits(tableOf(base, kind), indexer);
+  }
+
+  key(r: RecordByKind[K]): string {
+    return keyOf(this.keys, this.kind, r);
+  }
+
+  current(key: string): RecordByKind[K] | undefined {
+    const r = this.edits.current(key);
+    return r && !this.hidden(r) ? r : undefined;
+  }
+
+  *values(): Iterable<RecordByKind[K]> {
+    const m = this.edits.map;
+    for (const r of tableOf(this.base, this.kind).values()) {
+      if (!this.hidden(r) && (m.size === 0 || !m.has(this.key(r)))) yield r;
+    }
+    for (const e of m.values()) if (e.final && !this.hidden(e.final)) yield e.final;
+  }
+
+  put(r: RecordByKind[K], intent: 'create' | 'replace' | 'append', field: string, value: unknown): RecordByKind[K] {
+    const key = this.key(r);
+    if (intent !== 'replace' && this.current(key)) {
+      throw invalid(field, value, this.kind, `exists already${this.kind === 'rule' ? '' : '; use replace() to overwrite it'}`);
+    }
+    this.edits.put(key, r, intent);
+    return r;
+  }
+
+  removeKey(key: string, field: string, value: unknown): RecordByKind[K] {
+    const r = this.current(key);
+    if (!r) throw invalid(field, value, this.kind, 'no such object in this transaction');
+    this.edits.remove(key);
+    return r;
+  }
+
+  /** The single object matching `test`, or a ValidationError (none, or ambiguous). */
+  only(test: (r: RecordByKind[K]) => boolean, field: string, value: unknown, within?: Iterable<RecordByKind[K]>): RecordByKind[K] {
+    const hits: RecordByKind[K][] = [];
+    for (const r of within ?? this.values()) if (test(r)) hits.push(r);
+    if (hits.length === 0) throw invalid(field, value, this.kind, 'no such object in this transaction');
+    if (hits.length > 1) throw invalid(field, value, this.kind, `matches ${hits.length} objects; give more fields (or pass one from find())`);
+    return hits[0]!;
+  }
+}
+
+export class TxDraft {
+  readonly interfaces: InterfacesDraft;
+  readonly addresses: AddressesDraft;
+  readonly routes: RoutesDraft;
+  readonly rules: RulesDraft;
+  readonly neighbours: NeighboursDraft;
+  private readonly links: LinkDraft;
+  private readonly tables: { [K in KeyedKind]: Table<K> };
+  private readonly ix: BaseIndexes;
+
+  constructor(readonly base: TxBase, opts: DraftOptions = {}) {
+    const guard = opts.guard ?? (() => {});
+    const keys = keysOf(base);
+    this.ix = new BaseIndexes(base);
+    const gone = (i: number | null) => i !== null && this.links.isGone(i);
+    this.tables = {
+      address: new Table(base, keys, 'address', (a) => gone(a.index)),
+      route: new Table(base, keys, 'route', (r) => routeLinks(r).some(gone), routeDst),
+      rule: new Table(base, keys, 'rule', () => false),
+      neighbour: new Table(base, keys, 'neighbour', (n) => gone(n.index)),
+    };
+    this.links = new LinkDraft(base, {
+      guard,
+      methods: (index) => this.linkMethods(index),
+      gone: (indexes) => {
+        const set = new Set(indexes);
+        this.tables.address.edits.cancelPuts((a) => set.has(a.index));
+        this.tables.neighbour.edits.cancelPuts((n) => set.has(n.index));
+        this.tables.route.edits.cancelPuts((r) => routeLinks(r).some((i) => set.has(i)));
+      },
+      ...(opts.allocateIndex ? { allocateIndex: opts.allocateIndex } : {}),
+    });
+    const resolve = this.links.resolve;
+    const links = this.links;
+    const t = this.tables;
+
+    const api: InterfacesApi = {
+      get: (ref) => links.get(ref),
+      has: (ref) => links.get(ref) !== undefined,
+      create: (spec) => links.create(spec),
+      remove: (ref) => links.remove(ref),
+      list: () => links.list(),
+      [Symbol.iterator]: () => links.list()[Symbol.iterator](),
+    };
+    this.interfaces = new Proxy(api, {
+      get(target, prop) {
+        if (typeof prop === 'symbol' || Object.hasOwn(target, prop)) return Reflect.get(target, prop);
+        return links.get(prop);
+      },
+      set(_t, prop) {
+        throw invalid(String(prop), undefined, 'interface', 'use interfaces.create() to add a link');
+      },
+    }) as InterfacesDraft;
+
+    this.addresses = {
+      add: (spec) => { guard(); return t.address.put(addressRecord(spec, resolve), 'create', 'address', spec.address); },
+      replace: (spec) => { guard(); return t.address.put(addressRecord(spec, resolve), 'replace', 'address', spec.address); },
+      remove: (spec) => { guard(); return this.removeAddress(spec); },
+      list: () => [...t.address.values()],
+      on: (ref) => this.addressesOn(resolve(typeof ref === 'number' ? { index: ref } : { ifname: ref }, 'ifname')),
+      [Symbol.iterator]: () => t.address.values()[Symbol.iterator](),
+    };
+
+    this.routes = {
+      add: (spec) => { guard(); return this.addRoute(routeRecord(spec, resolve), spec.dst, 'create'); },
+      append: (spec) => { guard(); return this.addRoute(routeRecord(spec, resolve), spec.dst, 'append'); },
+      replace: (spec) => { guard(); return this.replaceRoute(routeRecord(spec, resolve), spec.dst); },
+      remove: (spec) => {
+        guard();
+        if (isRecord('route', spec)) return t.route.removeKey(t.route.key(spec as RouteRecord), 'dst', spec.dst);
+        const s = spec as RouteSpec;
+        const exact = this.tryKey(() => t.route.key(routeRecord(s, resolve)));
+        if (exact !== undefined && t.route.current(exact)) return t.route.removeKey(exact, 'dst', s.dst);
+        const r = t.route.only(routeMatcher(s, resolve), 'dst', s.dst);
+        return t.route.removeKey(t.route.key(r), 'dst', s.dst);
+      },
+      find: (spec) => { const m = routeMatcher(spec, resolve); return [...t.route.values()].filter(m); },
+      list: () => [...t.route.values()],
+      [Symbol.iterator]: () => t.route.values()[Symbol.iterator](),
+    };
+
+    this.rules = {
+      add: (spec) => { guard(); return t.rule.put(ruleRecord(spec), 'create', 'priority', spec.priority); },
+      remove: (spec) => {
+        guard();
+        if (isRecord('rule', spec)) return t.rule.removeKey(t.rule.key(spec as RuleRecord), 'priority', spec.priority);
+        const r = t.rule.only(ruleMatcher(spec as RuleSpec), 'priority', spec.priority);
+        return t.rule.removeKey(t.rule.key(r), 'priority', spec.priority);
+      },
+      find: (spec) => { const m = ruleMatcher(spec); return [...t.rule.values()].filter(m); },
+      list: () => [...t.rule.values()],
+      [Symbol.iterator]: () => t.rule.values()[Symbol.iterator](),
+    };
+
+    this.neighbours = {
+      add: (spec) => { guard(); return t.neighbour.put(neighbourRecord(spec, resolve), 'create', 'dst', spec.dst); },
+      replace: (spec) => { guard(); return t.neighbour.put(neighbourRecord(spec, resolve), 'replace', 'dst', spec.dst); },
+      remove: (spec) => {
+        guard();
+        if (isRecord('neighbour', spec)) return t.neighbour.removeKey(t.neighbour.key(spec as NeighbourRecord), 'dst', spec.dst);
+        const n = neighbourTarget(spec as NeighbourSpec, resolve);
+        const hit = t.neighbour.only((r) => r.index === n.index && r.family === n.family && r.dst === n.dst, 'dst', spec.dst, this.neighboursOn(n.index));
+        return t.neighbour.removeKey(t.neighbour.key(hit), 'dst', spec.dst);
+      },
+      list: () => [...t.neighbour.values()],
+      on: (ref) => this.neighboursOn(resolve(typeof ref === 'number' ? { index: ref } : { ifname: ref }, 'ifname')),
+      [Symbol.iterator]: () => t.neighbour.values()[Symbol.iterator](),
+    };
+  }
+
+  /**
+   * `ip route replace`: the route takes the place of the one route of its slot (table, dst,
+   * metric, tos) when no route with its identity exists; the draft shows the old one gone.
+   */
+  private replaceRoute(rec: RouteRecord, dst: unknown): RouteRecord {
+    const t = this.tables.route;
+    const key = t.key(rec);
+    if (!t.current(key)) {
+      const mates = this.slotmates(rec);
+      if (mates.length > 1) {
+        throw invalid('dst', dst, 'route', `${mates.length} routes share its table, metric and tos: remove the one to replace, then add`);
+      }
+      if (mates.length === 1) t.edits.remove(t.key(mates[0]!), key);
+    }
+    return t.put(rec, 'replace', 'dst', dst);
+  }
+
+  /**
+   * `ip route add` (NLM_F_EXCL) is refused when the kernel's slot (table, dst, metric, and tos
+   * for IPv4) holds any route, whatever its nexthop: said here, before anything is sent.
+   */
+  private addRoute(rec: RouteRecord, dst: unknown, intent: 'create' | 'append'): RouteRecord {
+    const t = this.tables.route;
+    if (intent === 'create' && !t.current(t.key(rec))) {
+      const [mate] = this.slotmates(rec);
+      if (mate) {
+        throw invalid('dst', dst, 'route', `another route holds its slot (table ${mate.table}, metric ${mate.priority ?? 0}` +
+          `${mate.gateway ? `, via ${mate.gateway}` : ''}${mate.oif !== null ? `, dev #${mate.oif}` : ''}): append() adds beside it, replace() swaps it`);
+      }
+    }
+    return t.put(rec, intent, 'dst', dst);
+  }
+
+  /** Routes the draft now has in the slot of `rec`, other than `rec` itself. */
+  private slotmates(rec: RouteRecord): RouteRecord[] {
+    const t = this.tables.route;
+    const key = t.key(rec);
+    const out: RouteRecord[] = [];
+    for (const k of this.ix.routesAt(rec.family, rec.table, rec.dst)) {
+      const r = t.current(k);
+      if (r && k !== key && sameSlot(r, rec)) out.push(r);
+    }
+    for (const k of t.edits.putsAt(routeDst(rec))) {
+      const r = t.current(k);
+      if (r && k !== key && !tableOf(this.base, 'route').get(k) && sameSlot(r, rec)) out.push(r);
+    }
+    return out;
+  }
+
+  private tryKey(f: () => string): string | undefined {
+    try {
+      return f();
+    } catch {
+      return undefined;
+    }
+  }
+
+  private addressesOn(index: number): AddressRecord[] {
+    return [...this.tables.address.values()].filter((a) => a.index === index);
+  }
+
+  private neighboursOn(index: number): NeighbourRecord[] {
+    return [...this.tables.neighbour.values()].filter((n) => n.index === index);
+  }
+
+  private removeAddress(spec: AddressSpec | AddressRecord): AddressRecord {
+    const t = this.tables.address;
+    if (isRecord('address', spec)) return t.removeKey(t.key(spec as AddressRecord), 'address', spec.address);
+    const s = spec as AddressSpec;
+    const rec = addressRecord(s, this.links.resolve);
+    const exact = t.key(rec);
+    if (t.current(exact)) return t.removeKey(exact, 'address', s.address);
+    // '10.0.0.2' without a length: whichever address of the link has that local address.
+    const lengthGiven = typeof s.address === 'object' || s.prefixlen !== undefined || s.address.includes('/');
+    const hit = t.only((a) => a.family === rec.family && a.address === rec.address && (!lengthGiven || a.prefixlen === rec.prefixlen),
+      'address', s.address, this.addressesOn(rec.index));
+    return t.removeKey(t.key(hit), 'address', s.address);
+  }
+
+  private linkMethods(index: number): Record<string, unknown> {
+    const spec = (s: string | LinkAddressSpec): AddressSpec => (typeof s === 'string' ? { index, address: s } : { ...s, index });
+    return {
+      addIp: (s: string | LinkAddressSpec) => this.addresses.add(spec(s)),
+      delIp: (s: string | LinkAddressSpec) => this.addresses.remove(spec(s)),
+      addresses: () => this.addressesOn(index),
+    };
+  }
+
+  /** What the draft changes, for the planner and the conflict check. */
+  edits(): TxEdits {
+    return {
+      links: this.links.edits(),
+      addresses: new Map(this.tables.address.edits.map),
+      routes: new Map(this.tables.route.edits.map),
+      rules: new Map(this.tables.rule.edits.map),
+      neighbours: new Map(this.tables.neighbour.edits.map),
+    };
+  }
+}
+

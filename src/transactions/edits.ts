@@ -1,0 +1,132 @@
+/**
+ * TxEdits: what a draft records, as intended final values rather than as a history of calls.
+ * The planner turns edits into operations against a base; because edits say where things should
+ * end up, the same edits can be planned against a newer base than the one the transaction began
+ * from (commit with { overwrite: true }), and setting a value back to what it was plans nothing.
+ */
+import type { InterfaceRecord, RecordByKind } from '../iproute/records.js';
+import type { TxTable } from './base.js';
+import type { LinkSetField } from './ops.js';
+
+/** The draft's intent for one keyed object: where it should end up, and with which request. */
+export interface KeyedEdit<R> {
+  /** The object as it should be after commit, or null to delete it. */
+  final: R | null;
+  /** create: it must not exist yet; replace: create or overwrite; append: add beside (routes). */
+  intent: 'create' | 'replace' | 'append' | 'delete';
+  /** A route deleted because the route under this key replaces it (NLM_F_REPLACE does both). */
+  displacedBy?: string;
+}
+
+export interface CreatedLink {
+  /** The new link as it should be after commit (its index is chosen before sending). */
+  record: InterfaceRecord;
+  /** A veth's other end, created by the same request. */
+  peer: InterfaceRecord | null;
+}
+
+export type LinkFieldEdits = { -readonly [F in LinkSetField]?: InterfaceRecord[F] };
+
+export interface TxEdits {
+  readonly links: {
+    /** In creation order. */
+    readonly created: readonly CreatedLink[];
+    /** Existing links: the fields to set and their final values. */
+    readonly set: ReadonlyMap<number, LinkFieldEdits>;
+    /** Existing links to delete, in the order the draft removed them. */
+    readonly removed: readonly number[];
+    /** Existing links to move to another namespace (by name). */
+    readonly moved: ReadonlyMap<number, string>;
+  };
+  readonly addresses: ReadonlyMap<string, KeyedEdit<RecordByKind['address']>>;
+  readonly routes: ReadonlyMap<string, KeyedEdit<RecordByKind['route']>>;
+  readonly rules: ReadonlyMap<string, KeyedEdit<RecordByKind['rule']>>;
+  readonly neighbours: ReadonlyMap<string, KeyedEdit<RecordByKind['neighbour']>>;
+}
+
+export function emptyEdits(): TxEdits {
+  return {
+    links: { created: [], set: new Map(), removed: [], moved: new Map() },
+    addresses: new Map(), routes: new Map(), rules: new Map(), neighbours: new Map(),
+  };
+}
+
+/** Deep equality for plain JSON-shaped records (what records.ts promises). */
+export function sameRecord(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => sameRecord(x, bb[i]));
+  }
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => sameRecord((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/**
+ * The edits of one keyed table (addresses, routes, rules, neighbours) over its base table. Adding
+ * then removing the same object cancels out; removing then re-adding it unchanged does too.
+ */
+export class KeyedEdits<R> {
+  readonly map = new Map<string, KeyedEdit<R>>();
+  /** Keys of the objects the edits put, by `indexer` (a route's destination), to find them without a scan. */
+  private readonly index = new Map<string, Set<string>>();
+
+  constructor(private readonly base: TxTable<R>, private readonly indexer?: (r: R) => string) {}
+
+  private set(key: string, e: KeyedEdit<R>): void {
+    this.unset(key);
+    this.map.set(key, e);
+    if (this.indexer && e.final !== null) {
+      const v = this.indexer(e.final);
+      let keys = this.index.get(v);
+      if (!keys) this.index.set(v, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private unset(key: string): void {
+    const e = this.map.get(key);
+    if (!e) return;
+    this.map.delete(key);
+    if (this.indexer && e.final !== null) this.index.get(this.indexer(e.final))?.delete(key);
+  }
+
+  /** Keys of the objects the edits put whose indexer value is `value`. */
+  putsAt(value: string): Iterable<string> {
+    return this.index.get(value) ?? [];
+  }
+
+  /** The object under `key` as the draft now sees it. */
+  current(key: string): R | undefined {
+    const e = this.map.get(key);
+    if (e) return e.final ?? undefined;
+    return this.base.get(key);
+  }
+
+  /** Puts `record` under `key`; the caller has checked whether `create` may. */
+  put(key: string, record: R, intent: 'create' | 'replace' | 'append'): void {
+    const was = this.base.get(key);
+    if (was !== undefined && sameRecord(was, record)) {
+      this.unset(key);
+      return;
+    }
+    this.set(key, { final: record, intent: was !== undefined && intent === 'create' ? 'replace' : intent });
+  }
+
+  remove(key: string, displacedBy?: string): void {
+    if (this.base.get(key) !== undefined) {
+      this.set(key, { final: null, intent: 'delete', ...(displacedBy !== undefined ? { displacedBy } : {}) });
+    } else {
+      this.unset(key);
+    }
+  }
+
+  /** Drops every edit that puts an object matching `test` (objects on a link removed in the draft). */
+  cancelPuts(test: (r: R) => boolean): void {
+    for (const [k, e] of [...this.map]) if (e.final !== null && test(e.final)) this.unset(k);
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * Inverses. The planner walks its forward operations over a simulated state (state.ts +
+ * effects.ts); for operation k, with S(k-1) the state before it:
+ *
+ *   inverse(k) = [ direct inverse of k, computed from S(k-1),
+ *                  restorations of what k made the kernel drop (its victims in S(k-1)),
+ *                  restorations of what the direct inverse itself will make the kernel drop
+ *                  that was there before k (setting a link back down flushes its IPv6 addresses) ]
+ *
+ * Rolling back runs the inverses of the applied operations latest first, so when inverse(k) runs
+ * the state is S(k) again, and afterwards it is S(k-1): by induction the whole rollback ends at
+ * the state the transaction began from, for the objects the transaction touched.
+ */
+import type {
+  AddressRecord, InterfaceRecord, NeighbourRecord, RecordKind, RouteRecord, RuleRecord,
+} from '../iproute/records.js';
+import { tableOf, type TxBase } from './base.js';
+import { applyOp, sideEffects, type Victim } from './effects.js';
+import { undoSequence, type LinkCreateSpec, type LinkSetSpec, type Operation, type OpRole } from './ops.js';
+import { sameSlot, TxState } from './state.js';
+
+const RESTORE_TOLERATE = ['EEXIST'] as const;
+
+type RecordOpKind = Exclude<RecordKind, 'interface'>;
+type RecordOf<K extends RecordOpKind> = { address: AddressRecord; route: RouteRecord; rule: RuleRecord; neighbour: NeighbourRecord }[K];
+
+function devOf(state: TxState, index: number | null | undefined): string | null {
+  if (index === null || index === undefined) return null;
+  return state.interface(index)?.ifname ?? state.formerName(index) ?? null;
+}
+
+export function recordOp<K extends RecordOpKind>(
+  state: TxState, kind: K, intent: 'create' | 'replace' | 'append' | 'delete', record: RecordOf<K>, role: OpRole,
+): Operation {
+  const index = kind === 'route' ? (record as RouteRecord).oif : kind === 'rule' ? null : (record as AddressRecord | NeighbourRecord).index;
+  return {
+    id: '', kind, intent, key: state.key(kind, record as never), spec: record, role, inverse: [], dev: devOf(state, index),
+  } as Operation;
+}
+
+export function linkSetOp(state: TxState, index: number, fields: Omit<LinkSetSpec, 'index'>, role: OpRole, dev?: string | null): Operation {
+  return {
+    id: '', kind: 'interface', intent: 'set', key: state.key('interface', { index } as InterfaceRecord),
+    spec: { index, ...fields }, role, inverse: [], dev: dev ?? devOf(state, index),
+  };
+}
+
+export function linkDeleteOp(state: TxState, link: Pick<InterfaceRecord, 'index' | 'ifname'>, role: OpRole): Operation {
+  return {
+    id: '', kind: 'interface', intent: 'delete', key: state.key('interface', link as InterfaceRecord),
+    spec: { index: link.index, ifname: link.ifname }, role, inverse: [], dev: link.ifname,
+  };
+}
+
+/** The create request that makes `link` (and its veth `peer`) again, as they were. */
+export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null): LinkCreateSpec {
+  const spec: LinkCreateSpec = { index: link.index, ifname: link.ifname, kind: link.kind ?? 'unknown' };
+  if (link.mtu > 0) spec.mtu = link.mtu;
+  if (link.address !== null) spec.address = link.address;
+  if (link.txqlen !== null) spec.txqlen = link.txqlen;
+  if (link.group !== null) spec.group = link.group;
+  if (link.kind !== 'veth' && link.link !== null && link.linkNetnsid === null) spec.link = link.link;
+  if (link.info !== null) spec.info = link.info;
+  if (peer) {
+    const p: NonNullable<LinkCreateSpec['peer']> = { index: peer.index, ifname: peer.ifname };
+    if (peer.mtu > 0) p.mtu = peer.mtu;
+    if (peer.address !== null) p.address = peer.address;
+    if (peer.txqlen !== null) p.txqlen = peer.txqlen;
+    if (peer.group !== null) p.group = peer.group;
+    spec.peer = p;
+  }
+  return spec;
+}
+
+/** Create a link (and peer) as recorded, then give it back its master and its up state. */
+export function recreateLinkOps(state: TxState, link: InterfaceRecord, peer: InterfaceRecord | null, role: OpRole): Operation[] {
+  const ops: Operation[] = [{
+    id: '', kind: 'interface', intent: 'create', key: state.key('interface', link), spec: createSpecOf(link, peer),
+    role, inverse: [], dev: link.ifname, ...(role === 'restore' ? { tolerate: RESTORE_TOLERATE } : {}),
+  }];
+  for (const l of peer ? [link, peer] : [link]) {
+    if (l.master !== null) ops.push(linkSetOp(state, l.index, { master: l.master }, role, l.ifname));
+  }
+  for (const l of peer ? [link, peer] : [link]) {
+    if (l.state === 'up') ops.push(linkSetOp(state, l.index, { state: 'up' }, role, l.ifname));
+  }
+  return ops;
+}
+
+/**
+ * How to put a route back: NLM_F_EXCL would be refused when another route shares its slot (the
+ * route coexisted with it through NLM_F_APPEND, or the kernel made both), so then append.
+ */
+function routeIntent(state: TxState, r: RouteRecord, alsoThere: readonly RouteRecord[] = []): 'create' | 'append' {
+  return state.slotmates(r).length > 0 || alsoThere.some((o) => sameSlot(o, r)) ? 'append' : 'create';
+}
+
+function routeRank(r: RouteRecord): number {
+  if (r.table === 255) return 0;
+  if (r.gateway === null && !r.multipath) return 1;
+  return r.multipath ? 3 : 2;
+}
+
+/**
+ * Operations that put victims back, in dependency order: links (parents before the devices
+ * stacked on them), link fields (master, then up), addresses (primaries first), routes (local
+ * and on-link before those through gateways), rules, neighbours.
+ */
+export function restoreOps(state: TxState, victims: readonly Victim[]): Operation[] {
+  const links: Operation[] = [];
+  const masters: Operation[] = [];
+  const ups: Operation[] = [];
+  const addresses: AddressRecord[] = [];
+  const routes: RouteRecord[] = [];
+  const rules: RuleRecord[] = [];
+  const neighbours: NeighbourRecord[] = [];
+  for (const v of victims) {
+    if (v.withInverse) continue;
+    switch (v.kind) {
+      case 'interface': {
+        const rec = v.record as InterfaceRecord;
+        if (!v.fields) {
+          links.push(...recreateLinkOps(state, rec, null, 'restore'));
+          break;
+        }
+        if ('master' in v.fields) masters.push(linkSetOp(state, rec.index, { master: rec.master }, 'restore', rec.ifname));
+        if ('state' in v.fields) ups.push(linkSetOp(state, rec.index, { state: rec.state }, 'restore', rec.ifname));
+        break;
+      }
+      case 'address': addresses.push(v.record as AddressRecord); break;
+      case 'route': routes.push(v.record as RouteRecord); break;
+      case 'rule': rules.push(v.record as RuleRecord); break;
+      case 'neighbour': neighbours.push(v.record as NeighbourRecord); break;
+    }
+  }
+  // Ties broken by key, so a plan does not depend on the order a base's tables iterate in.
+  const byKey = <R>(kind: RecordKind) => (a: R, b: R) => {
+    const ka = state.key(kind, a as never);
+    const kb = state.key(kind, b as never);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+  addresses.sort((a, b) => (a.flags & 1) - (b.flags & 1) || byKey<AddressRecord>('address')(a, b));
+  routes.sort((a, b) => routeRank(a) - routeRank(b) || byKey<RouteRecord>('route')(a, b));
+  rules.sort(byKey<RuleRecord>('rule'));
+  neighbours.sort(byKey<NeighbourRecord>('neighbour'));
+  const tolerant = (op: Operation): Operation => ({ ...op, tolerate: RESTORE_TOLERATE });
+  const restored: RouteRecord[] = [];
+  const routeOps = routes.map((r) => {
+    const intent = routeIntent(state, r, restored);
+    restored.push(r);
+    return tolerant(recordOp(state, 'route', intent, r, 'restore'));
+  });
+  return [
+    ...links, ...masters, ...ups,
+    ...addresses.map((a) => tolerant(recordOp(state, 'address', 'create', a, 'restore'))),
+    ...routeOps,
+    ...rules.map((r) => tolerant(recordOp(state, 'rule', 'create', r, 'restore'))),
+    ...neighbours.map((n) => tolerant(recordOp(state, 'neighbour', 'create', n, 'restore'))),
+  ];
+}
+
+/** The operation(s) that undo `op` directly, from the state before it. */
+function directInverse(state: TxState, op: Operation, home: string | null): Operation[] {
+  switch (op.kind) {
+    case 'interface': {
+      if (op.intent === 'create') {
+        return [linkDeleteOp(state, { index: op.spec.index, ifname: op.spec.ifname }, 'undo')];
+      }
+      const link = state.interface(op.spec.index);
+      if (!link) return [];
+      if (op.intent === 'delete') {
+        const peer = link.kind === 'veth' && link.link !== null && link.linkNetnsid === null ? state.interface(link.link) ?? null : null;
+        return recreateLinkOps(state, link, peer, 'undo');
+      }
+      const { index, netns, ...fields } = op.spec;
+      if (netns !== undefined) {
+        // Undone from over there: the link is asked back by name, its index may differ there.
+        return [{ ...linkSetOp(state, index, { ifname: link.ifname, netns: home }, 'undo', link.ifname), ns: netns }];
+      }
+      const back: Omit<LinkSetSpec, 'index'> = {};
+      for (const f of Object.keys(fields) as (keyof typeof fields)[]) (back as Record<string, unknown>)[f] = link[f];
+      return [linkSetOp(state, index, back, 'undo', fields.ifname ?? link.ifname)];
+    }
+    default: {
+      const before = state.get(op.kind, op.key);
+      if (op.intent === 'delete') {
+        if (!before) return [];
+        const intent = op.kind === 'route' ? routeIntent(state, before as RouteRecord) : 'create';
+        const undo = recordOp(state, op.kind, intent, before as never, 'undo');
+        // The kernel makes its own routes again (an address re-added, a link up again): if it
+        // got there first, the route is back.
+        if (op.kind === 'route' && (before as RouteRecord).protocol === 'kernel') undo.tolerate = RESTORE_TOLERATE;
+        return [undo];
+      }
+      if (before && op.intent === 'replace') return [recordOp(state, op.kind, 'replace', before as never, 'undo')];
+      return [recordOp(state, op.kind, 'delete', op.spec as never, 'undo')];
+    }
+  }
+}
+
+/** Keys the operation brings into being (its inverse's victims among them need no restoring). */
+function createdKeys(state: TxState, op: Operation): Set<string> {
+  if (op.kind === 'interface') {
+    if (op.intent !== 'create') return new Set();
+    const out = new Set([`interface:${op.key}`]);
+    if (op.spec.peer) out.add(`interface:${state.key('interface', { index: op.spec.peer.index } as InterfaceRecord)}`);
+    return out;
+  }
+  return op.intent === 'delete' ? new Set() : new Set([`${op.kind}:${op.key}`]);
+}
+
+/**
+ * Numbers the forward operations and fills in their inverses by simulating them in order over
+ * `base`. Returns new operation objects; `forward` is not changed.
+ */
+export function withInverses(base: TxBase, forward: readonly Operation[], opts: { home?: string | null; keepIds?: boolean } = {}): Operation[] {
+  const state = new TxState(base);
+  const home = opts.home ?? null;
+  return forward.map((fwd, i) => {
+    const id = opts.keepIds && fwd.id ? fwd.id : String(i + 1);
+    // Names at the time the operation runs (after earlier renames), for people reading the plan.
+    const devIndex = fwd.kind === 'interface' ? fwd.spec.index : fwd.kind === 'route' ? fwd.spec.oif : fwd.kind === 'rule' ? null : fwd.spec.index;
+    const dev = devOf(state, devIndex) ?? fwd.dev ?? null;
+    const direct = directInverse(state, fwd, home);
+    const created = createdKeys(state, fwd);
+    const victims = applyOp(state, fwd);
+    const later: Victim[] = [];
+    const seen = new Set(victims.map((v) => `${v.kind}:${v.key}`));
+    for (const inv of direct) {
+      if (inv.ns) continue;
+      for (const v of sideEffects(state, inv)) {
+        const id2 = `${v.kind}:${v.key}`;
+        if (seen.has(id2) || created.has(id2)) continue;
+        seen.add(id2);
+        later.push(v);
+      }
+    }
+    const restores = restoreOps(state, [...victims, ...later]).map((op) =>
+      (tableOf(base, op.kind).get(op.key) !== undefined ? { ...op, deferrable: true } : op) as Operation);
+    const inverse = [...direct, ...restores].map((op, j) => ({ ...op, id: `${id}.${j + 1}` }));
+    return { ...fwd, id, dev, inverse } as Operation;
+  });
+}
+
+/**
+ * The rollback of a partly applied plan, computed again from what actually took effect: the
+ * operations after a failed one ran in a state the plan did not foresee (the failed one's effect
+ * and side effects are missing), so their victims may differ from the planned ones. Re-simulating
+ * only the applied operations over the same base gives inverses for what really happened.
+ * Operations whose outcome is unknown count as applied, and their inverses tolerate finding
+ * nothing to undo.
+ */
+export function rollbackOps(
+  base: TxBase, ops: readonly Operation[], applied: (op: Operation) => 'yes' | 'no' | 'maybe', opts: { home?: string | null } = {},
+): Operation[] {
+  const taken = ops.filter((op) => applied(op) !== 'no').map((op) => ({ ...op, inverse: [] }) as Operation);
+  const replanned = withInverses(base, taken, { home: opts.home ?? null, keepIds: true });
+  return undoSequence(replanned, applied);
+}

@@ -1,0 +1,196 @@
+/**
+ * From the specs callers write (IPRoute's spec shapes, checked by IPRoute's validators) to the
+ * whole records a transaction plans with: every default filled in the way the kernel will report
+ * it back, so that an object's identity key is known before it exists and an inverse can re-create
+ * it exactly.
+ *
+ * Defaults, as the kernel reports objects added by `ip`:
+ * - route: table main (254), protocol 'boot', type 'unicast', tos 0; scope computed as ip does it
+ *   (host for local/nat, link for broadcast/multicast/anycast and for a unicast route with no
+ *   gateway, global otherwise; IPv6 routes always report global); an IPv4 metric of 0 is not sent
+ *   back (null), an IPv6 route without one gets 1024; IPv6 routes carry pref 'medium'.
+ * - address: prefix length /32 or /128; scope 'host' for 127/8 and ::1, 'link' for fe80::/10,
+ *   'global' otherwise; flags 0 (what we send; the kernel adds IFA_F_PERMANENT when reporting).
+ * - rule: action to_tbl (goto when a goto target is given), table main for a lookup (0 otherwise),
+ *   tos 0, protocol 'unspec'; a rule
+ *   needs an explicit priority here: the kernel's choice would not be known in advance.
+ * - neighbour: state PERMANENT, flags 0.
+ */
+import type { AddressRecord, Family, NeighbourRecord, NextHop, RouteRecord, RuleRecord } from '../iproute/records.js';
+import type { AddressSpec, NeighbourSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
+import { PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, RULE_ACTIONS, SCOPES, nudName, RT_TABLE_MAIN } from '../iproute/names.js';
+import {
+  validateAddress, validateNeighbour, validateRoute, validateRule, type IfTarget, type ValidRoute,
+} from '../iproute/validate/index.js';
+import { invalid } from './errors.js';
+import { IP6_RT_PRIO_USER, routeMetric } from './keys.js';
+
+/** Turns an interface reference into an index, or throws a ValidationError naming `field`. */
+export type ResolveIf = (target: IfTarget, field: string) => number;
+
+const RTN_UNICAST = 1;
+const RTN_LOCAL = 2;
+const RTN_NAT = 10;
+const RTN_BROADCAST = 3;
+const RTN_MULTICAST = 5;
+const RTN_ANYCAST = 4;
+const RTPROT_BOOT = 3;
+const FR_ACT_TO_TBL = 1;
+
+function routeScope(v: ValidRoute): string {
+  if (v.scope !== undefined) return SCOPES.name(v.scope);
+  if (v.family === 6) return 'global';
+  const type = v.type ?? RTN_UNICAST;
+  if (type === RTN_LOCAL || type === RTN_NAT) return 'host';
+  if (type === RTN_BROADCAST || type === RTN_MULTICAST || type === RTN_ANYCAST) return 'link';
+  if (type === RTN_UNICAST && !v.gateway && !(v.multipath ?? []).some((h) => h.gateway)) return 'link';
+  return 'global';
+}
+
+function metricsRecord(m: Record<string, number> | undefined): Record<string, number> | null {
+  if (!m || Object.keys(m).length === 0) return null;
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(m).sort()) out[k] = m[k]!;
+  return out;
+}
+
+/** A whole RouteRecord for an add, replace or append. */
+export function routeRecord(spec: RouteSpec, resolve: ResolveIf): RouteRecord {
+  const v = validateRoute('add', spec);
+  const multipath: NextHop[] | null = v.multipath
+    ? v.multipath.map((h, i) => ({
+        gateway: h.gateway?.text ?? null,
+        oif: h.oif ? resolve(h.oif, `multipath[${i}].oif`) : null,
+        weight: h.weight,
+      }))
+    : null;
+  const priority = v.family === 6 ? (v.priority ?? IP6_RT_PRIO_USER) : v.priority ? v.priority : null;
+  return {
+    family: v.family,
+    table: v.table ?? RT_TABLE_MAIN,
+    dst: v.dst.text,
+    // RTA_SRC (source-specific IPv6 routes) is not in RouteSpec yet.
+    src: null,
+    gateway: v.gateway?.text ?? null,
+    oif: v.oif ? resolve(v.oif, 'oif') : null,
+    priority,
+    protocol: PROTOCOLS.name(v.protocol ?? RTPROT_BOOT),
+    scope: routeScope(v),
+    type: ROUTE_TYPES.name(v.type ?? RTN_UNICAST),
+    multipath,
+    prefsrc: v.prefsrc?.text ?? null,
+    tos: v.tos ?? 0,
+    // Taken from the spec (validated above): names and numbers as RouteRecord keeps them.
+    metrics: metricsRecord(spec.metrics),
+    pref: v.family === 6 ? ROUTE_PREFS.name(v.pref ?? 0) : null,
+  };
+}
+
+/**
+ * A predicate for `routes.remove(spec)`: fields given must match, the rest are wildcards, except
+ * the table, which is main when not given (as `ip route del` does).
+ */
+export function routeMatcher(spec: RouteSpec, resolve: ResolveIf): (r: RouteRecord) => boolean {
+  const v = validateRoute('del', spec);
+  const table = v.table ?? RT_TABLE_MAIN;
+  const oif = v.oif ? resolve(v.oif, 'oif') : undefined;
+  const hops = v.multipath?.map((h, i) => `${h.gateway?.text ?? ''}@${h.oif ? resolve(h.oif, `multipath[${i}].oif`) : ''}`).sort().join(',');
+  return (r) =>
+    r.family === v.family && r.table === table && r.dst === v.dst.text &&
+    (v.gateway === undefined || r.gateway === v.gateway.text) &&
+    (oif === undefined || r.oif === oif) &&
+    (v.priority === undefined || routeMetric(r) === (v.family === 4 ? v.priority : v.priority)) &&
+    (v.protocol === undefined || r.protocol === PROTOCOLS.name(v.protocol)) &&
+    (v.scope === undefined || r.scope === SCOPES.name(v.scope)) &&
+    (v.type === undefined || r.type === ROUTE_TYPES.name(v.type)) &&
+    (v.prefsrc === undefined || r.prefsrc === v.prefsrc.text) &&
+    (v.tos === undefined || r.tos === v.tos) &&
+    (hops === undefined || (r.multipath ?? []).map((h) => `${h.gateway ?? ''}@${h.oif ?? ''}`).sort().join(',') === hops);
+}
+
+function addressScope(family: Family, text: string): string {
+  if (family === 4) return text.startsWith('127.') ? 'host' : 'global';
+  if (text === '::1') return 'host';
+  return /^fe[89ab][0-9a-f]:/.test(text) ? 'link' : 'global';
+}
+
+/** A whole AddressRecord; `spec` names its interface by index or ifname. */
+export function addressRecord(spec: AddressSpec, resolve: ResolveIf): AddressRecord {
+  const v = validateAddress('add', spec);
+  const index = resolve(v.target, 'index' in v.target ? 'index' : 'ifname');
+  const peer = v.peer && v.peer.text !== v.address.text ? v.peer.text : null;
+  return {
+    index,
+    family: v.family,
+    address: v.address.text,
+    prefixlen: v.prefixlen,
+    peer,
+    broadcast: v.broadcast?.text ?? null,
+    label: v.label ?? null,
+    scope: v.scope !== undefined ? SCOPES.name(v.scope) : addressScope(v.family, v.address.text),
+    flags: v.flags ?? 0,
+  };
+}
+
+/** A whole RuleRecord for an add. */
+export function ruleRecord(spec: RuleSpec): RuleRecord {
+  if (spec.priority === undefined) {
+    throw invalid('priority', undefined, 'priority', 'missing: a transaction needs each new rule\'s priority, so it can be undone exactly');
+  }
+  const v = validateRule('add', spec);
+  const action = v.action ?? FR_ACT_TO_TBL;
+  const fwmark = v.fwmark ?? null;
+  return {
+    family: v.family,
+    priority: v.priority!,
+    table: v.table ?? (action === FR_ACT_TO_TBL ? RT_TABLE_MAIN : 0),
+    src: v.src && v.src.prefixlen > 0 ? v.src.text : null,
+    dst: v.dst && v.dst.prefixlen > 0 ? v.dst.text : null,
+    action: RULE_ACTIONS.name(action),
+    goto: v.goto ?? null,
+    iifname: v.iifname ?? null,
+    oifname: v.oifname ?? null,
+    fwmark,
+    fwmask: fwmark === null ? null : (v.fwmask ?? 0xffffffff),
+    tos: v.tos ?? 0,
+    protocol: PROTOCOLS.name(v.protocol ?? 0),
+  };
+}
+
+/** A predicate for `rules.remove(spec)`: given fields must match. */
+export function ruleMatcher(spec: RuleSpec): (r: RuleRecord) => boolean {
+  const v = validateRule('del', spec);
+  const given = spec as Record<string, unknown>;
+  return (r) =>
+    (given.family === undefined && v.src === undefined && v.dst === undefined ? true : r.family === v.family) &&
+    (v.priority === undefined || r.priority === v.priority) &&
+    (v.table === undefined || r.table === v.table) &&
+    (v.src === undefined || r.src === (v.src.prefixlen > 0 ? v.src.text : null)) &&
+    (v.dst === undefined || r.dst === (v.dst.prefixlen > 0 ? v.dst.text : null)) &&
+    (v.action === undefined || r.action === RULE_ACTIONS.name(v.action)) &&
+    (v.goto === undefined || r.goto === v.goto) &&
+    (v.iifname === undefined || r.iifname === v.iifname) &&
+    (v.oifname === undefined || r.oifname === v.oifname) &&
+    (v.fwmark === undefined || r.fwmark === v.fwmark) &&
+    (v.fwmask === undefined || r.fwmask === v.fwmask) &&
+    (v.tos === undefined || r.tos === v.tos);
+}
+
+/** A whole NeighbourRecord for an add or replace. */
+export function neighbourRecord(spec: NeighbourSpec, resolve: ResolveIf): NeighbourRecord {
+  const v = validateNeighbour('add', spec);
+  return {
+    index: resolve(v.target, 'index' in v.target ? 'index' : 'ifname'),
+    family: v.family,
+    dst: v.dst.text,
+    lladdr: v.lladdr ?? null,
+    state: nudName(v.state ?? 0x80),
+    flags: v.flags ?? 0,
+  };
+}
+
+/** The interface and destination a neighbour removal names. */
+export function neighbourTarget(spec: NeighbourSpec, resolve: ResolveIf): { index: number; family: Family; dst: string } {
+  const v = validateNeighbour('del', spec);
+  return { index: resolve(v.target, 'index' in v.target ? 'index' : 'ifname'), family: v.family, dst: v.dst.text };
+}

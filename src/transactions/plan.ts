@@ -1,0 +1,294 @@
+/**
+ * plan(base, edits): the operations that take the kernel from `base` to what the draft describes,
+ * in dependency order, each with its inverse (inverse.ts).
+ *
+ * Order (STYLE.md practice 8), deletions first so names, keys and addresses are free again:
+ *   1. delete neighbours, rules, routes, addresses (secondaries before primaries), links (ports
+ *      and stacked devices before their masters and lower devices)
+ *   2. links: set down; links leaving for another namespace (their own fields, then the move);
+ *      rename (a link can only be renamed while down: EBUSY otherwise); create (lower devices
+ *      first; a veth pair is one request); mtu, MAC, txqlen, group; master; set up (after its
+ *      master, before any route through it: an IPv4 route needs its device up)
+ *   3. addresses; routes (on-link before those through a gateway, single-path before multipath);
+ *      rules; neighbours
+ * Everything is validated against the final picture before any operation is made: a spec that
+ * points at a link that will not exist, two links with one name, a created index that is taken,
+ * removing a device that could not be re-created: each is a ValidationError naming the field.
+ */
+import type { InterfaceRecord, RecordKind, RouteRecord } from '../iproute/records.js';
+import type { TxBase } from './base.js';
+import { sameRecord, type CreatedLink, type KeyedEdit, type TxEdits } from './edits.js';
+import { ValidationError, type ValidationIssue } from './errors.js';
+import { createSpecOf, linkDeleteOp, linkSetOp, recordOp, withInverses } from './inverse.js';
+import { LINK_SET_FIELDS, type LinkSetField, type Operation } from './ops.js';
+import { routeLinks, TxState } from './state.js';
+import { createdRecords } from './effects.js';
+
+export interface PlanOptions {
+  /** The namespace label of the transaction's own namespace, for inverses run from elsewhere. */
+  home?: string | null;
+}
+
+type KeyedKind = Exclude<RecordKind, 'interface'>;
+const TABLE: Record<KeyedKind, 'addresses' | 'routes' | 'rules' | 'neighbours'> = {
+  address: 'addresses', route: 'routes', rule: 'rules', neighbour: 'neighbours',
+};
+
+/** The links as they will be after commit: index → record. */
+function finalLinks(state: TxState, edits: TxEdits): Map<number, InterfaceRecord> {
+  const out = new Map<number, InterfaceRecord>();
+  for (const l of state.interfaces()) out.set(l.index, l);
+  for (const [i, f] of edits.links.set) {
+    const l = out.get(i);
+    if (l) out.set(i, { ...l, ...f });
+  }
+  for (const i of goneLinks(state, edits)) out.delete(i);
+  // Ports of a bridge that leaves are released by the kernel (unless the draft set their master).
+  for (const l of out.values()) {
+    if (l.master !== null && !out.has(l.master) && !('master' in (edits.links.set.get(l.index) ?? {}))) {
+      out.set(l.index, { ...l, master: null });
+    }
+  }
+  for (const c of edits.links.created) {
+    out.set(c.record.index, c.record);
+    if (c.peer) out.set(c.peer.index, c.peer);
+  }
+  return out;
+}
+
+function validate(state: TxState, edits: TxEdits, links: Map<number, InterfaceRecord>): void {
+  const issues: ValidationIssue[] = [];
+  const fail = (field: string, value: unknown, expected: string, reason: string) => issues.push({ field, value, expected, reason });
+  const exists = (i: number | null) => i === null || links.has(i);
+
+  const names = new Map<string, number>();
+  for (const l of links.values()) {
+    const other = names.get(l.ifname);
+    if (other !== undefined) fail(`interfaces.${l.ifname}.ifname`, l.ifname, 'interface name', `used by two links (#${other} and #${l.index})`);
+    names.set(l.ifname, l.index);
+    if (l.master !== null && (!links.has(l.master) || l.master === l.index)) {
+      fail(`interfaces.${l.ifname}.master`, l.master, 'interface', l.master === l.index ? 'a link cannot be its own master' : 'no such link after commit');
+    }
+  }
+  for (const c of edits.links.created) {
+    for (const r of c.peer ? [c.record, c.peer] : [c.record]) {
+      if (state.interface(r.index)) fail(`interfaces.${r.ifname}.index`, r.index, 'interface index', 'already taken');
+    }
+    if (c.record.kind !== 'veth' && c.record.link !== null && !links.has(c.record.link)) {
+      fail(`interfaces.${c.record.ifname}.link`, c.record.link, 'interface', 'no such link after commit');
+    }
+  }
+  for (const [i, f] of edits.links.set) {
+    if (!state.interface(i)) fail(`interfaces.#${i}`, i, 'interface', 'no longer exists');
+    for (const k of ['state', 'master'] as const) {
+      if (edits.links.moved.has(i) && k in f) {
+        fail(`interfaces.${state.interface(i)?.ifname ?? `#${i}`}.${k}`, f[k], k, 'a link moved to another namespace arrives there down and without a master; set it over there');
+      }
+    }
+  }
+  for (const i of edits.links.removed) {
+    const l = state.interface(i);
+    if (l && l.kind === null) {
+      fail(`interfaces.${l.ifname}`, l.ifname, 'interface', 'a device with no link kind (a NIC, lo) cannot be deleted, nor re-created by a rollback');
+    }
+  }
+  for (const [key, e] of edits.addresses) {
+    if (e.final && !exists(e.final.index)) fail(`addresses[${key}].index`, e.final.index, 'interface', 'no such link after commit');
+  }
+  for (const [key, e] of edits.neighbours) {
+    if (e.final && !exists(e.final.index)) fail(`neighbours[${key}].index`, e.final.index, 'interface', 'no such link after commit');
+  }
+  for (const [key, e] of edits.routes) {
+    if (!e.final) continue;
+    for (const i of routeLinks(e.final)) if (!links.has(i)) fail(`routes[${key}].oif`, i, 'interface', 'no such link after commit');
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+/** Links that leave the namespace: removed (with their veth peers) or moved away. */
+function goneLinks(state: TxState, edits: TxEdits): Set<number> {
+  const out = new Set<number>(edits.links.moved.keys());
+  for (const i of edits.links.removed) {
+    out.add(i);
+    const l = state.interface(i);
+    if (l && l.kind === 'veth' && l.link !== null && l.linkNetnsid === null) out.add(l.link);
+  }
+  return out;
+}
+
+/** Dependents first: a port before its master, a stacked device before its lower device. */
+function teardownOrder(state: TxState, indexes: readonly number[]): number[] {
+  const set = new Set(indexes);
+  const out: number[] = [];
+  const visiting = new Set<number>();
+  const visit = (i: number) => {
+    if (out.includes(i) || visiting.has(i)) return;
+    visiting.add(i);
+    for (const j of set) {
+      const l = state.interface(j);
+      if (l && j !== i && (l.master === i || (l.kind !== 'veth' && l.link === i))) visit(j);
+    }
+    out.push(i);
+  };
+  for (const i of indexes) visit(i);
+  return out;
+}
+
+/** Lower devices first among created links. */
+function createOrder(created: readonly CreatedLink[]): CreatedLink[] {
+  const byIndex = new Map(created.map((c) => [c.record.index, c]));
+  const out: CreatedLink[] = [];
+  const visit = (c: CreatedLink, depth: number) => {
+    if (out.includes(c) || depth > created.length) return;
+    const lower = c.record.kind !== 'veth' && c.record.link !== null ? byIndex.get(c.record.link) : undefined;
+    if (lower) visit(lower, depth + 1);
+    out.push(c);
+  };
+  for (const c of created) visit(c, 0);
+  return out;
+}
+
+/** Renames in an order where each new name is free; a cycle goes through a temporary name. */
+function renameOps(state: TxState, renames: { index: number; from: string; to: string }[], gone: ReadonlySet<number>): Operation[] {
+  const holder = new Map<string, number>();
+  for (const l of state.interfaces()) if (!gone.has(l.index)) holder.set(l.ifname, l.index);
+  const ops: Operation[] = [];
+  const pending = [...renames];
+  const names = new Map(renames.map((r) => [r.index, r.from]));
+  const rename = (index: number, to: string) => {
+    const from = names.get(index)!;
+    ops.push(linkSetOp(state, index, { ifname: to }, 'forward', from));
+    holder.delete(from);
+    holder.set(to, index);
+    names.set(index, to);
+  };
+  while (pending.length > 0) {
+    const i = pending.findIndex((r) => { const h = holder.get(r.to); return h === undefined || h === r.index; });
+    if (i >= 0) {
+      const [r] = pending.splice(i, 1);
+      rename(r!.index, r!.to);
+      continue;
+    }
+    // Every wanted name is held by another pending rename: a cycle (a <-> b); break it.
+    const r = pending.find((p) => pending.some((q) => q.index === holder.get(p.to)));
+    if (!r) throw new Error(`rename planning is stuck: ${pending.map((p) => `${p.from} -> ${p.to}`).join(', ')}`);
+    let tmp = `nldbtx${r.index}`.slice(0, 15);
+    for (let n = 0; holder.has(tmp); n++) tmp = `nldbtx${r.index}_${n}`.slice(0, 15);
+    rename(r.index, tmp);
+  }
+  return ops;
+}
+
+function keyedOps<K extends KeyedKind>(
+  state: TxState, kind: K, edits: ReadonlyMap<string, KeyedEdit<never>>,
+): { deletes: Operation[]; puts: Operation[] } {
+  const deletes: Operation[] = [];
+  const puts: Operation[] = [];
+  for (const [key, e] of edits as ReadonlyMap<string, KeyedEdit<Parameters<typeof recordOp<K>>[3]>>) {
+    const before = state.get(kind, key) as Parameters<typeof recordOp<K>>[3] | undefined;
+    if (e.final === null) {
+      // Displaced by a replace in the same slot: the replace itself removes it, atomically.
+      if (e.displacedBy !== undefined && edits.get(e.displacedBy)?.final) continue;
+      if (before) deletes.push(recordOp(state, kind, 'delete', before, 'forward'));
+      continue;
+    }
+    if (before === undefined) {
+      puts.push(recordOp(state, kind, e.intent === 'delete' ? 'create' : e.intent, e.final, 'forward'));
+    } else if (!sameRecord(before, e.final)) {
+      // A rule cannot be replaced in place (the kernel ignores NLM_F_REPLACE for rules).
+      if (kind === 'rule') {
+        deletes.push(recordOp(state, kind, 'delete', before, 'forward'));
+        puts.push(recordOp(state, kind, 'create', e.final, 'forward'));
+      } else {
+        puts.push(recordOp(state, kind, 'replace', e.final, 'forward'));
+      }
+    }
+  }
+  return { deletes, puts };
+}
+
+function routeRank(r: RouteRecord): number {
+  if (r.multipath) return 2;
+  return r.gateway === null ? 0 : 1;
+}
+
+/** The forward operations, in order, without ids or inverses. */
+export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
+  const state = new TxState(base);
+  const links = finalLinks(state, edits);
+  validate(state, edits, links);
+
+  const keyed = {} as Record<KeyedKind, { deletes: Operation[]; puts: Operation[] }>;
+  for (const kind of Object.keys(TABLE) as KeyedKind[]) keyed[kind] = keyedOps(state, kind, edits[TABLE[kind]] as never);
+  keyed.address.deletes.sort((a, b) => ((b.spec as { flags: number }).flags & 1) - ((a.spec as { flags: number }).flags & 1));
+  keyed.route.puts.sort((a, b) => routeRank(a.spec as RouteRecord) - routeRank(b.spec as RouteRecord));
+
+  const linkDeletes = teardownOrder(state, edits.links.removed.filter((i) => state.interface(i)))
+    .map((i) => linkDeleteOp(state, state.interface(i)!, 'forward'));
+
+  // Link fields: existing links from edits.links.set, new links' master and state from their records.
+  const downs: Operation[] = [];
+  const renames: { index: number; from: string; to: string }[] = [];
+  const fieldOps: Operation[] = [];
+  const masters: Operation[] = [];
+  const ups: Operation[] = [];
+  const setField = (l: InterfaceRecord, f: LinkSetField, value: unknown) => {
+    if (f === 'ifname') renames.push({ index: l.index, from: l.ifname, to: value as string });
+    else if (f === 'state') (value === 'down' ? downs : ups).push(linkSetOp(state, l.index, { state: value as 'up' | 'down' }, 'forward', l.ifname));
+    else if (f === 'master') masters.push(linkSetOp(state, l.index, { master: value as number | null }, 'forward', l.ifname));
+    else fieldOps.push(linkSetOp(state, l.index, { [f]: value }, 'forward', l.ifname));
+  };
+  // A link leaving for another namespace gets its own fields (name, MTU, MAC) set first, then
+  // moves, before other renames: one of them may want its old name.
+  const leaving: Operation[] = [];
+  for (const [index, fields] of edits.links.set) {
+    const l = state.interface(index)!;
+    for (const f of LINK_SET_FIELDS) {
+      if (!(f in fields) || sameRecord(l[f], fields[f])) continue;
+      if (edits.links.moved.has(index)) leaving.push(linkSetOp(state, index, { [f]: fields[f] }, 'forward', l.ifname));
+      else setField(l, f, fields[f]);
+    }
+  }
+  const creates: Operation[] = [];
+  for (const c of createOrder(edits.links.created)) {
+    const spec = createSpecOf(c.record, c.peer);
+    creates.push({ id: '', kind: 'interface', intent: 'create', key: state.key('interface', c.record), spec, role: 'forward', inverse: [], dev: c.record.ifname });
+    const made = createdRecords(spec);
+    for (const [i, r] of (c.peer ? [c.record, c.peer] : [c.record]).entries()) {
+      const m = made[i]!;
+      if (r.master !== null) setField(m, 'master', r.master);
+      if (r.state !== m.state) setField(m, 'state', r.state);
+    }
+  }
+  for (const [i, ns] of edits.links.moved) {
+    const l = state.interface(i);
+    if (l) leaving.push(linkSetOp(state, i, { netns: ns }, 'forward', (edits.links.set.get(i)?.ifname as string | undefined) ?? l.ifname));
+  }
+
+  return [
+    ...keyed.neighbour.deletes, ...keyed.rule.deletes, ...keyed.route.deletes, ...keyed.address.deletes, ...linkDeletes,
+    ...downs, ...leaving, ...renameOps(state, renames, goneLinks(state, edits)), ...creates, ...fieldOps, ...masters, ...ups,
+    ...keyed.address.puts, ...keyed.route.puts, ...keyed.rule.puts, ...keyed.neighbour.puts,
+  ];
+}
+
+/**
+ * The whole plan: forward operations in dependency order, numbered '1', '2', ..., each with the
+ * inverse operations that undo it ('3.1', '3.2', ...). Throws ValidationError before anything is
+ * planned when the draft cannot be carried out.
+ */
+export function plan(base: TxBase, edits: TxEdits, opts: PlanOptions = {}): Operation[] {
+  return withInverses(base, forwardOps(base, edits), { home: opts.home ?? null });
+}
+
+/** A readable name of a keyed object for messages: 'route 10.0.0.0/24 table 254'. */
+export function labelOf(kind: RecordKind, record: unknown): string {
+  const r = record as Record<string, unknown>;
+  switch (kind) {
+    case 'interface': return `interface ${String(r.ifname ?? `#${String(r.index)}`)}`;
+    case 'address': return `address ${String(r.address)}/${String(r.prefixlen)} on #${String(r.index)}`;
+    case 'route': return `route ${String(r.dst)} table ${String(r.table)}`;
+    case 'rule': return `rule priority ${String(r.priority)}`;
+    case 'neighbour': return `neighbour ${String(r.dst)} on #${String(r.index)}`;
+  }
+}

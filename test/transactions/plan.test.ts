@@ -1,0 +1,243 @@
+/**
+ * The planner: dependency order, explicit intents, inverses computed from the base, the kernel
+ * side effects they restore, readable descriptions, and validation before anything is planned.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RouteRecord } from '../../src/iproute/records.js';
+import { ValidationError } from '../../src/iproute/errors.js';
+import { sideEffects } from '../../src/transactions/effects.js';
+import { describe as describeOp, KIND_RANK, review, type Operation } from '../../src/transactions/ops.js';
+import { begin } from '../../src/transactions/transaction.js';
+import { buildWorld, sequential } from './fixture.js';
+
+const world = buildWorld();
+const tx = () => begin(world.base(), { allocateIndex: sequential(40) });
+const line = (op: Operation) => describeOp(op);
+
+describe('plan order', () => {
+  it('deletes before it builds, links first when building, links last when tearing down', () => {
+    const t = tx();
+    t.neighbours.remove({ ifname: 'v0', dst: '10.0.0.9' });
+    t.routes.remove({ dst: '10.1.0.0/16' });
+    t.addresses.remove({ ifname: 'br0', address: '10.9.0.1/24' });
+    t.rules.remove({ priority: 100 });
+    t.interfaces.remove('mv0');
+    const n0 = t.interfaces.create({ ifname: 'n0', kind: 'bridge', state: 'up' });
+    t.neighbours.add({ ifname: 'n0', dst: '10.5.0.9', lladdr: '02:00:00:00:05:09' });
+    t.rules.add({ priority: 300, table: 100 });
+    t.routes.add({ dst: '10.6.0.0/16', gateway: '10.5.0.254', oif: 'n0' });
+    t.routes.add({ dst: '10.5.1.0/24', oif: 'n0' });
+    n0.addIp('10.5.0.1/24');
+    const ops = t.plan();
+    const shape = ops.map((o) => `${o.intent} ${o.kind}`);
+    expect(shape).toEqual([
+      'delete neighbour', 'delete rule', 'delete route', 'delete address', 'delete interface',
+      'create interface', 'set interface', 'create address', 'create route', 'create route', 'create rule', 'create neighbour',
+    ]);
+    // On-link route before the one through a gateway.
+    expect(ops.filter((o) => o.kind === 'route' && o.intent === 'create').map((o) => (o.spec as RouteRecord).dst)).toEqual(['10.5.1.0/24', '10.6.0.0/16']);
+    const deletes = ops.filter((o) => o.intent === 'delete').map((o) => KIND_RANK[o.kind]);
+    const builds = ops.filter((o) => o.intent !== 'delete').map((o) => KIND_RANK[o.kind]);
+    expect(deletes).toEqual([...deletes].sort().reverse());
+    expect(builds).toEqual([...builds].sort());
+    expect(ops.map((o) => o.id)).toEqual(ops.map((_, i) => String(i + 1)));
+  });
+
+  it('orders links: down, rename, create (lower first), fields, master, up', () => {
+    const t = tx();
+    const v0 = t.interfaces.v0!;
+    v0.state = 'down';
+    v0.ifname = 'lan0';
+    v0.mtu = 9000;
+    expect(t.interfaces.v0).toBeUndefined();
+    expect(t.interfaces.lan0).toBe(v0);
+    const n0 = t.interfaces.create({ ifname: 'n0', kind: 'veth', peer: 'n1', state: 'up' });
+    t.interfaces.n1!.master = 'br0';
+    t.interfaces.create({ ifname: 'mv1', kind: 'macvlan', link: 'n0', info: { mode: 'bridge' } });
+    t.interfaces.eth0!.state = 'down';
+    void n0;
+    expect(t.plan().map(line)).toEqual([
+      expect.stringMatching(/^link set v0 down \(undo: up; then restore/),
+      expect.stringMatching(/^link set eth0 down \(undo: up; then restore/),
+      'link set v0 name lan0 (undo: name v0)',
+      'link add n0 index 40 type veth peer n1 index 41 (undo: link del n0)',
+      'link add mv1 index 42 type macvlan link #40 {"mode":"bridge"} (undo: link del mv1)',
+      'link set lan0 mtu 9000 (undo: mtu 1500)',
+      'link set n1 master #10 (undo: nomaster)',
+      'link set n0 up (undo: down)',
+    ]);
+  });
+
+  it('swaps two names through a temporary one', () => {
+    const t = tx();
+    for (const n of ['v0', 'br0']) t.interfaces[n]!.state = 'down';
+    t.interfaces.v0!.ifname = 'tmp';
+    t.interfaces.br0!.ifname = 'v0';
+    t.interfaces.tmp!.ifname = 'br0';
+    const renames = t.plan().filter((o) => o.kind === 'interface' && o.intent === 'set' && 'ifname' in o.spec).map((o) => describeOp(o));
+    expect(renames).toEqual([
+      'link set v0 name nldbtx11 (undo: name v0)',
+      'link set br0 name v0 (undo: name br0)',
+      'link set nldbtx11 name br0 (undo: name nldbtx11)',
+    ]);
+  });
+});
+
+describe('inverses', () => {
+  it('recreate a deleted link with index, name, MAC, settings, master, addresses and routes', () => {
+    const t = tx();
+    t.interfaces.remove('v1'); // the veth pair goes: v0 with it
+    const [del] = t.plan();
+    expect(del!.intent).toBe('delete');
+    const v0 = world.dump().home.interfaces.find((l) => l.ifname === 'v0')!;
+    const v1 = world.dump().home.interfaces.find((l) => l.ifname === 'v1')!;
+    const [create, ...rest] = del!.inverse;
+    expect(create!.spec).toEqual({
+      index: v1.index, ifname: 'v1', kind: 'veth', mtu: 1500, address: v1.address, txqlen: 1000, group: 0,
+      peer: { index: v0.index, ifname: 'v0', mtu: 1500, address: v0.address, txqlen: 1000, group: 0 },
+    });
+    const text = rest.map((o) => describeOp(o));
+    expect(text.slice(0, 3)).toEqual(['link set v1 master #10', 'link set v1 up', 'link set v0 up']);
+    const kinds = rest.slice(3).map((o) => `${o.role} ${o.intent} ${o.kind}`);
+    expect(new Set(kinds)).toEqual(new Set(['restore create address', 'restore create route', 'restore create neighbour']));
+    // Everything on v0 comes back: 3 addresses, 2 kernel-local routes, prefix route, 10.1/16, 10.2/16, IPv6 route, multipath, neighbour.
+    expect(rest.filter((o) => o.kind === 'address')).toHaveLength(3);
+    expect(rest.filter((o) => o.kind === 'route').map((o) => (o.spec as RouteRecord).dst).sort()).toEqual(
+      ['10.0.0.0/24', '10.0.0.1/32', '10.0.0.2/32', '10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16', '2001:db8:1::/48'].sort());
+    expect(rest.filter((o) => o.role === 'restore').every((o) => o.tolerate?.includes('EEXIST'))).toBe(true);
+    expect(rest.filter((o) => o.role === 'restore')).toHaveLength(rest.length - 3);
+  });
+
+  it('a deleted route is re-created exactly from its base record; a changed field is set back', () => {
+    const t = tx();
+    const r = t.routes.remove({ dst: '10.1.0.0/16' });
+    t.interfaces.v0!.mtu = 9000;
+    const [del, mtu] = t.plan();
+    expect(del!.inverse).toHaveLength(1);
+    expect(del!.inverse[0]).toMatchObject({ intent: 'create', kind: 'route', role: 'undo', spec: r });
+    expect(mtu!.inverse.map((o) => o.spec)).toEqual([{ index: 11, mtu: 1500 }]);
+  });
+
+  it('a replace swaps the slot\'s route atomically and its inverse puts the old one back', () => {
+    const t = tx();
+    const old = t.routes.find({ dst: 'default' })[0]!;
+    t.routes.replace({ dst: 'default', gateway: '192.168.1.254', oif: 'eth0' });
+    expect(t.routes.find({ dst: 'default' }).map((r) => r.gateway)).toEqual(['192.168.1.254']);
+    const ops = t.plan();
+    expect(ops).toHaveLength(1);
+    expect(ops[0]!.intent).toBe('replace');
+    // Appended: planned while the new route holds the slot (APPEND also creates in an empty one).
+    expect(ops[0]!.inverse.map((o) => `${o.intent} ${(o.spec as RouteRecord).gateway}`)).toEqual(['delete 192.168.1.254', 'append 192.168.1.1']);
+    expect(ops[0]!.inverse[1]!.spec).toEqual(old);
+  });
+
+  it('setting a link down restores what the kernel flushed; removing a primary restores its secondaries', () => {
+    const t = tx();
+    t.interfaces.v0!.state = 'down';
+    const [down] = t.plan();
+    const restored = down!.inverse.slice(1).map((o) => `${o.kind} ${'dst' in o.spec ? o.spec.dst : 'address' in o.spec ? o.spec.address : ''}`);
+    // IPv4 routes only through v0 (not the multipath one), the IPv6 address and route, the neighbour.
+    expect(restored.sort()).toEqual([
+      'address 2001:db8::1', 'neighbour 10.0.0.9', 'route 10.0.0.0/24', 'route 10.0.0.1/32', 'route 10.0.0.2/32',
+      'route 10.1.0.0/16', 'route 10.2.0.0/16', 'route 2001:db8:1::/48',
+    ].sort());
+    const t2 = tx();
+    t2.addresses.remove({ ifname: 'v0', address: '10.0.0.1/24' });
+    const [del] = t2.plan();
+    expect(del!.inverse.map((o) => describeOp(o))).toEqual([
+      'address add 10.0.0.1/24 dev v0',
+      'address add 10.0.0.2/24 dev v0',
+      'route add local 10.0.0.1/32 dev v0 table 255 proto kernel scope host src 10.0.0.1',
+      'route add local 10.0.0.2/32 dev v0 table 255 proto kernel scope host src 10.0.0.2',
+      'route add 10.0.0.0/24 dev v0 table 254 proto kernel scope link src 10.0.0.1',
+      'route add 10.2.0.0/16 dev v0 table 254 proto boot scope link src 10.0.0.1',
+    ]);
+  });
+
+  it('moving a link to another namespace is undone from over there, then what it lost comes back', () => {
+    const t = tx();
+    t.interfaces.br0!.moveTo('other');
+    const [move] = t.plan();
+    expect(move!.spec).toEqual({ index: 10, netns: 'other' });
+    const [back, ...rest] = move!.inverse;
+    expect(back).toMatchObject({ ns: 'other', spec: { index: 10, ifname: 'br0', netns: null } });
+    expect(rest.map((o) => describeOp(o))).toEqual(expect.arrayContaining([
+      'link set v1 master #10', 'link set br0 up', 'address add 10.9.0.1/24 dev br0',
+      'neighbour add 10.9.0.9 lladdr 02:aa:bb:cc:dd:10 dev br0 nud permanent',
+    ]));
+  });
+});
+
+describe('sideEffects', () => {
+  it('lists what the kernel drops, computed from the base', () => {
+    const base = world.base();
+    const t = tx();
+    t.interfaces.remove('br0');
+    const [del] = t.plan();
+    const v = sideEffects(base, { ...del!, inverse: [] });
+    const show = v.map((x) => `${x.kind}${x.fields ? ` ${JSON.stringify(x.fields)}` : ''} ${'dst' in x.record ? x.record.dst : 'ifname' in x.record ? x.record.ifname : 'address' in x.record ? x.record.address : ''}`);
+    expect(show.sort()).toEqual([
+      'address 10.9.0.1', 'interface {"master":null} v1', 'neighbour 10.9.0.9', 'route 10.4.0.0/16', 'route 10.9.0.0/24', 'route 10.9.0.1/32',
+    ].sort());
+  });
+});
+
+describe('review', () => {
+  it('shows each operation with its undo operations', () => {
+    const t = tx();
+    t.interfaces.v0!.mtu = 9000;
+    t.interfaces.v0!.addIp('10.0.0.3/24');
+    expect(t.review()).toBe([
+      '  1  link set v0 mtu 9000',
+      '       undo 1.1: link set v0 mtu 1500',
+      '  2  address add 10.0.0.3/24 dev v0',
+      '       undo 2.1: address del 10.0.0.3/24 dev v0',
+    ].join('\n'));
+    expect(review([])).toBe('(nothing to do)');
+    expect(line(t.plan()[0]!)).toBe('link set v0 mtu 9000 (undo: mtu 1500)');
+  });
+
+  it('plans nothing for a value set back to what it was, or an add then remove', () => {
+    const t = tx();
+    t.interfaces.v0!.mtu = 9000;
+    t.interfaces.v0!.mtu = 1500;
+    t.interfaces.v0!.addIp('10.0.0.3/24');
+    t.interfaces.v0!.delIp('10.0.0.3/24');
+    const r = t.routes.remove({ dst: '10.1.0.0/16' });
+    t.routes.add({ dst: r.dst, gateway: r.gateway!, oif: r.oif!, priority: r.priority! });
+    expect(t.plan()).toEqual([]);
+  });
+});
+
+describe('validation before planning', () => {
+  it('names the field and value', () => {
+    const t = tx();
+    expect(() => { t.interfaces.v0!.mtu = -1; }).toThrow(ValidationError);
+    expect(() => { t.interfaces.v0!.state = 'sideways' as never; }).toThrow(/state/);
+    expect(() => { (t.interfaces.v0 as unknown as { index: number }).index = 5; }).toThrow(/read-only/);
+    expect(() => t.interfaces.v0!.addIp('10.0.0.300/24')).toThrow(ValidationError);
+    const e = (() => { try { t.interfaces.v0!.master = 'nope'; } catch (x) { return x as ValidationError; } })()!;
+    expect(e).toBeInstanceOf(ValidationError);
+    expect([e.field, e.value]).toEqual(['master', 'nope']);
+    expect(() => t.routes.add({ dst: '10.0.0.1/24', oif: 'v0' })).toThrow(/host bits/);
+    expect(() => t.routes.add({ dst: '10.1.0.0/16', oif: 'v0', priority: 10 })).toThrow(/append\(\)/);
+    expect(() => t.interfaces.remove('eth0')).toThrow(/cannot be deleted/);
+    expect(() => t.rules.add({ table: 5 })).toThrow(/priority/);
+  });
+
+  it('checks the final picture: unique names, links that exist', () => {
+    const t = tx();
+    t.interfaces.br0!.state = 'down';
+    t.interfaces.br0!.ifname = 'v0';
+    const err = (() => { try { t.plan(); } catch (x) { return x as ValidationError; } })()!;
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.field).toMatch(/ifname/);
+    expect(err.value).toBe('v0');
+
+    const t2 = tx();
+    t2.interfaces.v0!.master = 'br0';
+    t2.interfaces.remove('br0');
+    // The draft shows what the kernel would do: no master.
+    expect(t2.interfaces.v0!.master).toBeNull();
+  });
+});
