@@ -1,0 +1,149 @@
+/**
+ * The desired-state file of `nldb apply`: JSON or YAML, read and checked here before anything
+ * touches the kernel. Its words are the library's own specs (RouteSpec, RuleSpec, ...), so a
+ * file reads like the code that would do the same; an interface carries its addresses.
+ *
+ *   interfaces:
+ *     - { ifname: br0, kind: bridge, state: up }
+ *     - { ifname: v0, kind: veth, peer: v1, mtu: 1400, master: br0, state: up,
+ *         addresses: [10.0.0.1/24, 2001:db8::1/64] }
+ *     - { ifname: old0, present: false }          # delete it if it is there
+ *   routes:
+ *     - { dst: 10.9.0.0/24, gateway: 10.0.0.2 }
+ *   rules:
+ *     - { priority: 1000, src: 10.0.0.0/8, table: 100 }
+ *   neighbours:
+ *     - { ifname: v0, dst: 10.0.0.9, lladdr: 'aa:bb:cc:dd:ee:01' }
+ *
+ * Objects the file does not mention are left alone; `present: false` asks for one to be gone.
+ */
+import type { NeighbourSpec, RouteSpec, RuleSpec } from '../../index.js';
+
+export interface DesiredInterface {
+  ifname: string;
+  /** Needed to create the interface; when it exists, must match its kind. */
+  kind?: string;
+  state?: 'up' | 'down';
+  mtu?: number;
+  /** MAC address. */
+  address?: string;
+  /** The bridge (or bond) it is a port of; null: none. */
+  master?: string | null;
+  /** Addresses it must have ('10.0.0.1/24'); others it has are kept. */
+  addresses?: string[];
+  /** veth: the peer's name, or its spec. */
+  peer?: string | Record<string, unknown>;
+  /** Lower device (macvlan's parent). */
+  link?: string;
+  /** Kind-specific options (vxlan id, ...). */
+  info?: Record<string, unknown>;
+  txqlen?: number;
+  /** false: the interface must not exist. */
+  present?: boolean;
+}
+
+export type Presence = { present?: boolean };
+
+export interface DesiredState {
+  interfaces: DesiredInterface[];
+  routes: (RouteSpec & Presence)[];
+  rules: (RuleSpec & Presence)[];
+  neighbours: (NeighbourSpec & Presence)[];
+}
+
+/** A mistake in the file: where it is and what is wrong, in one line. */
+export class DesiredStateError extends Error {
+  override name = 'DesiredStateError';
+}
+
+const TOP = ['interfaces', 'routes', 'rules', 'neighbours'] as const;
+const IFACE_KEYS = new Set(['ifname', 'kind', 'state', 'mtu', 'address', 'master', 'addresses', 'peer', 'link', 'info', 'txqlen', 'present']);
+
+/** Parses the text: JSON when it looks like JSON, else YAML (through the optional `yaml` package). */
+export async function parseDesiredText(text: string, source: string): Promise<unknown> {
+  const t = text.trim();
+  if (t.startsWith('{') || t.startsWith('[')) {
+    try {
+      return JSON.parse(t);
+    } catch (err) {
+      throw new DesiredStateError(`${source}: not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  let yaml: { parse(text: string): unknown };
+  try {
+    // A variable specifier: `yaml` is an optional dependency, absent from some installs.
+    const name = 'yaml';
+    yaml = (await import(name)) as typeof yaml;
+  } catch {
+    throw new DesiredStateError(`${source}: reading YAML needs the 'yaml' package (npm install yaml); or give the state as JSON`);
+  }
+  try {
+    return yaml.parse(text);
+  } catch (err) {
+    throw new DesiredStateError(`${source}: not valid YAML: ${((err as Error).message ?? '').split('\n')[0]}`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function list(doc: Record<string, unknown>, key: string): Record<string, unknown>[] {
+  const v = doc[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new DesiredStateError(`${key}: expected a list`);
+  return v.map((item, i) => {
+    if (!isObject(item)) throw new DesiredStateError(`${key}[${i}]: expected an object`);
+    return item;
+  });
+}
+
+function check(cond: boolean, where: string, what: string): void {
+  if (!cond) throw new DesiredStateError(`${where}: ${what}`);
+}
+
+function checkInterface(o: Record<string, unknown>, i: number): DesiredInterface {
+  const where = `interfaces[${i}]`;
+  for (const k of Object.keys(o)) check(IFACE_KEYS.has(k), where, `unknown field '${k}' (known: ${[...IFACE_KEYS].join(', ')})`);
+  check(typeof o.ifname === 'string' && o.ifname !== '', where, 'needs an ifname');
+  const w = `${where} (${String(o.ifname)})`;
+  if (o.kind !== undefined) check(typeof o.kind === 'string', w, 'kind must be a string');
+  if (o.state !== undefined) check(o.state === 'up' || o.state === 'down', w, `state must be up or down, not ${JSON.stringify(o.state)}`);
+  if (o.mtu !== undefined) check(Number.isInteger(o.mtu) && (o.mtu as number) > 0, w, 'mtu must be a positive integer');
+  if (o.txqlen !== undefined) check(Number.isInteger(o.txqlen) && (o.txqlen as number) >= 0, w, 'txqlen must be an integer');
+  if (o.master !== undefined) check(o.master === null || typeof o.master === 'string', w, 'master must be an interface name or null');
+  if (o.link !== undefined) check(typeof o.link === 'string', w, 'link must be an interface name');
+  if (o.address !== undefined) check(typeof o.address === 'string', w, 'address must be a MAC address string');
+  if (o.peer !== undefined) check(typeof o.peer === 'string' || isObject(o.peer), w, 'peer must be a name or an object');
+  if (o.info !== undefined) check(isObject(o.info), w, 'info must be an object');
+  if (o.present !== undefined) check(typeof o.present === 'boolean', w, 'present must be true or false');
+  if (o.addresses !== undefined) {
+    check(Array.isArray(o.addresses) && o.addresses.every((a) => typeof a === 'string'), w, "addresses must be a list of strings like '10.0.0.1/24'");
+  }
+  return o as unknown as DesiredInterface;
+}
+
+/** Checks the shape of a parsed document; the values themselves are checked by the library when planning. */
+export function checkDesired(doc: unknown): DesiredState {
+  if (!isObject(doc)) throw new DesiredStateError('the desired state must be an object with interfaces, routes, rules or neighbours');
+  for (const k of Object.keys(doc)) {
+    check((TOP as readonly string[]).includes(k), 'the desired state', `unknown section '${k}' (known: ${TOP.join(', ')})`);
+  }
+  const interfaces = list(doc, 'interfaces').map(checkInterface);
+  const names = new Set<string>();
+  for (const i of interfaces) {
+    check(!names.has(i.ifname), 'interfaces', `${i.ifname} is listed twice`);
+    names.add(i.ifname);
+  }
+  const routes = list(doc, 'routes');
+  routes.forEach((r, i) => check(typeof r.dst === 'string' || isObject(r.dst), `routes[${i}]`, "needs a dst ('default' or a prefix)"));
+  const rules = list(doc, 'rules');
+  const neighbours = list(doc, 'neighbours');
+  neighbours.forEach((n, i) => check(typeof n.dst === 'string' && (typeof n.ifname === 'string' || typeof n.index === 'number'), `neighbours[${i}]`, 'needs a dst and an ifname'));
+  return {
+    interfaces,
+    routes: routes as unknown as DesiredState['routes'],
+    rules: rules as unknown as DesiredState['rules'],
+    neighbours: neighbours as unknown as DesiredState['neighbours'],
+  };
+}

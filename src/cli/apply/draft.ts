@@ -1,0 +1,109 @@
+/**
+ * Writes a desired state into a transaction's draft: what is missing is created, what differs is
+ * set, what is marked `present: false` is removed, and everything else is left as it is. The
+ * draft does the rest (the planner orders operations by dependency and pairs each with its undo).
+ */
+import type {
+  AddressRecord, LinkSpec, NeighbourRecord, NeighbourSpec, RouteRecord, RouteSpec, RuleRecord, RuleSpec,
+} from '../../index.js';
+import { DesiredStateError, type DesiredInterface, type DesiredState } from './desired.js';
+
+/** The part of a transaction `apply` writes to (a Transaction's draft API). */
+export interface DraftLike {
+  readonly interfaces: {
+    get(ref: string | number): InterfaceLike | undefined;
+    create(spec: LinkSpec): InterfaceLike;
+    remove(ref: string | number): void;
+  };
+  readonly routes: { find(spec: RouteSpec): RouteRecord[]; replace(spec: RouteSpec): RouteRecord; remove(spec: RouteSpec | RouteRecord): RouteRecord };
+  readonly rules: { find(spec: RuleSpec): RuleRecord[]; add(spec: RuleSpec): RuleRecord; remove(spec: RuleSpec | RuleRecord): RuleRecord };
+  readonly neighbours: { list(): NeighbourRecord[]; replace(spec: NeighbourSpec): NeighbourRecord; remove(spec: NeighbourSpec | NeighbourRecord): NeighbourRecord };
+}
+
+export interface InterfaceLike {
+  readonly index: number;
+  readonly kind: string | null;
+  mtu: number;
+  state: 'up' | 'down';
+  address: string | null;
+  txqlen: number | null;
+  get master(): number | null;
+  set master(v: string | number | null);
+  readonly addresses: readonly AddressRecord[];
+  addIp(spec: string): AddressRecord;
+}
+
+function hasAddress(i: InterfaceLike, cidr: string): boolean {
+  const [addr, len] = cidr.split('/');
+  const want = (addr ?? '').toLowerCase();
+  return i.addresses.some((a) => a.address === want && (len === undefined || a.prefixlen === Number(len)));
+}
+
+function createSpec(d: DesiredInterface): LinkSpec {
+  const spec: LinkSpec = { ifname: d.ifname, kind: d.kind! };
+  if (d.mtu !== undefined) spec.mtu = d.mtu;
+  if (d.state !== undefined) spec.state = d.state;
+  if (d.address !== undefined) spec.address = d.address;
+  if (d.txqlen !== undefined) spec.txqlen = d.txqlen;
+  if (d.link !== undefined) spec.link = d.link;
+  if (d.info !== undefined) spec.info = d.info;
+  if (d.peer !== undefined) spec.peer = (typeof d.peer === 'string' ? { ifname: d.peer } : d.peer) as LinkSpec['peer'];
+  return spec;
+}
+
+export function draftDesired(tx: DraftLike, want: DesiredState): void {
+  // Removals first, so a name can be freed and reused in the same file.
+  for (const d of want.interfaces) if (d.present === false && tx.interfaces.get(d.ifname)) tx.interfaces.remove(d.ifname);
+
+  const present = want.interfaces.filter((d) => d.present !== false);
+  // Creations and settings, then masters: a port may be listed before its bridge.
+  for (const d of present) {
+    let i = tx.interfaces.get(d.ifname);
+    if (!i) {
+      if (d.kind === undefined) throw new DesiredStateError(`interface ${d.ifname} does not exist, and has no kind to create it with`);
+      i = tx.interfaces.create(createSpec(d));
+    } else {
+      if (d.kind !== undefined && i.kind !== d.kind) {
+        throw new DesiredStateError(`interface ${d.ifname} is ${i.kind === null ? 'a plain device' : `a ${i.kind}`}, not a ${d.kind} (a kind cannot be changed: remove it first with present: false)`);
+      }
+      if (d.mtu !== undefined && i.mtu !== d.mtu) i.mtu = d.mtu;
+      if (d.address !== undefined && i.address !== d.address.toLowerCase()) i.address = d.address.toLowerCase();
+      if (d.txqlen !== undefined && i.txqlen !== d.txqlen) i.txqlen = d.txqlen;
+    }
+    for (const a of d.addresses ?? []) if (!hasAddress(i, a)) i.addIp(a);
+  }
+  for (const d of present) {
+    const i = tx.interfaces.get(d.ifname)!;
+    if (d.master !== undefined) {
+      const target = d.master === null ? null : tx.interfaces.get(d.master);
+      if (d.master !== null && !target) throw new DesiredStateError(`interface ${d.ifname}: its master ${d.master} does not exist and is not in the file`);
+      if (i.master !== (target ? target.index : null)) i.master = d.master;
+    }
+    // Up last, once it has its master and addresses (as ip users do it).
+    if (d.state !== undefined && i.state !== d.state) i.state = d.state;
+  }
+
+  for (const r of want.routes) {
+    const { present: p, ...spec } = r;
+    const hits = tx.routes.find(spec);
+    if (p === false) for (const h of hits) tx.routes.remove(h);
+    else if (hits.length === 0) tx.routes.replace(spec);
+  }
+  for (const r of want.rules) {
+    const { present: p, ...spec } = r;
+    const hits = tx.rules.find(spec);
+    if (p === false) for (const h of hits) tx.rules.remove(h);
+    else if (hits.length === 0) tx.rules.add(spec);
+  }
+  for (const n of want.neighbours) {
+    const { present: p, ...spec } = n;
+    const index = spec.index ?? (spec.ifname !== undefined ? tx.interfaces.get(spec.ifname)?.index : undefined);
+    const dst = spec.dst.toLowerCase();
+    const had = tx.neighbours.list().find((x) => x.index === index && x.dst === dst);
+    if (p === false) {
+      if (had) tx.neighbours.remove(had);
+    } else if (!had || (spec.lladdr !== undefined && had.lladdr !== spec.lladdr.toLowerCase())) {
+      tx.neighbours.replace(spec);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/** `nldb apply FILE [--netns NAME] [--dry-run]`: a desired state, as one transaction. */
+import { readFile } from 'node:fs/promises';
+import { flag, parseCommand, str } from '../args.js';
+import { checkDesired, DesiredStateError, parseDesiredText } from '../apply/desired.js';
+import { draftDesired, type DraftLike } from '../apply/draft.js';
+import { makeContext, readAll, type CliIo } from '../context.js';
+import { CliFailure, EXIT, UsageError } from '../exit.js';
+import { COMMAND_HELP } from '../help.js';
+import { makeProgress } from '../progress.js';
+import { openDb } from './show.js';
+
+const OPTIONS = {
+  netns: { type: 'string', short: 'n' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean', short: 'j' },
+} as const;
+
+/** What apply needs of a transaction: its draft, its plan, and commit/drop. */
+export interface TxLike extends DraftLike {
+  plan(): readonly unknown[];
+  review(): string;
+  commit(): Promise<unknown>;
+  drop(): void;
+}
+
+/**
+ * A failed commit: rolled back (exit 1), or not entirely (exit 3). Told apart by its name and
+ * fields, as the package does not export CommitError (yet).
+ */
+export function commitFailure(err: unknown): CliFailure | null {
+  if (!(err instanceof Error) || err.name !== 'CommitError') return null;
+  const rolledBack = (err as Error & { rolledBack?: boolean }).rolledBack === true;
+  return new CliFailure(err.message, rolledBack ? EXIT.FAILURE : EXIT.ROLLBACK_FAILED, { cause: err });
+}
+
+export async function applyCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const p = parseCommand('apply', argv, OPTIONS, 1);
+  const ctx = makeContext(io, p.color);
+  if (p.help) { ctx.print(COMMAND_HELP.apply!); return EXIT.OK; }
+  const file = p.positionals[0];
+  if (file === undefined) throw new UsageError('apply needs a FILE with the desired state', 'apply');
+  if (file === '-' && io.stdin.isTTY === true) throw new UsageError("apply - reads standard input: pipe the state in", 'apply');
+  const text = file === '-' ? await readAll(io.stdin) : await readFile(file, 'utf8');
+
+  let want;
+  try {
+    want = checkDesired(await parseDesiredText(text, file === '-' ? 'standard input' : file));
+  } catch (err) {
+    if (err instanceof DesiredStateError) throw new CliFailure(err.message, EXIT.FAILURE, { cause: err });
+    throw err;
+  }
+
+  const db = await openDb(ctx, str(p, 'netns'), {});
+  try {
+    const tx: TxLike = db.begin();
+    try {
+      draftDesired(tx, want);
+    } catch (err) {
+      tx.drop();
+      if (err instanceof DesiredStateError) throw new CliFailure(err.message, EXIT.FAILURE, { cause: err });
+      throw err;
+    }
+    const ops = tx.plan();
+    if (ops.length === 0) {
+      tx.drop();
+      if (flag(p, 'json')) ctx.print('[]\n');
+      else ctx.note('nothing to do: the state already matches');
+      return EXIT.OK;
+    }
+    if (flag(p, 'dry-run')) {
+      ctx.print(flag(p, 'json') ? `${JSON.stringify(ops, null, 2)}\n` : `${tx.review().trimEnd()}\n`);
+      tx.drop();
+      return EXIT.OK;
+    }
+    // The review is of the plan as it stands now: after the commit there is nothing left to plan.
+    const review = `${tx.review().trimEnd()}\n`;
+    const progress = makeProgress(io.stderr);
+    progress.update(`applying ${ops.length} operation${ops.length === 1 ? '' : 's'}…`);
+    try {
+      await tx.commit();
+    } catch (err) {
+      throw commitFailure(err) ?? err;
+    } finally {
+      progress.done();
+    }
+    ctx.print(flag(p, 'json') ? `${JSON.stringify(ops, null, 2)}\n` : review);
+    return EXIT.OK;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,149 @@
+/** The words of `nldb --help` and of each command's `--help`. */
+
+export const EXIT_CODES = `Exit status:
+  0    success
+  1    failure: the kernel refused (its errno name and its own message are shown), a system
+       call failed, a file could not be read, or input could not be decoded in full
+  2    usage error: unknown command or option, a missing or extra argument
+  3    apply failed and undoing it failed too: the state is partly changed
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM)`;
+
+const COMMON = `Common options:
+  -h, --help          show this help
+  --color WHEN        colour the output: auto (default: on a terminal, unless NO_COLOR is set),
+                      always, never
+  --no-color          the same as --color never`;
+
+export const MAIN_HELP = `nldb: a live, transactional database of the machine's network state, over netlink
+
+Usage: nldb <command> [arguments] [options]
+
+Commands:
+  show [WHAT]          interfaces, addresses, routes, rules or neighbours, as tables or JSON
+  monitor              changes as they happen, each with its before and after
+  decode [FILE|-]      decode netlink messages from strace output, an escaped string or hex
+  apply FILE           make the kernel match a desired state (JSON or YAML), in one transaction
+  netns list|add|del   list, create or delete named network namespaces
+  history              transactions committed so far (from the store)
+  checkpoint           record the current state in the store, to go back to later
+
+Options:
+  -h, --help           this help ('nldb <command> --help' for a command's own)
+  --version            print nldb's version
+  --color WHEN         auto (default), always, never; NO_COLOR=1 turns colour off
+  --no-color           the same as --color never
+
+${EXIT_CODES}
+`;
+
+export const COMMAND_HELP: Readonly<Record<string, string>> = {
+  show: `Usage: nldb show [interfaces|addresses|routes|rules|neighbours] [--netns NAME] [--json]
+
+Shows the network state: every kind of object, or one. People get aligned tables (coloured on a
+terminal); programs get --json: exactly the database's snapshot() (an object with one array per
+kind), or with WHAT that one array.
+
+Options:
+  -n, --netns NAME    look inside the named network namespace (default: this process's)
+  -j, --json          JSON instead of tables
+
+${COMMON}
+
+${EXIT_CODES}
+`,
+  monitor: `Usage: nldb monitor [--netns NAME] [--json]
+
+Prints every change as it happens, like 'ip monitor' but as what changed: '+' an object
+appeared, '-' it went, '~' it changed, with its fields before and after. Changes found by a
+resynchronisation (after the kernel dropped events) are marked 'resync'. Stop with Ctrl-C.
+
+Options:
+  -n, --netns NAME    watch the named network namespace
+  -j, --json          one JSON object per line: { op, kind, key, before, after, origin, fields, reason }
+
+${COMMON}
+
+${EXIT_CODES}
+`,
+  decode: `Usage: nldb decode [FILE|-] [--json] [--protocol route|generic] [--format FORMAT]
+
+Decodes netlink messages and prints each as a tree: the header (type and flags by name), then
+every field and attribute with its friendly name beside the kernel's (ifname (IFLA_IFNAME)).
+Reads FILE, or standard input when FILE is '-' or absent. Several messages per input are fine.
+Accepted input (recognised by looking, or named with --format):
+  strace     strace output, e.g. 'strace -f -x -s 65535 -e trace=network ip -n NS link show'
+             (with '-e read=all -e write=all' the exact hex dumps are used)
+  hexdump    strace's hex dump lines alone: ' | 00000  1c 00 00 00 ...  |....|'
+  string     C strings as strace prints them: "\\x1c\\x00\\x00\\x00\\x10\\x00...", one datagram per
+             string (or per line, without quotes); \\x, octal and \\n-style escapes
+  hex        plain hex, spaces and newlines ignored; a blank line starts another datagram
+Input that is truncated, malformed or of an unknown type is shown as such ('!' lines), with its
+bytes.
+
+Options:
+  -j, --json          the decoded messages as JSON (bigints and byte strings as strings)
+  -p, --protocol P    the netlink protocol when the input does not say: route (default), generic
+  -f, --format F      strace, hexdump, string or hex (default: recognised from the input)
+
+${COMMON}
+
+Exit status: 0 when every message decoded in full; 1 when some input could not be (truncated,
+malformed: it is still shown) or nothing decodable was found; 2 on a usage error.
+`,
+  apply: `Usage: nldb apply FILE [--netns NAME] [--dry-run] [--json]
+
+Makes the kernel match the desired state in FILE (JSON or YAML, '-' for standard input):
+  interfaces: [{ ifname, kind, state: up|down, mtu, master, addresses: ['10.0.0.1/24', ...] }]
+  routes:     [{ dst, gateway, oif, table, priority, ... }]
+  rules:      [{ priority, src, dst, table, action, ... }]
+as one transaction. Objects the file does not mention are left alone. --dry-run prints the
+review (what would be created, changed, deleted) and changes nothing. If the kernel refuses any
+step, everything already done is undone, and nldb exits 1 with the kernel's message.
+
+Options:
+  -n, --netns NAME    apply inside the named network namespace
+  --dry-run           print the plan, change nothing
+  -j, --json          print the review as JSON
+
+${COMMON}
+
+${EXIT_CODES}
+`,
+  netns: `Usage: nldb netns list [--json]
+       nldb netns add NAME
+       nldb netns del NAME
+
+Lists, creates or deletes named network namespaces (the files under /run/netns that
+'ip netns' uses too). Creating and deleting need root.
+
+Options:
+  -j, --json          (list) a JSON array of names
+
+${COMMON}
+
+${EXIT_CODES}
+`,
+  history: `Usage: nldb history [--json] [--limit N]
+
+Lists the transactions recorded in the store, newest first.
+
+Options:
+  -j, --json          JSON instead of a table
+  --limit N           at most N entries
+
+${COMMON}
+
+${EXIT_CODES}
+`,
+  checkpoint: `Usage: nldb checkpoint [NAME] [--netns NAME]
+
+Records the current network state in the store under NAME, to compare with or go back to later.
+
+Options:
+  -n, --netns NAME    the namespace whose state to record
+
+${COMMON}
+
+${EXIT_CODES}
+`,
+};

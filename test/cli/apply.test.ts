@@ -1,0 +1,206 @@
+/**
+ * `nldb apply`'s desired-state side: the file's checks, and how a desired state becomes a
+ * transaction draft, planned against the real state of a throwaway namespace (read with the
+ * built `nldb show --json`) by the library's own planner.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkDesired, DesiredStateError, parseDesiredText, type DesiredState } from '../../src/cli/apply/desired.js';
+import { draftDesired, type DraftLike } from '../../src/cli/apply/draft.js';
+import { baseFromArrays, begin, type Operation, type SnapshotArrays } from '../../src/transactions/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commitFailure } from '../../src/cli/commands/apply.js';
+import { ip, ipJson, useNetns, useNetnsEach } from '../helpers/netns.js';
+import { ensureBuilt, nldb } from './run.js';
+
+beforeAll(() => ensureBuilt());
+
+describe('the desired-state file', () => {
+  it('reads JSON', async () => {
+    expect(await parseDesiredText('{"interfaces": [{"ifname": "v0", "mtu": 1400}]}', 'f')).toEqual({ interfaces: [{ ifname: 'v0', mtu: 1400 }] });
+    await expect(parseDesiredText('{"interfaces": [', 'state.json')).rejects.toThrow(/^state\.json: not valid JSON: /);
+  });
+
+  const bad: [unknown, RegExp][] = [
+    [[], /must be an object/],
+    [{ links: [] }, /unknown section 'links'/],
+    [{ interfaces: {} }, /^interfaces: expected a list$/],
+    [{ interfaces: [{ mtu: 1 }] }, /^interfaces\[0\]: needs an ifname$/],
+    [{ interfaces: [{ ifname: 'v0', state: 'UP' }] }, /^interfaces\[0\] \(v0\): state must be up or down, not "UP"$/],
+    [{ interfaces: [{ ifname: 'v0', mtu: -5 }] }, /mtu must be a positive integer/],
+    [{ interfaces: [{ ifname: 'v0', colour: 'red' }] }, /unknown field 'colour'/],
+    [{ interfaces: [{ ifname: 'v0', addresses: '10.0.0.1/24' }] }, /addresses must be a list/],
+    [{ interfaces: [{ ifname: 'v0' }, { ifname: 'v0' }] }, /v0 is listed twice/],
+    [{ routes: [{ gateway: '10.0.0.1' }] }, /^routes\[0\]: needs a dst/],
+    [{ neighbours: [{ dst: '10.0.0.9' }] }, /^neighbours\[0\]: needs a dst and an ifname/],
+  ];
+  for (const [doc, message] of bad) {
+    it(`refuses ${JSON.stringify(doc)}`, () => {
+      expect(() => checkDesired(doc)).toThrow(DesiredStateError);
+      expect(() => checkDesired(doc)).toThrow(message);
+    });
+  }
+
+  it('fills absent sections with empty lists', () => {
+    expect(checkDesired({ routes: [{ dst: '10.0.0.0/24', oif: 'v0' }] })).toEqual({ interfaces: [], routes: [{ dst: '10.0.0.0/24', oif: 'v0' }], rules: [], neighbours: [] });
+  });
+});
+
+describe('a desired state as a transaction draft', () => {
+  const ns = useNetns('cli-apply');
+
+  beforeAll(() => {
+    ip(ns(), 'link', 'add', 'av0', 'type', 'veth', 'peer', 'name', 'av1');
+    ip(ns(), 'link', 'set', 'av0', 'up');
+    ip(ns(), 'addr', 'add', '10.40.0.1/24', 'dev', 'av0');
+    ip(ns(), 'route', 'add', '10.41.0.0/24', 'via', '10.40.0.2');
+  });
+
+  function plan(want: DesiredState): { ops: Operation[]; review: string } {
+    const r = nldb(['show', '--json', '--netns', ns()]);
+    expect(r.code).toBe(0);
+    const tx = begin(baseFromArrays(JSON.parse(r.stdout) as SnapshotArrays));
+    draftDesired(tx as unknown as DraftLike, want);
+    return { ops: tx.plan(), review: tx.review() };
+  }
+
+  const desired = (doc: unknown) => checkDesired(doc);
+
+  it('plans nothing when the state already matches', () => {
+    const { ops, review } = plan(desired({
+      interfaces: [{ ifname: 'av0', kind: 'veth', state: 'up', addresses: ['10.40.0.1/24'] }],
+      routes: [{ dst: '10.41.0.0/24', gateway: '10.40.0.2' }],
+    }));
+    expect(ops).toEqual([]);
+    expect(review).toBe('(nothing to do)');
+  });
+
+  it('creates what is missing: a bridge, a veth pair enslaved to it, addresses, a route, a rule', () => {
+    const { ops } = plan(desired({
+      interfaces: [
+        // The port comes before its bridge in the file: masters are set after every creation.
+        { ifname: 'aw0', kind: 'veth', peer: 'aw1', mtu: 1400, master: 'abr0', state: 'up', addresses: ['10.42.0.1/24'] },
+        { ifname: 'abr0', kind: 'bridge', state: 'up' },
+        { ifname: 'av0', mtu: 1450 },
+      ],
+      routes: [{ dst: '10.43.0.0/24', gateway: '10.42.0.2' }],
+      rules: [{ priority: 1500, src: '10.44.0.0/16', table: 100 }],
+    }));
+    const what = ops.map((o) => `${o.kind} ${o.intent}`);
+    expect(what).toEqual(expect.arrayContaining(['interface create', 'interface set', 'address create', 'route replace', 'rule create']));
+    const creates = ops.filter((o) => o.kind === 'interface' && o.intent === 'create').map((o) => (o.spec as { ifname: string }).ifname);
+    expect(creates.sort()).toEqual(['abr0', 'aw0']);
+    // Links before what hangs off them; every operation has its undo.
+    const firstAddress = ops.findIndex((o) => o.kind === 'address');
+    expect(ops.slice(firstAddress).some((o) => o.kind === 'interface' && o.intent === 'create')).toBe(false);
+    expect(ops.every((o) => o.inverse.length > 0)).toBe(true);
+    const av0 = ops.find((o) => o.kind === 'interface' && o.intent === 'set' && o.dev === 'av0');
+    expect(av0?.spec).toMatchObject({ mtu: 1450 });
+  });
+
+  it('removes what is marked present: false, and nothing it does not mention', () => {
+    const route = plan(desired({ routes: [{ dst: '10.41.0.0/24', gateway: '10.40.0.2', present: false }] })).ops;
+    expect(route.map((o) => `${o.kind} ${o.intent} ${(o.spec as { dst?: string }).dst}`)).toEqual(['route delete 10.41.0.0/24']);
+    // Deleting one end of a veth pair deletes both, and with them what hung off them: the
+    // planner knows, so one operation does it all.
+    const link = plan(desired({ interfaces: [{ ifname: 'av1', present: false }], routes: [{ dst: '10.41.0.0/24', gateway: '10.40.0.2', present: false }] })).ops;
+    expect(link.map((o) => `${o.kind} ${o.intent} ${o.dev}`)).toEqual(['interface delete av1']);
+    // Already absent: nothing to do.
+    expect(plan(desired({ interfaces: [{ ifname: 'never0', present: false }], rules: [{ priority: 4321, table: 7, present: false }] })).ops).toEqual([]);
+  });
+
+  it('refuses, before anything is planned, to create without a kind or to change a kind', () => {
+    expect(() => plan(desired({ interfaces: [{ ifname: 'nope0', mtu: 1400 }] }))).toThrow(/interface nope0 does not exist, and has no kind to create it with/);
+    expect(() => plan(desired({ interfaces: [{ ifname: 'av0', kind: 'bridge' }] }))).toThrow(/interface av0 is a veth, not a bridge/);
+    expect(() => plan(desired({ interfaces: [{ ifname: 'av0', master: 'nobr' }] }))).toThrow(/its master nobr does not exist/);
+  });
+});
+
+describe('nldb apply, against the kernel of a throwaway namespace', () => {
+  const ns = useNetnsEach('cli-app');
+  const state = {
+    interfaces: [
+      { ifname: 'pv0', kind: 'veth', peer: 'pv1', mtu: 1400, master: 'pbr0', state: 'up', addresses: ['10.50.0.1/24'] },
+      { ifname: 'pbr0', kind: 'bridge', state: 'up' },
+    ],
+    routes: [{ dst: '10.51.0.0/24', gateway: '10.50.0.2' }],
+    rules: [{ priority: 1500, src: '10.52.0.0/16', table: 100 }],
+  };
+  const links = () => ipJson<{ ifname: string; mtu: number; master?: string; flags: string[] }>(ns(), 'link', 'show');
+
+  it('--dry-run prints the review and changes nothing', () => {
+    const before = links();
+    const r = nldb(['apply', '-', '--netns', ns(), '--dry-run'], { input: JSON.stringify(state) });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ +1 +link add pv0 .*type veth peer pv1/m);
+    expect(r.stdout).toMatch(/undo [\d.]+: link del pv0/);
+    expect(r.stdout).toMatch(/route replace 10\.51\.0\.0\/24 via 10\.50\.0\.2/);
+    expect(r.stdout).toMatch(/rule add from 10\.52\.0\.0\/16 priority 1500 lookup 100/);
+    expect(links()).toEqual(before);
+    const json = nldb(['apply', '-', '--netns', ns(), '--dry-run', '--json'], { input: JSON.stringify(state) });
+    const ops = JSON.parse(json.stdout) as { kind: string; intent: string }[];
+    expect(ops.map((o) => `${o.kind} ${o.intent}`)).toEqual(expect.arrayContaining(['interface create', 'address create', 'route replace', 'rule create']));
+  });
+
+  it('applies the state in one transaction; applying it again does nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nldb-apply-'));
+    try {
+      const file = join(dir, 'state.json');
+      writeFileSync(file, JSON.stringify(state));
+      const r = nldb(['apply', file, '--netns', ns()]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('link add pv0');
+      const byName = new Map(links().map((l) => [l.ifname, l]));
+      expect(byName.get('pv0')).toMatchObject({ mtu: 1400, master: 'pbr0' });
+      expect(byName.get('pv0')!.flags).toContain('UP');
+      expect(byName.get('pbr0')!.flags).toContain('UP');
+      expect(ipJson<{ addr_info: { local: string; prefixlen: number }[] }>(ns(), 'addr', 'show', 'dev', 'pv0')[0]!.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toContain('10.50.0.1/24');
+      expect(ipJson<{ dst: string; gateway?: string }>(ns(), 'route', 'show', '10.51.0.0/24')).toEqual([expect.objectContaining({ dst: '10.51.0.0/24', gateway: '10.50.0.2' })]);
+      expect(ipJson<{ priority: number; table: string }>(ns(), 'rule', 'show').find((x) => x.priority === 1500)).toMatchObject({ table: '100' });
+
+      const again = nldb(['apply', file, '--netns', ns()]);
+      expect(again).toEqual({ code: 0, stdout: '', stderr: 'nothing to do: the state already matches\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a step the kernel refuses rolls everything back: exit 1, the kernel\'s message, nothing left', () => {
+    const bad = {
+      interfaces: [{ ifname: 'qv0', kind: 'veth', peer: 'qv1', state: 'up', addresses: ['10.60.0.1/24'] }],
+      routes: [{ dst: '10.61.0.0/24', gateway: '10.98.0.1' }],
+    };
+    const before = links();
+    const r = nldb(['apply', '-', '--netns', ns()], { input: JSON.stringify(bad) });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^nldb: .*ENETUNREACH \(Network is unreachable\): Nexthop has invalid gateway; rolled back\n$/);
+    expect(links()).toEqual(before);
+  });
+});
+
+describe('a failed commit\'s exit code', () => {
+  it('1 when rolled back, 3 when the rollback failed too; anything else is not a commit failure', () => {
+    const e = (rolledBack: boolean) => Object.assign(new Error('transaction t: failed'), { name: 'CommitError', rolledBack });
+    expect(commitFailure(e(true))?.code).toBe(1);
+    expect(commitFailure(e(false))?.code).toBe(3);
+    expect(commitFailure(new Error('other'))).toBeNull();
+  });
+});
+
+describe('nldb apply (the command)', () => {
+  it('needs a FILE', () => {
+    const r = nldb(['apply']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("nldb: apply needs a FILE with the desired state (see 'nldb apply --help')\n");
+  });
+
+  it('a bad file is one line naming the mistake, exit code 1, before the kernel is asked anything', () => {
+    const r = nldb(['apply', '-', '--netns', 'nldbt-not-there'], { input: '{"interfaces": [{"ifname": "v0", "state": "sideways"}]}' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('nldb: interfaces[0] (v0): state must be up or down, not "sideways"\n');
+  });
+});
