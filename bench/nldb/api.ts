@@ -16,7 +16,17 @@ export interface NldbIPRoute {
   close(): Promise<void> | void;
 }
 
+/** A collection of an open IPDB (db.interfaces, db.addresses, db.routes, ...). */
+export interface NldbCollection {
+  readonly size: number;
+}
+
 export interface NldbIPDB {
+  readonly interfaces: NldbCollection;
+  readonly addresses: NldbCollection;
+  readonly routes: NldbCollection;
+  /** Resolves once every change the kernel announced before the call is in the database. */
+  sync(): Promise<void>;
   transaction<T>(body: (tx: unknown) => Promise<T>): Promise<T>;
   close(): Promise<void> | void;
 }
@@ -26,9 +36,26 @@ export interface NldbModule {
   IPDB: { open(options: { netns: string }): Promise<NldbIPDB> };
 }
 
+/** The built package's directory (build/bench/nldb/api.js -> the repository root is three levels up). */
+function distPath(...parts: string[]): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', ...parts);
+}
+
+/**
+ * The low-level API alone (dist/iproute/index.js), for the benchmarks of IPRoute: a program that
+ * only dumps imports this module, not the whole package with the database (rxjs, immer), the
+ * way pyroute2's IPRoute is measured without NDB.
+ */
+export async function loadIPRoute(): Promise<Pick<NldbModule, 'IPRoute'>> {
+  const dist = distPath('iproute', 'index.js');
+  if (!existsSync(dist)) throw new Error(`nldb is not built: ${dist} is missing (npm run build)`);
+  const mod = (await import(pathToFileURL(dist).href)) as Partial<NldbModule>;
+  if (typeof mod.IPRoute?.open !== 'function') throw new Error(`${dist} does not export IPRoute.open`);
+  return mod as Pick<NldbModule, 'IPRoute'>;
+}
+
 export async function loadNldb(): Promise<NldbModule> {
-  // build/bench/nldb/api.js -> the repository root is three levels up.
-  const dist = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'index.js');
+  const dist = distPath('index.js');
   if (!existsSync(dist)) throw new Error(`nldb is not built: ${dist} is missing (npm run build)`);
   const mod = (await import(pathToFileURL(dist).href)) as Partial<NldbModule>;
   if (typeof mod.IPRoute?.open !== 'function' || typeof mod.IPDB?.open !== 'function') {
@@ -38,23 +65,9 @@ export async function loadNldb(): Promise<NldbModule> {
   return mod as NldbModule;
 }
 
-/**
- * How many links, addresses and routes an open IPDB holds. Adapter: written before the IPDB API
- * exists, it accepts a `snapshot()` method or `interfaces`/`addresses`/`routes` members holding
- * arrays, Maps or anything with a numeric `size`/`length`. Fix it here once the API is settled.
- */
+/** How many links, addresses and routes an open IPDB holds (each collection's size: no copy, no sort). */
 export function ipdbSizes(db: NldbIPDB): { links: number; addresses: number; routes: number } {
-  const holder = db as unknown as Record<string, unknown>;
-  const source = typeof holder.snapshot === 'function' ? (holder.snapshot as () => Record<string, unknown>).call(db) : holder;
-  const size = (name: string, ...aliases: string[]): number => {
-    for (const key of [name, ...aliases]) {
-      const v = source[key] as { size?: unknown; length?: unknown } | undefined;
-      if (v && typeof v.size === 'number') return v.size;
-      if (v && typeof v.length === 'number') return v.length;
-    }
-    throw new Error(`cannot read the number of ${name} from nldb's IPDB: adjust ipdbSizes() in bench/nldb/api.ts`);
-  };
-  return { links: size('interfaces', 'links'), addresses: size('addresses'), routes: size('routes') };
+  return { links: db.interfaces.size, addresses: db.addresses.size, routes: db.routes.size };
 }
 
 export function emitCounts(counts: Record<string, number>): void {

@@ -53,6 +53,13 @@ export interface OpenOptions {
   load?: LoadOptions;
   /** Events (or dumped records) applied per slice before yielding (default 5,000). */
   sliceSize?: number;
+  /**
+   * Dumped records applied (or swept) per slice, when it should differ from `sliceSize`. Each
+   * slice copies the shards it touches, and a slice of a dump touches nearly all of them, so
+   * loading N records in slices of c copies about N²/2c entries: bigger slices load faster and
+   * hold the event loop longer (default: sliceSize).
+   */
+  dumpSliceSize?: number;
 }
 
 /** One applied update: the state after it and the changes that led there. */
@@ -90,6 +97,7 @@ export class Database implements Views {
   private load: CompiledLoad = compileLoad();
   private queue: ApplyQueue | null = null;
   private sliceSize = 5000;
+  private dumpSliceSize = 5000;
   private closed = false;
   private pendingResync: { kinds: Set<RecordKind>; done: Promise<void> } | null = null;
   private retryDelay: number;
@@ -148,6 +156,7 @@ export class Database implements Views {
     this.source = source;
     this.load = compileLoad(options.load);
     this.sliceSize = options.sliceSize ?? 5000;
+    this.dumpSliceSize = options.dumpSliceSize ?? this.sliceSize;
     const queue = new ApplyQueue({
       apply: (events) => this.applyEvents(events),
       sliceSize: this.sliceSize,
@@ -295,14 +304,14 @@ export class Database implements Views {
       for await (const chunk of dumpChunks(source.dump(kind, this.load.hint(kind)))) {
         checkOpen();
         const kept = chunk.filter((ev) => ev.kind === kind && this.load.keep(kind, ev.record as RecordByKind[RecordKind]));
-        for (let i = 0; i < kept.length; i += this.sliceSize) {
-          this.publish(resync.apply(this.state.snapshot, kept.slice(i, i + this.sliceSize)));
+        for (let i = 0; i < kept.length; i += this.dumpSliceSize) {
+          this.publish(resync.apply(this.state.snapshot, kept.slice(i, i + this.dumpSliceSize)));
           await yieldToLoop();
           checkOpen();
         }
       }
       for (;;) {
-        const swept = resync.sweep(this.state.snapshot, this.sliceSize);
+        const swept = resync.sweep(this.state.snapshot, this.dumpSliceSize);
         this.publish(swept);
         if (swept.done) break;
         await yieldToLoop();

@@ -12,8 +12,8 @@
  * kernel's list order). They must be checked against the kernel with the integration tests; the
  * database can always correct itself with a targeted re-dump (reconcile.ts).
  */
-import type { AddressRecord, RecordKind, RouteRecord } from '../iproute/records.js';
-import { nexthopsOf } from './keys.js';
+import type { AddressRecord, InterfaceRecord, RecordKind, RouteRecord } from '../iproute/records.js';
+import { interfaceKey, nexthopsOf } from './keys.js';
 import { withNexthops } from './route-merge.js';
 import type { Origin } from './types.js';
 import type { Working } from './working.js';
@@ -84,6 +84,11 @@ export function linkDown(w: Working, index: number, opts: EffectOptions): void {
   removeNeighbours(w, index, null, o.reason, o.origin);
 }
 
+/** Is the link known and administratively down (addresses removed now are addrconf_ifdown's)? */
+function linkDownAt(w: Working, index: number): boolean {
+  return w.get('interface', interfaceKey({ index }))?.state === 'down';
+}
+
 /**
  * Rules after an address is removed (call once the address itself is gone from `w`).
  * - "prefsrc-removed", IPv4, fib_del_ifaddr -> fib_sync_down_addr: when no device still has the
@@ -94,6 +99,12 @@ export function linkDown(w: Working, index: number, opts: EffectOptions): void {
  *   included, and arp_ifdown flushes its IPv4 neighbours.
  * - "prefsrc-removed", IPv6, rt6_remove_prefsrc: routes keep existing but lose the preferred
  *   source, when no device has the address any more (since Linux 6.6 without a device match).
+ *   Only for an address deleted on its own (inet6_addr_del -> ipv6_del_addr): when a link goes
+ *   down or away, addrconf_ifdown drops its addresses WITHOUT rt6_remove_prefsrc, and routes keep
+ *   the stale preferred source (checked on 6.18). Those deletions come after the link's
+ *   RTM_NEWLINK without IFF_UP (__dev_notify_flags sends it before NETDEV_DOWN runs), so an IPv6
+ *   address removed while its link is down is taken for addrconf_ifdown. (With keep_addr_on_down
+ *   an address deleted by hand on a down link is the exception; the safety net re-dump fixes it.)
  * The local/broadcast/prefix routes of the address are deleted by fib_magic(RTM_DELROUTE), which
  * the kernel announces, so they are left to their notifications.
  * Rules that reason from absence run only when addresses are loaded in full.
@@ -107,7 +118,7 @@ export function addressRemoved(w: Working, a: AddressRecord, opts: EffectOptions
       const r = w.get('route', key);
       if (!r) continue;
       if (a.family === 4 && r.table === RT_TABLE_MAIN) w.remove('route', key, o);
-      if (a.family === 6) w.put('route', { ...r, prefsrc: null }, o);
+      if (a.family === 6 && !linkDownAt(w, a.index)) w.put('route', { ...r, prefsrc: null }, o);
     }
   }
   if (a.family !== 4) return;
@@ -119,4 +130,38 @@ export function addressRemoved(w: Working, a: AddressRecord, opts: EffectOptions
     if (nexthopsOf(r).every((h) => h.oif === a.index)) w.remove('route', key, last);
   }
   removeNeighbours(w, a.index, 4, last.reason, last.origin);
+}
+
+/**
+ * Rule "veth-peer" (drivers/net/veth.c): a veth's IFLA_LINK and IFLA_LINK_NETNSID name its peer
+ * (ndo_get_iflink, and the peer's namespace), and they change without an announcement of their own:
+ * - on creation, veth_newlink registers the peer first and links the halves (priv->peer) only
+ *   after both are registered, so every announcement of the first half carries no link and no
+ *   later one comes (checked: `ip link add a type veth peer name b`, then `ip -j link` shows b's
+ *   link while b's RTM_NEWLINKs carried none);
+ * - when one half moves into this namespace, the half already here now has its peer here (no
+ *   netnsid, perhaps another index) without a word.
+ * So a veth announced with its peer here settles the peer's side: link = this index, no netnsid.
+ * What cannot be settled from here asks for a re-dump of interfaces (the dump runs after the
+ * kernel has finished, and shows the links): a new veth without a link (its peer may have been
+ * made in another namespace), and a veth leaving while its peer stays (the peer's netnsid).
+ */
+export function vethAnnounced(w: Working, r: InterfaceRecord, isNew: boolean, opts: EffectOptions): void {
+  if (r.kind !== 'veth') return;
+  if (r.link === null) {
+    if (isNew) w.resync.add('interface');
+    return;
+  }
+  if (r.linkNetnsid !== null) return;
+  const peer = w.get('interface', interfaceKey({ index: r.link }));
+  if (peer && peer.kind === 'veth' && (peer.link !== r.index || peer.linkNetnsid !== null)) {
+    w.put('interface', { ...peer, link: r.index, linkNetnsid: null }, { reason: 'veth-peer', origin: opts.origin });
+  }
+}
+
+/** A veth leaves (deleted, or moved away): a peer that stays here has a new netnsid (see above). */
+export function vethGone(w: Working, r: InterfaceRecord): void {
+  if (r.kind !== 'veth' || r.link === null || r.linkNetnsid !== null) return;
+  const peer = w.get('interface', interfaceKey({ index: r.link }));
+  if (peer && peer.kind === 'veth') w.resync.add('interface');
 }

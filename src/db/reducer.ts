@@ -12,7 +12,7 @@
  */
 import { Immer } from 'immer';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
-import { addressRemoved, linkDown, linkRemoved, type EffectOptions } from './effects.js';
+import { addressRemoved, linkDown, linkRemoved, vethAnnounced, vethGone, type EffectOptions } from './effects.js';
 import { keyOf } from './keys.js';
 import { applyRouteEvent } from './route-merge.js';
 import { KINDS, type DbEvent, type DbSnapshot, type Origin, type Update } from './types.js';
@@ -49,12 +49,14 @@ const HANDLERS: { readonly [K in RecordKind]: Handler<K> } = {
     const r = ev.record;
     if (ev.op === 'del') {
       linkRemoved(w, r.index, fx);
-      w.remove('interface', keyOf('interface', r), { origin: fx.origin });
+      const gone = w.remove('interface', keyOf('interface', r), { origin: fx.origin });
+      vethGone(w, gone ?? r);
       return;
     }
     const before = w.get('interface', keyOf('interface', r));
     if (before?.state === 'up' && r.state === 'down') linkDown(w, r.index, fx);
     w.put('interface', r, { origin: fx.origin });
+    vethAnnounced(w, r, before === undefined, fx);
   },
   address(w, ev, fx) {
     const r = ev.record;

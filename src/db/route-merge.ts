@@ -36,9 +36,10 @@ export function applyRouteEvent(w: Working, ev: RouteEvent): void {
   const rec = ev.record;
   const origin = ev.origin;
   if (ev.op === 'new') {
+    let stored = rec;
     if (((ev.nlmsgFlags ?? 0) & NLM_F.REPLACE) !== 0) removeReplaced(w, rec, origin);
-    else if (rec.family === 6 && rec.multipath && rec.multipath.length > 0) absorbSiblings(w, rec, origin);
-    w.put('route', rec, { origin });
+    else if (rec.family === 6 && rec.multipath && rec.multipath.length > 0) stored = absorbSiblings(w, rec, origin);
+    w.put('route', stored, { origin });
     return;
   }
   const key = routeKey(rec);
@@ -75,13 +76,34 @@ function removeReplaced(w: Working, rec: RouteRecord, origin: DbEvent['origin'])
   w.resync.add('route');
 }
 
-function absorbSiblings(w: Working, rec: RouteRecord, origin: DbEvent['origin']): void {
+/**
+ * Removes the routes of the slot that the grown group now contains, and returns the group in the
+ * kernel's dump order. Siblings are kept in a list in insertion order (fib6_add_rt2node appends),
+ * and a dump lists the group from its first sibling; but the notification for an appended sibling
+ * lists the NEW sibling first and the older ones after it (rt6_fill_node starts from the route it
+ * announces and walks the circular sibling list). So the older siblings keep the order we hold,
+ * and the new ones follow in the order announced. (Checked: `ip route append` of a third nexthop,
+ * then the dump.)
+ */
+function absorbSiblings(w: Working, rec: RouteRecord, origin: DbEvent['origin']): RouteRecord {
   const key = routeKey(rec);
   const group = new Set(nexthopSet(rec));
+  const announced = new Map(rec.multipath!.map((h) => [nexthopToken(h), h]));
+  const ordered: NextHop[] = [];
+  const placed = new Set<string>();
   for (const [k, r] of w.group('route', routeSlot(rec))) {
-    if (k === key) continue;
-    if (nexthopSet(r).every((t) => group.has(t))) w.remove('route', k, { reason: 'multipath-merged', origin });
+    if (!nexthopSet(r).every((t) => group.has(t))) continue;
+    if (k !== key) w.remove('route', k, { reason: 'multipath-merged', origin });
+    for (const h of nexthopsOf(r)) {
+      const t = nexthopToken(h);
+      if (placed.has(t)) continue;
+      placed.add(t);
+      ordered.push(announced.get(t)!);
+    }
   }
+  if (placed.size === 0) return rec;
+  for (const [t, h] of announced) if (!placed.has(t)) ordered.push(h);
+  return ordered.every((h, i) => h === rec.multipath![i]) ? rec : withNexthops(rec, ordered);
 }
 
 /**

@@ -1,0 +1,183 @@
+/**
+ * Streaming dumps for the database: one kind, narrowed by the load hint where the kernel can
+ * filter, decoded into record events and handed over in chunks of a few thousand records.
+ *
+ * Why chunks of thousands and not one chunk per datagram: the database folds each chunk into one
+ * immer update, and a chunk of routes touches most of the table's shards; a 32 KiB datagram holds
+ * about 250 routes, so per-datagram chunks would copy every shard 400 times for 100,000 routes.
+ *
+ * Interrupted dumps (NLM_F_DUMP_INTR: the table changed while being read) start again from the
+ * beginning, and records of the abandoned attempt have already been handed over. That is fine for
+ * mark, dump, sweep: the final attempt is consistent, so everything that exists is marked; a
+ * record seen only by the abandoned attempt was deleted during the dump, and its deletion is
+ * among the events the database queued meanwhile (it subscribes before it dumps), so it goes
+ * when they are applied. The restart marker is therefore simply skipped.
+ */
+import type { DumpHint } from '../db/load.js';
+import type { DbSource } from '../db/source.js';
+import { addressRecordAt } from '../iproute/decode/address.js';
+import { interfaceRecordAt } from '../iproute/decode/link.js';
+import { neighbourRecordAt } from '../iproute/decode/neighbour.js';
+import { routeRecordAt } from '../iproute/decode/route.js';
+import { ruleRecordAt } from '../iproute/decode/rule.js';
+import { addressDump, linkDump, neighbourDump, routeDump, ruleDump } from '../iproute/queries.js';
+import type { Family, RecordByKind, RecordEvent, RecordKind } from '../iproute/records.js';
+import { RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH, RTM_NEWROUTE, RTM_NEWRULE } from '../messages/rtnl/constants.js';
+import { Errno } from '../transport/errno.js';
+import { KernelError } from '../transport/errors.js';
+import { isDumpRestart, type NetlinkRequest, type NetlinkTransport } from '../transport/transport.js';
+import { isMirrored } from './mirrored.js';
+
+/** Records per chunk handed to the database (IPDB applies each as one slice, see its dumpSliceSize). */
+export const DUMP_CHUNK = 20_000;
+/** Interrupted dumps are retried this many times (link and address dumps during link churn). */
+export const DUMP_RETRIES = 50;
+
+interface Planned {
+  req: NetlinkRequest;
+  /** A dump of one named table: the kernel answers ENOENT when the table does not exist yet. */
+  table?: number;
+}
+
+/** The dump requests that together cover `kind` as narrowed by `hint`. */
+export function planDumps(kind: RecordKind, hint: DumpHint | undefined): Planned[] {
+  // One AF_UNSPEC dump covers both families; a hint with one family asks the kernel for it alone.
+  const families: (Family | undefined)[] = hint?.families && hint.families.length === 1 ? [hint.families[0]] : [undefined];
+  const fam = (f: Family | undefined) => (f !== undefined ? { family: f } : {});
+  switch (kind) {
+    case 'interface':
+      return [{ req: linkDump({}) }];
+    case 'address':
+      return families.map((f) => ({ req: addressDump(fam(f)) }));
+    case 'rule':
+      return families.map((f) => ({ req: ruleDump(fam(f)) }));
+    case 'neighbour':
+      return families.map((f) => ({ req: neighbourDump(fam(f)) }));
+    case 'route': {
+      const tables = hint?.tables;
+      if (!tables || tables.length === 0) return families.map((f) => ({ req: routeDump(fam(f)) }));
+      return families.flatMap((f) => [...new Set(tables)].map((table) => ({ req: routeDump({ ...fam(f), table }), table })));
+    }
+  }
+}
+
+/** Each kind's "new" message type and its in-place decoder (payload = buf[start, end)). */
+const DECODE: { readonly [K in RecordKind]: { type: number; at: (buf: Buffer, start: number, end: number) => RecordByKind[K] | null } } = {
+  interface: { type: RTM_NEWLINK, at: interfaceRecordAt },
+  address: { type: RTM_NEWADDR, at: addressRecordAt },
+  route: { type: RTM_NEWROUTE, at: routeRecordAt },
+  rule: { type: RTM_NEWRULE, at: ruleRecordAt },
+  neighbour: { type: RTM_NEWNEIGH, at: neighbourRecordAt },
+};
+
+/** Runs the dumps of one kind and yields its records as 'new' events, in chunks. */
+export async function* dumpKind(
+  transport: NetlinkTransport,
+  kind: RecordKind,
+  hint: DumpHint | undefined,
+  chunk = DUMP_CHUNK,
+): AsyncGenerator<readonly RecordEvent[]> {
+  const { type, at } = DECODE[kind];
+  const chunks = new ChunkQueue(chunk);
+  const take = (buf: Buffer, start: number, end: number, msgType: number): void => {
+    if (msgType !== type) return;
+    const record = at(buf, start, end);
+    if (record === null) return;
+    const ev = { kind, op: 'new', record } as RecordEvent;
+    if (isMirrored(ev)) chunks.push(ev);
+  };
+  for (const { req, table } of planDumps(kind, hint)) {
+    const opts = { maxRetries: DUMP_RETRIES, operation: `dump ${kind}` };
+    // A restart is skipped (see the header comment): what came before it stays handed over.
+    const running = transport.dumpEach
+      ? transport.dumpEach(req, { message: take, restart: () => undefined }, opts)
+      : (async () => {
+        for await (const item of transport.dump(req, opts)) {
+          if (isDumpRestart(item)) continue;
+          for (const raw of item) take(raw.payload, 0, raw.payload.length, raw.type);
+          chunks.wake();
+        }
+      })();
+    const finished = running.then(
+      () => chunks.end(),
+      (err: unknown) => {
+        // A table that does not exist has no routes (it appears with its first route, announced).
+        if (table !== undefined && err instanceof KernelError && err.errno === Errno.ENOENT) chunks.end();
+        else chunks.end(err);
+      },
+    );
+    for (;;) {
+      const next = await chunks.next();
+      if (next === null) break;
+      yield next;
+    }
+    await finished;
+  }
+  const rest = chunks.flush();
+  if (rest) yield rest;
+}
+
+/**
+ * Records decoded as the transport reads them (its visitor cannot wait), picked up by the
+ * generator in chunks. Nothing is awaited per record: the generator wakes per full chunk and at
+ * the end of each dump.
+ */
+class ChunkQueue {
+  private readonly ready: RecordEvent[][] = [];
+  private current: RecordEvent[] = [];
+  private ended = false;
+  private failure: { error: unknown } | undefined;
+  private waiter: (() => void) | undefined;
+
+  constructor(private readonly size: number) {}
+
+  push(ev: RecordEvent): void {
+    this.current.push(ev);
+    if (this.current.length >= this.size) {
+      this.ready.push(this.current);
+      this.current = [];
+      this.wake();
+    }
+  }
+
+  wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  /** This dump is over (with an error, or not); the partial chunk stays for the next dump. */
+  end(error?: unknown): void {
+    this.ended = true;
+    if (error !== undefined) this.failure = { error };
+    this.wake();
+  }
+
+  /** The next full chunk, or null once this dump has ended (rearming for the next dump). */
+  async next(): Promise<RecordEvent[] | null> {
+    for (;;) {
+      const full = this.ready.shift();
+      if (full) return full;
+      if (this.ended) {
+        this.ended = false;
+        const f = this.failure;
+        this.failure = undefined;
+        if (f) throw f.error;
+        return null;
+      }
+      await new Promise<void>((resolve) => { this.waiter = resolve; });
+    }
+  }
+
+  /** Whatever is left after the last dump. */
+  flush(): RecordEvent[] | null {
+    const rest = this.current;
+    this.current = [];
+    return rest.length > 0 ? rest : null;
+  }
+}
+
+/** The DbSource `dump` of a transport. */
+export function dumper(transport: NetlinkTransport, chunk = DUMP_CHUNK): DbSource['dump'] {
+  return (kind, hint) => dumpKind(transport, kind, hint, chunk);
+}

@@ -1,0 +1,237 @@
+/**
+ * IPDB: the live database of one network namespace, wired to the kernel.
+ *
+ *   const db = await IPDB.open({ netns: 'blue', load: { routes: { tables: [254] } } });
+ *   db.interfaces.eth0; db.interfaces.get(2); db.routes.filter({ oif: 2 }); db.snapshot();
+ *   db.changes$.subscribe((c) => console.log(c.op, c.kind, c.key, c.origin));
+ *   await db.wait((s) => s.interfaces.get('veth0')?.state === 'up', { timeout: 5000 });
+ *   await db.ipr.route('add', { dst: '10.1.0.0/16', gateway: '10.0.0.1' });   // low level
+ *   db.close();
+ *
+ * It composes three things and inherits from none: the database core (src/db: reducer,
+ * collections, observables, resync), the kernel source (two sockets: events and requests), and
+ * the safety net that re-dumps routes after the kernel may have flushed some silently.
+ *
+ * open() resolves once the initial state is loaded and the event subscription is live, with no
+ * window in which a change can be missed: the event socket joins its groups before the first dump
+ * is sent, and what arrives during the dumps is applied after them.
+ */
+import type { Observable } from 'rxjs';
+import { Database, type DbUpdate } from '../db/database.js';
+import { DbClosedError } from '../db/errors.js';
+import { compileLoad, type LoadOptions } from '../db/load.js';
+import type { WaitOptions, Waited } from '../db/observe.js';
+import type { DbState, Views } from '../db/state.js';
+import type { AnyChange, PlainSnapshot } from '../db/types.js';
+import type { IPRoute } from '../iproute/iproute.js';
+import type { RecordKind } from '../iproute/records.js';
+import type { NamespaceStore } from '../store/index.js';
+import type { NetnsRef } from '../transport/netns.js';
+import { DUMP_CHUNK } from './dumps.js';
+import { EffectsCheck } from './effects-check.js';
+import { KernelSource, type KernelSourceOptions } from './kernel-source.js';
+import { loadAttachStore, type AttachStore, type StoreAttachment } from './store-hook.js';
+import { TxLayer, type FreezeApi } from './tx.js';
+import type { Transaction, TxCommitOptions } from '../transactions/transaction.js';
+import type { RecoveredTx } from '../transactions/recovery.js';
+
+export interface IPDBOptions {
+  /** The namespace to mirror: a name under /run/netns, a path, { pid } or { fd }. Default: ours. */
+  netns?: NetnsRef;
+  /** Which kinds (and which records of a kind) to keep; everything by default (see db/load.ts). */
+  load?: LoadOptions;
+  /**
+   * A store file (SQLite history and checkpoints, src/store): the store attaches to the loaded
+   * database and records every change from then on; `db.store` is its handle (store-hook.ts).
+   * The transaction journal lives in the same file.
+   */
+  store?: string;
+  /** The store module's entry point, instead of importing src/store (tests, embedders). */
+  attachStore?: AttachStore;
+  /**
+   * Re-dump routes (debounced) after a link goes down or away or an address is removed, in case
+   * the side-effect rules missed a silent flush (effects-check.ts). Default on, 100 ms.
+   */
+  verifyEffects?: boolean | { delayMs?: number };
+  /** Events applied per slice before yielding to the event loop (default 5,000). */
+  sliceSize?: number;
+  /**
+   * Dumped records applied per slice (on open and on every resync; default 20,000): bigger slices
+   * load faster (each slice copies the table's shards) and hold the event loop longer.
+   */
+  dumpSliceSize?: number;
+  /** Tuning of the kernel sockets (event receive buffer, read and parse slices). */
+  kernel?: Omit<KernelSourceOptions, 'netns' | 'kinds'>;
+}
+
+export class IPDB implements Views {
+  /** The low-level API on the database's request socket (typed requests and dumps). */
+  readonly ipr: IPRoute;
+  /** The namespace this database mirrors (undefined: the process's own). */
+  readonly netns: NetnsRef | undefined;
+  /** The database core, for layers built on top of IPDB (transactions, the store). */
+  readonly database: Database;
+  /** The safety net, when enabled (its counters tell how often it corrected the rules). */
+  readonly effectsCheck: EffectsCheck | null;
+  private readonly source: KernelSource;
+  private storeAttachment: StoreAttachment | null = null;
+  private closing: Promise<void> | null = null;
+  /** Transactions, the commit queue, freezing, the journal (tx.ts). */
+  private readonly tx: TxLayer;
+  private isClosed = false;
+
+  /** Opens the sockets, loads the state, and resolves once the database is live. */
+  static async open(options: IPDBOptions = {}): Promise<IPDB> {
+    const load = compileLoad(options.load);
+    const dumpSliceSize = options.dumpSliceSize ?? DUMP_CHUNK;
+    const source = await KernelSource.open({
+      dumpChunk: dumpSliceSize,
+      ...options.kernel,
+      ...(options.netns !== undefined ? { netns: options.netns } : {}),
+      kinds: load.kinds,
+    });
+    const database = new Database();
+    // On failure Database.open closes itself, and with it the source.
+    await database.open(source, {
+      ...(options.load ? { load: options.load } : {}),
+      ...(options.sliceSize !== undefined ? { sliceSize: options.sliceSize } : {}),
+      dumpSliceSize,
+    });
+    const db = new IPDB(database, source, options);
+    if (options.store !== undefined) {
+      try {
+        const attach = options.attachStore ?? await loadAttachStore(options.store);
+        // The journal first: what a killed process left half done is undone before anything else.
+        await db.tx.openJournal(options.store);
+        db.storeAttachment = await attach(db, options.store);
+      } catch (err) {
+        void db.close();
+        throw err;
+      }
+    }
+    return db;
+  }
+
+  private constructor(database: Database, source: KernelSource, options: IPDBOptions) {
+    this.database = database;
+    this.source = source;
+    this.ipr = source.ipr;
+    this.netns = options.netns;
+    const verify = options.verifyEffects ?? true;
+    this.effectsCheck = verify === false ? null : new EffectsCheck(database, verify === true ? {} : verify);
+    this.tx = new TxLayer(this, options.load ? { load: options.load } : {});
+    source.ownEcho = (ev) => this.tx.isOwnEcho(ev);
+  }
+
+  // ---- reading (the core's live views) -------------------------------------------------------
+
+  /** The interfaces, with freeze()/unfreeze() (tx.ts). */
+  get interfaces(): Views['interfaces'] & FreezeApi { return this.tx.interfaces(this.database.interfaces); }
+  get addresses(): Views['addresses'] { return this.database.addresses; }
+  get routes(): Views['routes'] { return this.database.routes; }
+  get rules(): Views['rules'] { return this.database.rules; }
+  get neighbours(): Views['neighbours'] { return this.database.neighbours; }
+
+  /** The current state: a fixed, frozen view (its collections never change). */
+  get state(): DbState {
+    return this.database.state;
+  }
+
+  /** Every record as plain arrays, in stable order, JSON-serialisable. */
+  snapshot(): PlainSnapshot {
+    return this.database.snapshot();
+  }
+
+  /** The current state on subscribe, then each new one. Completes on close. */
+  get state$(): Observable<DbState> { return this.database.state$; }
+  /** Every change once, in order; origin 'kernel' | 'resync' | 'commit'. Completes on close. */
+  get changes$(): Observable<AnyChange> { return this.database.changes$; }
+  /** Every applied update (state and its changes together). Completes on close. */
+  get updates$(): Observable<DbUpdate> { return this.database.updates$; }
+  /** Failures that did not stop the database (a failed resync). Completes on close. */
+  get errors$(): Observable<Error> { return this.database.errors$; }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * The first state (the current one included) for which `predicate` returns something truthy;
+   * rejects with DbTimeoutError after `timeout` ms, DbClosedError if the database closes first.
+   */
+  wait<T>(predicate: (state: DbState) => T, options: WaitOptions = {}): Promise<Waited<T>> {
+    return this.database.wait(predicate, options);
+  }
+
+  /**
+   * Resolves once every change the kernel announced before this call is in the database (and the
+   * safety-net re-dump it may have caused is done). After `ip ...` or a request of your own
+   * returns, `await db.sync()` and the database shows its effect.
+   */
+  async sync(): Promise<void> {
+    if (this.isClosed) throw new DbClosedError('database closed');
+    // Rounds, because a re-dump (or an overrun's resync) can be queued by the events just applied.
+    for (let round = 0; round < 4 && !this.isClosed; round++) {
+      await this.source.sync();
+      await this.database.whenIdle();
+      if (!this.effectsCheck?.pending) break;
+      await this.effectsCheck.flush();
+    }
+  }
+
+  /** Re-dumps `kinds` (all kept kinds by default) and applies exactly the differences, origin 'resync'. */
+  resync(kinds?: readonly RecordKind[]): Promise<void> {
+    return this.database.resync(kinds);
+  }
+
+  /** Counters: notifications parsed, slices, losses, the largest backlog; the safety net's. */
+  get stats(): { queue: KernelSource['queueStats']; effects: EffectsCheck['stats'] | null; backlog: number } {
+    return { queue: this.source.queueStats, effects: this.effectsCheck?.stats ?? null, backlog: this.source.backlog };
+  }
+
+  // ---- transactions (tx.ts) ----------------------------------------------------------------
+
+  /** A transaction over the current state: edit its draft, then commit() or drop(). */
+  begin(): Transaction { return this.tx.begin(); }
+
+  /** Runs `fn` on a new transaction and commits it when `fn` returns; drops it when `fn` throws. */
+  transaction<T>(fn: (tx: Transaction) => T | Promise<T>, options?: TxCommitOptions): Promise<T> {
+    return this.tx.transaction(fn, options);
+  }
+
+  /** Transactions a killed process left unfinished in the store's journal, undone at open. */
+  get recovered(): readonly RecoveredTx[] { return this.tx.recovered; }
+
+  /**
+   * The store's handle for this namespace (history, checkpoints, SQL) when opened with `store`;
+   * null otherwise.
+   */
+  get store(): NamespaceStore | null {
+    return this.storeAttachment?.handle ?? null;
+  }
+
+  /**
+   * Releases both sockets and completes every observable, at once. With a store attached, the
+   * promise resolves once the store has written what it held (without one it is already
+   * resolved: awaiting it is optional). Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.isClosed = true;
+    this.effectsCheck?.close();
+    this.tx.close();
+    let stored: void | Promise<void> = undefined;
+    try {
+      // First the store stops recording, keeping what it holds; then the sockets go.
+      stored = this.storeAttachment?.close();
+    } catch (err) {
+      stored = Promise.reject(err);
+    } finally {
+      this.database.close(); // closes the source: both sockets
+    }
+    this.closing = Promise.resolve(stored);
+    // Not awaiting close() must not leave an unhandled rejection; awaiting it still sees the error.
+    this.closing.catch(() => undefined);
+    return this.closing;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The kernel as a DbSource (src/db/source.ts): two rtnetlink sockets in one namespace.
+ *
+ * - The EVENT socket joins the multicast groups of every kind the database keeps, with a large
+ *   receive buffer (SO_RCVBUFFORCE, 32 MiB by default, which the kernel doubles), and reads many
+ *   datagrams per turn of the event loop (a notification is one small datagram). Its messages
+ *   go into the EventQueue, which parses them apart from receiving (event-queue.ts).
+ * - The REQUEST socket (an IPRoute) runs the dumps and the user's own requests. Keeping them apart
+ *   means a dump's replies never wait behind a storm of notifications, and a burst of ACKs cannot
+ *   overrun the event socket.
+ *
+ * Open order matters: the event socket has joined its groups before the first dump is sent, so
+ * no change can fall between the dump and the subscription (the database applies the events that
+ * arrived during the dump after it). Messages received before the database subscribes are kept.
+ *
+ * A notification caused by a request of our own REQUEST socket carries that socket's port id in
+ * its header (rtnetlink fills nlmsg_pid with the requester's portid): such events get origin
+ * 'commit'. Route events carry their nlmsg flags (NLM_F_REPLACE matters, see db/route-merge.ts).
+ */
+import { Observable, Subject } from 'rxjs';
+import type { DumpHint } from '../db/load.js';
+import type { DbSource, DumpResult } from '../db/source.js';
+import type { DbEvent } from '../db/types.js';
+import { IPRoute } from '../iproute/iproute.js';
+import { toRecordEvent } from '../iproute/decode/event.js';
+import type { RecordKind } from '../iproute/records.js';
+import { NLMSG_NOOP } from '../messages/nlmsg.js';
+import {
+  RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE,
+  RTNLGRP_LINK, RTNLGRP_NEIGH,
+} from '../messages/rtnl/constants.js';
+import { OverrunError } from '../transport/errors.js';
+import type { NetnsRef } from '../transport/netns.js';
+import { NetlinkSocket } from '../transport/socket.js';
+import type { NetlinkTransport, Notification } from '../transport/transport.js';
+import { DUMP_CHUNK, dumpKind } from './dumps.js';
+import { EventQueue, type EventQueueOptions } from './event-queue.js';
+import { isMirrored } from './mirrored.js';
+
+const MiB = 1 << 20;
+
+/** The multicast groups that announce each record kind. */
+export const GROUPS_OF: { readonly [K in RecordKind]: readonly number[] } = {
+  interface: [RTNLGRP_LINK],
+  address: [RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
+  route: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE],
+  rule: [RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE],
+  neighbour: [RTNLGRP_NEIGH],
+};
+
+/** The groups for a set of kinds (all kinds by default). */
+export function groupsFor(kinds: Iterable<RecordKind> = Object.keys(GROUPS_OF) as RecordKind[]): number[] {
+  return [...new Set([...kinds].flatMap((k) => GROUPS_OF[k]))].sort((a, b) => a - b);
+}
+
+export interface KernelSourceOptions {
+  /** The namespace of both sockets (a name under /run/netns, a path, { pid } or { fd }). */
+  netns?: NetnsRef;
+  /** The kinds to listen for (all by default): groups of kinds not kept are not joined. */
+  kinds?: Iterable<RecordKind>;
+  /** The event socket's receive buffer in bytes, before the kernel doubles it (default 32 MiB). */
+  eventRcvbuf?: number;
+  /**
+   * Datagrams read from the event socket per turn of the event loop (default 4,096: a notification
+   * is one small datagram, about 2 µs to read; fewer, larger batches also mean fewer database
+   * updates, each of which copies the shards it touches).
+   */
+  eventDatagramsPerSlice?: number;
+  /** How the event queue slices its parsing. */
+  queue?: EventQueueOptions;
+  /** Records per dump chunk handed to the database (default 5,000). */
+  dumpChunk?: number;
+}
+
+export class KernelSource implements DbSource {
+  readonly events$: Observable<readonly DbEvent[]>;
+  readonly overrun$: Observable<unknown>;
+  /** The event queue's counters (messages parsed, slices, losses, the largest backlog). */
+  readonly queueStats: EventQueue['stats'];
+
+  private readonly eventsSubject = new Subject<readonly DbEvent[]>();
+  private readonly overrunSubject = new Subject<unknown>();
+  private readonly queue: EventQueue;
+  private readonly dumpChunk: number;
+  private closed = false;
+  /**
+   * Set by the transaction layer (tx.ts): true for an event about an object its in-flight commit
+   * changes, so that the kernel's notifications which carry no port id (links, IPv6 addresses)
+   * reach changes$ as origin 'commit' too.
+   */
+  ownEcho: ((ev: DbEvent) => boolean) | null = null;
+
+  /**
+   * Opens the event socket (groups joined) and then the request socket, both in `netns`.
+   * The libuv thread-pool hazard is handled by NetlinkSocket.openAsync.
+   */
+  static async open(opts: KernelSourceOptions = {}): Promise<KernelSource> {
+    const ns = opts.netns !== undefined ? { netns: opts.netns } : {};
+    const events = await NetlinkSocket.openAsync({
+      ...ns,
+      groups: groupsFor(opts.kinds),
+      rcvbuf: opts.eventRcvbuf ?? 32 * MiB,
+      datagramsPerSlice: opts.eventDatagramsPerSlice ?? 4096,
+      // Notifications are small; a bigger one makes the buffer grow (the transport handles it).
+      recvBufferSize: 64 * 1024,
+    });
+    try {
+      const ipr = await IPRoute.open(ns);
+      return new KernelSource(events, ipr, opts);
+    } catch (err) {
+      events.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Wraps an event transport that has already joined its groups, and an IPRoute for dumps. The
+   * source owns them from here on: close() closes the event transport and the IPRoute (which
+   * closes its socket when it opened it itself).
+   */
+  constructor(
+    readonly eventTransport: NetlinkTransport,
+    readonly ipr: IPRoute,
+    opts: Pick<KernelSourceOptions, 'queue' | 'dumpChunk'> = {},
+  ) {
+    this.dumpChunk = opts.dumpChunk ?? DUMP_CHUNK;
+    this.queue = new EventQueue((msg) => this.toEvent(msg), {
+      events: (batch) => this.eventsSubject.next(batch),
+      lost: (cause) => this.overrunSubject.next(cause),
+    }, opts.queue);
+    this.queueStats = this.queue.stats;
+    // Subscribed at once: messages that arrive before the database subscribes wait in the queue.
+    eventTransport.notifications$.subscribe((batch) => this.queue.pushMessages(batch));
+    eventTransport.overrun$.subscribe((err) => this.queue.pushLoss(err));
+    this.events$ = new Observable<readonly DbEvent[]>((subscriber) => {
+      const sub = this.eventsSubject.subscribe(subscriber);
+      this.queue.start();
+      return sub;
+    });
+    this.overrun$ = this.overrunSubject.asObservable();
+  }
+
+  dump(kind: RecordKind, hint?: DumpHint): DumpResult {
+    return dumpKind(this.ipr.transport, kind, hint, this.dumpChunk);
+  }
+
+  /** Notifications received but not parsed yet. */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Resolves once every notification the kernel queued on the event socket before this call has
+   * been received and handed to the database as events. A NLMSG_NOOP request with NLM_F_ACK on
+   * the event socket itself is the barrier: the kernel answers it in order, behind everything
+   * already in that socket's receive queue (netlink_rcv_skb acks control messages).
+   */
+  async sync(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.eventTransport.request({ type: NLMSG_NOOP, payload: Buffer.alloc(0) }, { operation: 'sync' });
+        break;
+      } catch (err) {
+        // The ACK itself was lost to an overrun: the resync it causes is queued; ask again.
+        if (!(err instanceof OverrunError) || attempt >= 10 || this.closed) throw err;
+      }
+    }
+    await this.queue.idle();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.close();
+    try {
+      this.eventTransport.close();
+    } finally {
+      this.ipr.close();
+      this.eventsSubject.complete();
+      this.overrunSubject.complete();
+    }
+  }
+
+  private toEvent(msg: Notification): DbEvent | null {
+    const ev = toRecordEvent(msg);
+    if (ev === null || !isMirrored(ev)) return null;
+    const mine = (msg.pid !== 0 && msg.pid === this.ipr.transport.portId) || (this.ownEcho?.(ev) ?? false);
+    if (ev.kind === 'route') return mine ? { ...ev, nlmsgFlags: msg.flags, origin: 'commit' } : { ...ev, nlmsgFlags: msg.flags };
+    return mine ? { ...ev, origin: 'commit' } : ev;
+  }
+}

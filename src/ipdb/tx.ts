@@ -1,0 +1,214 @@
+/**
+ * Transactions on an IPDB: what `db.begin()`, `db.transaction()`, `db.interfaces.freeze()` and
+ * the journal recovery of `IPDB.open({ store })` are made of. IPDB's methods delegate here.
+ *
+ *   const tx = db.begin();                    // a draft over the current snapshot
+ *   tx.interfaces.v0.mtu = 9000;
+ *   await tx.commit({ timeout: 5000 });
+ *   await db.transaction((tx) => { tx.routes.add({ dst: '10.1.0.0/16', gateway: '10.0.0.1' }); });
+ *
+ * Wiring (src/transactions does the rest):
+ * - executor: the database's own request socket (KernelExecutor), so the kernel's notifications
+ *   of our routes, addresses and rules carry its port id and reach changes$ as origin 'commit';
+ * - confirm: the database must show the plan's outcome (confirm.ts), within the commit deadline;
+ * - a commit queue: commits of one database run one after another, each checked for conflicts
+ *   and planned against the state at its own turn (after a sync with the kernel);
+ * - the journal: with a store file, every plan and inverse is written to it before sending, and
+ *   opening the store undoes what a killed process left half done (`db.recovered` says what).
+ */
+import type { Database } from '../db/database.js';
+import { compileLoad, type LoadOptions } from '../db/load.js';
+import type { Views } from '../db/state.js';
+import { IPRoute } from '../iproute/iproute.js';
+import type { RecordByKind, RecordKind } from '../iproute/records.js';
+import type { IfRef, NetnsSpec } from '../iproute/specs.js';
+import type { NetnsRef } from '../transport/netns.js';
+import { baseFromSnapshot } from '../transactions/db-base.js';
+import { keyOf } from '../db/keys.js';
+import type { DbEvent } from '../db/types.js';
+import type { OpExecutor } from '../transactions/commit.js';
+import { databaseConfirm, targetOf } from '../transactions/confirm.js';
+import { Freezer, type FreezeOptions } from '../transactions/freeze.js';
+import type { Journal } from '../transactions/journal.js';
+import { KernelExecutor } from '../transactions/kernel-executor.js';
+import { recoverUnfinished, type RecoveredTx, type ScopedExecutor } from '../transactions/recovery.js';
+import { begin, runTransaction, type Transaction, type TxCommitOptions, type TxEnvironment } from '../transactions/transaction.js';
+
+/** What the transaction layer needs of its IPDB. */
+export interface TxHost {
+  readonly database: Database;
+  readonly ipr: IPRoute;
+  readonly netns: NetnsRef | undefined;
+  sync(): Promise<void>;
+}
+
+export interface TxLayerOptions {
+  /** The database's load options: records it does not keep are not waited for. */
+  load?: LoadOptions;
+  freeze?: FreezeOptions;
+}
+
+/** `db.interfaces` with freeze() and unfreeze(). */
+export interface FreezeApi {
+  /** Keeps the interface as it is now, reverting other programs' changes to it, until unfreeze(). */
+  freeze(ref: IfRef): void;
+  /** Stops keeping it; true when it was frozen. */
+  unfreeze(ref: IfRef): boolean;
+}
+
+/** A namespace reference as a label the journal and inverses can name it by. */
+export function netnsLabel(ref: NetnsRef | undefined): string | null {
+  if (ref === undefined) return null;
+  if (typeof ref === 'string') return ref;
+  if ('name' in ref) return ref.name;
+  if ('path' in ref) return ref.path;
+  if ('pid' in ref) return `/proc/${ref.pid}/ns/net`;
+  return `/proc/${process.pid}/fd/${ref.fd}`;
+}
+
+export class TxLayer {
+  /** What the recovery at open undid (empty when nothing was left unfinished). */
+  recovered: readonly RecoveredTx[] = [];
+  readonly freezer: Freezer;
+  private journal: Journal | null = null;
+  private readonly executor: KernelExecutor;
+  private readonly label: string | null;
+  private readonly home: NetnsSpec;
+  private readonly env: TxEnvironment;
+  private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  /** `kind:key` of what the running commit (or its rollback) changes. */
+  private readonly inflight = new Set<string>();
+  private frozenView: unknown;
+
+  constructor(private readonly host: TxHost, opts: TxLayerOptions = {}) {
+    this.label = netnsLabel(host.netns);
+    this.home = this.label ?? { pid: process.pid };
+    this.executor = new KernelExecutor(host.ipr.transport, { home: this.home });
+    const load = compileLoad(opts.load);
+    const db = host.database;
+    this.env = {
+      executor: this.marking(this.executor),
+      confirm: databaseConfirm(db, { dbKeys: true, keeps: <K extends RecordKind>(kind: K, r: RecordByKind[K]) => load.keep(kind, r) }),
+      current: () => baseFromSnapshot(db.state.snapshot, { netns: this.label }),
+      serialize: (run) => this.serialize(async () => {
+        try {
+          return await run();
+        } finally {
+          // The notifications of a rollback may still be on their way: let them in while the
+          // objects are still marked as ours, then forget the marks.
+          await host.sync().catch(() => undefined);
+          this.inflight.clear();
+        }
+      }),
+      settle: () => host.sync(),
+      committed: (report) => this.freezer.adopt(report),
+    };
+    Object.defineProperty(this.env, 'journal', { enumerable: true, get: () => this.journal });
+    this.freezer = new Freezer({
+      state: () => db.state,
+      changes$: db.changes$,
+      begin: () => this.begin(),
+      idle: () => this.idle(),
+      sync: () => host.sync(),
+      error: (err) => this.reportError(err),
+    }, opts.freeze);
+  }
+
+  /**
+   * The executor, marking what each batch changes as ours: the kernel announces links and IPv6
+   * addresses without the requester's port id, so the event source asks isOwnEcho().
+   */
+  private marking(inner: OpExecutor): OpExecutor {
+    return {
+      prepare: (ops) => inner.prepare?.(ops),
+      send: (ops, ctx) => {
+        for (const op of ops) {
+          if (op.ns) continue;
+          const t = targetOf(op, true);
+          this.inflight.add(`${t.kind}:${t.key}`);
+          if (op.kind === 'interface' && op.intent === 'create' && op.spec.peer) this.inflight.add(`interface:${op.spec.peer.index}`);
+        }
+        return inner.send(ops, ctx);
+      },
+    };
+  }
+
+  /** Whether an event is about something the running commit changes (origin 'commit'). */
+  isOwnEcho(ev: DbEvent): boolean {
+    if (this.inflight.size === 0) return false;
+    return this.inflight.has(`${ev.kind}:${keyOf(ev.kind, ev.record as never)}`);
+  }
+
+  /** Errors of background work (freeze reverts): the last ones, newest last. */
+  readonly errors: Error[] = [];
+
+  private reportError(err: Error): void {
+    this.errors.push(err);
+    if (this.errors.length > 20) this.errors.shift();
+  }
+
+  /** Runs commits one after another. */
+  serialize<T>(run: () => Promise<T>): Promise<T> {
+    this.queued++;
+    const p = this.tail.then(run);
+    this.tail = p.then(() => undefined, () => undefined).finally(() => { this.queued--; });
+    return p;
+  }
+
+  /** Resolves once no commit is queued or running. */
+  async idle(): Promise<void> {
+    while (this.queued > 0) await this.tail;
+  }
+
+  /** A new transaction over the database's current state. */
+  begin(): Transaction {
+    return begin(baseFromSnapshot(this.host.database.state.snapshot, { netns: this.label }), this.env);
+  }
+
+  /** Runs `fn` on a new transaction: commits when it returns, drops it when it throws. */
+  transaction<T>(fn: (tx: Transaction) => T | Promise<T>, opts: TxCommitOptions = {}): Promise<T> {
+    return runTransaction(() => this.begin(), fn, opts);
+  }
+
+  /**
+   * Opens (or creates) the journal in the store file and undoes what an earlier process left
+   * unfinished in it; resolves with what it undid, also kept in `recovered`.
+   */
+  async openJournal(path: string): Promise<readonly RecoveredTx[]> {
+    // SQLite is loaded only by those who ask for a store.
+    const { Journal } = await import('../transactions/journal.js');
+    this.journal = Journal.open(path);
+    const executorFor = async (ns: string | null): Promise<ScopedExecutor> => {
+      if (ns === this.label) return { executor: this.executor, release: () => undefined };
+      const ipr = await IPRoute.open(ns === null ? {} : { netns: ns });
+      return { executor: new KernelExecutor(ipr.transport, { home: ns ?? { pid: process.pid } }), release: () => ipr.close() };
+    };
+    this.recovered = await this.serialize(() => recoverUnfinished(this.journal!, executorFor));
+    if (this.recovered.length > 0) await this.host.sync();
+    return this.recovered;
+  }
+
+  /** `interfaces` with freeze()/unfreeze() added (the same collection otherwise). */
+  interfaces(view: Views['interfaces']): Views['interfaces'] & FreezeApi {
+    if (!this.frozenView) {
+      const api: FreezeApi = {
+        freeze: (ref) => { this.freezer.freeze(ref); },
+        unfreeze: (ref) => this.freezer.unfreeze(ref),
+      };
+      this.frozenView = new Proxy(view, {
+        get(target, prop) {
+          if (prop === 'freeze' || prop === 'unfreeze') return api[prop];
+          return Reflect.get(target, prop);
+        },
+      });
+    }
+    return this.frozenView as Views['interfaces'] & FreezeApi;
+  }
+
+  close(): void {
+    this.freezer.close();
+    this.journal?.close();
+    this.journal = null;
+  }
+}
