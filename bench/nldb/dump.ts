@@ -2,13 +2,14 @@
  * nldb contender of the "dump" benchmark: IPRoute dumping links, addresses and all routes.
  * usage: node build/bench/nldb/dump.js NETNS
  * getRoutes() with no filter must mean every table and both families, as `ip route show table all`:
- * the harness compares the counts with the kernel's.
+ * the harness compares the counts with the kernel's. It imports the IPRoute module alone
+ * (dist/iproute/index.js), as a program that only needs the low-level API would.
  */
-import { emitCounts, emitWork, loadNldb, since } from './api.js';
+import { emitCounts, emitWork, loadIPRoute, since } from './api.js';
 
 async function main(ns: string): Promise<void> {
   const t0 = performance.now();
-  const nldb = await loadNldb();
+  const nldb = await loadIPRoute();
   const ipr = await nldb.IPRoute.open({ netns: ns });
   const t1 = performance.now();
   const links = await ipr.getLinks();

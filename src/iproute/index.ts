@@ -8,7 +8,13 @@ export type { AddressFilter, LinkFilter, NeighbourFilter, RouteFilter, RuleFilte
 export * from './records.js';
 export type * from './specs.js';
 export { ValidationError, NotFoundError, type ValidationIssue } from './errors.js';
-export { toRecordEvent, interfaceRecord, addressRecord, routeRecord, ruleRecord, neighbourRecord } from './decode/index.js';
+export {
+  toRecordEvent, interfaceRecord, addressRecord, routeRecord, ruleRecord, neighbourRecord,
+  interfaceRecordAt, addressRecordAt, routeRecordAt, ruleRecordAt, neighbourRecordAt,
+  interfaceRecordMapper, addressRecordMapper, routeRecordMapper, ruleRecordMapper, neighbourRecordMapper,
+  INTERFACE_RECORD_ATTRS, ADDRESS_RECORD_ATTRS, ROUTE_RECORD_ATTRS, RULE_RECORD_ATTRS, NEIGHBOUR_RECORD_ATTRS,
+  type InterfaceRecordSource, type AddressRecordSource, type RouteRecordSource, type RuleRecordSource, type NeighbourRecordSource,
+} from './decode/index.js';
 export { prepareChange, encodeChange, type Change, type PreparedChange } from './requests.js';
 export { indexOnly, type EncodeContext } from './encode/index.js';
 export { requestHead, RTM, type Op } from './ops.js';

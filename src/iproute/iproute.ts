@@ -15,8 +15,11 @@ import {
 import { KernelError } from '../transport/errors.js';
 import type { NetnsRef } from '../transport/netns.js';
 import { NetlinkSocket } from '../transport/socket.js';
-import { isDumpRestart, type NetlinkRequest, type NetlinkTransport } from '../transport/transport.js';
-import { addressRecord, interfaceRecord, neighbourRecord, routeRecord, ruleRecord } from './decode/index.js';
+import { isDumpRestart, type DumpVisitor, type NetlinkRequest, type NetlinkTransport } from '../transport/transport.js';
+import {
+  addressRecord, addressRecordMapper, interfaceRecord, interfaceRecordMapper, neighbourRecord, neighbourRecordMapper, routeRecord,
+  routeRecordMapper, ruleRecord, ruleRecordMapper,
+} from './decode/index.js';
 import { encodeAddress, encodeLink, encodeNeighbour, encodeRoute, encodeRule } from './encode/index.js';
 import {
   validateAddressFilter, validateLinkFilter, validateNeighbourFilter, validateRouteFilter, validateRuleFilter,
@@ -97,8 +100,9 @@ export class IPRoute {
     const master = f.master && await this.indexOrNull(f.master);
     if (master === null) return [];
     const q = { ...(master !== undefined ? { master } : {}), ...(f.kind !== undefined ? { kind: f.kind } : {}) };
-    return this.collect(linkDump(q), 'link show', (raw) => {
-      const r = interfaceRecord(rtnl.link.decode(raw.payload));
+    const toRecord = interfaceRecordMapper();
+    return this.collect(linkDump(q), 'link show', (buf, start, end) => {
+      const r = toRecord(buf, start, end);
       return r && (master === undefined || r.master === master) && (f.kind === undefined || r.kind === f.kind) ? r : null;
     });
   }
@@ -108,8 +112,9 @@ export class IPRoute {
     const index = f.target && await this.indexOrNull(f.target);
     if (index === null) return [];
     const q = { ...(f.family ? { family: f.family } : {}), ...(index !== undefined ? { index } : {}) };
-    return this.collect(addressDump(q), 'address show', (raw) => {
-      const r = addressRecord(rtnl.addr.decode(raw.payload));
+    const toRecord = addressRecordMapper();
+    return this.collect(addressDump(q), 'address show', (buf, start, end) => {
+      const r = toRecord(buf, start, end);
       return r && (f.family === undefined || r.family === f.family) && (index === undefined || r.index === index) ? r : null;
     });
   }
@@ -125,8 +130,9 @@ export class IPRoute {
     const protocolName = protocol === undefined ? undefined : PROTOCOLS.name(protocol);
     const typeName = type === undefined ? undefined : ROUTE_TYPES.name(type);
     try {
-      return await this.collect(routeDump(q), 'route show', (raw) => {
-        const r = routeRecord(rtnl.route.decode(raw.payload));
+      const toRecord = routeRecordMapper();
+      return await this.collect(routeDump(q), 'route show', (buf, start, end) => {
+        const r = toRecord(buf, start, end);
         if (!r) return null;
         if (family !== undefined && r.family !== family) return null;
         if (table !== undefined && r.table !== table) return null;
@@ -144,8 +150,9 @@ export class IPRoute {
 
   async getRules(filter?: RuleFilter): Promise<RuleRecord[]> {
     const f = validateRuleFilter(filter);
-    return this.collect(ruleDump(f.family ? { family: f.family } : {}), 'rule show', (raw) => {
-      const r = ruleRecord(rtnl.rule.decode(raw.payload));
+    const toRecord = ruleRecordMapper();
+    return this.collect(ruleDump(f.family ? { family: f.family } : {}), 'rule show', (buf, start, end) => {
+      const r = toRecord(buf, start, end);
       return r && (f.family === undefined || r.family === f.family) && (f.table === undefined || r.table === f.table)
         && (f.priority === undefined || r.priority === f.priority) ? r : null;
     });
@@ -156,8 +163,9 @@ export class IPRoute {
     const index = f.target && await this.indexOrNull(f.target);
     if (index === null) return [];
     const q = { ...(f.family ? { family: f.family } : {}), ...(index !== undefined ? { index } : {}) };
-    return this.collect(neighbourDump(q), 'neighbour show', (raw) => {
-      const r = neighbourRecord(rtnl.neigh.decode(raw.payload));
+    const toRecord = neighbourRecordMapper();
+    return this.collect(neighbourDump(q), 'neighbour show', (buf, start, end) => {
+      const r = toRecord(buf, start, end);
       return r && (f.family === undefined || r.family === f.family) && (index === undefined || r.index === index) ? r : null;
     });
   }
@@ -172,7 +180,8 @@ export class IPRoute {
     const req = kind === 'interface' ? linkDump({}) : kind === 'address' ? addressDump(q) : kind === 'route' ? routeDump(q)
       : kind === 'rule' ? ruleDump(q) : neighbourDump(q);
     const codec = CODEC[kind];
-    return this.collect(req, `${kind} show`, (raw) => codec.decode(raw.payload) as MessageByKind[K]);
+    // decode() copies what it keeps, so a view of the transport's buffer will do.
+    return this.collect(req, `${kind} show`, (buf, start, end) => codec.decode(buf.subarray(start, end)) as MessageByKind[K]);
   }
 
   // ---- changes -------------------------------------------------------------------------------
@@ -301,22 +310,30 @@ export class IPRoute {
   }
 
   /**
-   * Runs a dump to the end and maps each message, keeping what `map` does not reject. A dump the
-   * kernel marks interrupted starts again (the transport's restart marker): what came before goes.
+   * Runs a dump to the end and maps each message (its payload, buf[start, end)), keeping what
+   * `map` does not reject. A dump the kernel marks interrupted starts again (the transport's
+   * restart marker): what came before goes. Messages are mapped in place, as they are read
+   * (dumpEach: no copies, no intermediate message objects), where the transport can.
    */
-  private async collect<T>(req: NetlinkRequest, operation: string, map: (raw: RawMessage) => T | null): Promise<T[]> {
+  private async collect<T>(req: NetlinkRequest, operation: string, map: (buf: Buffer, start: number, end: number) => T | null): Promise<T[]> {
     let out: T[] = [];
-    for await (const item of this.transport.dump(req, { operation })) {
-      if (isDumpRestart(item)) {
-        out = [];
-        continue;
-      }
-      for (let i = 0; i < item.length; i++) {
-        const raw = item[i]!;
-        if (raw.type < 16) continue;
-        const r = map(raw);
+    const visitor: DumpVisitor = {
+      message(buf, start, end, type) {
+        if (type < 16) return;
+        const r = map(buf, start, end);
         if (r !== null) out.push(r);
-      }
+      },
+      restart() {
+        out = [];
+      },
+    };
+    if (this.transport.dumpEach) {
+      await this.transport.dumpEach(req, visitor, { operation });
+      return out;
+    }
+    for await (const item of this.transport.dump(req, { operation })) {
+      if (isDumpRestart(item)) visitor.restart(item);
+      else for (const raw of item) visitor.message(raw.payload, 0, raw.payload.length, raw.type, raw.flags);
     }
     return out;
   }

@@ -12,7 +12,11 @@ export {
   type AttrSetDef, type AttrSpec, type AttrsOf, type CodecSpec, type FieldSpec, type FieldType, type MessageOf,
   type Mode, type RawAttr, type Schema, type SelectCases, type StructDef, type StructValue, type ValueOf, type Via,
 } from './core/spec.js';
-export { defineSchema, defineMessage, defineFamily, type MessageCodec, type MessageCodecOf, type MessageFamily, type SchemaHandle } from './core/message.js';
+export {
+  defineSchema, defineMessage, defineFamily,
+  type AttrName, type MessageCodec, type MessageCodecOf, type MessageFamily, type MessageProjection, type Projected, type SchemaHandle,
+} from './core/message.js';
+export type { ProjectionRuntime } from './core/project.js';
 export { WIRE, getWire, type WireMeta } from './core/wire.js';
 export { formatIp, formatMac, parseIp, parseMac } from './core/addr.js';
 

@@ -112,17 +112,40 @@ export function buildMessage(h: Omit<NlMsgHeader, 'len'>, payload: Uint8Array): 
  * the next receive into a reused buffer must copy (the transport does).
  */
 export function splitMessages(buf: Buffer): RawMessage[] {
+  const bad = checkFraming(buf, buf.length);
+  if (bad) throw bad;
   const out: RawMessage[] = [];
-  let off = 0;
-  while (off + NLMSG_HDRLEN <= buf.length) {
-    const h = readHeader(buf, off);
-    if (h.len < NLMSG_HDRLEN || off + h.len > buf.length) {
-      throw new DecodeError(`bad nlmsg_len ${h.len} with ${buf.length - off} bytes left`, { offset: off, path: ['nlmsghdr'] });
-    }
-    out.push({ ...h, payload: buf.subarray(off + NLMSG_HDRLEN, off + h.len) });
-    off += nlmsgAlign(h.len);
-  }
+  for (let off = 0; off + NLMSG_HDRLEN <= buf.length; off += nlmsgAlign(buf.readUInt32LE(off))) out.push(messageAt(buf, off));
   return out;
+}
+
+/**
+ * Whether bytes [0, length) of `buf` are whole messages, as splitMessages() needs: the
+ * DecodeError it would throw, or undefined. Lets a reader walk a datagram by offset, without
+ * splitting it, once this has passed.
+ */
+export function checkFraming(buf: Buffer, length: number): DecodeError | undefined {
+  for (let off = 0; off + NLMSG_HDRLEN <= length; ) {
+    const len = buf.readUInt32LE(off);
+    if (len < NLMSG_HDRLEN || off + len > length) {
+      return new DecodeError(`bad nlmsg_len ${len} with ${length - off} bytes left`, { offset: off, path: ['nlmsghdr'] });
+    }
+    off += nlmsgAlign(len);
+  }
+  return undefined;
+}
+
+/** The message at `off` of a framed datagram (see checkFraming); its payload is a view into `buf`. */
+export function messageAt(buf: Buffer, off: number): RawMessage {
+  const len = buf.readUInt32LE(off);
+  return {
+    len,
+    type: buf.readUInt16LE(off + 4),
+    flags: buf.readUInt16LE(off + 6),
+    seq: buf.readUInt32LE(off + 8),
+    pid: buf.readUInt32LE(off + 12),
+    payload: buf.subarray(off + NLMSG_HDRLEN, off + len),
+  };
 }
 
 /** A decoded NLMSG_ERROR: errno 0 is an ACK. */

@@ -9,34 +9,34 @@
  * and our port id. A multicast notification caused by our own request carries them too, so it is
  * recognised by the multicast group the datagram came with, not by its header.
  */
-import { Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import {
-  buildMessage, decodeDone, decodeError, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, readHeader, splitMessages,
-  type RawMessage,
+  buildMessage, checkFraming, decodeDone, decodeError, messageAt, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP,
+  readHeader, splitMessages, type RawMessage,
 } from '../messages/nlmsg.js';
 import { Errno } from './errno.js';
 import { DumpInterruptedError, KernelError, NetlinkError, OverrunError, TransportError, type OverrunReason } from './errors.js';
-import { DumpStream } from './dump.js';
+import { DumpStream, DumpVisit } from './dump.js';
+import { LazySubject } from './lazy-subject.js';
 import {
-  arm, asTransportError, closedError, DEFAULT_DUMP_RETRIES, planChunks,
+  arm, asTransportError, closedError, dumpOp, localMessage, notification, planChunks, requestOp,
   type BatchBudget, type DumpOp, type Op, type RequestOp, type TransportStats,
 } from './ops.js';
 import type { HookKind, HookMessage, NetlinkHook } from './hook.js';
 import type {
-  BatchOptions, BatchResult, DumpItem, DumpOptions, NetlinkRequest, NetlinkTransport, Notification, RequestOptions,
+  BatchOptions, BatchResult, DumpItem, DumpOptions, DumpVisitor, NetlinkRequest, NetlinkTransport, Notification, RequestOptions,
 } from './transport.js';
 
 export abstract class TransportCore implements NetlinkTransport {
   abstract readonly protocol: number;
   abstract readonly portId: number;
   hook: NetlinkHook | undefined;
-  readonly notifications$: Observable<Notification[]>;
-  readonly overrun$: Observable<OverrunError>;
   /** Counters, for diagnostics and benchmarks. */
   readonly stats: TransportStats = { sends: 0, datagrams: 0, strays: 0, overruns: 0 };
 
-  private readonly notificationSubject = new Subject<Notification[]>();
-  private readonly overrunSubject = new Subject<OverrunError>();
+  // rxjs is loaded only when someone asks for these (see lazy-subject.ts).
+  private readonly notificationSubject = new LazySubject<Notification[]>();
+  private readonly overrunSubject = new LazySubject<OverrunError>();
   private readonly pending = new Map<number, Op>();
   private readonly dumpQueue: DumpOp[] = [];
   private nextSeq = 1;
@@ -47,9 +47,12 @@ export abstract class TransportCore implements NetlinkTransport {
   private wasBusy = false;
   private readonly groups = new Set<number>();
 
-  constructor() {
-    this.notifications$ = this.notificationSubject.asObservable();
-    this.overrun$ = this.overrunSubject.asObservable();
+  get notifications$(): Observable<Notification[]> {
+    return this.notificationSubject.observable;
+  }
+
+  get overrun$(): Observable<OverrunError> {
+    return this.overrunSubject.observable;
   }
 
   /** Hands complete, aligned messages to the kernel; throws TransportError. */
@@ -87,7 +90,7 @@ export abstract class TransportCore implements NetlinkTransport {
 
   request(msg: NetlinkRequest, opts: RequestOptions = {}): Promise<RawMessage[]> {
     return new Promise<RawMessage[]>((resolve, reject) => {
-      const op = this.newRequestOp(msg, opts.operation, (r) => (r.ok ? resolve(r.replies) : reject(r.error)));
+      const op = requestOp(msg, opts.operation, (r) => (r.ok ? resolve(r.replies) : reject(r.error)));
       if (this.isClosed) return this.complete(op, { ok: false, error: closedError('request') });
       op.cleanup = arm(opts, 'request', (err) => this.complete(op, { ok: false, error: err }));
       if (op.done) return;
@@ -105,7 +108,7 @@ export abstract class TransportCore implements NetlinkTransport {
 
   async requestBatch(msgs: readonly NetlinkRequest[], opts: BatchOptions = {}): Promise<BatchResult[]> {
     const results: BatchResult[] = new Array<BatchResult>(msgs.length);
-    const ops = msgs.map((m, i) => this.newRequestOp(m, opts.operation, (r) => { results[i] = r; }));
+    const ops = msgs.map((m, i) => requestOp(m, opts.operation, (r) => { results[i] = r; }));
     let stop: NetlinkError | undefined;
     const failAll = (err: NetlinkError): void => {
       stop ??= err;
@@ -155,13 +158,6 @@ export abstract class TransportCore implements NetlinkTransport {
     });
   }
 
-  private newRequestOp(msg: NetlinkRequest, operation: string | undefined, settle: RequestOp['settle']): RequestOp {
-    return {
-      kind: 'request', seq: 0, type: msg.type, flags: NLM_F.REQUEST | NLM_F.ACK | (msg.flags ?? 0), operation,
-      replies: [], transmitted: false, done: false, cleanup: undefined, settle, onDone: undefined,
-    };
-  }
-
   private complete(op: RequestOp, result: BatchResult): void {
     if (op.done) return;
     op.done = true;
@@ -175,26 +171,33 @@ export abstract class TransportCore implements NetlinkTransport {
   // ---- dumps ---------------------------------------------------------------------------------
 
   dump(msg: NetlinkRequest, opts: DumpOptions = {}): AsyncIterable<DumpItem> {
-    return { [Symbol.asyncIterator]: () => this.startDump(msg, opts) };
+    return {
+      [Symbol.asyncIterator]: () => {
+        const stream = new DumpStream(() => this.detachDump(op));
+        const op = dumpOp(msg, opts, stream, undefined);
+        this.startDump(op, opts);
+        return stream;
+      },
+    };
   }
 
-  private startDump(msg: NetlinkRequest, opts: DumpOptions): DumpStream {
-    const op: DumpOp = {
-      kind: 'dump', seq: 0, type: msg.type, flags: NLM_F.REQUEST | NLM_F.DUMP | (msg.flags ?? 0), msg,
-      operation: opts.operation, maxRetries: opts.maxRetries ?? DEFAULT_DUMP_RETRIES, attempt: 1,
-      interrupted: false, detached: false, started: false, finished: false, cleanup: undefined,
-      stream: new DumpStream(() => this.detachDump(op)),
-    };
+  dumpEach(msg: NetlinkRequest, visitor: DumpVisitor, opts: DumpOptions = {}): Promise<void> {
+    const visit = new DumpVisit(visitor, (err) => this.detachDump(op, err));
+    const op = dumpOp(msg, opts, visit, visit);
+    this.startDump(op, opts);
+    return visit.done;
+  }
+
+  private startDump(op: DumpOp, opts: DumpOptions): void {
     if (this.isClosed) {
-      op.stream.fail(closedError('dump'));
-      return op.stream;
+      op.sink.fail(closedError('dump'));
+      return;
     }
     op.cleanup = arm(opts, 'dump', (err) => this.detachDump(op, err));
-    if (op.detached) return op.stream;
+    if (op.detached) return;
     this.dumpQueue.push(op);
     this.checkBusy();
     if (this.dumpQueue.length === 1) this.runDump(op);
-    return op.stream;
   }
 
   /** Sends the dump request for the current attempt (the op is the head of the dump queue). */
@@ -217,12 +220,12 @@ export abstract class TransportCore implements NetlinkTransport {
    * producing stays registered so that its remaining parts are swallowed, and the next dump is
    * only sent after its end: the kernel runs one dump per socket and answers EBUSY to a second.
    */
-  private detachDump(op: DumpOp, error?: NetlinkError): void {
+  private detachDump(op: DumpOp, error?: unknown): void {
     if (!op.detached) {
       op.detached = true;
       op.cleanup?.();
-      if (error) op.stream.fail(error);
-      else op.stream.end();
+      if (error !== undefined) op.sink.fail(error);
+      else op.sink.end();
     }
     if (!op.started) this.dumpEnded(op);
   }
@@ -252,7 +255,7 @@ export abstract class TransportCore implements NetlinkTransport {
       if (op.attempt <= op.maxRetries) {
         this.pending.delete(op.seq);
         op.attempt += 1;
-        op.stream.push({ restart: true, attempt: op.attempt, cause });
+        op.sink.push({ restart: true, attempt: op.attempt, cause });
         this.runDump(op);
         return;
       }
@@ -324,94 +327,111 @@ export abstract class TransportCore implements NetlinkTransport {
     op.seq = seq;
     if (op.kind === 'request') {
       if ('error' in answer) this.complete(op, { ok: false, error: answer.error });
-      else this.complete(op, { ok: true, replies: answer.replies.map((m) => this.localMessage(seq, m)) });
+      else this.complete(op, { ok: true, replies: answer.replies.map((m) => localMessage(seq, this.portId, m)) });
       return;
     }
     if ('error' in answer) {
       this.detachDump(op, answer.error);
     } else {
-      if (answer.replies.length > 0) op.stream.push(answer.replies.map((m) => this.localMessage(seq, m)));
+      if (answer.replies.length > 0) op.sink.push(answer.replies.map((m) => localMessage(seq, this.portId, m)));
       this.detachDump(op);
     }
     this.dumpEnded(op);
   }
 
-  private localMessage(seq: number, m: HookMessage): RawMessage {
-    const bytes = buildMessage({ type: m.type, flags: m.flags ?? 0, seq, pid: this.portId }, m.payload);
-    return splitMessages(bytes)[0]!;
-  }
-
   // ---- receiving -----------------------------------------------------------------------------
 
   /**
-   * One datagram from the kernel, already copied out of any reused buffer (views into it are
-   * handed out). `group` is the multicast group from the sender's address, 0 for unicast.
+   * One datagram from the kernel: bytes [0, length) of `buf`, which the caller may reuse as soon as
+   * this returns. Messages are read where they lie; what must outlive the call (request replies,
+   * notifications, dump() batches, errors keeping the request's bytes, the hook's view) is cut
+   * from one copy of the datagram, made only if needed. dumpEach() visitors read their messages in
+   * place, so a dump read that way is never copied. `group` is the multicast group from the
+   * sender's address, 0 for unicast.
    */
-  protected receive(datagram: Buffer, group: number): void {
+  protected receive(buf: Buffer, group: number, length = buf.length): void {
     this.stats.datagrams += 1;
-    let msgs: RawMessage[];
-    try {
-      msgs = splitMessages(datagram);
-    } catch (err) {
-      this.datagramLost('malformed', datagram, group, err);
+    let copy: Buffer | undefined;
+    const stable = (): Buffer => (copy ??= Buffer.from(buf.subarray(0, length)));
+    const malformed = checkFraming(buf, length);
+    if (malformed) {
+      this.datagramLost('malformed', stable(), group, malformed);
       return;
     }
     const hook = this.hook;
     if (hook?.incoming) {
-      try { hook.incoming(msgs, { protocol: this.protocol, portId: this.portId, group, bytes: datagram }); } catch { /* see hook.ts */ }
+      const bytes = stable();
+      try { hook.incoming(splitMessages(bytes), { protocol: this.protocol, portId: this.portId, group, bytes }); } catch { /* see hook.ts */ }
     }
     let batchOp: DumpOp | undefined;
     let batch: RawMessage[] = [];
-    const flushBatch = (): void => {
-      if (batchOp && batch.length > 0 && !batchOp.detached && !batchOp.interrupted) batchOp.stream.push(batch);
-      batchOp = undefined;
-      batch = [];
-    };
-    for (const msg of msgs) {
-      const op = this.pending.get(msg.seq);
+    for (let off = 0; off + NLMSG_HDRLEN <= length; ) {
+      const len = buf.readUInt32LE(off);
+      const at = off;
+      off += (len + 3) & ~3;
+      const op = this.pending.get(buf.readUInt32LE(at + 8));
       if (group !== 0) {
         // A multicast notification, possibly caused by our own request (it then carries our seq
         // and port id), or the echo of a request sent with NLM_F_ECHO: the kernel sends that as
         // a unicast copy of the notification, still marked with the group, and leaves us out of
         // the multicast itself. So the echo answers the request, and also stands in for the
         // notification we would have had as a member of the group.
+        const msg = messageAt(stable(), at);
         if (op?.kind === 'request' && (op.flags & NLM_F.ECHO) !== 0) {
           this.requestMessage(op, msg);
-          if (this.groups.has(group)) this.notificationBatch.push({ ...msg, group });
+          if (this.groups.has(group)) this.notificationBatch.push(notification(msg, group));
         } else {
-          this.notificationBatch.push({ ...msg, group });
+          this.notificationBatch.push(notification(msg, group));
         }
         continue;
       }
       if (!op) {
-        if (msg.seq === 0) this.notificationBatch.push({ ...msg, group });
+        if (buf.readUInt32LE(at + 8) === 0) this.notificationBatch.push(notification(messageAt(stable(), at), group));
         else this.stats.strays += 1;
         continue;
       }
       if (op.kind === 'request') {
-        this.requestMessage(op, msg);
+        this.requestMessage(op, messageAt(stable(), at));
         continue;
       }
-      if (batchOp !== op) flushBatch();
+      if (batchOp !== op) {
+        this.pushBatch(batchOp, batch);
+        batch = [];
+      }
       batchOp = op;
-      if (msg.type === NLMSG_DONE) {
-        flushBatch();
-        this.dumpDone(op, msg);
-      } else if (msg.type === NLMSG_ERROR) {
-        flushBatch();
-        const e = decodeError(msg);
+      const type = buf.readUInt16LE(at + 4);
+      if (type === NLMSG_DONE) {
+        this.pushBatch(op, batch);
+        batch = [];
+        // A view into `buf` will do: decodeDone copies what it keeps.
+        this.dumpDone(op, messageAt(buf, at));
+      } else if (type === NLMSG_ERROR) {
+        this.pushBatch(op, batch);
+        batch = [];
+        const e = decodeError(messageAt(stable(), at));
         // ENOBUFS here means the kernel could not queue the dump's first part (receive queue
         // full); the dump stays running in the kernel and continues on our next reads.
         if (e.errno !== 0 && e.errno !== Errno.ENOBUFS) {
           this.detachDump(op, this.kernelError(op, e.errno, e.extAck, e.requestPayload));
           this.dumpEnded(op);
         }
-      } else if (msg.type !== NLMSG_NOOP) {
-        if ((msg.flags & NLM_F.DUMP_INTR) !== 0) op.interrupted = true;
-        batch.push(msg);
+      } else if (type !== NLMSG_NOOP) {
+        const flags = buf.readUInt16LE(at + 6);
+        if ((flags & NLM_F.DUMP_INTR) !== 0) op.interrupted = true;
+        const visit = op.visit;
+        if (visit === undefined) batch.push(messageAt(stable(), at));
+        else if (!op.detached && !op.interrupted) visit.message(buf, at + NLMSG_HDRLEN, at + len, type, flags);
       }
     }
-    flushBatch();
+    this.pushBatch(batchOp, batch);
+  }
+
+  /**
+   * Hands a dump() consumer the messages of one datagram. An interrupted attempt's messages are
+   * withheld (even those before the flagged one): the restart marker will tell it to start over.
+   */
+  private pushBatch(op: DumpOp | undefined, batch: RawMessage[]): void {
+    if (op && batch.length > 0 && !op.detached && !op.interrupted) op.sink.push(batch);
   }
 
   private requestMessage(op: RequestOp, msg: RawMessage): void {
@@ -523,4 +543,3 @@ export abstract class TransportCore implements NetlinkTransport {
     }
   }
 }
-

@@ -6,9 +6,17 @@
  * (requests and notifications share it), and the kernel has already paced the dump to our reads.
  */
 import type { RawMessage } from '../messages/nlmsg.js';
-import { isDumpRestart, type DumpItem } from './transport.js';
+import { isDumpRestart, type DumpItem, type DumpVisitor } from './transport.js';
 
-export class DumpStream implements AsyncIterableIterator<DumpItem> {
+/** What the transport core feeds a dump's consumer through: dump()'s iterator or dumpEach()'s visitor. */
+export interface DumpSink {
+  /** A datagram's messages (materialised), or a restart marker. */
+  push(item: DumpItem): void;
+  end(): void;
+  fail(error: unknown): void;
+}
+
+export class DumpStream implements AsyncIterableIterator<DumpItem>, DumpSink {
   private readonly items: DumpItem[] = [];
   private waiter: { resolve: (r: IteratorResult<DumpItem>) => void; reject: (e: unknown) => void } | undefined;
   private ended = false;
@@ -95,6 +103,55 @@ export class DumpStream implements AsyncIterableIterator<DumpItem> {
     w?.resolve({ value: undefined, done: true });
     if (!this.ended) this.onReturn();
     this.ended = true;
+  }
+}
+
+/**
+ * The consumer side of dumpEach(): the core hands it each message in place (message()), restart
+ * markers and locally answered messages through push(); `done` settles when the dump ends. A
+ * throwing visitor ends the dump: `abort` detaches it (the kernel's rest is swallowed) and fails
+ * `done` with what was thrown.
+ */
+export class DumpVisit implements DumpSink {
+  readonly done: Promise<void>;
+  private settled = false;
+  private resolve!: () => void;
+  private reject!: (e: unknown) => void;
+
+  constructor(private readonly visitor: DumpVisitor, private readonly abort: (error: unknown) => void) {
+    this.done = new Promise<void>((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
+  }
+
+  /** One message, payload buf[start, end); the bytes are valid only during the call. */
+  message(buf: Buffer, start: number, end: number, type: number, flags: number): void {
+    if (this.settled) return;
+    try {
+      this.visitor.message(buf, start, end, type, flags);
+    } catch (err) {
+      this.abort(err);
+    }
+  }
+
+  push(item: DumpItem): void {
+    if (this.settled) return;
+    try {
+      if (isDumpRestart(item)) this.visitor.restart(item);
+      else for (const m of item) this.visitor.message(m.payload, 0, m.payload.length, m.type, m.flags);
+    } catch (err) {
+      this.abort(err);
+    }
+  }
+
+  end(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve();
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(error);
   }
 }
 

@@ -2,11 +2,12 @@
  * The bookkeeping shapes of the transport core: a pending request or dump, counters, batch
  * budgets, and small helpers (timeouts and abort signals, the errors for a closed transport).
  */
-import type { RawMessage } from '../messages/nlmsg.js';
+import { buildMessage, NLM_F, splitMessages, type RawMessage } from '../messages/nlmsg.js';
 import { Errno } from './errno.js';
 import { NetlinkError, TransportError } from './errors.js';
-import type { DumpStream } from './dump.js';
-import type { BatchResult, NetlinkRequest, RequestOptions } from './transport.js';
+import type { DumpSink, DumpVisit } from './dump.js';
+import type { HookMessage } from './hook.js';
+import type { BatchResult, DumpOptions, NetlinkRequest, Notification, RequestOptions } from './transport.js';
 
 export const DEFAULT_DUMP_RETRIES = 5;
 /** Rough receive-buffer cost of one answer (an ACK skb's truesize is about 1 KiB; errors echo the request). */
@@ -45,10 +46,38 @@ export interface DumpOp {
   started: boolean;
   finished: boolean;
   cleanup: (() => void) | undefined;
-  readonly stream: DumpStream;
+  /** The consumer: dump()'s iterator, or dumpEach()'s visitor (then also `visit`). */
+  readonly sink: DumpSink;
+  /** dumpEach(): messages go to it in place, without RawMessage objects or a copy of the datagram. */
+  readonly visit: DumpVisit | undefined;
 }
 
 export type Op = RequestOp | DumpOp;
+
+export function requestOp(msg: NetlinkRequest, operation: string | undefined, settle: RequestOp['settle']): RequestOp {
+  return {
+    kind: 'request', seq: 0, type: msg.type, flags: NLM_F.REQUEST | NLM_F.ACK | (msg.flags ?? 0), operation,
+    replies: [], transmitted: false, done: false, cleanup: undefined, settle, onDone: undefined,
+  };
+}
+
+export function dumpOp(msg: NetlinkRequest, opts: DumpOptions, sink: DumpSink, visit: DumpVisit | undefined): DumpOp {
+  return {
+    kind: 'dump', seq: 0, type: msg.type, flags: NLM_F.REQUEST | NLM_F.DUMP | (msg.flags ?? 0), msg,
+    operation: opts.operation, maxRetries: opts.maxRetries ?? DEFAULT_DUMP_RETRIES, attempt: 1,
+    interrupted: false, detached: false, started: false, finished: false, cleanup: undefined, sink, visit,
+  };
+}
+
+/** A message a hook answered with, as if the kernel had sent it (our seq and port id). */
+export function localMessage(seq: number, portId: number, m: HookMessage): RawMessage {
+  return splitMessages(buildMessage({ type: m.type, flags: m.flags ?? 0, seq, pid: portId }, m.payload))[0]!;
+}
+
+/** A received message as a Notification (same fields, plus the group). */
+export function notification(msg: RawMessage, group: number): Notification {
+  return { len: msg.len, type: msg.type, flags: msg.flags, seq: msg.seq, pid: msg.pid, payload: msg.payload, group };
+}
 
 export interface TransportStats {
   /** transmit() calls (send() syscalls on a socket). */

@@ -2,10 +2,11 @@
  * A real netlink socket, for any netlink protocol, over koffi.
  *
  * The fd is non-blocking and watched by a uv_poll handle; when it is readable the socket is
- * drained with synchronous recvmsg() calls into one reused buffer until EAGAIN. Each datagram is
- * copied once into a fresh Buffer (the messages handed out are views into that copy, never into
- * the reused buffer). A whole multi-megabyte dump can be waiting in one wake-up, so the drain
- * yields to the event loop every DATAGRAMS_PER_SLICE datagrams.
+ * drained with synchronous recvmsg() calls into one reused buffer until EAGAIN. The core reads
+ * each datagram there; what it hands out (messages, notifications) are views into one copy of the
+ * datagram, never into the reused buffer, and a dump read with dumpEach() is not copied at all.
+ * A whole multi-megabyte dump can be waiting in one wake-up, so the drain yields to the event
+ * loop every DATAGRAMS_PER_SLICE datagrams.
  *
  * Receive overruns: the kernel drops messages when the receive buffer is full, raises POLLERR,
  * and the next recv fails with ENOBUFS (once). libuv reports POLLERR as a negative status and
@@ -198,9 +199,8 @@ export class NetlinkSocket extends TransportCore {
           this.datagramLost('truncated', kept, r.group);
           continue;
         }
-        const datagram = Buffer.allocUnsafe(n);
-        r.data.copy(datagram, 0, 0, n);
-        this.receive(datagram, r.group);
+        // Read in place: the core copies the datagram only for what must outlive this call.
+        this.receive(r.data, r.group, n);
         continue;
       }
       const errno = -n;

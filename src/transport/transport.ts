@@ -59,6 +59,22 @@ export function isDumpRestart(item: DumpItem): item is DumpRestart {
   return !Array.isArray(item);
 }
 
+/**
+ * A dump consumer that takes each message where it lies, before the next datagram is read
+ * (dumpEach). For callers that turn every message into something of their own at once (records):
+ * no RawMessage objects are made and no datagram is copied.
+ */
+export interface DumpVisitor {
+  /**
+   * One of the dump's messages (control messages are handled by the transport): its payload is
+   * buf[start, end). The bytes are valid only during the call (the socket reuses its receive
+   * buffer): keep nothing that views them. A throw ends the dump with that error.
+   */
+  message(buf: Buffer, start: number, end: number, type: number, flags: number): void;
+  /** The dump was interrupted (NLM_F_DUMP_INTR) and starts again: forget every message seen so far. */
+  restart(marker: DumpRestart): void;
+}
+
 /** An unsolicited message: a multicast notification (group > 0) or a unicast one with seq 0 (group 0). */
 export interface Notification extends RawMessage {
   /** The multicast group it was sent to (from the sender's address), 0 for unicast. */
@@ -89,6 +105,13 @@ export interface NetlinkTransport {
    * while requests go on meanwhile.
    */
   dump(msg: NetlinkRequest, opts?: DumpOptions): AsyncIterable<DumpItem>;
+
+  /**
+   * The same dump as dump(), its messages handed one by one to `visitor` as they are read (see
+   * DumpVisitor); resolves when the dump has ended, rejects as dump()'s iteration would (or with
+   * what the visitor threw). Optional: callers fall back to dump() where it is missing.
+   */
+  dumpEach?(msg: NetlinkRequest, visitor: DumpVisitor, opts?: DumpOptions): Promise<void>;
 
   /**
    * Many requests, pipelined: as many as fit are sent in one send() call, each with its own

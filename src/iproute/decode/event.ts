@@ -10,35 +10,35 @@
  */
 import {
   RTM_DELADDR, RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH,
-  RTM_NEWROUTE, RTM_NEWRULE, rtnl, type RawMessage,
+  RTM_NEWROUTE, RTM_NEWRULE, type RawMessage,
 } from '../../messages/index.js';
 import type { RecordEvent } from '../records.js';
-import { addressRecord } from './address.js';
-import { interfaceRecord } from './link.js';
-import { neighbourRecord } from './neighbour.js';
-import { routeRecord } from './route.js';
-import { ruleRecord } from './rule.js';
+import { addressRecordAt } from './address.js';
+import { interfaceRecordAt } from './link.js';
+import { neighbourRecordAt } from './neighbour.js';
+import { routeRecordAt } from './route.js';
+import { ruleRecordAt } from './rule.js';
 
 export function toRecordEvent(raw: RawMessage): RecordEvent | null {
   switch (raw.type) {
     case RTM_NEWLINK: case RTM_DELLINK: {
-      const record = interfaceRecord(rtnl.link.decode(raw.payload));
+      const record = interfaceRecordAt(raw.payload);
       return record && { kind: 'interface', op: raw.type === RTM_NEWLINK ? 'new' : 'del', record };
     }
     case RTM_NEWADDR: case RTM_DELADDR: {
-      const record = addressRecord(rtnl.addr.decode(raw.payload));
+      const record = addressRecordAt(raw.payload);
       return record && { kind: 'address', op: raw.type === RTM_NEWADDR ? 'new' : 'del', record };
     }
     case RTM_NEWROUTE: case RTM_DELROUTE: {
-      const record = routeRecord(rtnl.route.decode(raw.payload));
+      const record = routeRecordAt(raw.payload);
       return record && { kind: 'route', op: raw.type === RTM_NEWROUTE ? 'new' : 'del', record };
     }
     case RTM_NEWNEIGH: case RTM_DELNEIGH: {
-      const record = neighbourRecord(rtnl.neigh.decode(raw.payload));
+      const record = neighbourRecordAt(raw.payload);
       return record && { kind: 'neighbour', op: raw.type === RTM_NEWNEIGH ? 'new' : 'del', record };
     }
     case RTM_NEWRULE: case RTM_DELRULE: {
-      const record = ruleRecord(rtnl.rule.decode(raw.payload));
+      const record = ruleRecordAt(raw.payload);
       return record && { kind: 'rule', op: raw.type === RTM_NEWRULE ? 'new' : 'del', record };
     }
     default:

@@ -1,9 +1,53 @@
 /** Route messages → RouteRecord. Runs once per route of a dump: kept lean. */
-import type { NextHopEntry, RouteMessage } from '../../messages/index.js';
+import { rtnl, type NextHopEntry, type Projected, type RouteMessage } from '../../messages/index.js';
 import type { NextHop, RouteRecord } from '../records.js';
 import { enumText, ipFamily } from './common.js';
+import { routeReader } from './readers.generated.js';
 
-export function routeRecord(m: RouteMessage): RouteRecord | null {
+/**
+ * The attributes a RouteRecord is made of. Dumps and notifications decode only these (a
+ * projection), and routeRecord's parameter type allows only these: reading another one is a
+ * compile error until it is added here.
+ */
+export const ROUTE_RECORD_ATTRS = ['table', 'dst', 'src', 'gateway', 'via', 'oif', 'priority', 'multipath', 'prefsrc', 'metrics', 'pref'] as const;
+
+/** What routeRecord reads: a decoded route message (any with at least these attributes). */
+export type RouteRecordSource = Projected<RouteMessage, (typeof ROUTE_RECORD_ATTRS)[number]>;
+
+const projection = rtnl.route.project(ROUTE_RECORD_ATTRS);
+
+/** The record of the route message whose payload is buf[start, end) (decoding only what records hold). */
+export function routeRecordAt(buf: Buffer, start = 0, end = buf.length): RouteRecord | null {
+  return routeRecord(projection.decode(buf, start, end));
+}
+
+/**
+ * routeRecordAt for every message of a dump, one after the other, through the reader generated for
+ * this projection (readers.generated.ts: one object literal per message instead of the generic
+ * decoder's keyed stores). Records keep values, never the reader's objects.
+ */
+export function routeRecordMapper(): (buf: Buffer, start: number, end: number) => RouteRecord | null {
+  const read = routeReader(projection.runtime()) as (buf: Buffer, start: number, end: number) => RouteRecordSource;
+  // A table's routes share a few next hops and sources: one string each for the whole dump
+  // rather than one per route (less to keep, and less for the garbage collector to copy).
+  const strings = new Map<string, string>();
+  const shared = (s: string): string => {
+    const known = strings.get(s);
+    if (known !== undefined) return known;
+    strings.set(s, s);
+    return s;
+  };
+  return (buf, start, end) => {
+    const r = routeRecord(read(buf, start, end));
+    if (r !== null) {
+      if (r.gateway !== null) r.gateway = shared(r.gateway);
+      if (r.prefsrc !== null) r.prefsrc = shared(r.prefsrc);
+    }
+    return r;
+  };
+}
+
+export function routeRecord(m: RouteRecordSource): RouteRecord | null {
   const family = ipFamily(m.family);
   if (family === 0) return null;
   const a = m.attrs;

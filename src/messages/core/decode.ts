@@ -18,7 +18,7 @@ const AF_INET = 2, AF_INET6 = 10;
 type Obj = Record<string, unknown>;
 
 /** Re-raises `err` as a DecodeError one level further from the root of the path. */
-function withPath(err: unknown, seg: string, offset: number): DecodeError {
+export function withPath(err: unknown, seg: string, offset: number): DecodeError {
   if (err instanceof DecodeError) {
     const prefix = err.path.length > 0 ? err.path.join(' > ') + ': ' : '';
     const base = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
@@ -32,7 +32,7 @@ function copy(buf: Buffer, s: number, e: number): Buffer {
   return Buffer.from(buf.subarray(s, e));
 }
 
-function readField(f: CField, buf: Buffer, o: number): unknown {
+export function readField(f: CField, buf: Buffer, o: number): unknown {
   switch (f.t) {
     case C.F_U8: return buf[o]!;
     case C.F_U16: return buf.readUInt16LE(o);
@@ -150,12 +150,16 @@ function scanSibling(set: CSet, name: string, buf: Buffer, rs: number, re: numbe
   return undefined;
 }
 
+/** Small integers as text, so that a '#family' selector does not convert a number per message. */
+const DECIMAL = Array.from({ length: 256 }, (_, i) => String(i));
+
 export function selectorKey(v: unknown): string {
   if (Array.isArray(v)) v = v[0];
-  return typeof v === 'string' ? v : String(v);
+  if (typeof v === 'string') return v;
+  return typeof v === 'number' && v >= 0 && v < 256 && Number.isInteger(v) ? DECIMAL[v]! : String(v);
 }
 
-function decodeValue(c: Codec, buf: Buffer, s: number, e: number, ctx: Obj, set: CSet | null, rs: number, re: number, out: Obj): unknown {
+export function decodeValue(c: Codec, buf: Buffer, s: number, e: number, ctx: Obj, set: CSet | null, rs: number, re: number, out: Obj): unknown {
   if (c.size >= 0 && e - s !== c.size) {
     throw new DecodeError(`expected ${c.size} bytes, got ${e - s}`, { offset: s });
   }

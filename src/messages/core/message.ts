@@ -7,6 +7,7 @@
 import { compileSchema, type CompiledSchema, type CSet, type CStruct } from './compile.js';
 import { decodeTop } from './decode.js';
 import { encodeTop } from './encode.js';
+import { compileProjection, decodeProjected, projectionReader, projectionRuntime, type CompiledProjection, type ProjectionRuntime } from './project.js';
 import type { MessageOf, Schema, StructDef } from './spec.js';
 
 export interface SchemaHandle<S extends Schema = Schema> {
@@ -19,9 +20,43 @@ export function defineSchema<const S extends Schema>(def: S): SchemaHandle<S> {
   return Object.freeze({ def, compiled: compileSchema(def) });
 }
 
+/** The friendly names of a decoded message's known attributes. */
+export type AttrName<T> = T extends { attrs: infer A } ? Exclude<Extract<keyof A, string>, `${string}_UNKNOWN_${number}`> : never;
+
+/** decode()'s result restricted to the attributes K: what a projection of them returns. */
+export type Projected<T, K extends string> = T extends { attrs: infer A } ? Omit<T, 'attrs'> & { attrs: Pick<A, K & keyof A> } : never;
+
+/** A decoder of a message's header and chosen attributes only (see core/project.ts). */
+export interface MessageProjection<T> {
+  /** The attributes it decodes (friendly names). */
+  readonly attrs: readonly string[];
+  /**
+   * Decodes the payload at buf[start, end) (default: all of buf), e.g. a message in place in a
+   * received datagram. Throws DecodeError (offsets from `start`), nothing else.
+   */
+  decode(buf: Buffer, start?: number, end?: number): T;
+  /**
+   * A decoder for many messages one after the other that reuses one result object: each call
+   * returns the same object, refilled, valid until the next call. Chosen attributes a message
+   * lacks, header fields past its end and zero reserved fields read undefined. For turning each
+   * message of a dump into something else at once, with no garbage but the values.
+   */
+  reader(): (buf: Buffer, start?: number, end?: number) => T;
+  /** What a generated reader of this projection runs on (see core/reader-gen.ts). */
+  runtime(): ProjectionRuntime;
+  /** The compiled tables behind it, for the reader generator (core/reader-gen.ts: readerSource()). */
+  readonly compiled: CompiledProjection;
+}
+
 export interface MessageCodec<T = unknown, I = T> {
   /** Decodes a message payload (the bytes after nlmsghdr). Throws DecodeError, nothing else. */
   decode(payload: Buffer): T;
+  /**
+   * A decoder of the header and the named attributes only, with decode()'s values and shape for
+   * them, and none of its lossless bookkeeping: for hot paths that need a few fields of many
+   * messages. Throws Error for a name the table does not have.
+   */
+  project<const K extends AttrName<T>>(names: readonly K[]): MessageProjection<Projected<T, K>>;
   /** Encodes a message payload (without nlmsghdr; frame it with buildMessage). Throws EncodeError. */
   encode(msg: I): Buffer;
   /** The fixed header (ifinfomsg, rtmsg, genlmsghdr...). */
@@ -42,6 +77,20 @@ export function defineMessage<S extends Schema, D extends StructDef, N extends k
     header,
     set,
     decode: (payload: Buffer) => decodeTop(cs, cset, payload) as MessageOf<S, D, N, 'out'>,
+    project: <const K extends AttrName<MessageOf<S, D, N, 'out'>>>(names: readonly K[]) => {
+      const p = compileProjection(cs, cset, names);
+      type Out = Projected<MessageOf<S, D, N, 'out'>, K>;
+      return Object.freeze({
+        attrs: Object.freeze([...names]),
+        decode: (buf: Buffer, start = 0, end = buf.length) => decodeProjected(p, buf, start, end) as Out,
+        reader: () => {
+          const read = projectionReader(p);
+          return (buf: Buffer, start = 0, end = buf.length) => read(buf, start, end) as Out;
+        },
+        runtime: () => projectionRuntime(p),
+        compiled: p,
+      });
+    },
     encode: (msg: MessageOf<S, D, N, 'in'>) => encodeTop(cs, cset, msg as Record<string, unknown>),
   });
 }

@@ -1,0 +1,549 @@
+/**
+ * GENERATED from the rtnetlink tables and the record attribute lists (the *_RECORD_ATTRS of
+ * this folder) by core/reader-gen.ts: do not edit. Rewrite it with
+ *   UPDATE_READERS=1 npx vitest run test/iproute/readers.test.ts
+ * (the same test fails while it is stale). One reader per record kind: see reader-gen.ts for why.
+ */
+import type { ProjectionRuntime } from '../../messages/index.js';
+
+/** ifinfomsg with IFLA_IFNAME, IFLA_LINKINFO, IFLA_MTU, IFLA_ADDRESS, IFLA_OPERSTATE, IFLA_MASTER, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_BROADCAST, IFLA_TXQLEN, IFLA_GROUP, IFLA_QDISC, IFLA_PROP_LIST. */
+export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
+  const fallback = rt.fallback;
+  const f$type = rt.fieldEnum('type');
+  const d$linkinfo = rt.attr('linkinfo');
+  const e$operstate = rt.attrEnum('operstate');
+  const d$propList = rt.attr('propList');
+  const attrs: Record<string, unknown> = { ifname: undefined, linkinfo: undefined, mtu: undefined, address: undefined, operstate: undefined, master: undefined, link: undefined, linkNetnsid: undefined, broadcast: undefined, txqlen: undefined, group: undefined, qdisc: undefined, propList: undefined };
+  const out: Record<string, unknown> = { family: undefined, type: undefined, index: undefined, flags: undefined, change: undefined, attrs };
+  return (buf, s, e) => {
+    if (e - s < 16) return fallback(buf, s, e);
+    if (buf[s + 1] !== 0) return fallback(buf, s, e);
+    const h$family = buf[s]!;
+    const h$type = f$type(buf.readUInt16LE(s + 2));
+    const h$index = buf.readInt32LE(s + 4);
+    const h$flags = buf.readUInt32LE(s + 8);
+    const h$change = buf.readUInt32LE(s + 12);
+    let a$ifname: unknown;
+    let a$linkinfo: unknown;
+    let a$mtu: unknown;
+    let a$address: unknown;
+    let a$operstate: unknown;
+    let a$master: unknown;
+    let a$link: unknown;
+    let a$linkNetnsid: unknown;
+    let a$broadcast: unknown;
+    let a$txqlen: unknown;
+    let a$group: unknown;
+    let a$qdisc: unknown;
+    let a$propList: unknown;
+    let header: Record<string, unknown> | undefined;
+    try {
+      for (let off = s + 16; off < e; ) {
+        if (e - off < 4) return fallback(buf, s, e);
+        const len = buf[off]! | (buf[off + 1]! << 8);
+        if (len < 4 || off + len > e) return fallback(buf, s, e);
+        const v = off + 4;
+        const ve = off + len;
+        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
+          case 3: { // IFLA_IFNAME
+            if (a$ifname !== undefined) return fallback(buf, s, e);
+            a$ifname = rt.string(buf, v, ve);
+            break;
+          }
+          case 18: { // IFLA_LINKINFO
+            if (a$linkinfo !== undefined) return fallback(buf, s, e);
+            a$linkinfo = d$linkinfo(buf, v, ve, header ??= { family: h$family, type: h$type, index: h$index, flags: h$flags, change: h$change }, s + 16, e);
+            break;
+          }
+          case 4: { // IFLA_MTU
+            if (a$mtu !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$mtu = buf.readUInt32LE(v);
+            break;
+          }
+          case 1: { // IFLA_ADDRESS
+            if (a$address !== undefined) return fallback(buf, s, e);
+            a$address = rt.mac(buf, v, ve);
+            break;
+          }
+          case 16: { // IFLA_OPERSTATE
+            if (a$operstate !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 1) return fallback(buf, s, e);
+            a$operstate = e$operstate(buf[v]!);
+            break;
+          }
+          case 10: { // IFLA_MASTER
+            if (a$master !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$master = buf.readUInt32LE(v);
+            break;
+          }
+          case 5: { // IFLA_LINK
+            if (a$link !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$link = buf.readUInt32LE(v);
+            break;
+          }
+          case 37: { // IFLA_LINK_NETNSID
+            if (a$linkNetnsid !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$linkNetnsid = buf.readInt32LE(v);
+            break;
+          }
+          case 2: { // IFLA_BROADCAST
+            if (a$broadcast !== undefined) return fallback(buf, s, e);
+            a$broadcast = rt.mac(buf, v, ve);
+            break;
+          }
+          case 13: { // IFLA_TXQLEN
+            if (a$txqlen !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$txqlen = buf.readUInt32LE(v);
+            break;
+          }
+          case 27: { // IFLA_GROUP
+            if (a$group !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$group = buf.readUInt32LE(v);
+            break;
+          }
+          case 6: { // IFLA_QDISC
+            if (a$qdisc !== undefined) return fallback(buf, s, e);
+            a$qdisc = rt.string(buf, v, ve);
+            break;
+          }
+          case 52: { // IFLA_PROP_LIST
+            if (a$propList !== undefined) return fallback(buf, s, e);
+            a$propList = d$propList(buf, v, ve, header ??= { family: h$family, type: h$type, index: h$index, flags: h$flags, change: h$change }, s + 16, e);
+            break;
+          }
+          default:
+            break;
+        }
+        off += (len + 3) & ~3;
+      }
+    } catch {
+      return fallback(buf, s, e);
+    }
+    out.family = h$family;
+    out.type = h$type;
+    out.index = h$index;
+    out.flags = h$flags;
+    out.change = h$change;
+    attrs.ifname = a$ifname;
+    attrs.linkinfo = a$linkinfo;
+    attrs.mtu = a$mtu;
+    attrs.address = a$address;
+    attrs.operstate = a$operstate;
+    attrs.master = a$master;
+    attrs.link = a$link;
+    attrs.linkNetnsid = a$linkNetnsid;
+    attrs.broadcast = a$broadcast;
+    attrs.txqlen = a$txqlen;
+    attrs.group = a$group;
+    attrs.qdisc = a$qdisc;
+    attrs.propList = a$propList;
+    return out;
+  };
+}
+
+/** ifaddrmsg with IFA_LOCAL, IFA_ADDRESS, IFA_BROADCAST, IFA_LABEL, IFA_FLAGS. */
+export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
+  const fallback = rt.fallback;
+  const f$scope = rt.fieldEnum('scope');
+  const attrs: Record<string, unknown> = { local: undefined, address: undefined, broadcast: undefined, label: undefined, flags: undefined };
+  const out: Record<string, unknown> = { family: undefined, prefixlen: undefined, flags: undefined, scope: undefined, index: undefined, attrs };
+  return (buf, s, e) => {
+    if (e - s < 8) return fallback(buf, s, e);
+    const h$family = buf[s]!;
+    const h$prefixlen = buf[s + 1]!;
+    const h$flags = buf[s + 2]!;
+    const h$scope = f$scope(buf[s + 3]!);
+    const h$index = buf.readUInt32LE(s + 4);
+    let a$local: unknown;
+    let a$address: unknown;
+    let a$broadcast: unknown;
+    let a$label: unknown;
+    let a$flags: unknown;
+    try {
+      for (let off = s + 8; off < e; ) {
+        if (e - off < 4) return fallback(buf, s, e);
+        const len = buf[off]! | (buf[off + 1]! << 8);
+        if (len < 4 || off + len > e) return fallback(buf, s, e);
+        const v = off + 4;
+        const ve = off + len;
+        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
+          case 2: { // IFA_LOCAL
+            if (a$local !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+            a$local = rt.ip(buf, v, ve);
+            break;
+          }
+          case 1: { // IFA_ADDRESS
+            if (a$address !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+            a$address = rt.ip(buf, v, ve);
+            break;
+          }
+          case 4: { // IFA_BROADCAST
+            if (a$broadcast !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+            a$broadcast = rt.ip(buf, v, ve);
+            break;
+          }
+          case 3: { // IFA_LABEL
+            if (a$label !== undefined) return fallback(buf, s, e);
+            a$label = rt.string(buf, v, ve);
+            break;
+          }
+          case 8: { // IFA_FLAGS
+            if (a$flags !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$flags = buf.readUInt32LE(v);
+            break;
+          }
+          default:
+            break;
+        }
+        off += (len + 3) & ~3;
+      }
+    } catch {
+      return fallback(buf, s, e);
+    }
+    out.family = h$family;
+    out.prefixlen = h$prefixlen;
+    out.flags = h$flags;
+    out.scope = h$scope;
+    out.index = h$index;
+    attrs.local = a$local;
+    attrs.address = a$address;
+    attrs.broadcast = a$broadcast;
+    attrs.label = a$label;
+    attrs.flags = a$flags;
+    return out;
+  };
+}
+
+/** rtmsg with RTA_TABLE, RTA_DST, RTA_SRC, RTA_GATEWAY, RTA_VIA, RTA_OIF, RTA_PRIORITY, RTA_MULTIPATH, RTA_PREFSRC, RTA_METRICS, RTA_PREF. */
+export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
+  const fallback = rt.fallback;
+  const f$protocol = rt.fieldEnum('protocol');
+  const f$scope = rt.fieldEnum('scope');
+  const f$type = rt.fieldEnum('type');
+  const d$via = rt.attr('via');
+  const d$multipath = rt.attr('multipath');
+  const d$metrics = rt.attr('metrics');
+  const e$pref = rt.attrEnum('pref');
+  const attrs: Record<string, unknown> = { table: undefined, dst: undefined, src: undefined, gateway: undefined, via: undefined, oif: undefined, priority: undefined, multipath: undefined, prefsrc: undefined, metrics: undefined, pref: undefined };
+  const out: Record<string, unknown> = { family: undefined, dstLen: undefined, srcLen: undefined, tos: undefined, table: undefined, protocol: undefined, scope: undefined, type: undefined, flags: undefined, attrs };
+  return (buf, s, e) => {
+    if (e - s < 12) return fallback(buf, s, e);
+    const h$family = buf[s]!;
+    const h$dstLen = buf[s + 1]!;
+    const h$srcLen = buf[s + 2]!;
+    const h$tos = buf[s + 3]!;
+    const h$table = buf[s + 4]!;
+    const h$protocol = f$protocol(buf[s + 5]!);
+    const h$scope = f$scope(buf[s + 6]!);
+    const h$type = f$type(buf[s + 7]!);
+    const h$flags = buf.readUInt32LE(s + 8);
+    let a$table: unknown;
+    let a$dst: unknown;
+    let a$src: unknown;
+    let a$gateway: unknown;
+    let a$via: unknown;
+    let a$oif: unknown;
+    let a$priority: unknown;
+    let a$multipath: unknown;
+    let a$prefsrc: unknown;
+    let a$metrics: unknown;
+    let a$pref: unknown;
+    let header: Record<string, unknown> | undefined;
+    try {
+      for (let off = s + 12; off < e; ) {
+        if (e - off < 4) return fallback(buf, s, e);
+        const len = buf[off]! | (buf[off + 1]! << 8);
+        if (len < 4 || off + len > e) return fallback(buf, s, e);
+        const v = off + 4;
+        const ve = off + len;
+        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
+          case 15: { // RTA_TABLE
+            if (a$table !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$table = buf.readUInt32LE(v);
+            break;
+          }
+          case 1: { // RTA_DST
+            if (a$dst !== undefined) return fallback(buf, s, e);
+            if (h$family === 28) {
+              a$dst = rt.binary(buf, v, ve);
+            } else {
+              if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+              a$dst = rt.ip(buf, v, ve);
+            }
+            break;
+          }
+          case 2: { // RTA_SRC
+            if (a$src !== undefined) return fallback(buf, s, e);
+            if (h$family === 28) {
+              a$src = rt.binary(buf, v, ve);
+            } else {
+              if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+              a$src = rt.ip(buf, v, ve);
+            }
+            break;
+          }
+          case 5: { // RTA_GATEWAY
+            if (a$gateway !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+            a$gateway = rt.ip(buf, v, ve);
+            break;
+          }
+          case 18: { // RTA_VIA
+            if (a$via !== undefined) return fallback(buf, s, e);
+            a$via = d$via(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
+            break;
+          }
+          case 4: { // RTA_OIF
+            if (a$oif !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$oif = buf.readUInt32LE(v);
+            break;
+          }
+          case 6: { // RTA_PRIORITY
+            if (a$priority !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$priority = buf.readUInt32LE(v);
+            break;
+          }
+          case 9: { // RTA_MULTIPATH
+            if (a$multipath !== undefined) return fallback(buf, s, e);
+            a$multipath = d$multipath(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
+            break;
+          }
+          case 7: { // RTA_PREFSRC
+            if (a$prefsrc !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+            a$prefsrc = rt.ip(buf, v, ve);
+            break;
+          }
+          case 8: { // RTA_METRICS
+            if (a$metrics !== undefined) return fallback(buf, s, e);
+            a$metrics = d$metrics(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
+            break;
+          }
+          case 20: { // RTA_PREF
+            if (a$pref !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 1) return fallback(buf, s, e);
+            a$pref = e$pref(buf[v]!);
+            break;
+          }
+          default:
+            break;
+        }
+        off += (len + 3) & ~3;
+      }
+    } catch {
+      return fallback(buf, s, e);
+    }
+    out.family = h$family;
+    out.dstLen = h$dstLen;
+    out.srcLen = h$srcLen;
+    out.tos = h$tos;
+    out.table = h$table;
+    out.protocol = h$protocol;
+    out.scope = h$scope;
+    out.type = h$type;
+    out.flags = h$flags;
+    attrs.table = a$table;
+    attrs.dst = a$dst;
+    attrs.src = a$src;
+    attrs.gateway = a$gateway;
+    attrs.via = a$via;
+    attrs.oif = a$oif;
+    attrs.priority = a$priority;
+    attrs.multipath = a$multipath;
+    attrs.prefsrc = a$prefsrc;
+    attrs.metrics = a$metrics;
+    attrs.pref = a$pref;
+    return out;
+  };
+}
+
+/** fib_rule_hdr with FRA_PRIORITY, FRA_TABLE, FRA_SRC, FRA_DST, FRA_GOTO, FRA_IIFNAME, FRA_OIFNAME, FRA_FWMARK, FRA_FWMASK, FRA_PROTOCOL. */
+export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
+  const fallback = rt.fallback;
+  const f$action = rt.fieldEnum('action');
+  const e$protocol = rt.attrEnum('protocol');
+  const attrs: Record<string, unknown> = { priority: undefined, table: undefined, src: undefined, dst: undefined, goto: undefined, iifname: undefined, oifname: undefined, fwmark: undefined, fwmask: undefined, protocol: undefined };
+  const out: Record<string, unknown> = { family: undefined, dstLen: undefined, srcLen: undefined, tos: undefined, table: undefined, action: undefined, flags: undefined, attrs };
+  return (buf, s, e) => {
+    if (e - s < 12) return fallback(buf, s, e);
+    if (buf[s + 5] !== 0) return fallback(buf, s, e);
+    if (buf[s + 6] !== 0) return fallback(buf, s, e);
+    const h$family = buf[s]!;
+    const h$dstLen = buf[s + 1]!;
+    const h$srcLen = buf[s + 2]!;
+    const h$tos = buf[s + 3]!;
+    const h$table = buf[s + 4]!;
+    const h$action = f$action(buf[s + 7]!);
+    const h$flags = buf.readUInt32LE(s + 8);
+    let a$priority: unknown;
+    let a$table: unknown;
+    let a$src: unknown;
+    let a$dst: unknown;
+    let a$goto: unknown;
+    let a$iifname: unknown;
+    let a$oifname: unknown;
+    let a$fwmark: unknown;
+    let a$fwmask: unknown;
+    let a$protocol: unknown;
+    try {
+      for (let off = s + 12; off < e; ) {
+        if (e - off < 4) return fallback(buf, s, e);
+        const len = buf[off]! | (buf[off + 1]! << 8);
+        if (len < 4 || off + len > e) return fallback(buf, s, e);
+        const v = off + 4;
+        const ve = off + len;
+        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
+          case 6: { // FRA_PRIORITY
+            if (a$priority !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$priority = buf.readUInt32LE(v);
+            break;
+          }
+          case 15: { // FRA_TABLE
+            if (a$table !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$table = buf.readUInt32LE(v);
+            break;
+          }
+          case 2: { // FRA_SRC
+            if (a$src !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+            a$src = rt.ip(buf, v, ve);
+            break;
+          }
+          case 1: { // FRA_DST
+            if (a$dst !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+            a$dst = rt.ip(buf, v, ve);
+            break;
+          }
+          case 4: { // FRA_GOTO
+            if (a$goto !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$goto = buf.readUInt32LE(v);
+            break;
+          }
+          case 3: { // FRA_IIFNAME
+            if (a$iifname !== undefined) return fallback(buf, s, e);
+            a$iifname = rt.string(buf, v, ve);
+            break;
+          }
+          case 17: { // FRA_OIFNAME
+            if (a$oifname !== undefined) return fallback(buf, s, e);
+            a$oifname = rt.string(buf, v, ve);
+            break;
+          }
+          case 10: { // FRA_FWMARK
+            if (a$fwmark !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$fwmark = buf.readUInt32LE(v);
+            break;
+          }
+          case 16: { // FRA_FWMASK
+            if (a$fwmask !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$fwmask = buf.readUInt32LE(v);
+            break;
+          }
+          case 21: { // FRA_PROTOCOL
+            if (a$protocol !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 1) return fallback(buf, s, e);
+            a$protocol = e$protocol(buf[v]!);
+            break;
+          }
+          default:
+            break;
+        }
+        off += (len + 3) & ~3;
+      }
+    } catch {
+      return fallback(buf, s, e);
+    }
+    out.family = h$family;
+    out.dstLen = h$dstLen;
+    out.srcLen = h$srcLen;
+    out.tos = h$tos;
+    out.table = h$table;
+    out.action = h$action;
+    out.flags = h$flags;
+    attrs.priority = a$priority;
+    attrs.table = a$table;
+    attrs.src = a$src;
+    attrs.dst = a$dst;
+    attrs.goto = a$goto;
+    attrs.iifname = a$iifname;
+    attrs.oifname = a$oifname;
+    attrs.fwmark = a$fwmark;
+    attrs.fwmask = a$fwmask;
+    attrs.protocol = a$protocol;
+    return out;
+  };
+}
+
+/** ndmsg with NDA_DST, NDA_LLADDR. */
+export function neighbourReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
+  const fallback = rt.fallback;
+  const f$type = rt.fieldEnum('type');
+  const attrs: Record<string, unknown> = { dst: undefined, lladdr: undefined };
+  const out: Record<string, unknown> = { family: undefined, ifindex: undefined, state: undefined, flags: undefined, type: undefined, attrs };
+  return (buf, s, e) => {
+    if (e - s < 12) return fallback(buf, s, e);
+    if (buf[s + 1] !== 0) return fallback(buf, s, e);
+    if (buf[s + 2] !== 0 || buf[s + 3] !== 0) return fallback(buf, s, e);
+    const h$family = buf[s]!;
+    const h$ifindex = buf.readInt32LE(s + 4);
+    const h$state = buf.readUInt16LE(s + 8);
+    const h$flags = buf[s + 10]!;
+    const h$type = f$type(buf[s + 11]!);
+    let a$dst: unknown;
+    let a$lladdr: unknown;
+    try {
+      for (let off = s + 12; off < e; ) {
+        if (e - off < 4) return fallback(buf, s, e);
+        const len = buf[off]! | (buf[off + 1]! << 8);
+        if (len < 4 || off + len > e) return fallback(buf, s, e);
+        const v = off + 4;
+        const ve = off + len;
+        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
+          case 1: { // NDA_DST
+            if (a$dst !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+            a$dst = rt.ip(buf, v, ve);
+            break;
+          }
+          case 2: { // NDA_LLADDR
+            if (a$lladdr !== undefined) return fallback(buf, s, e);
+            a$lladdr = rt.mac(buf, v, ve);
+            break;
+          }
+          default:
+            break;
+        }
+        off += (len + 3) & ~3;
+      }
+    } catch {
+      return fallback(buf, s, e);
+    }
+    out.family = h$family;
+    out.ifindex = h$ifindex;
+    out.state = h$state;
+    out.flags = h$flags;
+    out.type = h$type;
+    attrs.dst = a$dst;
+    attrs.lladdr = a$lladdr;
+    return out;
+  };
+}
