@@ -8,15 +8,35 @@ import { readFileSync } from 'node:fs';
 import type { CommitSpec } from '../lib/commit-spec.js';
 import { emitCounts, emitWork, loadNldb, since } from './api.js';
 
+/** The slice of nldb's Transaction the contender drafts with (see src/transactions/transaction.ts). */
+interface NldbTransaction {
+  interfaces: {
+    get(name: string): { addIp(spec: { address: string; prefixlen: number }): unknown } | undefined;
+    create(spec: { ifname: string; kind: string; peer: string }): unknown;
+  };
+  routes: { add(spec: { dst: string; gateway: string; oif: string }): unknown };
+}
+
 /**
- * PLACEHOLDER until the transaction API exists: draft every change of the spec in `tx`, for
- * example `tx.interfaces.get(spec.ifname).addresses.add(...)`, `tx.routes.add(...)`,
- * `tx.interfaces.add({ kind: 'veth', ... })`. Keep it to drafting: the commit is timed around
- * db.transaction() as a whole.
+ * Drafts every change of the spec in `tx` (nothing is sent while drafting): the commit is timed
+ * around db.transaction() as a whole, drafting included.
  */
-async function applySpec(tx: unknown, spec: CommitSpec): Promise<void> {
-  void tx;
-  throw new Error(`nldb transaction API not wired into the bench yet: write applySpec() in bench/nldb/commit.ts (${spec.kind})`);
+async function applySpec(draft: unknown, spec: CommitSpec): Promise<void> {
+  const tx = draft as NldbTransaction;
+  switch (spec.kind) {
+    case 'addresses': {
+      const link = tx.interfaces.get(spec.ifname);
+      if (!link) throw new Error(`no interface ${spec.ifname} in the namespace`);
+      for (const a of spec.items) link.addIp({ address: a.address, prefixlen: a.prefixlen });
+      return;
+    }
+    case 'routes':
+      for (const r of spec.items) tx.routes.add({ dst: r.dst, gateway: r.gateway, oif: r.ifname });
+      return;
+    case 'veths':
+      for (const v of spec.items) tx.interfaces.create({ ifname: v.ifname, kind: 'veth', peer: v.peer });
+      return;
+  }
 }
 
 async function main(ns: string, specFile: string): Promise<void> {

@@ -33,6 +33,11 @@ export interface SendContext {
 /** Sends operations as one pipelined batch; one result per operation, in order. */
 export interface OpExecutor {
   send(ops: readonly Operation[], ctx: SendContext): Promise<OpResult[]>;
+  /**
+   * Checks (and may encode ahead) every operation, throwing a ValidationError when one could
+   * never be sent: called before the journal is written, so bad input sends nothing.
+   */
+  prepare?(ops: readonly Operation[]): void;
 }
 
 /** Resolves once the database's own view shows the operations' effects; rejects otherwise. */
@@ -116,6 +121,31 @@ class Deadline {
   }
 }
 
+/**
+ * Sends undo operations (a rollback, or a recovery after a crash) against their own deadline:
+ * tolerated errors count as done, and deferrable restorations that failed where they stood are
+ * tried once more at the end. One result per operation.
+ */
+export async function sendUndo(executor: OpExecutor, undo: readonly Operation[], timeoutMs: number, now: () => number = Date.now): Promise<OpResult[]> {
+  const deadline = new Deadline(now() + timeoutMs, timeoutMs, now);
+  const sendAll = async (batch: readonly Operation[]): Promise<OpResult[]> => {
+    try {
+      return settle(batch, await deadline.race(executor.send(batch, deadline.ctx), 'rollback'));
+    } catch (e) {
+      return settle(batch, undefined, e);
+    }
+  };
+  const rr = await sendAll(undo);
+  // Restorations that could not be made where they stood get a second chance at the end.
+  const again = retryLater(undo, (_op, i) => rr[i]!.status !== 'ok');
+  if (again.length > 0) {
+    const position = new Map(undo.map((op, i) => [op, i]));
+    const second = await sendAll(again);
+    again.forEach((op, j) => { rr[position.get(op)!] = second[j]!; });
+  }
+  return rr;
+}
+
 interface RollbackOutcome {
   rolledBack: boolean;
   errors: OpFailure[];
@@ -136,21 +166,7 @@ async function rollback(
     journal?.finish(txId, 'rolled-back');
     return { rolledBack: true, errors: [] };
   }
-  const deadline = new Deadline(now() + timeoutMs, timeoutMs, now);
-  const sendAll = async (batch: readonly Operation[]): Promise<OpResult[]> => {
-    try {
-      return settle(batch, await deadline.race(deps.executor.send(batch, deadline.ctx), 'rollback'));
-    } catch (e) {
-      return settle(batch, undefined, e);
-    }
-  };
-  const rr = await sendAll(undo);
-  // Restorations that could not be made where they stood get a second chance at the end.
-  const again = retryLater(undo, (_op, i) => rr[i]!.status !== 'ok');
-  if (again.length > 0) {
-    const second = await sendAll(again);
-    again.forEach((op, j) => { rr[undo.indexOf(op)] = second[j]!; });
-  }
+  const rr = await sendUndo(deps.executor, undo, timeoutMs, now);
   const errors: OpFailure[] = [];
   const failedFwd = new Set<string>();
   undo.forEach((op, i) => {
@@ -175,6 +191,8 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
   const timeout = opts.timeout ?? DEFAULT_TIMEOUT;
   const rollbackTimeout = opts.rollbackTimeout ?? timeout;
   const { txId, journal } = deps;
+  // Nothing is written or sent for operations that could never be sent.
+  deps.executor.prepare?.(ops);
   const deadline = new Deadline(now() + timeout, timeout, now);
 
   // Written (and on disk) before anything is sent.

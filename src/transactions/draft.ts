@@ -22,7 +22,11 @@ import { keyOf, type KeyFns } from './keys.js';
 import {
   addressRecord, neighbourRecord, neighbourTarget, routeMatcher, routeRecord, ruleMatcher, ruleRecord,
 } from './normalise.js';
+import { gatewayLink, isConnected, type OnLinkView } from './onlink.js';
 import { BaseIndexes, routeLinks, sameSlot } from './state.js';
+
+/** IFA_F_PERMANENT: the kernel reports every address added without lifetimes with it. */
+const IFA_F_PERMANENT = 0x80;
 
 export type { InterfaceDraft, LinkAddressSpec };
 
@@ -105,8 +109,16 @@ class Table<K extends KeyedKind> {
     this.edits = new KeyedEdits(tableOf(base, kind), indexer);
   }
 
+  /** Keys by record object (records are immutable; a route's key is a long string to build). */
+  private readonly keyCache = new WeakMap<object, string>();
+
   key(r: RecordByKind[K]): string {
-    return keyOf(this.keys, this.kind, r);
+    let k = this.keyCache.get(r);
+    if (k === undefined) {
+      k = keyOf(this.keys, this.kind, r);
+      this.keyCache.set(r, k);
+    }
+    return k;
   }
 
   current(key: string): RecordByKind[K] | undefined {
@@ -157,6 +169,11 @@ export class TxDraft {
   private readonly links: LinkDraft;
   private readonly tables: { [K in KeyedKind]: Table<K> };
   private readonly ix: BaseIndexes;
+  /** For gateway look-ups (onlink.ts): base candidates, found once; the draft's own, as put. */
+  private baseConnected?: RouteRecord[];
+  private baseAddresses?: AddressRecord[];
+  private readonly connectedPuts = new Set<string>();
+  private readonly addressPuts = new Set<string>();
 
   constructor(readonly base: TxBase, opts: DraftOptions = {}) {
     const guard = opts.guard ?? (() => {});
@@ -203,8 +220,8 @@ export class TxDraft {
     }) as InterfacesDraft;
 
     this.addresses = {
-      add: (spec) => { guard(); return t.address.put(addressRecord(spec, resolve), 'create', 'address', spec.address); },
-      replace: (spec) => { guard(); return t.address.put(addressRecord(spec, resolve), 'replace', 'address', spec.address); },
+      add: (spec) => { guard(); return this.putAddress(addressRecord(spec, resolve), 'create', spec.address); },
+      replace: (spec) => { guard(); return this.putAddress(addressRecord(spec, resolve), 'replace', spec.address); },
       remove: (spec) => { guard(); return this.removeAddress(spec); },
       list: () => [...t.address.values()],
       on: (ref) => this.addressesOn(resolve(typeof ref === 'number' ? { index: ref } : { ifname: ref }, 'ifname')),
@@ -212,9 +229,9 @@ export class TxDraft {
     };
 
     this.routes = {
-      add: (spec) => { guard(); return this.addRoute(routeRecord(spec, resolve), spec.dst, 'create'); },
-      append: (spec) => { guard(); return this.addRoute(routeRecord(spec, resolve), spec.dst, 'append'); },
-      replace: (spec) => { guard(); return this.replaceRoute(routeRecord(spec, resolve), spec.dst); },
+      add: (spec) => { guard(); return this.addRoute(this.completeRoute(routeRecord(spec, resolve)), spec.dst, 'create'); },
+      append: (spec) => { guard(); return this.addRoute(this.completeRoute(routeRecord(spec, resolve)), spec.dst, 'append'); },
+      replace: (spec) => { guard(); return this.replaceRoute(this.completeRoute(routeRecord(spec, resolve)), spec.dst); },
       remove: (spec) => {
         guard();
         if (isRecord('route', spec)) return t.route.removeKey(t.route.key(spec as RouteRecord), 'dst', spec.dst);
@@ -256,6 +273,63 @@ export class TxDraft {
       on: (ref) => this.neighboursOn(resolve(typeof ref === 'number' ? { index: ref } : { ifname: ref }, 'ifname')),
       [Symbol.iterator]: () => t.neighbour.values()[Symbol.iterator](),
     };
+  }
+
+  /**
+   * An address as the kernel will report it: permanent (no lifetimes are sent), and an IPv4
+   * address labelled with its link's name when no label is given.
+   */
+  private putAddress(rec: AddressRecord, intent: 'create' | 'replace', value: unknown): AddressRecord {
+    let r = rec;
+    if ((r.flags & IFA_F_PERMANENT) === 0) r = { ...r, flags: r.flags | IFA_F_PERMANENT };
+    if (r.family === 4 && r.label === null) {
+      const name = this.links.get(r.index)?.ifname;
+      if (name !== undefined) r = { ...r, label: name };
+    }
+    const out = this.tables.address.put(r, intent, 'address', value);
+    this.addressPuts.add(this.tables.address.key(out));
+    return out;
+  }
+
+  /** The draft's view for gateway look-ups. */
+  private readonly onLink: OnLinkView = {
+    connectedRoutes: () => {
+      const t = this.tables.route;
+      if (!this.baseConnected) this.baseConnected = [...tableOf(this.base, 'route').values()].filter(isConnected);
+      const out: RouteRecord[] = [];
+      for (const r of this.baseConnected) if (t.current(t.key(r)) !== undefined) out.push(r);
+      for (const k of this.connectedPuts) { const r = t.current(k); if (r) out.push(r); }
+      return out;
+    },
+    addresses: () => {
+      const t = this.tables.address;
+      if (!this.baseAddresses) this.baseAddresses = [...tableOf(this.base, 'address').values()];
+      const out: AddressRecord[] = [];
+      for (const a of this.baseAddresses) if (t.current(t.key(a)) !== undefined) out.push(a);
+      for (const k of this.addressPuts) { const a = t.current(k); if (a) out.push(a); }
+      return out;
+    },
+  };
+
+  /**
+   * A route through a gateway with no device named gets the device the kernel will pick
+   * (onlink.ts), so that its identity key is the one the kernel will report.
+   */
+  private completeRoute(rec: RouteRecord): RouteRecord {
+    if (isConnected(rec)) {
+      this.connectedPuts.add(this.tables.route.key(rec));
+      return rec;
+    }
+    if (rec.multipath) {
+      if (!rec.multipath.some((h) => h.gateway !== null && h.oif === null)) return rec;
+      return {
+        ...rec,
+        multipath: rec.multipath.map((h) => (h.gateway !== null && h.oif === null ? { ...h, oif: gatewayLink(this.onLink, rec.family, rec.table, h.gateway) } : h)),
+      };
+    }
+    if (rec.gateway === null || rec.oif !== null) return rec;
+    const oif = gatewayLink(this.onLink, rec.family, rec.table, rec.gateway);
+    return oif === null ? rec : { ...rec, oif };
   }
 
   /**

@@ -16,12 +16,14 @@
  *   local-table routes of its addresses (fib_disable_ip); every IPv6 address of the link
  *   (addrconf_ifdown, keep_addr_on_down = 0) and IPv6 routes through it (rt6_sync_down_dev);
  *   its neighbours, permanent ones too (neigh_ifdown).
+ * - link MAC address set (NETDEV_CHANGEADDR): its neighbours, permanent ones too (neigh_changeaddr).
  * - link mtu set below 1280 (IPV6_MIN_MTU): IPv6 leaves the device (addrconf_ifdown with
  *   unregister): its IPv6 addresses and routes; below 68: IPv4 leaves too (inetdev_destroy).
  * - IPv4 address delete: the prefix, local and broadcast routes the kernel made for it on its
  *   link (fib_del_ifaddr, unless the link has that local address twice), and every route with it
  *   as preferred source once no link has it (fib_sync_down_addr); deleting a primary deletes the
- *   secondaries of its subnet on the link (promote_secondaries = 0), with their routes.
+ *   secondaries of its subnet on the link (promote_secondaries = 0), with their routes; deleting
+ *   the link's last IPv4 address takes every IPv4 route through the link and its IPv4 neighbours.
  * - IPv6 address delete: its local-table route, and its prefix route (proto kernel) when no other
  *   address of the link has that prefix and IFA_F_NOPREFIXROUTE is not set.
  * - route replace (NLM_F_REPLACE, fib_table_insert / fib6_add_rt2node): when no route with the
@@ -123,6 +125,19 @@ function linkDown(c: Collector, index: number): void {
   for (const n of c.state.neighboursOn(index)) c.drop('neighbour', n);
 }
 
+/**
+ * A bridge without ports takes the MAC address of the first port that joins it (its address was
+ * random: br_stp_recalculate_bridge_id), and falls back to 00:00:00:00:00:00 when that port
+ * leaves again: only setting its address puts it back. (A bridge with ports already keeps the
+ * lowest port address, which comes back by itself when a port leaves.)
+ */
+function firstPort(c: Collector, master: number, port: InterfaceRecord): void {
+  const br = c.state.interface(master);
+  if (!br || br.kind !== 'bridge' || br.address === null || port.address === null || br.address === port.address) return;
+  if (c.state.interfaces().some((l) => l.master === master && l.index !== port.index)) return;
+  c.change(br, { address: port.address });
+}
+
 function familyLeaves(c: Collector, index: number, family: 4 | 6): void {
   for (const a of c.state.addressesOn(index)) if (a.family === family) c.drop('address', a);
   for (const r of c.state.routesVia(index)) if (r.family === family) c.drop('route', r);
@@ -159,6 +174,14 @@ function addressDelete(c: Collector, a: AddressRecord): void {
       const stillLocal = c.state.addressesWithLocal(d.address).some(
         (o) => o.family === 4 && !dropped.has(c.state.key('address', o)));
       if (!stillLocal) for (const r of c.state.routesFrom(d.address)) c.drop('route', r);
+    }
+    // The link's last IPv4 address gone: IPv4 leaves the device (fib_inetaddr_event, NETDEV_DOWN
+    // with an empty ifa_list: fib_disable_ip(force)), every IPv4 route all of whose nexthops are
+    // on it goes, and its IPv4 neighbours (arp_ifdown).
+    const v4Left = c.state.someAddressOn(a.index, (o) => o.family === 4 && !dropped.has(c.state.key('address', o)));
+    if (!v4Left) {
+      for (const r of c.state.routesVia(a.index)) if (r.family === 4 && routeLinks(r).every((i) => i === a.index)) c.drop('route', r);
+      for (const n of c.state.neighboursOn(a.index)) if (n.family === 4) c.drop('neighbour', n);
     }
     return;
   }
@@ -199,6 +222,12 @@ function collect(c: Collector, op: Operation): void {
         return;
       }
       if (spec.state === 'down' && link.state === 'up') linkDown(c, link.index);
+      // A new MAC address (NETDEV_CHANGEADDR): neigh_changeaddr flushes the link's neighbours of
+      // both families, permanent ones included.
+      if (spec.address !== undefined && spec.address !== link.address) {
+        for (const n of c.state.neighboursOn(link.index)) c.drop('neighbour', n);
+      }
+      if (spec.master !== undefined && spec.master !== null && spec.master !== link.master) firstPort(c, spec.master, link);
       if (spec.mtu !== undefined) {
         if (spec.mtu < IPV6_MIN_MTU && link.mtu >= IPV6_MIN_MTU) familyLeaves(c, link.index, 6);
         if (spec.mtu < IPV4_MIN_MTU && link.mtu >= IPV4_MIN_MTU) familyLeaves(c, link.index, 4);

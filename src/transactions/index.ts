@@ -26,3 +26,11 @@ export {
   ValidationError, ConflictError, CommitError, DeadlineError, errnoName, describeConflict,
   type Conflict, type OpFailure, type CommitPhase,
 } from './errors.js';
+// ---- wiring to the kernel and the database --------------------------------------------------
+export { sendUndo } from './commit.js';
+export { KernelExecutor, type KernelExecutorOptions } from './kernel-executor.js';
+export { encodeLinkCreate, prepareOp, changeOf, addressSpec, routeSpec, ruleSpec, neighbourSpec, type PreparedOp } from './encode-op.js';
+export { databaseConfirm, expectations, holds, targetOf, type Expectation, type ConfirmView, type ConfirmOptions } from './confirm.js';
+export { recoverUnfinished, type RecoveredTx, type RecoveryOptions, type ScopedExecutor } from './recovery.js';
+export { Freezer, type FreezeHost, type FreezeOptions } from './freeze.js';
+export { gatewayLink, isConnected, type OnLinkView } from './onlink.js';

@@ -79,7 +79,13 @@ function validate(state: TxState, edits: TxEdits, links: Map<number, InterfaceRe
     }
   }
   for (const [i, f] of edits.links.set) {
-    if (!state.interface(i)) fail(`interfaces.#${i}`, i, 'interface', 'no longer exists');
+    const l = state.interface(i);
+    if (!l) fail(`interfaces.#${i}`, i, 'interface', 'no longer exists');
+    // dev_change_name() refuses a link that is up (EBUSY); the planner renames after setting
+    // links down, so the transaction has to set it down too.
+    if (l && f.ifname !== undefined && f.ifname !== l.ifname && l.state === 'up' && f.state !== 'down') {
+      fail(`interfaces.${l.ifname}.ifname`, f.ifname, 'interface name', "a link that is up cannot be renamed (EBUSY): set its state to 'down' in the same transaction");
+    }
     for (const k of ['state', 'master'] as const) {
       if (edits.links.moved.has(i) && k in f) {
         fail(`interfaces.${state.interface(i)?.ifname ?? `#${i}`}.${k}`, f[k], k, 'a link moved to another namespace arrives there down and without a master; set it over there');
@@ -126,7 +132,9 @@ function teardownOrder(state: TxState, indexes: readonly number[]): number[] {
     visiting.add(i);
     for (const j of set) {
       const l = state.interface(j);
-      if (l && j !== i && (l.master === i || (l.kind !== 'veth' && l.link === i))) visit(j);
+      // A vxlan names its lower device in its options (IFLA_VXLAN_LINK), not in IFLA_LINK.
+      const lower = l && l.kind !== 'veth' ? (l.link ?? (typeof l.info?.link === 'number' ? l.info.link : null)) : null;
+      if (l && j !== i && (l.master === i || lower === i)) visit(j);
     }
     out.push(i);
   };

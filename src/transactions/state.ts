@@ -183,8 +183,16 @@ export class TxState {
     this.keys = keysOf(base);
   }
 
+  /** Keys of records seen, by object: records are immutable, and a route's key is a long string to build. */
+  private readonly keyCache = new WeakMap<object, string>();
+
   key<K extends RecordKind>(kind: K, record: RecordByKind[K]): string {
-    return keyOf(this.keys, kind, record);
+    let k = this.keyCache.get(record);
+    if (k === undefined) {
+      k = keyOf(this.keys, kind, record);
+      this.keyCache.set(record, k);
+    }
+    return k;
   }
 
   get<K extends RecordKind>(kind: K, key: string): RecordByKind[K] | undefined {
@@ -268,12 +276,44 @@ export class TxState {
     return out;
   }
 
+  /** The same records as lookup(), one at a time, for callers that stop at the first match. */
+  private *lookupLazy<K extends RecordKind>(
+    kind: K, baseKeys: readonly string[], name: IxName, value: string | number, test: (r: RecordByKind[K]) => boolean,
+  ): Generator<RecordByKind[K]> {
+    const o = this.over[kind] as Map<string, RecordByKind[K] | null>;
+    const table = tableOf(this.base, kind);
+    for (const k of baseKeys) {
+      if (o.has(k)) continue;
+      const r = table.get(k);
+      if (r && test(r)) yield r;
+    }
+    for (const k of this.overlayKeys(name, value)) {
+      const r = o.get(k);
+      if (r && test(r)) yield r;
+    }
+  }
+
+  /** Whether link `index` has an address passing `test` (stops at the first: links with thousands). */
+  someAddressOn(index: number, test: (a: AddressRecord) => boolean): boolean {
+    for (const a of this.lookupLazy('address', this.ix.addresses(index), 'addrIndex', index, (x) => x.index === index)) {
+      if (test(a)) return true;
+    }
+    return false;
+  }
+
   interfaces(): InterfaceRecord[] {
     return [...this.values('interface')];
   }
 
+  private readonly linkKeys = new Map<number, string>();
+
   interface(index: number): InterfaceRecord | undefined {
-    return this.get('interface', this.key('interface', { index } as InterfaceRecord));
+    let k = this.linkKeys.get(index);
+    if (k === undefined) {
+      k = keyOf(this.keys, 'interface', { index } as InterfaceRecord);
+      this.linkKeys.set(index, k);
+    }
+    return this.get('interface', k);
   }
 
   interfaceByName(name: string): InterfaceRecord | undefined {

@@ -42,6 +42,15 @@ export interface TxEnvironment {
   /** Picks indexes for created links. */
   allocateIndex?: (taken: (index: number) => boolean) => number;
   now?: () => number;
+  /**
+   * Runs each commit in turn (a commit queue): commits of one database go one after another,
+   * each checked and planned against the state at its own turn.
+   */
+  serialize?: <T>(run: () => Promise<T>) => Promise<T>;
+  /** Called at the start of the commit's turn, before conflicts are checked (bring the database up to date). */
+  settle?: () => Promise<void>;
+  /** Told of every commit that went through (after confirmation and verification). */
+  committed?: (report: CommitReport) => void;
 }
 
 export type TxStatus = 'open' | 'committing' | 'committed' | 'failed' | 'dropped';
@@ -114,6 +123,21 @@ export class Transaction {
     if (this.state !== 'open') throw new Error(`transaction ${this.id} is ${this.state}: it cannot be committed`);
     const executor = this.env.executor;
     if (!executor) throw new Error('this transaction has no executor (TxEnvironment.executor)');
+    const serialize = this.env.serialize;
+    if (!serialize) return this.commitNow(executor, opts);
+    // The draft is fixed from here on; its turn may come later.
+    this.state = 'committing';
+    return serialize(async () => {
+      this.state = 'open';
+      return this.commitNow(executor, opts);
+    }).catch((e: unknown) => {
+      if (this.state === 'committing') this.state = 'failed';
+      throw e;
+    });
+  }
+
+  private async commitNow(executor: OpExecutor, opts: TxCommitOptions): Promise<CommitReport> {
+    await this.env.settle?.();
     const edits = this.edits();
     const current = this.now();
     if (!opts.overwrite) {
@@ -121,6 +145,7 @@ export class Transaction {
       if (conflicts.length > 0) throw new ConflictError(conflicts);
     }
     const ops = plan(current, edits, { home: current.netns ?? null });
+    executor.prepare?.(ops);
     this.state = 'committing';
     try {
       const report = await commitPlan(ops, {
@@ -129,6 +154,7 @@ export class Transaction {
         ...(this.env.now ? { now: this.env.now } : {}),
       }, opts);
       this.state = 'committed';
+      this.env.committed?.(report);
       return report;
     } catch (e) {
       this.state = 'failed';

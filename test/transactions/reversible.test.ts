@@ -27,7 +27,7 @@ const DSTS = ['10.1.0.0/16', '10.6.0.0/16', '10.7.0.0/24', 'default', '10.2.0.0/
 type Action =
   | { t: 'mtu'; link: string; mtu: number }
   | { t: 'state'; link: string; up: boolean }
-  | { t: 'rename'; link: string; to: string }
+  | { t: 'rename'; link: string; to: string; down: boolean }
   | { t: 'master'; link: string; master: string | null }
   | { t: 'mac'; link: string; n: number }
   | { t: 'addIp'; link: string; ip: string }
@@ -47,9 +47,9 @@ type Action =
 
 const link = fc.constantFrom(...LINKS);
 const action: fc.Arbitrary<Action> = fc.oneof(
-  fc.record({ t: fc.constant('mtu' as const), link, mtu: fc.constantFrom(1000, 1400, 1500, 9000) }),
+  fc.record({ t: fc.constant('mtu' as const), link, mtu: fc.constantFrom(1000, 1400, 1500, 9000, 40) }),
   fc.record({ t: fc.constant('state' as const), link, up: fc.boolean() }),
-  fc.record({ t: fc.constant('rename' as const), link, to: fc.constantFrom('x0', 'x1', 'v0', 'br0') }),
+  fc.record({ t: fc.constant('rename' as const), link, to: fc.constantFrom('x0', 'x1', 'v0', 'br0'), down: fc.boolean() }),
   fc.record({ t: fc.constant('master' as const), link, master: fc.constantFrom('br0', 'n0', null) }),
   fc.record({ t: fc.constant('mac' as const), link, n: fc.integer({ min: 1, max: 250 }) }),
   fc.record({ t: fc.constant('addIp' as const), link, ip: fc.constantFrom(...IPS) }),
@@ -76,7 +76,8 @@ function run(tx: Transaction, a: Action): void {
   switch (a.t) {
     case 'mtu': need().mtu = a.mtu; break;
     case 'state': need().state = a.up ? 'up' : 'down'; break;
-    case 'rename': need().ifname = a.to; break;
+    // A link that is up is renamed only together with setting it down (plan.ts refuses otherwise).
+    case 'rename': { const l = need(); if (a.down) l.state = 'down'; l.ifname = a.to; break; }
     case 'master': need().master = a.master; break;
     case 'mac': need().address = `02:00:00:00:01:${a.n.toString(16).padStart(2, '0')}`; break;
     case 'addIp': need().addIp(a.ip); break;
@@ -183,7 +184,9 @@ describe('random transactions', () => {
     const stats = property(defaultKeys, Number(process.env.RUNS ?? 400));
     // The generator must reach both outcomes, or the property says little.
     expect(stats.whole).toBeGreaterThan(50);
-    expect(stats.partial).toBeGreaterThan(20);
+    // (Fewer than before renames of up links became a ValidationError: they were most of the
+    // kernel refusals here. An MTU below the device's minimum is one still.)
+    expect(stats.partial).toBeGreaterThan(10);
   });
 
   it('are reversible and replayable (the database\'s identity keys)', () => {

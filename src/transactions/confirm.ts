@@ -1,0 +1,154 @@
+/**
+ * Confirmation by the database's own view: an ACK says the kernel took a request; the commit is
+ * confirmed once the database (fed by the kernel's notifications, src/db) shows what the plan
+ * leads to. Without it, a commit could return before `db.interfaces.v0.mtu` reads the new value.
+ *
+ * What is expected, per object the plan names (the last operation on it wins):
+ * - created, replaced, appended: present under its identity key; a link set: those field values;
+ * - deleted, or moved to another namespace: absent.
+ * Objects the kernel takes away or changes on its own as a side effect of a later operation (its
+ * victims, which the planner lists as the restorations in that operation's inverse) are not
+ * checked: their fate is the kernel's, not the plan's. Records the database does not keep (its
+ * load options) are not waited for either.
+ *
+ * Keys are the database's (src/db/keys.ts), so a record the planner normalised differently from
+ * what the kernel reports would never be seen: that is why normalise.ts fills every default the
+ * way the kernel reports it.
+ */
+import type { InterfaceRecord, RecordByKind, RecordKind } from '../iproute/records.js';
+import { keyOf } from '../db/keys.js';
+import type { DbState } from '../db/state.js';
+import { DbTimeoutError } from '../db/errors.js';
+import { tableGet } from '../db/table.js';
+import type { Table } from '../db/types.js';
+import type { WaitOptions, Waited } from '../db/observe.js';
+import type { ConfirmFn } from './commit.js';
+import { sameRecord } from './edits.js';
+import type { Operation } from './ops.js';
+
+export interface Expectation {
+  kind: RecordKind;
+  key: string;
+  present: boolean;
+  /** For a link that stays: the fields the plan sets, with their final values. */
+  fields?: Partial<InterfaceRecord>;
+  /** What the plan said about it, for errors. */
+  label: string;
+}
+
+const linkKey = (index: number) => keyOf('interface', { index } as InterfaceRecord);
+
+/**
+ * The object an operation acts on, by the database's identity key. Plans made over a database
+ * snapshot (baseFromSnapshot) carry the database's keys already; others are keyed here.
+ */
+export function targetOf(op: Operation, dbKeys = false): { kind: RecordKind; key: string } {
+  if (op.kind === 'interface') return { kind: 'interface', key: linkKey(op.spec.index) };
+  return { kind: op.kind, key: dbKeys && op.key ? op.key : keyOf(op.kind, op.spec as never) };
+}
+
+/**
+ * The final state the plan promises for each object it names, in the database's keys (`dbKeys`:
+ * the operations' own keys are the database's).
+ */
+export function expectations(ops: readonly Operation[], dbKeys = false): Expectation[] {
+  const out = new Map<string, Expectation>();
+  const put = (e: Expectation) => out.set(`${e.kind}:${e.key}`, e);
+  for (const op of ops) {
+    const label = `${op.id}: ${op.kind} ${op.intent}`;
+    if (op.kind === 'interface') {
+      const key = linkKey(op.spec.index);
+      if (op.intent === 'create') {
+        put({ kind: 'interface', key, present: true, fields: { ifname: op.spec.ifname }, label });
+        if (op.spec.peer) put({ kind: 'interface', key: linkKey(op.spec.peer.index), present: true, fields: { ifname: op.spec.peer.ifname }, label });
+      } else if (op.intent === 'delete' || op.spec.netns !== undefined) {
+        put({ kind: 'interface', key, present: false, label });
+      } else {
+        const { index: _i, netns: _n, ...fields } = op.spec;
+        const was = out.get(`interface:${key}`);
+        put({ kind: 'interface', key, present: true, fields: { ...(was?.present ? was.fields : {}), ...fields }, label });
+      }
+    } else {
+      const t = targetOf(op, dbKeys);
+      put({ ...t, present: op.intent !== 'delete', label });
+    }
+    for (const inv of op.inverse) {
+      if (inv.role !== 'restore') continue;
+      const t = targetOf(inv, dbKeys);
+      out.delete(`${t.kind}:${t.key}`);
+    }
+  }
+  return [...out.values()];
+}
+
+/** Does `state` show `e`? */
+export function holds(state: DbState, e: Expectation): boolean {
+  const r = tableGet(e.kind, state.snapshot.tables[e.kind] as Table<unknown>, e.key) as Record<string, unknown> | undefined;
+  if (!e.present) return r === undefined;
+  if (r === undefined) return false;
+  for (const [f, v] of Object.entries(e.fields ?? {})) {
+    if (v === undefined) continue;
+    const have = r[f];
+    if (f === 'address' && typeof v === 'string' && typeof have === 'string' ? have.toLowerCase() !== v.toLowerCase() : !sameRecord(have, v)) return false;
+  }
+  return true;
+}
+
+/** The slice of the database confirmation needs. */
+export interface ConfirmView {
+  readonly state: DbState;
+  wait<T>(predicate: (state: DbState) => T, options?: WaitOptions): Promise<Waited<T>>;
+}
+
+export interface ConfirmOptions {
+  /** The operations are keyed with the database's own identity keys (plans over its snapshots). */
+  dbKeys?: boolean;
+  /** Whether the database keeps this record (its load options); kept by default. */
+  keeps?: <K extends RecordKind>(kind: K, record: RecordByKind[K]) => boolean;
+}
+
+function describeMissing(e: Expectation, state: DbState): string {
+  const r = tableGet(e.kind, state.snapshot.tables[e.kind] as Table<unknown>, e.key) as Record<string, unknown> | undefined;
+  if (!e.present) return `${e.kind} ${e.key} still there (${e.label})`;
+  if (!r) return `${e.kind} ${e.key} not there (${e.label})`;
+  const diff = Object.entries(e.fields ?? {}).filter(([f, v]) => v !== undefined && !sameRecord(r[f], v))
+    .map(([f, v]) => `${f} ${JSON.stringify(r[f])} instead of ${JSON.stringify(v)}`);
+  return `${e.kind} ${e.key}: ${diff.join(', ')} (${e.label})`;
+}
+
+/**
+ * A ConfirmFn over the database: resolves once the database shows every expectation of the plan,
+ * rejects at the commit's deadline with what it did not show.
+ */
+export function databaseConfirm(db: ConfirmView, opts: ConfirmOptions = {}): ConfirmFn {
+  return async (ops, ctx) => {
+    const keeps = opts.keeps;
+    const byKey = new Map<string, Operation>();
+    const dbKeys = opts.dbKeys ?? false;
+    if (keeps) for (const op of ops) if (op.kind !== 'interface') byKey.set(`${op.kind}:${targetOf(op, dbKeys).key}`, op);
+    const all = expectations(ops, dbKeys).filter((e) => {
+      if (!keeps || e.kind === 'interface') return true;
+      const op = byKey.get(`${e.kind}:${e.key}`);
+      return !op || keeps(op.kind, op.spec as never);
+    });
+    if (all.length === 0) return;
+    let left = all;
+    // Each new state checks only what is still missing; once nothing is, the whole list once more
+    // on that state (a later change may have undone an earlier one).
+    const seen = (state: DbState): boolean => {
+      left = left.filter((e) => !holds(state, e));
+      if (left.length > 0) return false;
+      left = all.filter((e) => !holds(state, e));
+      return left.length === 0;
+    };
+    try {
+      await db.wait(seen, { timeout: Math.max(0, ctx.deadline - Date.now()) });
+    } catch (err) {
+      if (!(err instanceof DbTimeoutError)) throw err;
+      const state = db.state;
+      const missing = all.filter((e) => !holds(state, e));
+      throw new Error(`the database did not show ${missing.length} of ${all.length} expected changes before the deadline: ` +
+        `${missing.slice(0, 5).map((e) => describeMissing(e, state)).join('; ')}${missing.length > 5 ? '; ...' : ''}`, { cause: err });
+    }
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * Every kind of operation a transaction makes, on the kernel, each in a fresh namespace:
+ * 1. drafted together with a route the kernel refuses (its gateway is unreachable), so the commit
+ *    fails after the operation took effect: the rollback must leave the namespace exactly as it
+ *    was (whole `ip -j` dumps compared), which checks the operation's inverse on the kernel;
+ * 2. drafted alone and committed: `ip -j` shows the change, and the database agrees with `ip`.
+ */
+import { describe, expect, it } from 'vitest';
+import type { IPDB } from '../../src/index.js';
+import { CommitError } from '../../src/transactions/errors.js';
+import type { Transaction } from '../../src/transactions/transaction.js';
+import { createNetns, deleteNetns, ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
+import { noDad, settle } from '../helpers/witness.js';
+import { addrs, BASE_SETUP, link, openDb, routes, settleSame, stableDump, UNREACHABLE } from './helpers.js';
+
+interface Case {
+  name: string;
+  setup?: string[];
+  draft(tx: Transaction, ctx: { other: string }): void;
+  check(ns: string, ctx: { other: string }): void;
+}
+
+const iface = (tx: Transaction, name: string) => {
+  const l = tx.interfaces.get(name);
+  if (!l) throw new Error(`no ${name} in the draft`);
+  return l;
+};
+
+const VETH_N0 = ['link add n0 type veth peer name n1', 'link set n0 mtu 1400', 'link set n0 address 02:00:00:00:0a:01',
+  'link set n0 up', 'link set n1 up', 'addr add 10.1.0.1/24 dev n0', 'addr add 2001:db8:1::1/64 dev n0',
+  'route add 10.2.0.0/16 via 10.1.0.2', 'route add 10.3.0.0/16 via 10.1.0.2 table 100 metric 7',
+  'route add 2001:db8:2::/48 via 2001:db8:1::2', 'neigh add 10.1.0.9 lladdr 02:00:00:00:0b:01 dev n0'];
+
+const CASES: Case[] = [
+  { name: 'interface mtu', draft: (tx) => { iface(tx, 'va').mtu = 1400; }, check: (ns) => expect(link(ns, 'va').mtu).toBe(1400) },
+  { name: 'interface state down', draft: (tx) => { iface(tx, 'vb').state = 'down'; }, check: (ns) => expect(link(ns, 'vb').flags).not.toContain('UP') },
+  {
+    name: 'interface state up', setup: ['link add ifb0 type ifb'],
+    draft: (tx) => { iface(tx, 'ifb0').state = 'up'; }, check: (ns) => expect(link(ns, 'ifb0').flags).toContain('UP'),
+  },
+  {
+    name: 'interface MAC address', draft: (tx) => { iface(tx, 'va').address = '02:00:00:00:00:aa'; },
+    check: (ns) => expect(link(ns, 'va').address).toBe('02:00:00:00:00:aa'),
+  },
+  {
+    name: 'interface name (of a link that is down)', setup: ['link set vb down'],
+    draft: (tx) => { iface(tx, 'vb').ifname = 'vz'; }, check: (ns) => expect(link(ns, 'vz').ifname).toBe('vz'),
+  },
+  {
+    name: 'interface name, set down in the same transaction',
+    draft: (tx) => { const l = iface(tx, 'va'); l.state = 'down'; l.ifname = 'vz'; },
+    check: (ns) => { expect(link(ns, 'vz').flags).not.toContain('UP'); expect(addrs(ns, 'vz')).toContain('10.0.0.1/24'); },
+  },
+  {
+    name: 'interface master', setup: ['link add br0 type bridge', 'link add p0 type veth peer name p1', 'link set p0 master br0', 'link set p0 up', 'link set p1 up', 'link set br0 up'],
+    draft: (tx) => { iface(tx, 'vb').master = 'br0'; }, check: (ns) => expect(link(ns, 'vb').master).toBe('br0'),
+  },
+  {
+    name: 'interface master released', setup: ['link add br0 type bridge', 'link set vb master br0'],
+    draft: (tx) => { iface(tx, 'vb').master = null; }, check: (ns) => expect(link(ns, 'vb').master).toBeUndefined(),
+  },
+  {
+    name: 'addIp (IPv4 and IPv6)',
+    draft: (tx) => { iface(tx, 'va').addIp('10.0.0.2/24'); iface(tx, 'vb').addIp('2001:db8:7::1/64'); },
+    check: (ns) => { expect(addrs(ns, 'va')).toContain('10.0.0.2/24'); expect(addrs(ns, 'vb')).toContain('2001:db8:7::1/64'); },
+  },
+  {
+    name: 'delIp (its kernel routes go with it and come back on rollback)', setup: ['route add 10.5.0.0/16 via 10.0.0.2 src 10.0.0.1'],
+    draft: (tx) => { iface(tx, 'va').delIp('10.0.0.1/24'); iface(tx, 'va').delIp('2001:db8::1/64'); },
+    check: (ns) => { expect(addrs(ns, 'va').some((a) => a === '10.0.0.1/24' || a === '2001:db8::1/64')).toBe(false); expect(routes(ns)).toEqual([]); },
+  },
+  {
+    name: 'create a bridge', draft: (tx) => { tx.interfaces.create({ ifname: 'br1', kind: 'bridge', state: 'up', mtu: 1400 }); },
+    check: (ns) => { expect(link(ns, 'br1').linkinfo.info_kind).toBe('bridge'); expect(link(ns, 'br1').mtu).toBe(1400); },
+  },
+  {
+    name: 'create a veth pair with an address and a route on it',
+    draft: (tx) => {
+      const n0 = tx.interfaces.create({ ifname: 'n0', kind: 'veth', peer: { ifname: 'n1', address: '02:00:00:00:0c:02' }, state: 'up', address: '02:00:00:00:0c:01' });
+      iface(tx, 'n1').state = 'up';
+      n0.addIp('10.8.0.1/24');
+      tx.routes.add({ dst: '10.9.0.0/16', gateway: '10.8.0.2' });
+    },
+    check: (ns) => {
+      expect(link(ns, 'n0').address).toBe('02:00:00:00:0c:01');
+      expect(link(ns, 'n1').address).toBe('02:00:00:00:0c:02');
+      expect(addrs(ns, 'n0')).toContain('10.8.0.1/24');
+      expect(routes(ns)).toContain('10.9.0.0/16 via 10.8.0.2 dev n0');
+    },
+  },
+  {
+    name: 'create a vxlan', draft: (tx) => { tx.interfaces.create({ ifname: 'vx1', kind: 'vxlan', info: { id: 42, port: 4789, local: '10.0.0.1', link: 'va' } }); },
+    check: (ns) => { const d = link(ns, 'vx1').linkinfo.info_data; expect([d.id, d.port, d.local]).toEqual([42, 4789, '10.0.0.1']); },
+  },
+  {
+    name: 'create a macvlan', draft: (tx) => { tx.interfaces.create({ ifname: 'mv1', kind: 'macvlan', link: 'va', info: { mode: 'bridge' }, state: 'up' }); },
+    check: (ns) => { expect(link(ns, 'mv1').linkinfo.info_data.mode).toBe('bridge'); expect(link(ns, 'mv1').link).toBe('va'); },
+  },
+  {
+    name: 'create an ifb', draft: (tx) => { tx.interfaces.create({ ifname: 'ifb1', kind: 'ifb' }); },
+    check: (ns) => expect(link(ns, 'ifb1').linkinfo.info_kind).toBe('ifb'),
+  },
+  {
+    name: 'remove a veth with addresses, routes and neighbours (rollback restores index, name, MAC, mtu, all of it)', setup: VETH_N0,
+    draft: (tx) => { tx.interfaces.remove('n0'); },
+    check: (ns) => { expect(ipJson(ns, 'link', 'show').map((l: any) => l.ifname)).not.toContain('n1'); expect(routes(ns, 'table', 'all')).not.toContain('10.3.0.0/16 via 10.1.0.2 dev n0 table 100 metric 7'); },
+  },
+  {
+    name: 'remove a bridge with a port', setup: ['link add br0 type bridge', 'link set br0 address 02:00:00:00:0d:01', 'link set vb master br0', 'link set br0 up', 'addr add 10.4.0.1/24 dev br0'],
+    draft: (tx) => { tx.interfaces.remove('br0'); },
+    check: (ns) => expect(link(ns, 'vb').master).toBeUndefined(),
+  },
+  {
+    name: 'remove a link with a macvlan and a vxlan on it',
+    setup: ['link add mv0 link va type macvlan mode bridge', 'link set mv0 up', 'addr add 10.6.0.1/24 dev mv0',
+      'link add vx0 type vxlan id 7 dstport 4789 local 10.0.0.1 dev va', 'link add ifb0 type ifb', 'link set ifb0 up'],
+    draft: (tx) => { tx.interfaces.remove('va'); tx.interfaces.remove('ifb0'); },
+    check: (ns) => expect(ipJson(ns, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['lo']),
+  },
+  {
+    name: 'routes: add in tables, IPv6, multipath, blackhole',
+    draft: (tx) => {
+      tx.routes.add({ dst: '10.5.0.0/16', gateway: '10.0.0.2' });
+      tx.routes.add({ dst: '10.6.0.0/16', gateway: '10.0.0.2', table: 100, priority: 5 });
+      tx.routes.add({ dst: '10.7.0.0/16', multipath: [{ gateway: '10.0.0.2', weight: 2 }, { gateway: '10.0.0.3' }] });
+      tx.routes.add({ dst: '2001:db8:5::/48', gateway: '2001:db8::2' });
+      tx.routes.add({ dst: '2001:db8:6::/48', multipath: [{ gateway: '2001:db8::2' }, { gateway: '2001:db8::3' }] });
+      tx.routes.add({ dst: '10.8.0.0/16', type: 'blackhole' });
+    },
+    check: (ns) => {
+      expect(routes(ns)).toContain('10.5.0.0/16 via 10.0.0.2 dev va');
+      expect(routes(ns, 'table', '100')).toEqual(['10.6.0.0/16 via 10.0.0.2 dev va metric 5']);
+      expect(routes(ns)).toContain('blackhole 10.8.0.0/16');
+      expect(ip(ns, 'route', 'show', '10.7.0.0/16')).toMatch(/nexthop via 10.0.0.2 dev va weight 2/);
+      expect(ip(ns, '-6', 'route', 'show', '2001:db8:6::/48')).toMatch(/nexthop via 2001:db8::3/);
+    },
+  },
+  {
+    name: 'routes: remove, replace, append',
+    setup: ['route add 10.5.0.0/16 via 10.0.0.2', 'route add 10.6.0.0/16 via 10.0.0.2', 'route add 2001:db8:5::/48 via 2001:db8::2',
+      'route add 10.7.0.0/16 nexthop via 10.0.0.2 nexthop via 10.0.0.3', 'route add 10.9.0.0/16 via 10.0.0.2 table 100'],
+    draft: (tx) => {
+      tx.routes.remove({ dst: '10.5.0.0/16' });
+      tx.routes.replace({ dst: '10.6.0.0/16', gateway: '10.0.0.3' });
+      tx.routes.remove({ dst: '2001:db8:5::/48' });
+      tx.routes.remove({ dst: '10.7.0.0/16' });
+      tx.routes.remove({ dst: '10.9.0.0/16', table: 100 });
+      tx.routes.append({ dst: '10.6.0.0/16', gateway: '10.0.0.4', protocol: 'static' });
+    },
+    check: (ns) => expect(routes(ns).filter((r) => !r.includes('proto kernel'))).toEqual([
+      '10.6.0.0/16 via 10.0.0.3 dev va', '10.6.0.0/16 via 10.0.0.4 dev va proto static']),
+  },
+  {
+    name: 'rules: add and remove', setup: ['rule add from 10.0.0.0/24 table 100 pref 100', 'rule add blackhole to 10.9.0.0/16 pref 200'],
+    draft: (tx) => {
+      tx.rules.remove({ priority: 100 });
+      tx.rules.add({ priority: 150, table: 101, dst: '10.6.0.0/16' });
+      tx.rules.add({ priority: 160, action: 'goto', goto: 200, fwmark: 7 });
+      tx.rules.add({ family: 6, priority: 170, table: 102, src: '2001:db8::/64' });
+    },
+    check: (ns) => {
+      expect(ip(ns, 'rule', 'show')).toMatch(/150:\s+from all to 10.6.0.0\/16 lookup 101/);
+      expect(ip(ns, 'rule', 'show')).not.toMatch(/^100:/m);
+      expect(ip(ns, '-6', 'rule', 'show')).toMatch(/170:\s+from 2001:db8::\/64 lookup 102/);
+    },
+  },
+  {
+    name: 'neighbours: add and remove', setup: ['neigh add 10.0.0.7 lladdr 02:00:00:00:0e:07 dev va'],
+    draft: (tx) => {
+      tx.neighbours.remove({ ifname: 'va', dst: '10.0.0.7' });
+      tx.neighbours.add({ ifname: 'va', dst: '10.0.0.8', lladdr: '02:00:00:00:0e:08' });
+      tx.neighbours.add({ ifname: 'va', dst: '2001:db8::8', lladdr: '02:00:00:00:0e:09' });
+    },
+    check: (ns) => expect(ipJson(ns, 'neigh', 'show', 'nud', 'permanent').map((n: any) => n.dst).sort()).toEqual(['10.0.0.8', '2001:db8::8']),
+  },
+  {
+    name: 'move to another namespace (the rollback asks for it back from there)', setup: ['link add ifb0 type ifb', 'link set ifb0 up', 'addr add 10.7.0.1/24 dev ifb0'],
+    draft: (tx, { other }) => { iface(tx, 'ifb0').moveTo(other); },
+    check: (ns, { other }) => {
+      expect(ipJson(ns, 'link', 'show').map((l: any) => l.ifname)).not.toContain('ifb0');
+      expect(ipJson(other, 'link', 'show').map((l: any) => l.ifname)).toContain('ifb0');
+    },
+  },
+];
+
+describe('every operation, committed and rolled back on the kernel', () => {
+  const ns = useNetnsEach('op');
+
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const other = createNetns('other');
+      let db: IPDB | undefined;
+      try {
+        noDad(ns());
+        ipBatch(ns(), [...BASE_SETUP, ...(c.setup ?? [])]);
+        db = await openDb(ns());
+        const before = await stableDump(ns());
+        const ctx = { other };
+
+        const failing = db.begin();
+        c.draft(failing, ctx);
+        failing.routes.add(UNREACHABLE);
+        const err = await failing.commit().then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(CommitError);
+        const ce = err as CommitError;
+        expect(ce.rolledBack, ce.message).toBe(true);
+        expect(ce.op?.kind, ce.message).toBe('route');
+        expect((ce.cause as { code?: string }).code).toBe('ENETUNREACH');
+        // The kernel's own words (extended ack) reach the error.
+        expect((ce.cause as { kernelMessage?: string }).kernelMessage).toMatch(/gateway/i);
+        expect(ce.message).toMatch(/ENETUNREACH.*gateway.*rolled back/i);
+        await settleSame(ns(), before);
+        expect(ipJson(other, 'link', 'show').map((l: any) => l.ifname)).toEqual(['lo']);
+
+        await db.sync();
+        const tx = db.begin();
+        c.draft(tx, ctx);
+        await tx.commit();
+        c.check(ns(), ctx);
+        await settle(db, ns());
+      } finally {
+        db?.close();
+        deleteNetns(other);
+      }
+    });
+  }
+});
