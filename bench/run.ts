@@ -12,6 +12,7 @@ import { commitCases } from './benchmarks/commit.js';
 import { dumpCases } from './benchmarks/dump.js';
 import type { BenchEnv } from './benchmarks/env.js';
 import { ipdbOpenCases } from './benchmarks/ipdb-open.js';
+import { storeCases } from './benchmarks/store.js';
 import { installCleanup, makeScratch, sweepScratch } from './lib/cleanup.js';
 import { type Options, USAGE, parseOptions } from './lib/cli.js';
 import type { BenchCase, CaseResult } from './lib/contender.js';
@@ -72,8 +73,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     for (const name of options.only) {
       for (const bc of casesOf(name, env, options)) results.push(await runCase(bc, runner));
-      // The big namespace serves dump and ipdb-open; commit needs none of it.
-      if (!options.only.slice(options.only.indexOf(name) + 1).some((n) => n === 'dump' || n === 'ipdb-open')) await state.release();
+      // The big namespace serves dump, ipdb-open and store; commit needs none of it.
+      if (!options.only.slice(options.only.indexOf(name) + 1).some((n) => n === 'dump' || n === 'ipdb-open' || n === 'store')) await state.release();
     }
   } finally {
     await state.release();
@@ -94,6 +95,8 @@ function casesOf(name: Options['only'][number], env: BenchEnv, options: Options)
       return ipdbOpenCases(env);
     case 'commit':
       return commitCases(env, options.size === 'tenth' ? [0.1] : [1, 0.1]);
+    case 'store':
+      return storeCases(env, options.size === 'tenth');
   }
 }
 

@@ -1,7 +1,7 @@
 /** The bench's command line: `npm run bench -- [options]`. */
 import { parseArgs } from 'node:util';
 
-export const BENCHMARKS = ['dump', 'ipdb-open', 'commit'] as const;
+export const BENCHMARKS = ['dump', 'ipdb-open', 'commit', 'store'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export interface Options {

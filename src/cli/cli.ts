@@ -17,8 +17,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Runner>>> = {
   show: async () => (await import('./commands/show.js')).showCommand,
   monitor: async () => (await import('./commands/monitor.js')).monitorCommand,
   apply: async () => (await import('./commands/apply.js')).applyCommand,
-  history: async () => (await import('./commands/pending.js')).pending('history'),
-  checkpoint: async () => (await import('./commands/pending.js')).pending('checkpoint'),
+  history: async () => (await import('./commands/history.js')).historyCommand,
+  checkpoint: async () => (await import('./commands/checkpoint.js')).checkpointCommand,
 };
 
 function version(): string {

@@ -24,8 +24,8 @@ Commands:
   decode [FILE|-]      decode netlink messages from strace output, an escaped string or hex
   apply FILE           make the kernel match a desired state (JSON or YAML), in one transaction
   netns list|add|del   list, create or delete named network namespaces
-  history              transactions committed so far (from the store)
-  checkpoint           record the current state in the store, to go back to later
+  history              the changes a store file recorded: who changed what, and when
+  checkpoint           save|list|diff|restore|delete named states in a store file
 
 Options:
   -h, --help           this help ('nldb <command> --help' for a command's own)
@@ -123,24 +123,60 @@ ${COMMON}
 
 ${EXIT_CODES}
 `,
-  history: `Usage: nldb history [--json] [--limit N]
+  history: `Usage: nldb history --store FILE [--netns NAME] [--since T] [--until T] [--kind K]
+                    [--key KEY] [--origin O] [--txid ID] [--limit N] [--json]
 
-Lists the transactions recorded in the store, newest first.
+Lists the changes recorded in a store file (a program's IPDB.open({ store: FILE }), or
+'nldb checkpoint save'), oldest first, one per line as 'nldb monitor' shows them: '+' appeared,
+'-' went, '~' changed (the fields, before → after). Changes our own transactions made are marked
+[commit] with the transaction's id, those a resynchronisation found [resync]. Reads the file
+only: no namespace is opened and nothing is written.
+
+Times T: an age ('30s', '10m', '2h', '1d' ago), an ISO date and time ('2024-05-01T12:00:00Z'),
+or milliseconds since the epoch.
 
 Options:
-  -j, --json          JSON instead of a table
-  --limit N           at most N entries
+  -s, --store FILE    the store file (required)
+  -n, --netns NAME    the namespace whose history to show (default: the one recorded as 'default',
+                      a program's own namespace)
+  --since T           changes at or after T
+  --until T           changes at or before T
+  -k, --kind K        interface, address, route, rule or neighbour (comma-separated for several)
+  --key KEY           one object, by its identity key (as in db.changes$)
+  --origin O          kernel, resync or commit
+  --txid ID           the changes one transaction made
+  --limit N           the newest N changes only
+  -j, --json          a JSON array of the changes, each with time, origin, txid, before and after
 
 ${COMMON}
 
 ${EXIT_CODES}
 `,
-  checkpoint: `Usage: nldb checkpoint [NAME] [--netns NAME]
+  checkpoint: `Usage: nldb checkpoint save NAME --store FILE [--netns NAME] [--replace]
+       nldb checkpoint list --store FILE [--netns NAME] [--all] [--json]
+       nldb checkpoint diff NAME [OTHER] --store FILE [--netns NAME] [--json]
+       nldb checkpoint restore NAME --store FILE [--netns NAME] [--dry-run] [--json]
+       nldb checkpoint delete NAME --store FILE [--netns NAME]
 
-Records the current network state in the store under NAME, to compare with or go back to later.
+Named states of a namespace, kept in a store file (SQLite; created by 'save' if missing):
+  save      records the namespace's state now under NAME (--replace overwrites one of that name)
+  list      the checkpoints, oldest first (--all: the store's own baselines too)
+  diff      what differs from checkpoint NAME to OTHER (another checkpoint), or to the namespace
+            now: '+' only in the second, '-' only in the first, '~' changed (before → after)
+  restore   brings the namespace back to NAME in one transaction: links, addresses, routes,
+            rules and permanent neighbours are created, changed and deleted as needed; what the
+            kernel makes by itself (IPv6 link-local addresses, proto kernel routes) is left to it.
+            The review (each operation and its undo) is printed; if the kernel refuses any step,
+            everything already done is undone and nldb exits 1. --dry-run prints the review only.
+  delete    forgets checkpoint NAME
 
 Options:
-  -n, --netns NAME    the namespace whose state to record
+  -s, --store FILE    the store file (required)
+  -n, --netns NAME    the namespace (default: this process's, recorded as 'default')
+  --replace           (save) overwrite a checkpoint of the same name
+  -a, --all           (list) include the store's automatic baselines
+  --dry-run           (restore) print the plan, change nothing
+  -j, --json          JSON output: the checkpoint, the list, the diff, or the operations
 
 ${COMMON}
 

@@ -11,6 +11,7 @@
  * The module is imported lazily, by a computed specifier: the database works without the store,
  * and nobody loads SQLite who does not ask for it.
  */
+import type { AnyChange } from '../db/types.js';
 import type { NamespaceStore } from '../store/index.js';
 import type { NetnsRef } from '../transport/netns.js';
 import type { IPDB } from './ipdb.js';
@@ -23,8 +24,14 @@ export interface StoreAttachment {
   close(): void | Promise<void>;
 }
 
+/** What IPDB tells the store when attaching it. */
+export interface StoreHookOptions {
+  /** The transaction a change belongs to (origin 'commit'), for the history's txid column. */
+  txidOf?: (change: AnyChange) => string | null;
+}
+
 /** A store module's entry point (or a test's stand-in). */
-export type AttachStore = (db: IPDB, path: string) => StoreAttachment | Promise<StoreAttachment>;
+export type AttachStore = (db: IPDB, path: string, options?: StoreHookOptions) => StoreAttachment | Promise<StoreAttachment>;
 
 /** Where the store module lives, relative to this file (src/ipdb -> src/store). */
 const STORE_MODULE = '../store/index.js';
@@ -48,7 +55,7 @@ export function storeLabel(netns: NetnsRef | undefined): string {
 
 interface StoreModule {
   attachStore?: AttachStore;
-  Store?: { open(path: string): { attach(db: IPDB, label: string): NamespaceStore; close(): Promise<void> } };
+  Store?: { open(path: string): { attach(db: IPDB, label: string, options?: StoreHookOptions): NamespaceStore; close(): Promise<void> } };
 }
 
 /** Loads the store module's entry point, or throws StoreUnavailableError. */
@@ -62,10 +69,10 @@ export async function loadAttachStore(path: string): Promise<AttachStore> {
   if (typeof mod.attachStore === 'function') return mod.attachStore;
   const Store = mod.Store;
   if (!Store || typeof Store.open !== 'function') throw new StoreUnavailableError(path);
-  return (db, file) => {
+  return (db, file, options) => {
     const store = Store.open(file);
     try {
-      const handle = store.attach(db, storeLabel(db.netns));
+      const handle = store.attach(db, storeLabel(db.netns), options?.txidOf ? { txidOf: options.txidOf } : {});
       return { handle, close: () => store.close() };
     } catch (err) {
       void store.close().catch(() => undefined);
