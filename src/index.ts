@@ -16,7 +16,7 @@ export { IPDB, type IPDBOptions } from './ipdb/ipdb.js';
 export { NetNS } from './ipdb/netns.js';
 export { KernelSource, type KernelSourceOptions } from './ipdb/kernel-source.js';
 export { EffectsCheck, type EffectsCheckOptions } from './ipdb/effects-check.js';
-export { StoreUnavailableError, type AttachStore, type StoreAttachment } from './ipdb/store-hook.js';
+export { StoreUnavailableError, type AttachStore, type StoreAttachment, type StoreHookOptions } from './ipdb/store-hook.js';
 
 // ---- the database core: states, collections, changes -----------------------------------------
 export {
@@ -49,6 +49,20 @@ export type { CommitReport, CommitOptions, VerifyContext } from './transactions/
 export type { InterfaceDraft, InterfacesDraft, AddressesDraft, RoutesDraft, RulesDraft, NeighboursDraft } from './transactions/draft.js';
 export type { RecoveredTx } from './transactions/recovery.js';
 export type { FreezeApi } from './ipdb/tx.js';
+
+// ---- the store (IPDB.open({ store }): db.history(), db.at(), db.checkpoint(), db.diff(), db.restore(), db.query()) ----
+export { openStore, NoStoreError } from './ipdb/store-api.js';
+export { isEmptyDiff } from './store/checkpoints.js';
+export { RestoreError } from './ipdb/restore.js';
+export type {
+  Store, NamespaceStore, DiffSide, RestorePlan, CheckpointOptions, StoreOptions, RetentionOptions, RecorderStats, HistoryEntry,
+  HistoryFilter, TimeLike, CheckpointInfo, SnapshotDiff, KindDiff, ObjectChange, FieldChange, QueryParams,
+} from './store/index.js';
+export {
+  StoreError, StoreClosedError, StoreWriteError, StoreReadOnlyError, StoreQueryError, CheckpointNotFoundError,
+  CheckpointExistsError, HistoryRangeError,
+} from './store/errors.js';
+export { SchemaError } from './store/migrate.js';
 
 // ---- errors ----------------------------------------------------------------------------------
 export { ValidationError, NotFoundError, type ValidationIssue } from './iproute/errors.js';

@@ -3,10 +3,13 @@
  *
  * A collection reads a table through a getter, so the same class serves the database's live views
  * (always the current snapshot) and a DbState's fixed views (one snapshot). Derived data is cached
- * per immutable object (WeakMap), so it lives exactly as long as what it derives from: the sorted
- * list per table; the name index per SHARD, so that after an update only the shards that changed
- * are indexed again (a name lookup asks every shard's index: 256 Map lookups for routes, instead
- * of re-indexing 100,000 routes after every update).
+ * per immutable table (WeakMap), so it lives exactly as long as what it derives from: the sorted
+ * list, and the name index. The name index is not rebuilt for every new table: the index of the
+ * table indexed last (per kind and cache) is MOVED to the new one by re-indexing only the shards
+ * that differ (an update leaves all but a few of a table's thousands of shards as they were), so
+ * a name lookup after an update costs the update's size, not the table's. An index belongs to
+ * one table at a time; looking a name up in an older table moves it back (or builds one). The
+ * sorted list is likewise derived from the last one sorted: what changed is merged in.
  *
  * `named()` wraps a collection in a Proxy so that `db.interfaces.eth0` reads like pyroute2. Only
  * names that are not members of the collection are looked up: `db.interfaces.get` is always the
@@ -30,12 +33,31 @@ interface NameHit<R> {
   rank: 0 | 1;
 }
 
-interface Derived<R> {
-  sorted?: R[];
-  names?: Map<string, NameHit<R>[]>;
+/** Records by name: name -> (key -> hit). */
+type NameMap<R> = Map<string, Map<string, NameHit<R>>>;
+
+interface NameIndex<R> {
+  /** The table this index describes now (an index moves from table to table). */
+  table: Table<R>;
+  readonly names: NameMap<R>;
 }
 
-/** Derived data per table or shard object; one may be shared by every view of a database. */
+interface SortedList<R> {
+  readonly table: Table<R>;
+  readonly records: R[];
+}
+
+interface Derived<R> {
+  sorted?: R[];
+  /** Valid only while its `table` is this table. */
+  names?: NameIndex<R>;
+  /** (On the per-kind entry) the index built or moved last. */
+  latest?: NameIndex<R>;
+  /** (On the per-kind entry) the list sorted last, to derive the next one from. */
+  lastSorted?: SortedList<R>;
+}
+
+/** Derived data per table (and per kind); one may be shared by every view of a database. */
 export type ViewCache = WeakMap<object, Derived<unknown>>;
 
 export class Collection<K extends RecordKind, R extends RecordByKind[K] = RecordByKind[K]> implements Iterable<R> {
@@ -127,16 +149,77 @@ export class Collection<K extends RecordKind, R extends RecordByKind[K] = Record
   private list(table: Table<R>): R[] {
     const d = this.derived(table);
     if (!d.sorted) {
-      const order = ORDER[this.kind] as unknown as (a: R, b: R) => number;
-      const entries = [...tableEntries(table)];
-      entries.sort((a, b) => order(a[1], b[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      d.sorted = entries.map((e) => e[1]);
+      const slot = this.kindEntry();
+      const prev = slot.lastSorted;
+      d.sorted = (prev && prev.table !== table ? this.merged(prev, table) : null) ?? this.sorted(table);
+      slot.lastSorted = { table, records: d.sorted };
     }
     return d.sorted;
   }
 
+  /** (order, key): the list order. */
+  private entryOrder(): (a: [string, R], b: [string, R]) => number {
+    const order = ORDER[this.kind] as unknown as (a: R, b: R) => number;
+    return (a, b) => order(a[1], b[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  }
+
+  private sorted(table: Table<R>): R[] {
+    const entries = [...tableEntries(table)];
+    entries.sort(this.entryOrder());
+    return entries.map((e) => e[1]);
+  }
+
+  /**
+   * `table`'s list from the list of a table it differs from in a few shards: the records that
+   * left are skipped, the new ones sorted alone and merged in, in one pass (a full sort of
+   * 100,000 routes takes about 100 ms; this, a few). Null when too much differs.
+   */
+  private merged(prev: SortedList<R>, table: Table<R>): R[] | null {
+    const from = prev.table.shards;
+    const to = table.shards;
+    if (from.length !== to.length) return null;
+    const limit = (prev.records.length >> 3) + 64;
+    const gone = new Set<R>();
+    const added: [string, R][] = [];
+    for (let i = 0; i < to.length; i++) {
+      const a = from[i]!;
+      const b = to[i]!;
+      if (a === b) continue;
+      for (const [k, r] of a) if (b.get(k) !== r) gone.add(r);
+      for (const [k, r] of b) if (a.get(k) !== r) added.push([k, r]);
+      if (gone.size + added.length > limit) return null;
+    }
+    const cmp = this.entryOrder();
+    added.sort(cmp);
+    const order = ORDER[this.kind] as unknown as (a: R, b: R) => number;
+    // Does the added entry go before the listed record? (its key only when the order ties)
+    const before = (e: [string, R], r: R): boolean => {
+      const o = order(e[1], r);
+      return o !== 0 ? o < 0 : e[0] < this.keyOf(r);
+    };
+    const out: R[] = [];
+    let j = 0;
+    for (const r of prev.records) {
+      if (gone.has(r)) continue;
+      while (j < added.length && before(added[j]!, r)) out.push(added[j++]![1]);
+      out.push(r);
+    }
+    while (j < added.length) out.push(added[j++]![1]);
+    return out;
+  }
+
+  /** The per-kind entry of the cache: keyed by the kind's alias table, as long-lived as the kind. */
+  private kindEntry(): Derived<R> {
+    const aliases = ALIASES[this.kind] as object;
+    let slot = this.cache.get(aliases) as Derived<R> | undefined;
+    if (!slot) this.cache.set(aliases, (slot = {}) as Derived<unknown>);
+    return slot;
+  }
+
   /** The record a name means: primary names first, then `better`, then list order, then key. */
   private byName(table: Table<R>, aliases: Aliases<R>, name: string): R | undefined {
+    const hits = this.names(table, aliases).get(name);
+    if (hits === undefined) return undefined;
     const order = ORDER[this.kind] as unknown as (a: R, b: R) => number;
     const wins = (a: NameHit<R>, b: NameHit<R>): boolean => {
       if (a.rank !== b.rank) return a.rank < b.rank;
@@ -146,31 +229,62 @@ export class Collection<K extends RecordKind, R extends RecordByKind[K] = Record
       return o !== 0 ? o < 0 : a.key < b.key;
     };
     let best: NameHit<R> | undefined;
-    for (const shard of table.shards) {
-      for (const hit of this.shardNames(shard, aliases).get(name) ?? []) {
-        if (!best || wins(hit, best)) best = hit;
-      }
+    for (const hit of hits.values()) {
+      if (!best || wins(hit, best)) best = hit;
     }
     return best?.record;
   }
 
-  private shardNames(shard: ReadonlyMap<string, R>, aliases: Aliases<R>): Map<string, NameHit<R>[]> {
-    let d = this.cache.get(shard) as Derived<R> | undefined;
-    if (!d) this.cache.set(shard, (d = {}) as Derived<unknown>);
-    if (!d.names) {
-      const names = new Map<string, NameHit<R>[]>();
-      const add = (name: string, hit: NameHit<R>): void => {
-        const hits = names.get(name);
-        if (hits) hits.push(hit);
-        else names.set(name, [hit]);
-      };
-      for (const [key, record] of shard) {
-        for (const n of aliases.primary(record)) add(n, { record, key, rank: 0 });
-        for (const n of aliases.secondary?.(record) ?? []) add(n, { record, key, rank: 1 });
+  /** The name index of `table`: its own, else the latest one moved over, else a new one. */
+  private names(table: Table<R>, aliases: Aliases<R>): NameMap<R> {
+    const d = this.derived(table);
+    if (d.names?.table === table) return d.names.names;
+    const slot = this.kindEntry();
+    let index = slot.latest;
+    if (index && index.table.shards.length === table.shards.length) {
+      const from = index.table.shards;
+      const to = table.shards;
+      for (let i = 0; i < to.length; i++) {
+        if (from[i] === to[i]) continue;
+        unindexShard(index.names, from[i]!, aliases);
+        indexShard(index.names, to[i]!, aliases);
       }
-      d.names = names;
+      index.table = table;
+    } else {
+      index = { table, names: new Map() };
+      for (const shard of table.shards) indexShard(index.names, shard, aliases);
     }
-    return d.names;
+    slot.latest = index;
+    d.names = index;
+    return index.names;
+  }
+}
+
+/** Adds a shard's records to a name index (a record with one name twice keeps its better rank). */
+function indexShard<R>(names: NameMap<R>, shard: ReadonlyMap<string, R>, aliases: Aliases<R>): void {
+  const add = (name: string, hit: NameHit<R>): void => {
+    let hits = names.get(name);
+    if (!hits) names.set(name, (hits = new Map()));
+    const had = hits.get(hit.key);
+    if (!had || hit.rank < had.rank) hits.set(hit.key, hit);
+  };
+  for (const [key, record] of shard) {
+    for (const n of aliases.primary(record)) add(n, { record, key, rank: 0 });
+    for (const n of aliases.secondary?.(record) ?? []) add(n, { record, key, rank: 1 });
+  }
+}
+
+/** Removes a shard's records from a name index. */
+function unindexShard<R>(names: NameMap<R>, shard: ReadonlyMap<string, R>, aliases: Aliases<R>): void {
+  const remove = (name: string, key: string): void => {
+    const hits = names.get(name);
+    if (!hits) return;
+    hits.delete(key);
+    if (hits.size === 0) names.delete(name);
+  };
+  for (const [key, record] of shard) {
+    for (const n of aliases.primary(record)) remove(n, key);
+    for (const n of aliases.secondary?.(record) ?? []) remove(n, key);
   }
 }
 

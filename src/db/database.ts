@@ -8,11 +8,12 @@
  *   db.close();
  *
  * Open: subscribe to the source's events first (they queue), dump every kept kind (mark, dump,
- * sweep, origin 'resync'), then apply the queued events in order. An event that arrived during the
- * dump may be older or newer than what the dump saw; applying all of them after the dump is safe:
- * a 'new' carries the whole object and overwrites, a 'del' of something the dump did not have is a
- * no-op, and every later kernel change is itself among the queued events, so the state converges
- * on the kernel's (an old event may cause a transient change that a later one undoes).
+ * sweep, origin 'resync'; into a table that is still empty, a plain load: bulk.ts), then apply
+ * the queued events in order. An event that arrived during the dump may be older or newer than
+ * what the dump saw; applying all of them after the dump is safe: a 'new' carries the whole object
+ * and overwrites, a 'del' of something the dump did not have is a no-op, and every later kernel
+ * change is itself among the queued events, so the state converges on the kernel's (an old event
+ * may cause a transient change that a later one undoes).
  *
  * Overrun (events lost): a resync of every kept kind takes its turn in the apply queue. Reads stay
  * available throughout (they see the snapshot as of the last applied slice); events that arrive
@@ -26,6 +27,7 @@ import type { Immer } from 'immer';
 import { distinctUntilChanged, firstValueFrom, map, Observable, Subject, Subscription, type SchedulerLike } from 'rxjs';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import type { ViewCache } from './collection.js';
+import { TableLoad } from './bulk.js';
 import { DbClosedError, DbSourceError } from './errors.js';
 import { compileLoad, type CompiledLoad, type LoadOptions } from './load.js';
 import { waitFor, type WaitOptions, type Waited } from './observe.js';
@@ -36,6 +38,9 @@ import { dumpChunks, type DbSource } from './source.js';
 import { DbState, makeViews, plainOf, type Views } from './state.js';
 import { emptySnapshot } from './table.js';
 import type { AnyChange, DbEvent, PlainSnapshot, Update } from './types.js';
+
+/** How long an event slice should hold the event loop, by default (see OpenOptions.sliceMs). */
+export const DEFAULT_SLICE_MS = 8;
 
 export interface DatabaseOptions {
   /** Clock for `wait` timeouts (a TestScheduler in tests). */
@@ -51,13 +56,20 @@ export interface DatabaseOptions {
 export interface OpenOptions {
   /** Which kinds and records to keep (all by default). */
   load?: LoadOptions;
-  /** Events (or dumped records) applied per slice before yielding (default 5,000). */
+  /** Events (or dumped records) applied per slice at most before yielding (default 5,000). */
   sliceSize?: number;
   /**
-   * Dumped records applied (or swept) per slice, when it should differ from `sliceSize`. Each
-   * slice copies the shards it touches, and a slice of a dump touches nearly all of them, so
-   * loading N records in slices of c copies about N²/2c entries: bigger slices load faster and
-   * hold the event loop longer (default: sliceSize).
+   * Milliseconds an event slice should hold the event loop (default 8): slices are sized from
+   * the time per event measured on the previous ones, between 100 events (or sliceSize, if
+   * smaller) and sliceSize. Infinity: every slice is sliceSize.
+   */
+  sliceMs?: number;
+  /**
+   * Dumped records applied (or swept) per slice in a resync, when it should differ from
+   * `sliceSize`. Each slice copies the shards it touches, and a slice of a dump touches nearly
+   * all of them, so resyncing N records in slices of c copies about N²/2c entries: bigger slices
+   * are faster and hold the event loop longer (default: sliceSize). A kind whose table is empty
+   * (the open) is loaded without slices or copies (bulk.ts), and published once when complete.
    */
   dumpSliceSize?: number;
 }
@@ -160,6 +172,7 @@ export class Database implements Views {
     const queue = new ApplyQueue({
       apply: (events) => this.applyEvents(events),
       sliceSize: this.sliceSize,
+      sliceMs: options.sliceMs ?? DEFAULT_SLICE_MS,
       yieldToLoop: this.options.yieldToLoop ?? setImmediateYield,
     });
     this.queue = queue;
@@ -292,6 +305,27 @@ export class Database implements Views {
     this.timers.add(t);
   }
 
+  /**
+   * A kind whose table is empty (the open): all adds, nothing to sweep, so the records go straight
+   * into new shards (bulk.ts) and the table is published once, when its dump is complete. Nothing
+   * else writes meanwhile: events wait behind this job in the apply queue.
+   */
+  private async loadEmpty(kind: RecordKind, checkOpen: () => void): Promise<void> {
+    const load = new TableLoad(kind);
+    const filter = this.load;
+    const all = filter.complete.has(kind); // no filter to ask, record by record
+    for await (const chunk of dumpChunks(this.source!.dump(kind, filter.hint(kind)))) {
+      checkOpen();
+      for (const ev of chunk) {
+        if (ev.kind === kind && ev.op === 'new' && (all || filter.keep(kind, ev.record))) load.add(ev.record as never);
+      }
+    }
+    checkOpen();
+    // The changes are built only for someone to hear them (on open, usually nobody listens yet).
+    const heard = this.changesSubject.observed || this.updatesSubject.observed;
+    this.publish(load.finish(this.current.snapshot, heard));
+  }
+
   /** Mark, dump, sweep, kind by kind, slice by slice, publishing as it goes. */
   private async dumpAndSweep(kinds: readonly RecordKind[]): Promise<void> {
     const source = this.source!;
@@ -300,6 +334,10 @@ export class Database implements Views {
       if (this.closed) throw new DbClosedError('database closed during a dump');
     };
     for (const kind of kinds) {
+      if (this.current.snapshot.tables[kind].size === 0) {
+        await this.loadEmpty(kind, checkOpen);
+        continue;
+      }
       const resync = new Resync([kind], { immer: this.immer });
       for await (const chunk of dumpChunks(source.dump(kind, this.load.hint(kind)))) {
         checkOpen();

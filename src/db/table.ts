@@ -3,19 +3,22 @@
  *
  * A record's shard is a hash of its key's group (keys.ts): for routes the kernel slot, so every
  * route of one slot shares a shard and the NLM_F_REPLACE / multipath rules can find them by
- * scanning one shard. Shard counts are per kind: enough that one shard stays a few hundred entries
- * at the sizes we expect (100,000 routes / 256), few enough that an empty database is small.
+ * scanning one shard. Shard counts are per kind. Routes get 4,096: an update copies every shard it
+ * touches, so the shard size is the cost per changed route (about 25 entries at 100,000 routes,
+ * where 256 shards meant about 400 and a 5,000-event slice copied the whole table); an empty
+ * table's shards are all one shared empty Map, so the count costs nothing until records come.
+ * Name lookups do not walk the shards (collection.ts), so their number does not slow reads.
  */
 import { freeze } from 'immer';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
-import { keyGroup } from './keys.js';
+import { GROUP_SEP } from './keys.js';
 import type { DbSnapshot, Table } from './types.js';
 import { KINDS } from './types.js';
 
 export const SHARDS: { readonly [K in RecordKind]: number } = {
   interface: 64,
   address: 64,
-  route: 256,
+  route: 4096,
   rule: 16,
   neighbour: 64,
 };
@@ -30,12 +33,68 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
+const GROUP_SEP_CODE = GROUP_SEP.charCodeAt(0);
+
+/** hashString(keyGroup(key)), without cutting the group out of the key first. */
+export function hashKeyGroup(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c === GROUP_SEP_CODE) break;
+    h ^= c;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 export function shardOf(kind: RecordKind, key: string): number {
-  return hashString(keyGroup(key)) % SHARDS[kind];
+  return hashKeyGroup(key) % SHARDS[kind];
+}
+
+const mapSet = Map.prototype.set;
+const mapDelete = Map.prototype.delete;
+
+/**
+ * A shard as snapshots hold it: a Map whose set/delete/clear throw. Frozen by its class rather
+ * than per object (immer's freeze defines four properties on every Map it freezes, which costs
+ * more than copying a small shard; a batch replaces thousands of them). Filled only here.
+ */
+export class FrozenShard<R> extends Map<string, R> {
+  override set(): never {
+    throw new TypeError('a snapshot shard is read-only');
+  }
+
+  override delete(): never {
+    throw new TypeError('a snapshot shard is read-only');
+  }
+
+  override clear(): never {
+    throw new TypeError('a snapshot shard is read-only');
+  }
+
+  /** A new shard: `base` with `writes` applied (null: delete the key). */
+  static from<R>(base: ReadonlyMap<string, R> | null, writes?: ReadonlyMap<string, R | null>): FrozenShard<R> {
+    const m = new FrozenShard<R>();
+    // forEach, not new Map(base): the constructor goes through the iterator protocol.
+    base?.forEach((rec, key) => mapSet.call(m, key, rec));
+    writes?.forEach((rec, key) => {
+      if (rec === null) mapDelete.call(m, key);
+      else mapSet.call(m, key, rec);
+    });
+    return Object.freeze(m);
+  }
+
+  /** Fills a shard nobody else has seen yet (a load into an empty table). */
+  static put<R>(shard: FrozenShard<R>, key: string, record: R): void {
+    mapSet.call(shard, key, record);
+  }
 }
 
 function emptyTable<R>(shards: number): Table<R> {
-  return { size: 0, shards: Array.from({ length: shards }, () => new Map<string, R>()) };
+  // Every shard of an empty table is the same empty shard: thousands of route shards cost one
+  // Map until they hold something.
+  const empty = FrozenShard.from<R>(null);
+  return { size: 0, shards: new Array<ReadonlyMap<string, R>>(shards).fill(empty) };
 }
 
 /** A new, empty, frozen snapshot. */

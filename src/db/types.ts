@@ -1,12 +1,11 @@
 /**
  * The database's own vocabulary: events in, changes out, and the frozen snapshot in between.
  *
- * A snapshot is plain data produced by immer and frozen: one table per record kind, each table a
- * fixed array of shards (Maps from identity key to record). Sharding is what keeps an update cheap:
- * immer copies a Map the first time an update writes to it, so one route changed among 100,000
- * costs a copy of one shard of a few hundred entries, not of the whole collection (see
- * KERNEL-NOTES.md, "immer at this scale"). Untouched shards, tables and records keep their object
- * identity from one snapshot to the next.
+ * A snapshot is plain data, frozen: one table per record kind, each table a fixed array of shards
+ * (read-only Maps from identity key to record). Sharding is what keeps an update cheap: an update
+ * copies each shard it writes to, so one route changed among 100,000 costs a copy of one shard of
+ * a few dozen entries, not of the whole collection (see KERNEL-NOTES.md, "immer at this scale").
+ * Untouched shards, tables and records keep their object identity from one snapshot to the next.
  */
 import type { AnyRecord, RecordByKind, RecordEvent, RecordKind } from '../iproute/records.js';
 

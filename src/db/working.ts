@@ -8,11 +8,12 @@
  * speed. Secondary indexes (routes by output interface, addresses by link, ...) are built lazily,
  * at most once per update, and only when a rule needs one.
  */
-import { freeze, type Immer } from 'immer';
+import type { Immer } from 'immer';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { changedFields, deepEqual } from './equal.js';
+import { freezeRecord } from './freeze.js';
 import { keyGroup, keyOf, nexthopsOf } from './keys.js';
-import { shardOf } from './table.js';
+import { FrozenShard, shardOf } from './table.js';
 import type { AnyChange, DbSnapshot, Origin, Table } from './types.js';
 
 type Rec<K extends RecordKind> = RecordByKind[K];
@@ -53,7 +54,11 @@ export class Working {
   }
 
   get<K extends RecordKind>(kind: K, key: string): Rec<K> | undefined {
-    const shard = shardOf(kind, key);
+    return this.at(kind, key, shardOf(kind, key));
+  }
+
+  /** get() with the key's shard already known (hashed once per write, not once per step). */
+  private at<K extends RecordKind>(kind: K, key: string, shard: number): Rec<K> | undefined {
     const ov = this.overlays.get(kind)?.get(shard);
     if (ov?.has(key)) return (ov.get(key) as Rec<K> | null) ?? undefined;
     return this.table(kind).shards[shard]?.get(key);
@@ -61,10 +66,11 @@ export class Working {
 
   /** Stores a record under its key; an equal record already there is left alone (no change). */
   put<K extends RecordKind>(kind: K, record: Rec<K>, opts: WriteOptions = {}, key = keyOf(kind, record)): Rec<K> {
-    const before = this.get(kind, key);
+    const shard = shardOf(kind, key);
+    const before = this.at(kind, key, shard);
     if (before !== undefined && deepEqual(before, record)) return before;
-    freeze(record, true);
-    this.write(kind, key, record, before);
+    freezeRecord(record);
+    this.write(kind, key, shard, record, before);
     const change = before === undefined
       ? { op: 'add' as const, kind, key, before: undefined, after: record, origin: opts.origin ?? this.origin }
       : { op: 'change' as const, kind, key, before, after: record, origin: opts.origin ?? this.origin, fields: changedFields(before, record) };
@@ -74,18 +80,18 @@ export class Working {
 
   /** Removes the record under `key`, if there is one. */
   remove<K extends RecordKind>(kind: K, key: string, opts: WriteOptions = {}): Rec<K> | undefined {
-    const before = this.get(kind, key);
+    const shard = shardOf(kind, key);
+    const before = this.at(kind, key, shard);
     if (before === undefined) return undefined;
-    this.write(kind, key, null, before);
+    this.write(kind, key, shard, null, before);
     const change = { op: 'remove' as const, kind, key, before, after: undefined, origin: opts.origin ?? this.origin };
     this.changes.push((opts.reason ? { ...change, reason: opts.reason } : change) as AnyChange);
     return before;
   }
 
-  private write<K extends RecordKind>(kind: K, key: string, record: Rec<K> | null, before: Rec<K> | undefined): void {
+  private write<K extends RecordKind>(kind: K, key: string, shard: number, record: Rec<K> | null, before: Rec<K> | undefined): void {
     let overlay = this.overlays.get(kind);
     if (!overlay) this.overlays.set(kind, (overlay = new Map()));
-    const shard = shardOf(kind, key);
     let ov = overlay.get(shard);
     if (!ov) overlay.set(shard, (ov = new Map()));
     ov.set(key, record);
@@ -144,36 +150,39 @@ export class Working {
     }
   }
 
-  /** The next snapshot: the base itself when nothing changed, else one `produce`. */
+  /**
+   * The next snapshot: the base itself when nothing changed, else one `produce`.
+   *
+   * The new tables are built here by hand (a copy of each touched shard, the shards array sliced
+   * once) and handed to the produce whole, so immer only swaps table objects in the spine: with
+   * thousands of shards touched by one batch, assigning each through a draft array costs more
+   * than the copies themselves.
+   */
   finish(immer: Immer): DbSnapshot {
-    const replacements: { kind: RecordKind; shard: number; map: Map<string, unknown> }[] = [];
+    const tables = new Map<RecordKind, Table<unknown>>();
     for (const [kind, overlay] of this.overlays) {
+      const table = this.table(kind) as Table<unknown>;
+      let shards: ReadonlyMap<string, unknown>[] | null = null;
       for (const [shard, ov] of overlay) {
-        const base = this.table(kind).shards[shard] as ReadonlyMap<string, unknown>;
+        const base = table.shards[shard] as ReadonlyMap<string, unknown>;
         let differs = false;
         for (const [key, rec] of ov) {
           if (rec === null ? base.has(key) : base.get(key) !== rec) { differs = true; break; }
         }
         if (!differs) continue; // e.g. added then removed within the batch: keep the old shard
-        const map = new Map(base);
-        for (const [key, rec] of ov) {
-          if (rec === null) map.delete(key);
-          else map.set(key, rec);
-        }
-        // Records are frozen as they are stored; freezing the Map itself (shallow) tells immer
-        // there is nothing inside to finalise, so the produce below touches only the spine.
-        replacements.push({ kind, shard, map: freeze(map) });
+        shards ??= table.shards.slice();
+        // Records are frozen as they are stored; the shard refuses writes by its class.
+        shards[shard] = FrozenShard.from(base, ov);
       }
+      if (shards === null) continue;
+      const size = table.size + (this.sizeDelta.get(kind) ?? 0);
+      tables.set(kind, Object.freeze({ size, shards: Object.freeze(shards) }));
     }
-    if (replacements.length === 0) return this.base;
+    if (tables.size === 0) return this.base;
     return immer.produce(this.base, (draft) => {
       draft.version = this.base.version + 1;
-      for (const { kind, shard, map } of replacements) {
-        (draft.tables[kind].shards as unknown[])[shard] = map;
-      }
-      for (const [kind, delta] of this.sizeDelta) {
-        if (delta !== 0) draft.tables[kind].size = this.base.tables[kind].size + delta;
-      }
+      const spine = draft.tables as Record<RecordKind, Table<unknown>>;
+      for (const [kind, table] of tables) spine[kind] = table;
     });
   }
 }

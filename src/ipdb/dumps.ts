@@ -2,9 +2,10 @@
  * Streaming dumps for the database: one kind, narrowed by the load hint where the kernel can
  * filter, decoded into record events and handed over in chunks of a few thousand records.
  *
- * Why chunks of thousands and not one chunk per datagram: the database folds each chunk into one
- * immer update, and a chunk of routes touches most of the table's shards; a 32 KiB datagram holds
- * about 250 routes, so per-datagram chunks would copy every shard 400 times for 100,000 routes.
+ * Why chunks of thousands and not one chunk per datagram: in a resync the database folds each
+ * chunk into one update, and a chunk of routes touches most of the table's shards; a 32 KiB
+ * datagram holds about 250 routes, so per-datagram chunks would copy every shard 400 times for
+ * 100,000 routes. (On open, into empty tables, chunks only bound how much waits in memory.)
  *
  * Interrupted dumps (NLM_F_DUMP_INTR: the table changed while being read) start again from the
  * beginning, and records of the abandoned attempt have already been handed over. That is fine for

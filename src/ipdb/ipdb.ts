@@ -25,11 +25,14 @@ import type { DbState, Views } from '../db/state.js';
 import type { AnyChange, PlainSnapshot } from '../db/types.js';
 import type { IPRoute } from '../iproute/iproute.js';
 import type { RecordKind } from '../iproute/records.js';
-import type { NamespaceStore } from '../store/index.js';
+import type {
+  CheckpointInfo, CheckpointOptions, DiffSide, HistoryEntry, HistoryFilter, NamespaceStore, QueryParams, SnapshotDiff, TimeLike,
+} from '../store/index.js';
 import type { NetnsRef } from '../transport/netns.js';
 import { DUMP_CHUNK } from './dumps.js';
 import { EffectsCheck } from './effects-check.js';
 import { KernelSource, type KernelSourceOptions } from './kernel-source.js';
+import { StoreApi } from './store-api.js';
 import { loadAttachStore, type AttachStore, type StoreAttachment } from './store-hook.js';
 import { TxLayer, type FreezeApi } from './tx.js';
 import type { Transaction, TxCommitOptions } from '../transactions/transaction.js';
@@ -53,11 +56,13 @@ export interface IPDBOptions {
    * the side-effect rules missed a silent flush (effects-check.ts). Default on, 100 ms.
    */
   verifyEffects?: boolean | { delayMs?: number };
-  /** Events applied per slice before yielding to the event loop (default 5,000). */
+  /** Events applied per slice at most before yielding to the event loop (default 5,000). */
   sliceSize?: number;
+  /** Milliseconds an event slice should take; slices shrink to fit (default 8, see db OpenOptions). */
+  sliceMs?: number;
   /**
-   * Dumped records applied per slice (on open and on every resync; default 20,000): bigger slices
-   * load faster (each slice copies the table's shards) and hold the event loop longer.
+   * Dumped records applied per slice in a resync (default 20,000): bigger slices resync faster
+   * (each slice copies the table's shards) and hold the event loop longer. Also the dump chunk.
    */
   dumpSliceSize?: number;
   /** Tuning of the kernel sockets (event receive buffer, read and parse slices). */
@@ -78,6 +83,8 @@ export class IPDB implements Views {
   private closing: Promise<void> | null = null;
   /** Transactions, the commit queue, freezing, the journal (tx.ts). */
   private readonly tx: TxLayer;
+  /** History, checkpoints, restore, SQL (store-api.ts). */
+  private readonly storeApi = new StoreApi(this);
   private isClosed = false;
 
   /** Opens the sockets, loads the state, and resolves once the database is live. */
@@ -95,6 +102,7 @@ export class IPDB implements Views {
     await database.open(source, {
       ...(options.load ? { load: options.load } : {}),
       ...(options.sliceSize !== undefined ? { sliceSize: options.sliceSize } : {}),
+      ...(options.sliceMs !== undefined ? { sliceMs: options.sliceMs } : {}),
       dumpSliceSize,
     });
     const db = new IPDB(database, source, options);
@@ -103,7 +111,7 @@ export class IPDB implements Views {
         const attach = options.attachStore ?? await loadAttachStore(options.store);
         // The journal first: what a killed process left half done is undone before anything else.
         await db.tx.openJournal(options.store);
-        db.storeAttachment = await attach(db, options.store);
+        db.storeAttachment = await attach(db, options.store, { txidOf: (c) => db.tx.txidOf(c) });
       } catch (err) {
         void db.close();
         throw err;
@@ -120,7 +128,7 @@ export class IPDB implements Views {
     const verify = options.verifyEffects ?? true;
     this.effectsCheck = verify === false ? null : new EffectsCheck(database, verify === true ? {} : verify);
     this.tx = new TxLayer(this, options.load ? { load: options.load } : {});
-    source.ownEcho = (ev) => this.tx.isOwnEcho(ev);
+    source.ownEcho = (ev, pid) => this.tx.isOwnEcho(ev, pid);
   }
 
   // ---- reading (the core's live views) -------------------------------------------------------
@@ -209,6 +217,29 @@ export class IPDB implements Views {
   get store(): NamespaceStore | null {
     return this.storeAttachment?.handle ?? null;
   }
+
+  // ---- the store (store-api.ts): each rejects with NoStoreError without one ------------------
+
+  /** Recorded changes, oldest first: shaped like changes$, with `time` (Date) and `txid`. */
+  history(filter?: HistoryFilter): Promise<HistoryEntry[]> { return this.storeApi.history(filter); }
+
+  /** The state as it was at `time`, listed like snapshot(). */
+  at(time: TimeLike): Promise<PlainSnapshot> { return this.storeApi.at(time); }
+
+  /** Saves the current state under `name` (CheckpointExistsError unless { replace: true }). */
+  checkpoint(name: string, options?: CheckpointOptions): Promise<CheckpointInfo> { return this.storeApi.checkpoint(name, options); }
+
+  /** Every checkpoint, oldest first (the store's own baselines included, `auto: true`). */
+  checkpoints(): Promise<CheckpointInfo[]> { return this.storeApi.checkpoints(); }
+
+  /** From `a` to `b`: checkpoint names, 'now' (the default for `b`), or moments (Date, epoch ms). */
+  diff(a: DiffSide, b?: DiffSide): Promise<SnapshotDiff> { return this.storeApi.diff(a, b); }
+
+  /** A transaction back to checkpoint `name`: review it, then commit() (rolled back on failure) or drop(). */
+  restore(name: string): Promise<Transaction> { return this.storeApi.restore(name); }
+
+  /** Read-only SQL over this namespace's current state and history (src/store/SCHEMA.md). */
+  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> { return this.storeApi.query<T>(sql, params); }
 
   /**
    * Releases both sockets and completes every observable, at once. With a store attached, the

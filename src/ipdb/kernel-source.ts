@@ -61,9 +61,9 @@ export interface KernelSourceOptions {
   /** The event socket's receive buffer in bytes, before the kernel doubles it (default 32 MiB). */
   eventRcvbuf?: number;
   /**
-   * Datagrams read from the event socket per turn of the event loop (default 4,096: a notification
-   * is one small datagram, about 2 µs to read; fewer, larger batches also mean fewer database
-   * updates, each of which copies the shards it touches).
+   * Datagrams read from the event socket per turn of the event loop (default 2,048: a notification
+   * is one small datagram, a few µs to read, so a turn moves about 100,000 a second out of the
+   * kernel's buffer while parsing and applying, sliced by time, keep each turn short).
    */
   eventDatagramsPerSlice?: number;
   /** How the event queue slices its parsing. */
@@ -84,11 +84,12 @@ export class KernelSource implements DbSource {
   private readonly dumpChunk: number;
   private closed = false;
   /**
-   * Set by the transaction layer (tx.ts): true for an event about an object its in-flight commit
-   * changes, so that the kernel's notifications which carry no port id (links, IPv6 addresses)
-   * reach changes$ as origin 'commit' too.
+   * Set by the transaction layer (tx.ts): true for an event caused by its own request socket (the
+   * port id the kernel puts in `pid`) or about an object its in-flight commit changes, so that
+   * notifications which carry no port id (links, IPv6 addresses) reach changes$ as origin
+   * 'commit' too.
    */
-  ownEcho: ((ev: DbEvent) => boolean) | null = null;
+  ownEcho: ((ev: DbEvent, pid: number) => boolean) | null = null;
 
   /**
    * Opens the event socket (groups joined) and then the request socket, both in `netns`.
@@ -100,7 +101,7 @@ export class KernelSource implements DbSource {
       ...ns,
       groups: groupsFor(opts.kinds),
       rcvbuf: opts.eventRcvbuf ?? 32 * MiB,
-      datagramsPerSlice: opts.eventDatagramsPerSlice ?? 4096,
+      datagramsPerSlice: opts.eventDatagramsPerSlice ?? 2048,
       // Notifications are small; a bigger one makes the buffer grow (the transport handles it).
       recvBufferSize: 64 * 1024,
     });
@@ -184,7 +185,7 @@ export class KernelSource implements DbSource {
   private toEvent(msg: Notification): DbEvent | null {
     const ev = toRecordEvent(msg);
     if (ev === null || !isMirrored(ev)) return null;
-    const mine = (msg.pid !== 0 && msg.pid === this.ipr.transport.portId) || (this.ownEcho?.(ev) ?? false);
+    const mine = (msg.pid !== 0 && msg.pid === this.ipr.transport.portId) || (this.ownEcho?.(ev, msg.pid) ?? false);
     if (ev.kind === 'route') return mine ? { ...ev, nlmsgFlags: msg.flags, origin: 'commit' } : { ...ev, nlmsgFlags: msg.flags };
     return mine ? { ...ev, origin: 'commit' } : ev;
   }

@@ -1,0 +1,104 @@
+/**
+ * Loading a kind into an EMPTY table: the open, or a resync of a kind that holds nothing.
+ *
+ * A dump into an empty table is all adds: there is nothing to compare with, nothing to sweep, and
+ * no shard anyone else holds. So instead of the general path (an overlay per update, a copy of
+ * every touched shard per slice, one immer `produce` each: about N²/2c entries copied for N
+ * records in slices of c), records go straight into plain Maps, one per shard, that nobody else
+ * can see yet; `finish` freezes them once and builds the next snapshot's spine by hand.
+ *
+ * The result is the same as the general path's: every record reported once as an 'add' (origin
+ * 'resync' by default) in dump order, a key dumped twice stored once (reported as a 'change' when
+ * the second copy differs, as nothing when it is equal), records and shards frozen, untouched
+ * shards, tables and the other kinds keeping their identity.
+ */
+import type { RecordByKind, RecordKind } from '../iproute/records.js';
+import { changedFields, deepEqual } from './equal.js';
+import { freezeRecord } from './freeze.js';
+import { KEY_OF } from './keys.js';
+import { FrozenShard, SHARDS, shardOf } from './table.js';
+import type { AnyChange, DbSnapshot, Origin, Table, Update } from './types.js';
+
+type Rec<K extends RecordKind> = RecordByKind[K];
+
+export class TableLoad<K extends RecordKind> {
+  /** Shards written so far (the others stay the base table's). */
+  private readonly shards: (FrozenShard<Rec<K>> | undefined)[];
+  private readonly keyOf: (r: Rec<K>) => string;
+  // What happened, in order, as parallel arrays rather than one change object per record: the
+  // change objects are built only if someone listens (changes()), and 100,000 small objects
+  // that survive a few scavenges cost more than building them.
+  private readonly keys: string[] = [];
+  private readonly afters: Rec<K>[] = [];
+  /** For the rare key dumped twice with different contents: position -> the record it replaced. */
+  private readonly befores = new Map<number, Rec<K>>();
+  private size = 0;
+  private finished = false;
+
+  constructor(
+    readonly kind: K,
+    private readonly origin: Origin = 'resync',
+  ) {
+    this.shards = new Array<FrozenShard<Rec<K>> | undefined>(SHARDS[kind]);
+    this.keyOf = KEY_OF[kind] as (r: Rec<K>) => string;
+  }
+
+  /** Stores one dumped record (it becomes the database's: frozen in place). */
+  add(record: Rec<K>): void {
+    if (this.finished) throw new Error('TableLoad.add after finish');
+    const key = this.keyOf(record);
+    const i = shardOf(this.kind, key);
+    let shard = this.shards[i];
+    // Read-only to everyone else from the start; nobody sees it before finish().
+    if (shard === undefined) this.shards[i] = shard = new FrozenShard();
+    const before = shard.get(key);
+    if (before !== undefined && deepEqual(before, record)) return;
+    freezeRecord(record);
+    FrozenShard.put(shard, key, record);
+    if (before === undefined) this.size++;
+    else this.befores.set(this.keys.length, before);
+    this.keys.push(key);
+    this.afters.push(record);
+  }
+
+  /** Records stored so far (adds and changes). */
+  get length(): number {
+    return this.keys.length;
+  }
+
+  /** Every change so far, in order: an 'add' per record, a 'change' where a key came again. */
+  changes(): AnyChange[] {
+    const { kind, origin, keys, afters, befores } = this;
+    const out = new Array<AnyChange>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const after = afters[i]!;
+      const before = befores.get(i);
+      out[i] = (before === undefined
+        ? { op: 'add', kind, key, before: undefined, after, origin }
+        : { op: 'change', kind, key, before, after, origin, fields: changedFields(before, after) }) as AnyChange;
+    }
+    return out;
+  }
+
+  /**
+   * The next snapshot: `base` with this kind's table replaced (base itself when nothing was
+   * loaded), and its changes when `withChanges` (else none: nobody listens). `base`'s table of
+   * this kind must be empty: it is what the records were added to.
+   */
+  finish(base: DbSnapshot, withChanges = true): Update {
+    this.finished = true;
+    const old = base.tables[this.kind] as Table<Rec<K>>;
+    if (old.size !== 0) throw new Error(`TableLoad: the ${this.kind} table is not empty`);
+    if (this.keys.length === 0) return { snapshot: base, changes: [] };
+    const shards: ReadonlyMap<string, Rec<K>>[] = new Array(old.shards.length);
+    for (let i = 0; i < shards.length; i++) {
+      const s = this.shards[i];
+      shards[i] = s === undefined ? old.shards[i]! : Object.freeze(s);
+    }
+    const table: Table<Rec<K>> = Object.freeze({ size: this.size, shards: Object.freeze(shards) });
+    const tables = Object.freeze({ ...base.tables, [this.kind]: table }) as DbSnapshot['tables'];
+    const snapshot: DbSnapshot = Object.freeze({ version: base.version + 1, tables });
+    return { snapshot, changes: withChanges ? this.changes() : [] };
+  }
+}
