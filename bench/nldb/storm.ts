@@ -87,6 +87,11 @@ async function run(nldb: NldbStorm, ns: string, n: number): Promise<Record<strin
     await waitFor(db, () => present === n);
     const addLagMs = performance.now() - t1;
     delay.disable(); // the check below blocks the loop itself (spawnSync): not the library's doing
+    // Keep the add phase's figures, then reset: the histogram would otherwise count the blocking
+    // spawnSync gap as one long loop delay when it is enabled again.
+    const addMaxMs = delay.max / 1e6;
+    const addP99Ms = delay.percentile(99) / 1e6;
+    delay.reset();
     const kernelAfterAdd = JSON.parse(ipSync(ns, '-j', 'route', 'show')).filter((r: { dst: string }) => isStorm(`${r.dst}/32`)).length;
     delay.enable();
 
@@ -99,7 +104,8 @@ async function run(nldb: NldbStorm, ns: string, n: number): Promise<Record<strin
     return {
       routes: n, ipAddMs: Math.round(ipAddMs), addLagMs: Math.round(addLagMs), ipDelMs: Math.round(ipDelMs), delLagMs: Math.round(delLagMs),
       kernelAfterAdd, exactlyOnce: once(adds) && once(removes) ? 'yes' : `NO (adds ${adds.size}, removes ${removes.size})`,
-      loopDelayMaxMs: Math.round(delay.max / 1e6), loopDelayP99Ms: Math.round(delay.percentile(99) / 1e6),
+      loopDelayMaxMs: Math.round(Math.max(addMaxMs, delay.max / 1e6)),
+      loopDelayP99Ms: Math.round(Math.max(addP99Ms, delay.percentile(99) / 1e6)),
       losses: db.stats.queue.losses, maxBacklog: db.stats.queue.maxQueued, origins: JSON.stringify(origins),
     };
   } finally {
