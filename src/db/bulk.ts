@@ -15,7 +15,7 @@
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { changedFields, deepEqual } from './equal.js';
 import { freezeRecord } from './freeze.js';
-import { KEY_OF } from './keys.js';
+import { bulkKeyOf } from './keys.js';
 import { FrozenShard, SHARDS, shardOf } from './table.js';
 import type { AnyChange, DbSnapshot, Origin, Table, Update } from './types.js';
 
@@ -40,7 +40,7 @@ export class TableLoad<K extends RecordKind> {
     private readonly origin: Origin = 'resync',
   ) {
     this.shards = new Array<FrozenShard<Rec<K>> | undefined>(SHARDS[kind]);
-    this.keyOf = KEY_OF[kind] as (r: Rec<K>) => string;
+    this.keyOf = bulkKeyOf(kind);
   }
 
   /** Stores one dumped record (it becomes the database's: frozen in place). */

@@ -15,7 +15,8 @@
  * names that are not members of the collection are looked up: `db.interfaces.get` is always the
  * method, an interface called "get" is reached with `get('get')`.
  */
-import { distinctUntilChanged, map, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { rxjs } from '../util/lazy-rxjs.js';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { matchesPartial } from './equal.js';
 import { keyOf } from './keys.js';
@@ -63,15 +64,18 @@ export type ViewCache = WeakMap<object, Derived<unknown>>;
 export class Collection<K extends RecordKind, R extends RecordByKind[K] = RecordByKind[K]> implements Iterable<R> {
   /**
    * @param table the table to read, now
-   * @param tables$ the table each time it changes (current one first), for `watch`
+   * @param tables$ makes the stream of the table each time it changes (current one first), for
+   *   `watch`; called on the first watch only (it loads rxjs)
    * @param cache derived data per table, shareable between views of the same database
    */
   constructor(
     readonly kind: K,
     private readonly table: () => Table<R>,
-    private readonly tables$: Observable<Table<R>>,
+    private readonly tables$: () => Observable<Table<R>>,
     private readonly cache: ViewCache = new WeakMap(),
   ) {}
+
+  private tablesView: Observable<Table<R>> | undefined;
 
   get size(): number {
     return this.table().size;
@@ -122,7 +126,8 @@ export class Collection<K extends RecordKind, R extends RecordByKind[K] = Record
    * watching 'eth0' follows whatever is called eth0.
    */
   watch(query: Query<R>): Observable<R | undefined> {
-    return this.tables$.pipe(
+    const { map, distinctUntilChanged } = rxjs();
+    return (this.tablesView ??= this.tables$()).pipe(
       map((t) => this.lookup(t, query)),
       distinctUntilChanged(),
     );

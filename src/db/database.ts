@@ -24,7 +24,9 @@
  * change on `changes$`, then `state$` — so a subscriber to any of them reads the new state.
  */
 import type { Immer } from 'immer';
-import { distinctUntilChanged, firstValueFrom, map, Observable, Subject, Subscription, type SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { Emitter, type Unsubscribable } from '../util/emitter.js';
+import { rxjs } from '../util/lazy-rxjs.js';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import type { ViewCache } from './collection.js';
 import { TableLoad } from './bulk.js';
@@ -87,23 +89,17 @@ export class Database implements Views {
   readonly rules: Views['rules'];
   readonly neighbours: Views['neighbours'];
 
-  /** The current state on subscribe, then every new one. Completes on close. */
-  readonly state$: Observable<DbState>;
-  /** Every change, once, in order. Completes on close. */
-  readonly changes$: Observable<AnyChange>;
-  /** Every applied update (state and its changes together), for journals. Completes on close. */
-  readonly updates$: Observable<DbUpdate>;
-  /** Failures that did not stop the database (a failed resync, the event stream failing). */
-  readonly errors$: Observable<Error>;
-
   private current: DbState;
-  private readonly stateSubject = new Subject<DbState>();
-  private readonly changesSubject = new Subject<AnyChange>();
-  private readonly updatesSubject = new Subject<DbUpdate>();
-  private readonly errorsSubject = new Subject<Error>();
+  // Plain emitters; the rxjs Observables below are made on first use, so a program that never
+  // subscribes never loads rxjs (src/util/emitter.ts).
+  private readonly stateSubject = new Emitter<DbState>();
+  private readonly changesSubject = new Emitter<AnyChange>();
+  private readonly updatesSubject = new Emitter<DbUpdate>();
+  private readonly errorsSubject = new Emitter<Error>();
+  private stateView: Observable<DbState> | undefined;
   private readonly cache: ViewCache = new WeakMap();
   private readonly immer: Immer;
-  private readonly subs = new Subscription();
+  private readonly subs: Unsubscribable[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private source: DbSource | null = null;
   private load: CompiledLoad = compileLoad();
@@ -119,21 +115,12 @@ export class Database implements Views {
     this.immer = options.immer ?? createImmer();
     this.retryDelay = options.resyncRetryMs ?? 100;
     this.current = new DbState(emptySnapshot(), this.cache);
-    // BehaviorSubject-like, but emitted after changes$ (see publish).
-    this.state$ = new Observable<DbState>((subscriber) => {
-      subscriber.next(this.current);
-      if (this.closed) {
-        subscriber.complete();
-        return undefined;
-      }
-      return this.stateSubject.subscribe(subscriber);
-    });
-    this.changes$ = this.changesSubject.asObservable();
-    this.updates$ = this.updatesSubject.asObservable();
-    this.errors$ = this.errorsSubject.asObservable();
     const views = makeViews(
       (kind) => this.current.snapshot.tables[kind],
-      (kind) => this.state$.pipe(map((s) => s.snapshot.tables[kind]), distinctUntilChanged()),
+      (kind) => {
+        const { map, distinctUntilChanged } = rxjs();
+        return this.state$.pipe(map((s) => s.snapshot.tables[kind]), distinctUntilChanged());
+      },
       this.cache,
     );
     this.interfaces = views.interfaces;
@@ -141,6 +128,44 @@ export class Database implements Views {
     this.routes = views.routes;
     this.rules = views.rules;
     this.neighbours = views.neighbours;
+  }
+
+  /** The current state on subscribe, then every new one. Completes on close. */
+  get state$(): Observable<DbState> {
+    // BehaviorSubject-like, but emitted after changes$ (see publish).
+    this.stateView ??= new (rxjs().Observable)<DbState>((subscriber) => {
+      subscriber.next(this.current);
+      if (this.closed) {
+        subscriber.complete();
+        return undefined;
+      }
+      const sub = this.stateSubject.subscribe(subscriber);
+      return () => sub.unsubscribe();
+    });
+    return this.stateView;
+  }
+
+  /** Every change, once, in order. Completes on close. */
+  get changes$(): Observable<AnyChange> {
+    return this.changesSubject.observable;
+  }
+
+  /** Every applied update (state and its changes together), for journals. Completes on close. */
+  get updates$(): Observable<DbUpdate> {
+    return this.updatesSubject.observable;
+  }
+
+  /** Failures that did not stop the database (a failed resync, the event stream failing). */
+  get errors$(): Observable<Error> {
+    return this.errorsSubject.observable;
+  }
+
+  /**
+   * changes$ for the library's own listeners (the effects check, the store): the same changes,
+   * without loading rxjs. Returns how to stop listening.
+   */
+  listenChanges(listener: (change: AnyChange) => void): Unsubscribable {
+    return this.changesSubject.subscribe(listener);
   }
 
   /** The current state (a fixed view of the current snapshot). */
@@ -181,11 +206,11 @@ export class Database implements Views {
       queue.pushJob(() => this.dumpAndSweep(this.load.kinds).then(resolve, reject));
     });
     // Subscribe after queueing the load job and before it runs: events queue up behind the dump.
-    this.subs.add(source.events$.subscribe({
+    this.subs.push(source.events$.subscribe({
       next: (batch) => this.onEvents(batch),
       error: (e: unknown) => this.errorsSubject.next(new DbSourceError('events', { cause: e })),
     }));
-    this.subs.add(source.overrun$.subscribe(() => void this.requestResync(this.load.kinds).catch(() => undefined)));
+    this.subs.push(source.overrun$.subscribe(() => void this.requestResync(this.load.kinds).catch(() => undefined)));
     try {
       await loaded;
       await queue.barrier();
@@ -220,7 +245,7 @@ export class Database implements Views {
    * DbTimeoutError after `timeout` ms, with DbClosedError if the database closes first.
    */
   wait<T>(predicate: (state: DbState) => T, options: WaitOptions = {}): Promise<Waited<T>> {
-    return firstValueFrom(waitFor(this.state$, predicate, { scheduler: this.options.scheduler, ...options }));
+    return rxjs().firstValueFrom(waitFor(this.state$, predicate, { scheduler: this.options.scheduler, ...options }));
   }
 
   /** Stops everything: unsubscribes, closes the source, completes every observable. */
@@ -228,7 +253,7 @@ export class Database implements Views {
     if (this.closed) return;
     this.closed = true;
     this.abortOpen?.(new DbClosedError('database closed while opening'));
-    this.subs.unsubscribe();
+    for (const sub of this.subs.splice(0)) sub.unsubscribe();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.queue?.close();

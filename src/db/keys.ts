@@ -155,6 +155,53 @@ export function routeKey(r: RouteRecord): string {
   return `${slot}${GROUP_SEP}nh=${nh}`;
 }
 
+/**
+ * routeKey for many routes in a row (a dump loaded into an empty table): the same strings, made
+ * faster. An IPv4 route key is the dst between a prefix that depends on the table and a suffix
+ * that depends on everything else (tos, metric, type, protocol, scope, prefsrc, next hop), and
+ * in a big table thousands of routes share one suffix: it is built once per distinct
+ * combination and looked up by the next hop, instead of formatting ~20 pieces per route (about
+ * 1 µs, the biggest part of loading 100,000 routes). Routes with metrics or multipath, and IPv6
+ * routes, take routeKey itself. The memo lives as long as the returned function.
+ */
+export function routeKeyer(): (r: RouteRecord) => string {
+  const heads = new Map<number, string>();
+  // gateway ('-' for none) -> oif (-1 for none) -> the suffixes seen with that next hop
+  const byHop = new Map<string, Map<number, SuffixMemo[]>>();
+  return (r) => {
+    if (r.family !== 4 || r.metrics !== null || (r.multipath !== null && r.multipath.length > 0)) return routeKey(r);
+    let head = heads.get(r.table);
+    if (head === undefined) heads.set(r.table, (head = `4|${r.table}|`));
+    const gw = r.gateway ?? '-';
+    let byOif = byHop.get(gw);
+    if (byOif === undefined) byHop.set(gw, (byOif = new Map()));
+    const oif = r.oif ?? -1;
+    let memos = byOif.get(oif);
+    if (memos === undefined) byOif.set(oif, (memos = []));
+    const metric = r.priority ?? 0;
+    for (let i = 0; i < memos.length; i++) {
+      const m = memos[i]!;
+      if (m.tos === r.tos && m.metric === metric && m.type === r.type && m.protocol === r.protocol && m.scope === r.scope && m.prefsrc === r.prefsrc) {
+        return head + r.dst + m.suffix;
+      }
+    }
+    // Exactly routeKey's text after the dst, for this combination.
+    const suffix = `|tos${r.tos}|m${metric}${GROUP_SEP}${r.type}|${r.protocol}|${r.scope}|${r.prefsrc ?? '-'}||nh=${gw}@${r.oif ?? '-'}*1`;
+    memos.push({ tos: r.tos, metric, type: r.type, protocol: r.protocol, scope: r.scope, prefsrc: r.prefsrc, suffix });
+    return head + r.dst + suffix;
+  };
+}
+
+interface SuffixMemo {
+  tos: number;
+  metric: number;
+  type: string;
+  protocol: string;
+  scope: string;
+  prefsrc: string | null;
+  suffix: string;
+}
+
 /** The slot part of a route key (its shard group). */
 export function slotOfRouteKey(key: string): string {
   return keyGroup(key);
@@ -170,6 +217,14 @@ export const KEY_OF: { readonly [K in RecordKind]: (r: RecordByKind[K]) => strin
   rule: ruleKey,
   neighbour: neighbourKey,
 };
+
+/**
+ * A key function per kind for loading many records in a row: KEY_OF's, except routes, which get
+ * a routeKeyer (same keys, memoised). Make one per load.
+ */
+export function bulkKeyOf<K extends RecordKind>(kind: K): (r: RecordByKind[K]) => string {
+  return (kind === 'route' ? routeKeyer() : KEY_OF[kind]) as (r: RecordByKind[K]) => string;
+}
 
 export function keyOf<K extends RecordKind>(kind: K, record: RecordByKind[K]): string {
   return (KEY_OF[kind] as (r: RecordByKind[K]) => string)(record);

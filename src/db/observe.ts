@@ -2,7 +2,8 @@
  * Small RxJS operators over a stream of states: waiting for a condition. Kept apart from the
  * Database so they can be tested with marbles on a virtual clock.
  */
-import { asyncScheduler, filter, identity, map, take, throwError, throwIfEmpty, timeout, type Observable, type SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { rxjs } from '../util/lazy-rxjs.js';
 import { DbClosedError, DbTimeoutError } from './errors.js';
 import type { DbState } from './state.js';
 
@@ -26,6 +27,7 @@ export type Waited<T> = [T] extends [boolean] ? DbState : Exclude<T, false | nul
  */
 export function waitFor<T>(states$: Observable<DbState>, predicate: (state: DbState) => T, options: WaitOptions = {}): Observable<Waited<T>> {
   const ms = options.timeout;
+  const { asyncScheduler, filter, identity, map, take, throwError, throwIfEmpty, timeout } = rxjs();
   return states$.pipe(
     map((state) => [state, predicate(state)] as const),
     filter(([, v]) => Boolean(v)),

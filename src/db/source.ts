@@ -25,16 +25,17 @@
  * - `close()` releases the sockets. The database calls it from its own `close()`: opening a
  *   database hands it the source.
  */
-import type { Observable } from 'rxjs';
 import type { RecordEvent, RecordKind } from '../iproute/records.js';
 import type { DumpHint } from './load.js';
 import type { DbEvent } from './types.js';
+import type { Stream } from '../util/emitter.js';
 
 export type DumpResult = Promise<readonly RecordEvent[]> | AsyncIterable<readonly RecordEvent[]>;
 
 export interface DbSource {
-  readonly events$: Observable<readonly DbEvent[]>;
-  readonly overrun$: Observable<unknown>;
+  /** An rxjs Observable or anything else with subscribe (the kernel source uses plain emitters). */
+  readonly events$: Stream<readonly DbEvent[]>;
+  readonly overrun$: Stream<unknown>;
   dump(kind: RecordKind, hint?: DumpHint): DumpResult;
   close(): void;
 }

@@ -3,7 +3,7 @@
  * `state.interfaces.get('eth0')`, `state.routes.filter({ table: 254 })`, `state.toJSON()`.
  * It never changes: to see later states, subscribe again or use the database's live views.
  */
-import { of } from 'rxjs';
+import { rxjs } from '../util/lazy-rxjs.js';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { Collection, named, type Named, type ViewCache } from './collection.js';
 import { KINDS, PLURAL, type DbSnapshot, type PlainSnapshot } from './types.js';
@@ -18,7 +18,7 @@ export function makeViews(
 ): Views {
   const views = {} as Record<string, unknown>;
   for (const kind of KINDS) {
-    views[PLURAL[kind]] = named(new Collection(kind, () => tableOf(kind) as never, tables$(kind) as never, cache) as never);
+    views[PLURAL[kind]] = named(new Collection(kind, () => tableOf(kind) as never, (() => tables$(kind)) as never, cache) as never);
   }
   return views as Views;
 }
@@ -41,7 +41,7 @@ export class DbState implements Views {
   readonly neighbours!: Views['neighbours'];
 
   constructor(readonly snapshot: DbSnapshot, cache: ViewCache = new WeakMap()) {
-    Object.assign(this, makeViews((k) => snapshot.tables[k], (k) => of(snapshot.tables[k]), cache));
+    Object.assign(this, makeViews((k) => snapshot.tables[k], (k) => rxjs().of(snapshot.tables[k]), cache));
   }
 
   get version(): number {

@@ -16,11 +16,11 @@
  */
 import type { DumpHint } from '../db/load.js';
 import type { DbSource } from '../db/source.js';
-import { addressRecordAt } from '../iproute/decode/address.js';
-import { interfaceRecordAt } from '../iproute/decode/link.js';
-import { neighbourRecordAt } from '../iproute/decode/neighbour.js';
-import { routeRecordAt } from '../iproute/decode/route.js';
-import { ruleRecordAt } from '../iproute/decode/rule.js';
+import { addressRecordMapper } from '../iproute/decode/address.js';
+import { interfaceRecordMapper } from '../iproute/decode/link.js';
+import { neighbourRecordMapper } from '../iproute/decode/neighbour.js';
+import { routeRecordMapper } from '../iproute/decode/route.js';
+import { ruleRecordMapper } from '../iproute/decode/rule.js';
 import { addressDump, linkDump, neighbourDump, routeDump, ruleDump } from '../iproute/queries.js';
 import type { Family, RecordByKind, RecordEvent, RecordKind } from '../iproute/records.js';
 import { RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH, RTM_NEWROUTE, RTM_NEWRULE } from '../messages/rtnl/constants.js';
@@ -62,13 +62,17 @@ export function planDumps(kind: RecordKind, hint: DumpHint | undefined): Planned
   }
 }
 
-/** Each kind's "new" message type and its in-place decoder (payload = buf[start, end)). */
-const DECODE: { readonly [K in RecordKind]: { type: number; at: (buf: Buffer, start: number, end: number) => RecordByKind[K] | null } } = {
-  interface: { type: RTM_NEWLINK, at: interfaceRecordAt },
-  address: { type: RTM_NEWADDR, at: addressRecordAt },
-  route: { type: RTM_NEWROUTE, at: routeRecordAt },
-  rule: { type: RTM_NEWRULE, at: ruleRecordAt },
-  neighbour: { type: RTM_NEWNEIGH, at: neighbourRecordAt },
+/**
+ * Each kind's "new" message type and a maker of its in-place decoder (payload = buf[start, end)):
+ * the generated readers (one object literal per message, strings shared across one dump), made
+ * afresh per dump so the shared strings live no longer than the dump.
+ */
+const DECODE: { readonly [K in RecordKind]: { type: number; mapper: () => (buf: Buffer, start: number, end: number) => RecordByKind[K] | null } } = {
+  interface: { type: RTM_NEWLINK, mapper: interfaceRecordMapper },
+  address: { type: RTM_NEWADDR, mapper: addressRecordMapper },
+  route: { type: RTM_NEWROUTE, mapper: routeRecordMapper },
+  rule: { type: RTM_NEWRULE, mapper: ruleRecordMapper },
+  neighbour: { type: RTM_NEWNEIGH, mapper: neighbourRecordMapper },
 };
 
 /** Runs the dumps of one kind and yields its records as 'new' events, in chunks. */
@@ -78,7 +82,8 @@ export async function* dumpKind(
   hint: DumpHint | undefined,
   chunk = DUMP_CHUNK,
 ): AsyncGenerator<readonly RecordEvent[]> {
-  const { type, at } = DECODE[kind];
+  const { type, mapper } = DECODE[kind];
+  const at = mapper();
   const chunks = new ChunkQueue(chunk);
   const take = (buf: Buffer, start: number, end: number, msgType: number): void => {
     if (msgType !== type) return;

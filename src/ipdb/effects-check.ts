@@ -12,9 +12,9 @@
  * Cost: one route dump per burst of triggers, at most one per (dump time + delay), never more
  * than one in flight; triggers during a dump schedule one more after it.
  */
-import type { Subscription } from 'rxjs';
 import type { Database } from '../db/database.js';
 import type { AnyChange } from '../db/types.js';
+import type { Unsubscribable } from '../util/emitter.js';
 
 export interface EffectsCheckOptions {
   /** Milliseconds between the first trigger and the re-dump (default 100). */
@@ -35,7 +35,7 @@ export class EffectsCheck {
   /** Re-dumps run, and route changes they found (0 while the rules are exact). */
   readonly stats = { triggers: 0, resyncs: 0, corrections: 0 };
   private readonly delayMs: number;
-  private readonly sub: Subscription;
+  private readonly sub: Unsubscribable;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -43,7 +43,8 @@ export class EffectsCheck {
 
   constructor(private readonly db: Database, options: EffectsCheckOptions = {}) {
     this.delayMs = options.delayMs ?? 100;
-    this.sub = db.changes$.subscribe((c) => {
+    // listenChanges, not changes$: the check runs in every IPDB and must not load rxjs.
+    this.sub = db.listenChanges((c) => {
       if (c.kind === 'route' && c.origin === 'resync' && this.running) this.stats.corrections += 1;
       if (triggersRouteFlush(c)) {
         this.stats.triggers += 1;

@@ -17,7 +17,7 @@
  * its header (rtnetlink fills nlmsg_pid with the requester's portid): such events get origin
  * 'commit'. Route events carry their nlmsg flags (NLM_F_REPLACE matters, see db/route-merge.ts).
  */
-import { Observable, Subject } from 'rxjs';
+import { Emitter, type Stream } from '../util/emitter.js';
 import type { DumpHint } from '../db/load.js';
 import type { DbSource, DumpResult } from '../db/source.js';
 import type { DbEvent } from '../db/types.js';
@@ -73,13 +73,15 @@ export interface KernelSourceOptions {
 }
 
 export class KernelSource implements DbSource {
-  readonly events$: Observable<readonly DbEvent[]>;
-  readonly overrun$: Observable<unknown>;
+  /** Batches of events (the database subscribes; the first subscription starts the queue). */
+  readonly events$: Stream<readonly DbEvent[]>;
+  readonly overrun$: Stream<unknown>;
   /** The event queue's counters (messages parsed, slices, losses, the largest backlog). */
   readonly queueStats: EventQueue['stats'];
 
-  private readonly eventsSubject = new Subject<readonly DbEvent[]>();
-  private readonly overrunSubject = new Subject<unknown>();
+  // Plain emitters: the database listens without loading rxjs (src/util/emitter.ts).
+  private readonly eventsSubject = new Emitter<readonly DbEvent[]>();
+  private readonly overrunSubject = new Emitter<unknown>();
   private readonly queue: EventQueue;
   private readonly dumpChunk: number;
   private closed = false;
@@ -131,14 +133,16 @@ export class KernelSource implements DbSource {
     }, opts.queue);
     this.queueStats = this.queue.stats;
     // Subscribed at once: messages that arrive before the database subscribes wait in the queue.
-    eventTransport.notifications$.subscribe((batch) => this.queue.pushMessages(batch));
-    eventTransport.overrun$.subscribe((err) => this.queue.pushLoss(err));
-    this.events$ = new Observable<readonly DbEvent[]>((subscriber) => {
-      const sub = this.eventsSubject.subscribe(subscriber);
-      this.queue.start();
-      return sub;
-    });
-    this.overrun$ = this.overrunSubject.asObservable();
+    eventTransport.notifications.subscribe((batch) => this.queue.pushMessages(batch));
+    eventTransport.overruns.subscribe((err) => this.queue.pushLoss(err));
+    this.events$ = {
+      subscribe: (listener) => {
+        const sub = this.eventsSubject.subscribe(listener);
+        this.queue.start();
+        return sub;
+      },
+    };
+    this.overrun$ = this.overrunSubject;
   }
 
   dump(kind: RecordKind, hint?: DumpHint): DumpResult {

@@ -37,7 +37,7 @@ import { databaseConfirm, targetOf } from '../transactions/confirm.js';
 import { Freezer, type FreezeOptions } from '../transactions/freeze.js';
 import type { Journal } from '../transactions/journal.js';
 import { KernelExecutor } from '../transactions/kernel-executor.js';
-import { recoverUnfinished, type RecoveredTx, type ScopedExecutor } from '../transactions/recovery.js';
+import type { RecoveredTx, ScopedExecutor } from '../transactions/recovery.js';
 import { begin, runTransaction, type Transaction, type TxCommitOptions, type TxEnvironment } from '../transactions/transaction.js';
 
 /** What the transaction layer needs of its IPDB. */
@@ -119,7 +119,8 @@ export class TxLayer {
     };
     this.freezer = new Freezer({
       state: () => db.state,
-      changes$: db.changes$,
+      // A getter: read only when something is frozen (changes$ loads rxjs, see src/util/emitter.ts).
+      get changes$() { return db.changes$; },
       begin: () => this.begin(),
       idle: () => this.idle(),
       sync: () => host.sync(),
@@ -224,7 +225,7 @@ export class TxLayer {
    */
   async openJournal(path: string): Promise<readonly RecoveredTx[]> {
     // SQLite is loaded only by those who ask for a store.
-    const { Journal } = await import('../transactions/journal.js');
+    const [{ Journal }, { recoverUnfinished }] = await Promise.all([import('../transactions/journal.js'), import('../transactions/recovery.js')]);
     this.journal = Journal.open(path);
     const executorFor = async (ns: string | null): Promise<ScopedExecutor> => {
       if (ns === this.label) return { executor: this.executor, release: () => undefined };

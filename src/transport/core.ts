@@ -17,7 +17,7 @@ import {
 import { Errno } from './errno.js';
 import { DumpInterruptedError, KernelError, NetlinkError, OverrunError, TransportError, type OverrunReason } from './errors.js';
 import { DumpStream, DumpVisit } from './dump.js';
-import { LazySubject } from './lazy-subject.js';
+import { Emitter, type Stream } from '../util/emitter.js';
 import {
   arm, asTransportError, closedError, dumpOp, localMessage, notification, planChunks, requestOp,
   type BatchBudget, type DumpOp, type Op, type RequestOp, type TransportStats,
@@ -34,9 +34,9 @@ export abstract class TransportCore implements NetlinkTransport {
   /** Counters, for diagnostics and benchmarks. */
   readonly stats: TransportStats = { sends: 0, datagrams: 0, strays: 0, overruns: 0 };
 
-  // rxjs is loaded only when someone asks for these (see lazy-subject.ts).
-  private readonly notificationSubject = new LazySubject<Notification[]>();
-  private readonly overrunSubject = new LazySubject<OverrunError>();
+  // rxjs is loaded only when someone asks for the $ views (see src/util/emitter.ts).
+  private readonly notificationSubject = new Emitter<Notification[]>();
+  private readonly overrunSubject = new Emitter<OverrunError>();
   private readonly pending = new Map<number, Op>();
   private readonly dumpQueue: DumpOp[] = [];
   private nextSeq = 1;
@@ -53,6 +53,14 @@ export abstract class TransportCore implements NetlinkTransport {
 
   get overrun$(): Observable<OverrunError> {
     return this.overrunSubject.observable;
+  }
+
+  get notifications(): Stream<Notification[]> {
+    return this.notificationSubject;
+  }
+
+  get overruns(): Stream<OverrunError> {
+    return this.overrunSubject;
   }
 
   /** Hands complete, aligned messages to the kernel; throws TransportError. */
@@ -391,6 +399,12 @@ export abstract class TransportCore implements NetlinkTransport {
         continue;
       }
       if (op.kind === 'request') {
+        // A plain ACK (NLMSG_ERROR with error 0) completes its request as it lies: a batch of
+        // 10,000 requests is answered by 10,000 of them, and copying each costs more than the rest.
+        if (buf.readUInt16LE(at + 4) === NLMSG_ERROR && len >= NLMSG_HDRLEN + 4 && buf.readInt32LE(at + NLMSG_HDRLEN) === 0) {
+          this.complete(op, { ok: true, replies: op.replies });
+          continue;
+        }
         this.requestMessage(op, messageAt(stable(), at));
         continue;
       }

@@ -9,6 +9,7 @@ import type { Observable } from 'rxjs';
 import type { RawMessage } from '../messages/nlmsg.js';
 import type { DumpInterruptedError, NetlinkError, OverrunError } from './errors.js';
 import type { NetlinkHook } from './hook.js';
+import type { Stream } from '../util/emitter.js';
 
 /** A message to send: the transport adds the header, the sequence number and NLM_F_REQUEST. */
 export interface NetlinkRequest {
@@ -129,6 +130,12 @@ export interface NetlinkTransport {
    * and never drops its parts.
    */
   readonly overrun$: Observable<OverrunError>;
+  /**
+   * notifications$ and overrun$ as plain streams, for consumers inside the library: the same
+   * values, without loading rxjs (src/util/emitter.ts).
+   */
+  readonly notifications: Stream<Notification[]>;
+  readonly overruns: Stream<OverrunError>;
 
   addMembership(group: number): void;
   dropMembership(group: number): void;

@@ -13,12 +13,13 @@ import { describe, expect, it } from 'vitest';
 import { TableLoad } from '../../src/db/bulk.js';
 import { Database } from '../../src/db/database.js';
 import { ApplyQueue, MIN_ADAPTIVE_SLICE } from '../../src/db/queue.js';
+import { routeKey, routeKeyer } from '../../src/db/keys.js';
 import { reconcile } from '../../src/db/reconcile.js';
 import { reduce } from '../../src/db/reducer.js';
 import { DbState } from '../../src/db/state.js';
 import { emptySnapshot } from '../../src/db/table.js';
 import type { AnyChange, DbEvent } from '../../src/db/types.js';
-import type { RecordEvent, RouteRecord } from '../../src/iproute/records.js';
+import type { NextHop, RecordEvent, RouteRecord } from '../../src/iproute/records.js';
 import { FakeSource } from './fake-source.js';
 import { del, fresh, iface, nu, route4, route6 } from './fixtures.js';
 import { asMaps } from './helpers.js';
@@ -28,6 +29,26 @@ const arbRoute: fc.Arbitrary<RouteRecord> = fc
   .map(({ d, oif, v6, metric, proto }) => (v6
     ? route6(`2001:db8:${d}::/64`, { oif, protocol: proto })
     : route4(`10.${d}.0.0/16`, { oif, priority: metric, protocol: proto })));
+
+/** Routes varying in every field routeKey reads, with few values each so suffixes repeat. */
+const arbAnyRoute: fc.Arbitrary<RouteRecord> = fc
+  .record({
+    v6: fc.boolean(), d: fc.integer({ min: 0, max: 5 }), table: fc.constantFrom(254, 100), tos: fc.constantFrom(0, 16),
+    priority: fc.constantFrom(null, 0, 10), protocol: fc.constantFrom('boot', 'static', 'kernel'), scope: fc.constantFrom('universe', 'link'),
+    type: fc.constantFrom('unicast', 'blackhole'), prefsrc: fc.constantFrom(null, '10.0.0.1'), gateway: fc.constantFrom(null, '10.0.0.2', '10.0.0.3'),
+    oif: fc.constantFrom(null, 2, 3), metrics: fc.constantFrom(null, { mtu: 1400 }),
+    multipath: fc.constantFrom<NextHop[] | null>(null, [], [{ gateway: '10.0.0.2', oif: 2, weight: 1 }, { gateway: '10.0.0.3', oif: 3, weight: 2 }]),
+  })
+  .map(({ v6, d, ...over }) => (v6 ? route6(`2001:db8:${d}::/64`, over) : route4(`10.${d}.0.0/16`, over)));
+
+describe('routeKeyer', () => {
+  it('gives exactly routeKey for every route, whatever came before it', () => {
+    fc.assert(fc.property(fc.array(arbAnyRoute, { maxLength: 80 }), (routes) => {
+      const keyer = routeKeyer();
+      for (const r of routes) expect(keyer(r)).toBe(routeKey(r));
+    }));
+  });
+});
 
 const plainChanges = (cs: readonly AnyChange[]) => cs.map((c) => ({ ...c }));
 

@@ -69,7 +69,7 @@ describe('Collection.watch', () => {
     );
     scheduler().run(({ cold, expectObservable }) => {
       const tables$ = cold('a-b-c-d', { a: a.snapshot.tables.interface, b: b.snapshot.tables.interface, c: c.snapshot.tables.interface, d: d.snapshot.tables.interface });
-      const coll = new Collection('interface', () => a.snapshot.tables.interface, tables$);
+      const coll = new Collection('interface', () => a.snapshot.tables.interface, () => tables$);
       expectObservable(coll.watch('eth0')).toBe('a---c--', { a: a.interfaces.get(2), c: c.interfaces.get(2) });
     });
   });
@@ -78,7 +78,7 @@ describe('Collection.watch', () => {
     const [a, b] = states([nu('interface', iface(2, 'eth0'))], [nu('interface', iface(2, 'wan0'))]);
     scheduler().run(({ cold, expectObservable }) => {
       const tables$ = cold('a-b', { a: a.snapshot.tables.interface, b: b.snapshot.tables.interface });
-      const coll = new Collection('interface', () => a.snapshot.tables.interface, tables$);
+      const coll = new Collection('interface', () => a.snapshot.tables.interface, () => tables$);
       expectObservable(coll.watch('eth0')).toBe('a-b', { a: a.interfaces.get(2), b: undefined });
     });
   });
