@@ -363,7 +363,12 @@ export class Database implements Views {
         await this.loadEmpty(kind, checkOpen);
         continue;
       }
-      const resync = new Resync([kind], { immer: this.immer });
+      // Links or addresses found down or gone flush routes silently; when this pass does not
+      // re-read the routes, the rules say which (reconcile.ts).
+      const effects = (kind === 'interface' || kind === 'address') && !kinds.includes('route')
+        ? { effects: { complete: this.load.complete, origin: 'resync' as const } }
+        : {};
+      const resync = new Resync([kind], { immer: this.immer, ...effects });
       for await (const chunk of dumpChunks(source.dump(kind, this.load.hint(kind)))) {
         checkOpen();
         const kept = chunk.filter((ev) => ev.kind === kind && this.load.keep(kind, ev.record as RecordByKind[RecordKind]));

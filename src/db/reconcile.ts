@@ -8,12 +8,18 @@
  * not the dump replayed as events (NDB's 201,000 events for 100,000 routes), not a reset.
  *
  * A dump is authoritative, so the event rules (cascades, NLM_F_REPLACE, multipath merging) do not
- * run here. `Resync` works in slices so a large dump never holds the event loop: `apply` chunk by
+ * run here, with one exception (`effects`): a re-dump of interfaces or addresses alone can find
+ * what a lost or absorbed event would have told, a link that went down or away, an address that
+ * went, and the kernel's silent consequences of it (IPv4 routes flushed, effects.ts) concern kinds
+ * this re-dump does not read. So, when asked, the side-effect rules run for what the re-dump finds.
+ * Example: an interface re-dump overlaps `ip link set X down`; the dump already shows X down, so
+ * the RTM_NEWLINK queued behind it changes nothing and would not flush X's routes. `Resync` works in slices so a large dump never holds the event loop: `apply` chunk by
  * chunk as the dump arrives, then `sweep` with a limit until it says done. `reconcile` does all of
  * it at once.
  */
 import type { Immer } from 'immer';
 import type { AnyRecord, RecordEvent, RecordKind } from '../iproute/records.js';
+import { addressRemoved, linkDown, linkRemoved, type EffectOptions } from './effects.js';
 import { keyOf } from './keys.js';
 import { createImmer } from './reducer.js';
 import type { DbSnapshot, Update } from './types.js';
@@ -26,6 +32,12 @@ export interface ReconcileOptions {
    * routing table must not sweep the routes of the others.
    */
   inScope?: (kind: RecordKind, record: AnyRecord) => boolean;
+  /**
+   * Run the kernel's side-effect rules for links found down or gone and addresses found gone
+   * (see the header). For a re-dump that does not also re-read the routes: one that does would
+   * only see its flushes undone by the route dump that follows.
+   */
+  effects?: EffectOptions;
 }
 
 export class Resync {
@@ -62,6 +74,12 @@ export class Resync {
       if (!seen || ev.op !== 'new') continue;
       const key = keyOf(ev.kind, ev.record as never);
       seen.add(key);
+      const fx = this.options.effects;
+      if (fx && ev.kind === 'interface') {
+        const before = w.get('interface', key);
+        const r = ev.record as AnyRecord & { index: number; state: string };
+        if (before?.state === 'up' && r.state === 'down') linkDown(w, r.index, fx);
+      }
       w.put(ev.kind, ev.record as never, {}, key);
     }
   }
@@ -72,7 +90,13 @@ export class Resync {
     let n = 0;
     while (this.pending.length > 0 && n < limit) {
       const [kind, key] = this.pending.pop()!;
-      w.remove(kind, key);
+      const fx = this.options.effects;
+      if (fx && kind === 'interface') {
+        const link = w.get('interface', key);
+        if (link) linkRemoved(w, link.index, fx);
+      }
+      const gone = w.remove(kind, key);
+      if (fx && kind === 'address' && gone) addressRemoved(w, gone as never, fx);
       n++;
     }
     return this.pending.length === 0;

@@ -156,6 +156,27 @@ describe('overrun and resync', () => {
     expect(errors[0]).toBeInstanceOf(DbSourceError);
   });
 
+  it('an interface re-dump that finds a link down or gone flushes its IPv4 routes, as the kernel did silently', async () => {
+    const { src, db, changes } = setup();
+    src.set('interface', iface(3, 'eth1'), { silent: true });
+    src.set('route', route4('10.2.0.0/16', { oif: 3, gateway: '10.0.0.9' }), { silent: true });
+    await db.open(src);
+    changes.length = 0;
+    // The kernel: eth0 went down (and flushed 10.1/16), eth1 went away (and took 10.2/16); the
+    // interface re-dump reads the links only, and the RTM_NEWLINK behind it changes nothing.
+    src.set('interface', iface(2, 'eth0', { state: 'down', flags: 0x1002 }), { silent: true });
+    src.remove('route', route4('10.1.0.0/16', { oif: 2, gateway: '10.0.0.1' }), { silent: true });
+    src.remove('interface', iface(3, 'eth1'), { silent: true });
+    src.remove('route', route4('10.2.0.0/16', { oif: 3, gateway: '10.0.0.9' }), { silent: true });
+    await db.resync(['interface']);
+    src.set('interface', iface(2, 'eth0', { state: 'down', flags: 0x1002 }));
+    await db.whenIdle();
+    expect(src.dumps.slice(-1).map((d) => d.kind)).toEqual(['interface']);
+    expect(db.routes.size).toBe(0);
+    expect(desc(changes).sort()).toEqual(['resync change interface', 'resync remove interface', 'resync remove route', 'resync remove route']);
+    expect(changes.filter((c) => c.kind === 'route').map((c) => (c as { reason?: string }).reason).sort()).toEqual(['link-down', 'link-removed']);
+  });
+
   it('an ambiguous NLM_F_REPLACE triggers a targeted route re-dump that settles it', async () => {
     const { src, db } = setup(false);
     await db.open(src);
