@@ -12,7 +12,7 @@ import type { Immer } from 'immer';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { changedFields, deepEqual } from './equal.js';
 import { freezeRecord } from './freeze.js';
-import { keyGroup, keyOf, nexthopsOf } from './keys.js';
+import { keyGroup, keyOf, nexthopsOf, routeKeyer } from './keys.js';
 import { FrozenShard, shardOf } from './table.js';
 import type { AnyChange, DbSnapshot, Origin, Table } from './types.js';
 
@@ -64,8 +64,16 @@ export class Working {
     return this.table(kind).shards[shard]?.get(key);
   }
 
+  /** Route keys of this update (routeKeyer: a burst of route events mostly shares next hops). */
+  private routeKeys: ((r: Rec<'route'>) => string) | undefined;
+
+  private keyFor<K extends RecordKind>(kind: K, record: Rec<K>): string {
+    if (kind === 'route') return (this.routeKeys ??= routeKeyer())(record as Rec<'route'>);
+    return keyOf(kind, record);
+  }
+
   /** Stores a record under its key; an equal record already there is left alone (no change). */
-  put<K extends RecordKind>(kind: K, record: Rec<K>, opts: WriteOptions = {}, key = keyOf(kind, record)): Rec<K> {
+  put<K extends RecordKind>(kind: K, record: Rec<K>, opts: WriteOptions = {}, key = this.keyFor(kind, record)): Rec<K> {
     const shard = shardOf(kind, key);
     const before = this.at(kind, key, shard);
     if (before !== undefined && deepEqual(before, record)) return before;

@@ -101,7 +101,11 @@ export class TxLayer {
     const db = host.database;
     this.env = {
       executor: this.marking(this.executor),
-      confirm: databaseConfirm(db, { dbKeys: true, keeps: <K extends RecordKind>(kind: K, r: RecordByKind[K]) => load.keep(kind, r) }),
+      confirm: databaseConfirm({
+        get state() { return db.state; },
+        wait: (predicate, options) => db.wait(predicate, options),
+        sync: () => host.sync(),
+      }, { dbKeys: true, keeps: <K extends RecordKind>(kind: K, r: RecordByKind[K]) => load.keep(kind, r) }),
       current: () => baseFromSnapshot(db.state.snapshot, { netns: this.label }),
       serialize: (run) => this.serialize(async () => {
         try {
@@ -130,7 +134,9 @@ export class TxLayer {
 
   /**
    * The executor, marking what each batch changes as ours: the kernel announces links and IPv6
-   * addresses without the requester's port id, so the event source asks isOwnEcho().
+   * addresses without the requester's port id, so the event source asks isOwnEcho(). Routes,
+   * IPv4 addresses and rules are announced with it (rtmsg_fib, rtmsg_ifa, notify_rule_change pass
+   * the requester's portid): those need no mark.
    */
   private marking(inner: OpExecutor, txid: string | null = null): OpExecutor {
     return {
@@ -138,7 +144,7 @@ export class TxLayer {
       send: (ops, ctx) => {
         if (txid !== null) this.sending = txid;
         for (const op of ops) {
-          if (op.ns) continue;
+          if (op.ns || op.kind === 'route' || op.kind === 'rule' || (op.kind === 'address' && op.spec.family === 4)) continue;
           const t = targetOf(op, true);
           this.inflight.add(`${t.kind}:${t.key}`);
           if (op.kind === 'interface' && op.intent === 'create' && op.spec.peer) this.inflight.add(`interface:${op.spec.peer.index}`);

@@ -6,12 +6,30 @@
 import type {
   AddressRecord, InterfaceRecord, NeighbourRecord, RecordByKind, RecordKind, RouteRecord, RuleRecord,
 } from '../iproute/records.js';
-import { defaultKeys, keyOf, type KeyFns } from './keys.js';
+import { KEY_OF } from '../db/keys.js';
+
+/**
+ * Identity keys, one function per kind: two records with the same key are the same kernel object.
+ * The database's (src/db/keys.ts, where the kernel's rules are written down) unless a base brings
+ * others (TxBase.keys: a planner test can check that nothing depends on their spelling).
+ */
+export type KeyFns = { readonly [K in RecordKind]: (record: RecordByKind[K]) => string };
+
+export function keyOf<K extends RecordKind>(keys: KeyFns, kind: K, record: RecordByKind[K]): string {
+  return (keys[kind] as (r: RecordByKind[K]) => string)(record);
+}
 
 /** One table of a snapshot: a look-up by identity key and a lazy scan. */
 export interface TxTable<R> {
   get(key: string): R | undefined;
   values(): Iterable<R>;
+  /** Every record with its key, when the table has them at hand (no key is computed again). */
+  entries?(): Iterable<[string, R]>;
+  /**
+   * What the view reads (a database table, immutable): two views of the same source hold the same
+   * records, so nothing changed between them (conflicts.ts skips comparing them).
+   */
+  readonly source?: object;
 }
 
 /**
@@ -34,11 +52,13 @@ export interface TxBase {
   readonly routes: TxTable<RouteRecord>;
   readonly rules: TxTable<RuleRecord>;
   readonly neighbours: TxTable<NeighbourRecord>;
-  /** The identity rules the tables are keyed by; keys.ts's defaults when absent. */
+  /** The identity rules the tables are keyed by; the database's (KEY_OF) when absent. */
   readonly keys?: KeyFns;
   /** A label for the namespace these objects live in (journal, review); null for "ours". */
   readonly netns?: string | null;
   readonly lookup?: TxLookups;
+  /** What the base reads (a database snapshot, immutable): bases over one source are equal. */
+  readonly source?: object;
 }
 
 export type TableName = 'interfaces' | 'addresses' | 'routes' | 'rules' | 'neighbours';
@@ -58,7 +78,18 @@ export function tableOf<K extends RecordKind>(base: TxBase, kind: K): TxTable<Re
 }
 
 export function keysOf(base: TxBase): KeyFns {
-  return base.keys ?? defaultKeys;
+  return base.keys ?? KEY_OF;
+}
+
+/** A table's records with their keys: its own entries when it has them, else keyed here. */
+export function* keyedRows<K extends RecordKind>(base: TxBase, kind: K): Iterable<[string, RecordByKind[K]]> {
+  const table = tableOf(base, kind);
+  if (table.entries) {
+    yield* table.entries();
+    return;
+  }
+  const keys = keysOf(base);
+  for (const r of table.values()) yield [keyOf(keys, kind, r), r];
 }
 
 export interface SnapshotArrays {
@@ -74,11 +105,11 @@ export interface SnapshotArrays {
  * The database should rather hand in views of the maps it already keeps.
  */
 export function baseFromArrays(s: SnapshotArrays, opts: { keys?: KeyFns; netns?: string | null } = {}): TxBase {
-  const keys = opts.keys ?? defaultKeys;
+  const keys = opts.keys ?? KEY_OF;
   const table = <K extends RecordKind>(kind: K, rows: readonly RecordByKind[K][] | undefined): TxTable<RecordByKind[K]> => {
     const m = new Map<string, RecordByKind[K]>();
     for (const r of rows ?? []) m.set(keyOf(keys, kind, r), r);
-    return { get: (k) => m.get(k), values: () => m.values() };
+    return { get: (k) => m.get(k), values: () => m.values(), entries: () => m.entries() };
   };
   return {
     interfaces: table('interface', s.interfaces),

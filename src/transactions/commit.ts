@@ -28,6 +28,11 @@ export interface SendContext {
   deadline: number;
   /** Aborted when the deadline passes. */
   signal: AbortSignal;
+  /**
+   * Called by the executor once the kernel has the operations (sent, or being sent from another
+   * thread) and only their answers are awaited: the commit does its own remaining work meanwhile.
+   */
+  started?: () => void;
 }
 
 /** Sends operations as one pipelined batch; one result per operation, in order. */
@@ -70,6 +75,13 @@ export interface CommitDeps {
    */
   base?: TxBase;
   now?: () => number;
+  /**
+   * Fills in the operations' inverses (plan.ts, planInTwo), when the plan comes without them. The
+   * journal needs them before anything is sent; without a journal they are computed while the
+   * kernel handles the batch (SendContext.started), and are there before the commit confirms,
+   * verifies, rolls back or resolves. (A rollback plans again from `base` in any case.)
+   */
+  inverses?: () => void;
 }
 
 export interface CommitReport {
@@ -195,6 +207,23 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
   deps.executor.prepare?.(ops);
   const deadline = new Deadline(now() + timeout, timeout, now);
 
+  // The inverses: now if the journal is to hold them, else while the kernel works.
+  let inversesLeft = deps.inverses;
+  let inversesError: unknown;
+  const fillInverses = (): void => {
+    const fill = inversesLeft;
+    inversesLeft = undefined;
+    try {
+      fill?.();
+    } catch (e) {
+      inversesError ??= e;
+    }
+  };
+  if (journal || ops.length === 0) {
+    fillInverses();
+    if (inversesError !== undefined) throw inversesError;
+  }
+
   // Written (and on disk) before anything is sent.
   journal?.begin(txId, deps.ns ?? null, ops);
   if (ops.length === 0) {
@@ -210,11 +239,15 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
 
   let results: OpResult[];
   try {
-    results = settle(ops, await deadline.race(deps.executor.send(ops, deadline.ctx), 'sending'));
+    results = settle(ops, await deadline.race(deps.executor.send(ops, { ...deadline.ctx, started: fillInverses }), 'sending'));
   } catch (e) {
+    fillInverses();
     results = settle(ops, undefined, e);
     return fail(e instanceof DeadlineError ? 'timeout' : 'send', results, e, null);
   }
+  fillInverses();
+  // (Only a fault in the planner's simulation, which also plans the rollback, could end here.)
+  if (inversesError !== undefined) return fail('send', results, inversesError, null);
   journal?.markDone(txId, ops.filter((_, i) => results[i]!.status === 'ok').map((o) => o.id));
 
   const failures: OpFailure[] = [];

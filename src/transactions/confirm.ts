@@ -34,6 +34,8 @@ export interface Expectation {
   fields?: Partial<InterfaceRecord>;
   /** What the plan said about it, for errors. */
   label: string;
+  /** The operation that decided it. */
+  op?: Operation;
 }
 
 const linkKey = (index: number) => keyOf('interface', { index } as InterfaceRecord);
@@ -52,33 +54,46 @@ export function targetOf(op: Operation, dbKeys = false): { kind: RecordKind; key
  * the operations' own keys are the database's).
  */
 export function expectations(ops: readonly Operation[], dbKeys = false): Expectation[] {
-  const out = new Map<string, Expectation>();
-  const put = (e: Expectation) => out.set(`${e.kind}:${e.key}`, e);
+  // One map per kind, by key: a plan of 10,000 routes makes no composite strings.
+  const out = new Map<RecordKind, Map<string, Expectation>>();
+  const of = (kind: RecordKind) => {
+    let m = out.get(kind);
+    if (!m) out.set(kind, (m = new Map()));
+    return m;
+  };
+  const put = (e: Expectation) => of(e.kind).set(e.key, e);
   for (const op of ops) {
-    const label = `${op.id}: ${op.kind} ${op.intent}`;
+    // Labelled once, below: only what is expected in the end.
+    const label = '';
     if (op.kind === 'interface') {
       const key = linkKey(op.spec.index);
       if (op.intent === 'create') {
-        put({ kind: 'interface', key, present: true, fields: { ifname: op.spec.ifname }, label });
-        if (op.spec.peer) put({ kind: 'interface', key: linkKey(op.spec.peer.index), present: true, fields: { ifname: op.spec.peer.ifname }, label });
+        put({ kind: 'interface', key, present: true, fields: { ifname: op.spec.ifname }, label, op });
+        if (op.spec.peer) put({ kind: 'interface', key: linkKey(op.spec.peer.index), present: true, fields: { ifname: op.spec.peer.ifname }, label, op });
       } else if (op.intent === 'delete' || op.spec.netns !== undefined) {
-        put({ kind: 'interface', key, present: false, label });
+        put({ kind: 'interface', key, present: false, label, op });
       } else {
         const { index: _i, netns: _n, ...fields } = op.spec;
-        const was = out.get(`interface:${key}`);
-        put({ kind: 'interface', key, present: true, fields: { ...(was?.present ? was.fields : {}), ...fields }, label });
+        const was = of('interface').get(key);
+        put({ kind: 'interface', key, present: true, fields: { ...(was?.present ? was.fields : {}), ...fields }, label, op });
       }
     } else {
-      const t = targetOf(op, dbKeys);
-      put({ ...t, present: op.intent !== 'delete', label });
+      put({ kind: op.kind, key: targetOf(op, dbKeys).key, present: op.intent !== 'delete', label, op });
     }
     for (const inv of op.inverse) {
       if (inv.role !== 'restore') continue;
       const t = targetOf(inv, dbKeys);
-      out.delete(`${t.kind}:${t.key}`);
+      out.get(t.kind)?.delete(t.key);
     }
   }
-  return [...out.values()];
+  const all: Expectation[] = [];
+  for (const m of out.values()) {
+    for (const e of m.values()) {
+      if (e.op) e.label = `${e.op.id}: ${e.op.kind} ${e.op.intent}`;
+      all.push(e);
+    }
+  }
+  return all;
 }
 
 /** Does `state` show `e`? */
@@ -86,7 +101,8 @@ export function holds(state: DbState, e: Expectation): boolean {
   const r = tableGet(e.kind, state.snapshot.tables[e.kind] as Table<unknown>, e.key) as Record<string, unknown> | undefined;
   if (!e.present) return r === undefined;
   if (r === undefined) return false;
-  for (const [f, v] of Object.entries(e.fields ?? {})) {
+  if (e.fields === undefined) return true;
+  for (const [f, v] of Object.entries(e.fields)) {
     if (v === undefined) continue;
     const have = r[f];
     if (f === 'address' && typeof v === 'string' && typeof have === 'string' ? have.toLowerCase() !== v.toLowerCase() : !sameRecord(have, v)) return false;
@@ -98,6 +114,12 @@ export function holds(state: DbState, e: Expectation): boolean {
 export interface ConfirmView {
   readonly state: DbState;
   wait<T>(predicate: (state: DbState) => T, options?: WaitOptions): Promise<Waited<T>>;
+  /**
+   * Resolves once the database has applied every notification the kernel sent before the call
+   * (IPDB.sync: a barrier on the event socket). With it, a plan is confirmed by one check after
+   * the barrier rather than by a check of every state the database goes through.
+   */
+  sync?(): Promise<void>;
 }
 
 export interface ConfirmOptions {
@@ -119,20 +141,28 @@ function describeMissing(e: Expectation, state: DbState): string {
 /**
  * A ConfirmFn over the database: resolves once the database shows every expectation of the plan,
  * rejects at the commit's deadline with what it did not show.
+ *
+ * The kernel sends the notifications of a request while it handles it, before its ACK: once every
+ * operation is acknowledged, a barrier on the event socket (ConfirmView.sync) is behind all of
+ * them, and one check of the database's state after it confirms the whole plan. What that check
+ * does not find yet (a notification the kernel sends later, from a work queue) is then waited for,
+ * state by state, until the deadline.
  */
 export function databaseConfirm(db: ConfirmView, opts: ConfirmOptions = {}): ConfirmFn {
   return async (ops, ctx) => {
     const keeps = opts.keeps;
-    const byKey = new Map<string, Operation>();
     const dbKeys = opts.dbKeys ?? false;
-    if (keeps) for (const op of ops) if (op.kind !== 'interface') byKey.set(`${op.kind}:${targetOf(op, dbKeys).key}`, op);
-    const all = expectations(ops, dbKeys).filter((e) => {
-      if (!keeps || e.kind === 'interface') return true;
-      const op = byKey.get(`${e.kind}:${e.key}`);
-      return !op || keeps(op.kind, op.spec as never);
-    });
+    let all = expectations(ops, dbKeys);
+    if (keeps) all = all.filter((e) => e.kind === 'interface' || !e.op || keeps(e.op.kind, e.op.spec as never));
     if (all.length === 0) return;
     let left = all;
+    if (db.sync) {
+      // A failed barrier (an overrun's resync is queued) leaves it to the waiting below.
+      await db.sync().catch(() => undefined);
+      const state = db.state;
+      left = all.filter((e) => !holds(state, e));
+      if (left.length === 0) return;
+    }
     // Each new state checks only what is still missing; once nothing is, the whole list once more
     // on that state (a later change may have undone an earlier one).
     const seen = (state: DbState): boolean => {

@@ -12,10 +12,9 @@
  * - a link the tx puts something on (address, route, neighbour, port) is gone → gone
  */
 import type { InterfaceRecord, RecordKind } from '../iproute/records.js';
-import { keysOf, tableOf, type TxBase } from './base.js';
+import { keyOf, keysOf, tableOf, type TxBase } from './base.js';
 import { sameRecord, type KeyedEdit, type TxEdits } from './edits.js';
 import type { Conflict } from './errors.js';
-import { keyOf } from './keys.js';
 import { LINK_SET_FIELDS } from './ops.js';
 import { labelOf } from './plan.js';
 import { routeLinks } from './state.js';
@@ -45,6 +44,8 @@ function link(base: TxBase, index: number): InterfaceRecord | undefined {
 
 export function detectConflicts(atBegin: TxBase, current: TxBase, edits: TxEdits): Conflict[] {
   const out: Conflict[] = [];
+  // Nothing changed since begin(): nothing to compare (a database snapshot is immutable).
+  if (atBegin.source !== undefined && atBegin.source === current.source) return out;
   const gone = (kind: RecordKind, key: string, was: unknown) =>
     out.push({ kind, key, field: null, reason: 'gone', atBegin: was, now: undefined, label: labelOf(kind, was) });
   const ikey = (index: number) => keyOf(keysOf(current), 'interface', { index } as InterfaceRecord);
@@ -95,14 +96,16 @@ export function detectConflicts(atBegin: TxBase, current: TxBase, edits: TxEdits
   const needLinks = new Set<number>();
   for (const kind of Object.keys(TABLES) as KeyedKind[]) {
     const edited = edits[TABLES[kind]] as ReadonlyMap<string, KeyedEdit<unknown>>;
+    const unchanged = tableOf(atBegin, kind).source !== undefined && tableOf(atBegin, kind).source === tableOf(current, kind).source;
     for (const [key, e] of edited) {
-      const b = tableOf(atBegin, kind).get(key);
-      const c = tableOf(current, kind).get(key);
       if (e.final !== null) {
         const f = e.final as Record<string, unknown>;
         if (kind === 'route') for (const i of routeLinks(e.final as never)) needLinks.add(i);
         else if (kind !== 'rule') needLinks.add(f.index as number);
       }
+      if (unchanged) continue;
+      const b = tableOf(atBegin, kind).get(key);
+      const c = tableOf(current, kind).get(key);
       if (b === undefined) {
         if (c !== undefined && e.final !== null && e.intent !== 'replace') {
           out.push({ kind, key, field: null, reason: 'exists', atBegin: undefined, now: c, label: labelOf(kind, c) });

@@ -10,10 +10,12 @@ import type { TxBase, TxTable } from './base.js';
 
 function view<K extends RecordKind>(kind: K, table: Table<RecordByKind[K]>): TxTable<RecordByKind[K]> {
   return {
+    source: table,
     get: (key) => tableGet(kind, table, key),
     *values() {
       for (const [, r] of tableEntries(table)) yield r;
     },
+    entries: () => tableEntries(table),
   };
 }
 
@@ -27,5 +29,6 @@ export function baseFromSnapshot(snapshot: DbSnapshot, opts: { netns?: string | 
     neighbours: view('neighbour', t.neighbour),
     keys: KEY_OF,
     netns: opts.netns ?? null,
+    source: snapshot,
   };
 }

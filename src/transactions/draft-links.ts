@@ -69,6 +69,8 @@ interface LinkEntry {
   /** null: created by this transaction. */
   base: InterfaceRecord | null;
   draft: Draft<InterfaceRecord>;
+  /** draft.ifname, kept beside it (renames go through the facade) for look-ups by name. */
+  name: string;
   removed: 'explicit' | 'implicit' | null;
   movedTo: string | null;
   /** A created veth's other end, and whether this end's request creates the pair. */
@@ -94,6 +96,8 @@ export class LinkDraft {
   private readonly created: number[] = [];
   private readonly removedOrder: number[] = [];
   private baseNames?: Map<string, number>;
+  /** The drafted link each name was last given to (create, first touch, rename): see byName(). */
+  private readonly names = new Map<string, LinkEntry>();
   private nextIndex?: number;
 
   constructor(private readonly base: TxBase, private readonly hooks: LinkDraftHooks) {}
@@ -107,8 +111,9 @@ export class LinkDraft {
     if (e) return e;
     const b = this.baseRecord(index);
     if (!b) return undefined;
-    e = { index, base: b, draft: createDraft(b), removed: null, movedTo: null, peer: null, primary: false };
+    e = { index, base: b, draft: createDraft(b), name: b.ifname, removed: null, movedTo: null, peer: null, primary: false };
     this.entries.set(index, e);
+    this.names.set(b.ifname, e);
     return e;
   }
 
@@ -123,9 +128,21 @@ export class LinkDraft {
     return e !== undefined && (e.removed !== null || e.movedTo !== null);
   }
 
+  /** The name link `index` has in the draft (undefined when it is not there). */
+  nameOf(index: number): string | undefined {
+    return this.liveEntry(index)?.name;
+  }
+
   private byName(name: string): LinkEntry | undefined {
-    for (const e of this.entries.values()) {
-      if (!e.removed && e.movedTo === null && e.draft.ifname === name) return e;
+    // Every drafted link's name went through `names` when it got it, so a name it does not hold
+    // was never a drafted link's; one it holds for a link that has moved on (renamed, removed)
+    // may belong to another drafted link: those are looked for one by one.
+    const hit = this.names.get(name);
+    if (hit !== undefined) {
+      if (!hit.removed && hit.movedTo === null && hit.name === name) return hit;
+      for (const e of this.entries.values()) {
+        if (!e.removed && e.movedTo === null && e.name === name) return e;
+      }
     }
     if (!this.baseNames) {
       this.baseNames = new Map();
@@ -220,12 +237,15 @@ export class LinkDraft {
     });
     const peerIndex = v.kind === 'veth' ? this.allocateAfter(index) : null;
     const main = record(index, v.ifname!, v, peerIndex ?? lower, info);
-    const e: LinkEntry = { index, base: null, draft: createDraft(main), removed: null, movedTo: null, peer: peerIndex, primary: true };
+    const e: LinkEntry = { index, base: null, draft: createDraft(main), name: main.ifname, removed: null, movedTo: null, peer: peerIndex, primary: true };
     this.entries.set(index, e);
+    this.names.set(main.ifname, e);
     this.created.push(index);
     if (peerIndex !== null) {
       const p = record(peerIndex, v.peer!.ifname!, v.peer!, index, null);
-      this.entries.set(peerIndex, { index: peerIndex, base: null, draft: createDraft(p), removed: null, movedTo: null, peer: index, primary: false });
+      const pe: LinkEntry = { index: peerIndex, base: null, draft: createDraft(p), name: p.ifname, removed: null, movedTo: null, peer: index, primary: false };
+      this.entries.set(peerIndex, pe);
+      this.names.set(p.ifname, pe);
       this.created.push(peerIndex);
     }
     const f = this.facade(e) as InterfaceDraft;
@@ -359,7 +379,13 @@ export class LinkDraft {
         if (typeof prop !== 'string' || !WRITABLE.has(prop)) {
           throw invalid(String(prop), value, 'field', `read-only; writable fields are ${LINK_SET_FIELDS.join(', ')}`);
         }
-        return Reflect.set(target, prop, self.checkField(prop, value, e.index));
+        const checked = self.checkField(prop, value, e.index);
+        const ok = Reflect.set(target, prop, checked);
+        if (prop === 'ifname') {
+          e.name = checked as string;
+          self.names.set(e.name, e);
+        }
+        return ok;
       },
       deleteProperty(_t, prop) {
         throw invalid(String(prop), undefined, 'field', 'fields of a link cannot be deleted');

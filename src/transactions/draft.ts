@@ -14,11 +14,11 @@ import type {
   AddressRecord, NeighbourRecord, RecordByKind, RouteRecord, RuleRecord,
 } from '../iproute/records.js';
 import type { AddressSpec, IfRef, LinkSpec, NeighbourSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
-import { keysOf, tableOf, type TxBase } from './base.js';
+import { keyedRows, keyOf, keysOf, tableOf, type KeyFns, type TxBase } from './base.js';
 import { LinkDraft, type InterfaceDraft, type LinkAddressSpec } from './draft-links.js';
 import { KeyedEdits, type TxEdits } from './edits.js';
 import { invalid } from './errors.js';
-import { keyOf, type KeyFns } from './keys.js';
+import { KEY_OF, routeKeyer } from '../db/keys.js';
 import {
   addressRecord, neighbourRecord, neighbourTarget, routeMatcher, routeRecord, ruleMatcher, ruleRecord,
 } from './normalise.js';
@@ -107,6 +107,9 @@ class Table<K extends KeyedKind> {
     private readonly hidden: (r: RecordByKind[K]) => boolean, indexer?: (r: RecordByKind[K]) => string,
   ) {
     this.edits = new KeyedEdits(tableOf(base, kind), indexer);
+    this.keyer = (kind === 'route' && keys.route === KEY_OF.route
+      ? routeKeyer()
+      : (r: RecordByKind[K]) => keyOf(keys, kind, r)) as (r: RecordByKind[K]) => string;
   }
 
   /** Keys by record object (records are immutable; a route's key is a long string to build). */
@@ -121,6 +124,17 @@ class Table<K extends KeyedKind> {
     return k;
   }
 
+  /**
+   * Keys new records: the database's route keys through a memo (routeKeyer: the part after the
+   * destination is made once per next hop and attributes, not for each of 10,000 routes).
+   */
+  private readonly keyer: (r: RecordByKind[K]) => string;
+
+  /** The key of a record just made (not cached: it is keyed once, then known by its key). */
+  keyOfNew(r: RecordByKind[K]): string {
+    return this.keyer(r);
+  }
+
   current(key: string): RecordByKind[K] | undefined {
     const r = this.edits.current(key);
     return r && !this.hidden(r) ? r : undefined;
@@ -128,18 +142,30 @@ class Table<K extends KeyedKind> {
 
   *values(): Iterable<RecordByKind[K]> {
     const m = this.edits.map;
-    for (const r of tableOf(this.base, this.kind).values()) {
-      if (!this.hidden(r) && (m.size === 0 || !m.has(this.key(r)))) yield r;
+    if (m.size === 0) {
+      for (const r of tableOf(this.base, this.kind).values()) if (!this.hidden(r)) yield r;
+    } else {
+      for (const [key, r] of keyedRows(this.base, this.kind)) if (!this.hidden(r) && !m.has(key)) yield r;
     }
     for (const e of m.values()) if (e.final && !this.hidden(e.final)) yield e.final;
   }
 
-  put(r: RecordByKind[K], intent: 'create' | 'replace' | 'append', field: string, value: unknown): RecordByKind[K] {
-    const key = this.key(r);
-    if (intent !== 'replace' && this.current(key)) {
+  /**
+   * Puts a record under `key` (its identity key). `vacant`, when given, runs when nothing is
+   * there yet, before the record is put (a route's check of its kernel slot).
+   */
+  put(r: RecordByKind[K], intent: 'create' | 'replace' | 'append', field: string, value: unknown,
+    key: string = this.key(r), vacant?: () => void): RecordByKind[K] {
+    // One look-up in the base serves both the check and the put.
+    const was = this.edits.baseGet(key);
+    const e = this.edits.map.get(key);
+    const now = e ? (e.final ?? undefined) : was;
+    const there = now !== undefined && !this.hidden(now);
+    if (there && intent !== 'replace') {
       throw invalid(field, value, this.kind, `exists already${this.kind === 'rule' ? '' : '; use replace() to overwrite it'}`);
     }
-    this.edits.put(key, r, intent);
+    if (!there) vacant?.();
+    this.edits.put(key, r, intent, was);
     return r;
   }
 
@@ -280,15 +306,15 @@ export class TxDraft {
    * address labelled with its link's name when no label is given.
    */
   private putAddress(rec: AddressRecord, intent: 'create' | 'replace', value: unknown): AddressRecord {
-    let r = rec;
-    if ((r.flags & IFA_F_PERMANENT) === 0) r = { ...r, flags: r.flags | IFA_F_PERMANENT };
-    if (r.family === 4 && r.label === null) {
-      const name = this.links.get(r.index)?.ifname;
-      if (name !== undefined) r = { ...r, label: name };
-    }
-    const out = this.tables.address.put(r, intent, 'address', value);
-    this.addressPuts.add(this.tables.address.key(out));
-    return out;
+    // `rec` was just made by addressRecord(): completed in place.
+    const r = rec;
+    r.flags |= IFA_F_PERMANENT;
+    if (r.family === 4 && r.label === null) r.label = this.links.nameOf(r.index) ?? null;
+    const t = this.tables.address;
+    const key = t.keyOfNew(r);
+    t.put(r, intent, 'address', value, key);
+    this.addressPuts.add(key);
+    return r;
   }
 
   /** The draft's view for gateway look-ups. */
@@ -316,10 +342,7 @@ export class TxDraft {
    * (onlink.ts), so that its identity key is the one the kernel will report.
    */
   private completeRoute(rec: RouteRecord): RouteRecord {
-    if (isConnected(rec)) {
-      this.connectedPuts.add(this.tables.route.key(rec));
-      return rec;
-    }
+    if (isConnected(rec)) return rec;
     if (rec.multipath) {
       if (!rec.multipath.some((h) => h.gateway !== null && h.oif === null)) return rec;
       return {
@@ -338,15 +361,16 @@ export class TxDraft {
    */
   private replaceRoute(rec: RouteRecord, dst: unknown): RouteRecord {
     const t = this.tables.route;
-    const key = t.key(rec);
-    if (!t.current(key)) {
-      const mates = this.slotmates(rec);
+    const key = t.keyOfNew(rec);
+    t.put(rec, 'replace', 'dst', dst, key, () => {
+      const mates = this.slotmates(rec, key);
       if (mates.length > 1) {
         throw invalid('dst', dst, 'route', `${mates.length} routes share its table, metric and tos: remove the one to replace, then add`);
       }
       if (mates.length === 1) t.edits.remove(t.key(mates[0]!), key);
-    }
-    return t.put(rec, 'replace', 'dst', dst);
+    });
+    if (isConnected(rec)) this.connectedPuts.add(key);
+    return rec;
   }
 
   /**
@@ -355,22 +379,25 @@ export class TxDraft {
    */
   private addRoute(rec: RouteRecord, dst: unknown, intent: 'create' | 'append'): RouteRecord {
     const t = this.tables.route;
-    if (intent === 'create' && !t.current(t.key(rec))) {
-      const [mate] = this.slotmates(rec);
+    const key = t.keyOfNew(rec);
+    t.put(rec, intent, 'dst', dst, key, intent !== 'create' ? undefined : () => {
+      const [mate] = this.slotmates(rec, key);
       if (mate) {
         throw invalid('dst', dst, 'route', `another route holds its slot (table ${mate.table}, metric ${mate.priority ?? 0}` +
           `${mate.gateway ? `, via ${mate.gateway}` : ''}${mate.oif !== null ? `, dev #${mate.oif}` : ''}): append() adds beside it, replace() swaps it`);
       }
-    }
-    return t.put(rec, intent, 'dst', dst);
+    });
+    if (isConnected(rec)) this.connectedPuts.add(key);
+    return rec;
   }
 
-  /** Routes the draft now has in the slot of `rec`, other than `rec` itself. */
-  private slotmates(rec: RouteRecord): RouteRecord[] {
+  /** Routes the draft now has in the slot of `rec` (whose key is `key`), other than `rec` itself. */
+  private slotmates(rec: RouteRecord, key: string): RouteRecord[] {
     const t = this.tables.route;
-    const key = t.key(rec);
     const out: RouteRecord[] = [];
-    for (const k of this.ix.routesAt(rec.family, rec.table, rec.dst)) {
+    const at = this.ix.routesAt(rec.family, rec.table, rec.dst);
+    for (let i = 0; i < at.length; i++) {
+      const k = at[i]!;
       const r = t.current(k);
       if (r && k !== key && sameSlot(r, rec)) out.push(r);
     }
@@ -420,14 +447,19 @@ export class TxDraft {
     };
   }
 
-  /** What the draft changes, for the planner and the conflict check. */
-  edits(): TxEdits {
+  /**
+   * What the draft changes, for the planner and the conflict check: copies, unless `live` (the
+   * draft's own maps, for a commit, once the draft can no longer change).
+   */
+  edits(live = false): TxEdits {
+    const t = this.tables;
+    const m = <R>(x: ReadonlyMap<string, R>): ReadonlyMap<string, R> => (live ? x : new Map(x));
     return {
       links: this.links.edits(),
-      addresses: new Map(this.tables.address.edits.map),
-      routes: new Map(this.tables.route.edits.map),
-      rules: new Map(this.tables.rule.edits.map),
-      neighbours: new Map(this.tables.neighbour.edits.map),
+      addresses: m(t.address.edits.map),
+      routes: m(t.route.edits.map),
+      rules: m(t.rule.edits.map),
+      neighbours: m(t.neighbour.edits.map),
     };
   }
 }

@@ -72,8 +72,11 @@ export function sameRecord(a: unknown, b: unknown): boolean {
  */
 export class KeyedEdits<R> {
   readonly map = new Map<string, KeyedEdit<R>>();
-  /** Keys of the objects the edits put, by `indexer` (a route's destination), to find them without a scan. */
-  private readonly index = new Map<string, Set<string>>();
+  /**
+   * Keys of the objects the edits put, by `indexer` (a route's destination), to find them without
+   * a scan: the one key with that value, or a set of several (most values have one).
+   */
+  private readonly index = new Map<string, string | Set<string>>();
 
   constructor(private readonly base: TxTable<R>, private readonly indexer?: (r: R) => string) {}
 
@@ -82,9 +85,10 @@ export class KeyedEdits<R> {
     this.map.set(key, e);
     if (this.indexer && e.final !== null) {
       const v = this.indexer(e.final);
-      let keys = this.index.get(v);
-      if (!keys) this.index.set(v, (keys = new Set()));
-      keys.add(key);
+      const keys = this.index.get(v);
+      if (keys === undefined) this.index.set(v, key);
+      else if (typeof keys !== 'string') keys.add(key);
+      else if (keys !== key) this.index.set(v, new Set([keys, key]));
     }
   }
 
@@ -92,12 +96,21 @@ export class KeyedEdits<R> {
     const e = this.map.get(key);
     if (!e) return;
     this.map.delete(key);
-    if (this.indexer && e.final !== null) this.index.get(this.indexer(e.final))?.delete(key);
+    if (this.indexer && e.final !== null) {
+      const v = this.indexer(e.final);
+      const keys = this.index.get(v);
+      if (typeof keys === 'string') {
+        if (keys === key) this.index.delete(v);
+      } else {
+        keys?.delete(key);
+      }
+    }
   }
 
   /** Keys of the objects the edits put whose indexer value is `value`. */
   putsAt(value: string): Iterable<string> {
-    return this.index.get(value) ?? [];
+    const keys = this.index.get(value);
+    return keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys;
   }
 
   /** The object under `key` as the draft now sees it. */
@@ -107,9 +120,16 @@ export class KeyedEdits<R> {
     return this.base.get(key);
   }
 
-  /** Puts `record` under `key`; the caller has checked whether `create` may. */
-  put(key: string, record: R, intent: 'create' | 'replace' | 'append'): void {
-    const was = this.base.get(key);
+  /** The base's object under `key` (what the draft began with there). */
+  baseGet(key: string): R | undefined {
+    return this.base.get(key);
+  }
+
+  /**
+   * Puts `record` under `key`; the caller has checked whether `create` may. `was` is the base's
+   * object under the key, when the caller has looked it up already.
+   */
+  put(key: string, record: R, intent: 'create' | 'replace' | 'append', was: R | undefined = this.base.get(key)): void {
     if (was !== undefined && sameRecord(was, record)) {
       this.unset(key);
       return;

@@ -57,29 +57,36 @@ const IPV4_MIN_MTU = 68;
 
 class Collector {
   readonly out: Victim[] = [];
-  private readonly seen = new Set<string>();
+  /** `kind:key` of what is dropped or changed already (made on the first victim: most ops have none). */
+  private seen: Set<string> | undefined;
+  /** `kind:key` of the operation's own target. */
+  private excluded: string | undefined;
   constructor(readonly state: TxState) {}
 
-  drop(kind: RecordKind, record: AnyRecord, extra: Partial<Victim> = {}): boolean {
-    const key = this.state.key(kind, record as never);
-    const id = `${kind}:${key}`;
+  /** True the first time `kind:key` is met. */
+  private first(id: string): boolean {
+    if (id === this.excluded) return false;
+    this.seen ??= new Set();
     if (this.seen.has(id)) return false;
     this.seen.add(id);
+    return true;
+  }
+
+  drop(kind: RecordKind, record: AnyRecord, extra: Partial<Victim> = {}, key: string = this.state.key(kind, record as never)): boolean {
+    if (!this.first(`${kind}:${key}`)) return false;
     this.out.push({ kind, key, record, ...extra });
     return true;
   }
 
   change(link: InterfaceRecord, fields: Partial<InterfaceRecord>): void {
     const key = this.state.key('interface', link);
-    const id = `interface:${key}`;
-    if (this.seen.has(id)) return;
-    this.seen.add(id);
+    if (!this.first(`interface:${key}`)) return;
     this.out.push({ kind: 'interface', key, record: link, fields });
   }
 
-  /** Marks the operation's own target as handled, so no rule drops it as a victim. */
-  exclude(kind: RecordKind, record: AnyRecord): void {
-    this.seen.add(`${kind}:${this.state.key(kind, record as never)}`);
+  /** Marks the operation's own target (under `key`) as handled, so no rule drops it as a victim. */
+  exclude(kind: RecordKind, record: AnyRecord, key: string = this.state.key(kind, record as never)): void {
+    this.excluded = `${kind}:${key}`;
   }
 }
 
@@ -91,8 +98,8 @@ function dropLinkObjects(c: Collector, index: number): void {
 }
 
 function releasePorts(c: Collector, index: number, except: ReadonlySet<number>): void {
-  for (const l of c.state.interfaces()) {
-    if (l.master === index && !except.has(l.index)) c.change(l, { master: null });
+  for (const l of c.state.ports(index)) {
+    if (!except.has(l.index)) c.change(l, { master: null });
   }
 }
 
@@ -106,13 +113,10 @@ function unregister(c: Collector, link: InterfaceRecord, gone: Set<number>): voi
       unregister(c, peer, gone);
     }
   }
-  for (const child of c.state.interfaces()) {
-    if (gone.has(child.index) || child.kind === 'veth' || child.linkNetnsid !== null) continue;
-    const lower = child.link ?? (typeof child.info?.link === 'number' ? child.info.link : null);
-    if (lower === link.index) {
-      c.drop('interface', child);
-      unregister(c, child, gone);
-    }
+  for (const child of c.state.stackedOn(link.index)) {
+    if (gone.has(child.index)) continue;
+    c.drop('interface', child);
+    unregister(c, child, gone);
   }
   releasePorts(c, link.index, gone);
 }
@@ -134,7 +138,7 @@ function linkDown(c: Collector, index: number): void {
 function firstPort(c: Collector, master: number, port: InterfaceRecord): void {
   const br = c.state.interface(master);
   if (!br || br.kind !== 'bridge' || br.address === null || port.address === null || br.address === port.address) return;
-  if (c.state.interfaces().some((l) => l.master === master && l.index !== port.index)) return;
+  if (c.state.ports(master).some((l) => l.index !== port.index)) return;
   c.change(br, { address: port.address });
 }
 
@@ -149,36 +153,40 @@ function network(a: Pick<AddressRecord, 'family' | 'address' | 'prefixlen'>): st
   return `${formatIp(a.family, maskBytes(ip.bytes, a.prefixlen))}/${a.prefixlen}`;
 }
 
-function addressDelete(c: Collector, a: AddressRecord): void {
+function addressDelete(c: Collector, a: AddressRecord, self: string): void {
   if (a.family === 4) {
-    const self = c.state.key('address', a);
-    const dropped = new Set<string>([self]);
+    // The address, and the secondaries of its subnet that go with it (usually none).
+    let secondaries: Set<string> | undefined;
     const droppedRecords: AddressRecord[] = [a];
     if ((a.flags & IFA_F_SECONDARY) === 0) {
-      for (const s of c.state.addressesInSubnet(a)) {
-        if ((s.flags & IFA_F_SECONDARY) !== 0 && c.state.key('address', s) !== self && c.drop('address', s)) {
-          dropped.add(c.state.key('address', s));
+      c.state.eachAddressInSubnet(a, (s, key) => {
+        if ((s.flags & IFA_F_SECONDARY) !== 0 && key !== self && c.drop('address', s, {}, key)) {
+          (secondaries ??= new Set()).add(key);
           droppedRecords.push(s);
         }
-      }
+      });
     }
+    const dropped = (key: string): boolean => key === self || (secondaries?.has(key) ?? false);
     for (const d of droppedRecords) {
-      // The routes the kernel made for the address on its link go with it (fib_del_ifaddr)...
-      const keptOnLink = c.state.addressesWithLocal(d.address).some(
-        (o) => o.family === 4 && o.index === d.index && !dropped.has(c.state.key('address', o)));
-      if (!keptOnLink) {
-        for (const r of c.state.routesFrom(d.address)) if (r.protocol === 'kernel' && r.oif === d.index) c.drop('route', r);
+      // Who else has the local address: on its link, the routes the kernel made for it stay
+      // (fib_del_ifaddr); anywhere, the routes using it as their source stay (fib_sync_down_addr).
+      let keptOnLink = false;
+      let stillLocal = false;
+      c.state.eachAddressWithLocal(d.address, (o, key) => {
+        if (o.family !== 4 || dropped(key)) return false;
+        stillLocal = true;
+        keptOnLink = o.index === d.index;
+        return keptOnLink;
+      });
+      if (keptOnLink) continue;
+      for (const r of c.state.routesFrom(d.address)) {
+        if (!stillLocal || (r.protocol === 'kernel' && r.oif === d.index)) c.drop('route', r);
       }
-      // ...and only when no other address (on any link) keeps the local address does it flush
-      // every route that uses it as its source (fib_sync_down_addr).
-      const stillLocal = c.state.addressesWithLocal(d.address).some(
-        (o) => o.family === 4 && !dropped.has(c.state.key('address', o)));
-      if (!stillLocal) for (const r of c.state.routesFrom(d.address)) c.drop('route', r);
     }
     // The link's last IPv4 address gone: IPv4 leaves the device (fib_inetaddr_event, NETDEV_DOWN
     // with an empty ifa_list: fib_disable_ip(force)), every IPv4 route all of whose nexthops are
     // on it goes, and its IPv4 neighbours (arp_ifdown).
-    const v4Left = c.state.someAddressOn(a.index, (o) => o.family === 4 && !dropped.has(c.state.key('address', o)));
+    const v4Left = c.state.someAddressOn(a.index, (o, key) => o.family === 4 && !dropped(key));
     if (!v4Left) {
       for (const r of c.state.routesVia(a.index)) if (r.family === 4 && routeLinks(r).every((i) => i === a.index)) c.drop('route', r);
       for (const n of c.state.neighboursOn(a.index)) if (n.family === 4) c.drop('neighbour', n);
@@ -187,13 +195,25 @@ function addressDelete(c: Collector, a: AddressRecord): void {
   }
   const host = `${a.address}/128`;
   const net = network(a);
-  const self = c.state.key('address', a);
-  const shared = c.state.addressesInSubnet(a).some((o) => c.state.key('address', o) !== self);
+  let shared = false;
+  c.state.eachAddressInSubnet(a, (_o, key) => (shared = key !== self));
   for (const r of c.state.routesVia(a.index)) {
     if (r.table === 255 && r.dst === host && r.type === 'local') c.drop('route', r);
     else if (!shared && (a.flags & IFA_F_NOPREFIXROUTE) === 0 && r.protocol === 'kernel' && r.dst === net && r.gateway === null && r.table === 254) {
       c.drop('route', r);
     }
+  }
+}
+
+const NO_VICTIMS: Victim[] = Object.freeze([]) as unknown as Victim[];
+
+/** False for the operations collect() finds no victims for whatever the state. */
+function mayHaveEffects(op: Operation): boolean {
+  switch (op.kind) {
+    case 'interface': return op.intent !== 'create';
+    case 'address': return op.intent === 'delete';
+    case 'route': return op.intent === 'replace';
+    default: return false;
   }
 }
 
@@ -236,10 +256,11 @@ function collect(c: Collector, op: Operation): void {
     }
     case 'address': {
       if (op.intent !== 'delete') return;
-      const a = s.get('address', s.key('address', op.spec));
+      const key = op.key || s.key('address', op.spec);
+      const a = s.get('address', key);
       if (!a) return;
-      c.exclude('address', a);
-      addressDelete(c, a);
+      c.exclude('address', a, key);
+      addressDelete(c, a, key);
       return;
     }
     case 'route': {
@@ -259,6 +280,8 @@ function collect(c: Collector, op: Operation): void {
  * base: the state before anything of the transaction ran). The target itself is not included.
  */
 export function sideEffects(state: TxState | TxBase, op: Operation): Victim[] {
+  // Most operations have none: no collector for them (a plan of 10,000 routes asks 20,000 times).
+  if (!mayHaveEffects(op)) return NO_VICTIMS;
   const s = state instanceof TxState ? state : new TxState(state);
   const c = new Collector(s);
   collect(c, op);
@@ -284,7 +307,8 @@ export function createdRecords(spec: LinkCreateSpec): InterfaceRecord[] {
  */
 function withSecondaryFlag(state: TxState, a: AddressRecord, key: string): AddressRecord {
   if (a.family !== 4) return a;
-  const primary = state.addressesInSubnet(a).some((o) => (o.flags & IFA_F_SECONDARY) === 0 && state.key('address', o) !== key);
+  let primary = false;
+  state.eachAddressInSubnet(a, (o, k) => (primary = (o.flags & IFA_F_SECONDARY) === 0 && k !== key));
   const flags = primary ? a.flags | IFA_F_SECONDARY : a.flags & ~IFA_F_SECONDARY;
   return flags === a.flags ? a : { ...a, flags };
 }
@@ -313,15 +337,15 @@ export function applyOp(state: TxState, op: Operation): Victim[] {
       break;
     }
     case 'address': {
-      const key = state.key('address', op.spec);
+      const key = op.key || state.key('address', op.spec);
       if (op.intent === 'delete') state.delete('address', key);
-      else state.put('address', withSecondaryFlag(state, op.spec, key));
+      else state.put('address', withSecondaryFlag(state, op.spec, key), key);
       break;
     }
     default: {
-      const key = state.key(op.kind, op.spec as never);
+      const key = op.key || state.key(op.kind, op.spec as never);
       if (op.intent === 'delete') state.delete(op.kind, key);
-      else state.put(op.kind, op.spec as never);
+      else state.put(op.kind, op.spec as never, key);
     }
   }
   for (const v of victims) {

@@ -12,17 +12,24 @@
  * attribute, read-only ones such as a bridge's timers included; only the ones a create takes are
  * sent, KIND_OPTIONS).
  *
+ * Addresses and routes, the bulk of big transactions, are encoded straight from their records
+ * with the codec (encodeAddressRecord, encodeRouteRecord) rather than turned back into specs and
+ * validated a second time: their records were validated when they were drafted (normalise.ts) or
+ * are the kernel's own (inverses), and say every field. The result is the request IPRoute's
+ * encoders make from the equivalent spec, byte for byte (test/transactions/encode.test.ts).
+ *
  * Records carry the kernel's bookkeeping beside what was asked for: an address's flags include
  * IFA_F_PERMANENT and IFA_F_SECONDARY, which the kernel sets itself; only the flags a request may
  * carry are sent (ADDRESS_FLAGS_SENT).
  */
-import { rtnl, type LinkMessageInput } from '../messages/index.js';
+import { rtnl, type AddrMessageInput, type LinkMessageInput, type RouteMessageInput } from '../messages/index.js';
 import { requestHead } from '../iproute/ops.js';
+import { ValidationError } from '../iproute/errors.js';
 import type { AddressRecord, NeighbourRecord, RouteRecord, RuleRecord } from '../iproute/records.js';
 import { prepareChange, type Change, type PreparedChange } from '../iproute/requests.js';
 import type { AddressSpec, NeighbourSpec, NetnsSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
 import type { EncodeContext, NetlinkRequest } from '../iproute/encode/index.js';
-import { VLAN_PROTOCOLS } from '../iproute/names.js';
+import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 
 /** IFA_F_NODAD | OPTIMISTIC | HOMEADDRESS | PERMANENT | MANAGETEMPADDR | NOPREFIXROUTE | MCAUTOJOIN. */
@@ -185,6 +192,128 @@ export function changeOf(op: Operation, home: NetnsSpec, byName = false): Change
       return { kind: 'neighbour', op: ADDR_OP[op.intent], spec: neighbourSpec(op.spec, op.intent === 'delete') };
   }
 }
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/** A record's enumeration name as its number: a known name, or the decimal string of one without. */
+function enumNumber(table: EnumTable, name: string, field: string, max: number): number {
+  const v = table.value(name);
+  if (v !== undefined) return v;
+  const n = /^[0-9]+$/.test(name) ? Number(name) : NaN;
+  if (n <= max) return n;
+  throw new ValidationError([{ field, value: name, expected: field, reason: 'not a name (or number) the kernel knows' }]);
+}
+
+/** The address part and length of a record's prefix ('10.0.0.0/24', 'default'). */
+function prefixParts(family: 4 | 6, dst: string): { address: string | null; len: number } {
+  if (dst === 'default') return { address: null, len: 0 };
+  const slash = dst.indexOf('/');
+  if (slash < 0) return { address: dst, len: family === 4 ? 32 : 128 };
+  const len = Number(dst.slice(slash + 1));
+  return { address: len > 0 ? dst.slice(0, slash) : null, len };
+}
+
+/**
+ * RTM_NEWADDR / RTM_DELADDR for an address record: what encodeAddress makes of addressSpec(a).
+ * A delete names the address (local, peer, prefix length, link) and nothing else.
+ */
+export function encodeAddressRecord(a: AddressRecord, intent: 'create' | 'replace' | 'delete'): NetlinkRequest {
+  const del = intent === 'delete';
+  const head = requestHead('address', ADDR_OP[intent]);
+  const attrs: AddrMessageInput['attrs'] = { local: a.address, address: a.peer ?? a.address };
+  let flags = 0;
+  let scope = 0;
+  if (!del) {
+    if (a.broadcast !== null) attrs.broadcast = a.broadcast;
+    if (a.label !== null) attrs.label = a.label;
+    flags = a.flags & ADDRESS_FLAGS_SENT;
+    // ifa_flags holds 8 bits; IFA_FLAGS all 32.
+    if (flags !== 0) attrs.flags = flags;
+    scope = enumNumber(SCOPES, a.scope, 'scope', 255);
+  }
+  const msg: AddrMessageInput = {
+    family: a.family === 4 ? AF_INET : AF_INET6, prefixlen: a.prefixlen, flags: flags & 0xff, scope, index: a.index, attrs,
+  };
+  return { type: head.type, flags: head.flags, payload: rtnl.addr.encode(msg) };
+}
+
+/**
+ * RTM_NEWROUTE / RTM_DELROUTE for a route record: what encodeRoute makes of routeSpec(r). The
+ * record says every field, so a delete matches exactly the route recorded (protocol, scope and
+ * type included).
+ */
+export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' | 'append' | 'delete'): NetlinkRequest {
+  const head = requestHead('route', ROUTE_OP[intent]);
+  const dst = prefixParts(r.family, r.dst);
+  const attrs: RouteMessageInput['attrs'] = {};
+  if (dst.address !== null) attrs.dst = dst.address;
+  // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
+  attrs.table = r.table;
+  if (r.gateway !== null) attrs.gateway = r.gateway;
+  if (r.oif !== null) attrs.oif = r.oif;
+  if (r.priority !== null) attrs.priority = r.priority;
+  if (r.prefsrc !== null) attrs.prefsrc = r.prefsrc;
+  if (r.family === 6 && r.pref !== null) attrs.pref = enumNumber(ROUTE_PREFS, r.pref, 'pref', 3);
+  if (r.metrics !== null) {
+    const m: Record<string, number> = {};
+    let any = false;
+    // As the spec validator does: metrics without a number-valued RTAX_* name are not sent.
+    for (const k of Object.keys(r.metrics)) {
+      if (METRICS.value(k) === undefined) continue;
+      m[k] = r.metrics[k]!;
+      any = true;
+    }
+    if (any) attrs.metrics = m as unknown as NonNullable<RouteMessageInput['attrs']['metrics']>;
+  }
+  if (r.multipath) {
+    attrs.multipath = r.multipath.map((h) => ({
+      flags: 0, hops: h.weight - 1, ifindex: h.oif ?? 0, attrs: h.gateway !== null ? { gateway: h.gateway } : {},
+    }));
+  }
+  const msg: RouteMessageInput = {
+    family: r.family === 4 ? AF_INET : AF_INET6,
+    dstLen: dst.len,
+    srcLen: 0,
+    tos: r.tos,
+    table: r.table < 256 ? r.table : 0,
+    protocol: enumNumber(PROTOCOLS, r.protocol, 'protocol', 255),
+    scope: enumNumber(SCOPES, r.scope, 'scope', 255),
+    type: enumNumber(ROUTE_TYPES, r.type, 'type', 255),
+    flags: 0,
+    attrs,
+  };
+  return { type: head.type, flags: head.flags, payload: rtnl.route.encode(msg) };
+}
+
+/**
+ * The request of an operation that needs nothing resolved (every operation of the transaction's
+ * own namespace but link changes that name another namespace), encoded at once; null for those.
+ */
+export function encodeOp(op: Operation, home: NetnsSpec): NetlinkRequest | null {
+  switch (op.kind) {
+    case 'address': return encodeAddressRecord(op.spec, op.intent);
+    case 'route': return encodeRouteRecord(op.spec, op.intent);
+    case 'interface': {
+      if (op.intent === 'create') return encodeLinkCreate(op.spec);
+      if (op.intent === 'set' && op.spec.netns !== undefined) return null;
+      break;
+    }
+  }
+  const p = prepareChange(changeOf(op, home)!);
+  if (p.namespaces.length > 0) return null;
+  return p.encode(indexOnlyContext);
+}
+
+const indexOnlyContext: EncodeContext = {
+  index(t) {
+    if ('index' in t) return t.index;
+    throw new Error(`interface '${t.ifname}' was not resolved to an index before encoding`);
+  },
+  netns() {
+    throw new Error('a namespace must be opened before encoding');
+  },
+};
 
 /** An operation validated and ready to encode; the namespaces it names must be opened first. */
 export interface PreparedOp {

@@ -1,6 +1,5 @@
 /** Transactions: drafts, plans with inverses, conflicts, the journal, and committing. */
-export { baseFromArrays, baseToArrays, type TxBase, type TxTable, type TxLookups, type SnapshotArrays } from './base.js';
-export { defaultKeys, type KeyFns } from './keys.js';
+export { baseFromArrays, baseToArrays, keyOf, type KeyFns, type TxBase, type TxTable, type TxLookups, type SnapshotArrays } from './base.js';
 export {
   describe, describeOne, review, undoSequence, retryLater, UNDO_TOLERATE, LINK_SET_FIELDS, KIND_RANK,
   type Operation, type Intent, type OpRole, type LinkCreateSpec, type LinkSetSpec, type LinkDeleteSpec, type LinkSetField,

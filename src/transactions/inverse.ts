@@ -26,15 +26,16 @@ type RecordOf<K extends RecordOpKind> = { address: AddressRecord; route: RouteRe
 
 function devOf(state: TxState, index: number | null | undefined): string | null {
   if (index === null || index === undefined) return null;
-  return state.interface(index)?.ifname ?? state.formerName(index) ?? null;
+  return state.nameOf(index);
 }
 
+/** An operation on a keyed record (`key`: its identity key, when the caller has it). */
 export function recordOp<K extends RecordOpKind>(
-  state: TxState, kind: K, intent: 'create' | 'replace' | 'append' | 'delete', record: RecordOf<K>, role: OpRole,
+  state: TxState, kind: K, intent: 'create' | 'replace' | 'append' | 'delete', record: RecordOf<K>, role: OpRole, key?: string,
 ): Operation {
   const index = kind === 'route' ? (record as RouteRecord).oif : kind === 'rule' ? null : (record as AddressRecord | NeighbourRecord).index;
   return {
-    id: '', kind, intent, key: state.key(kind, record as never), spec: record, role, inverse: [], dev: devOf(state, index),
+    id: '', kind, intent, key: key ?? state.key(kind, record as never), spec: record, role, inverse: [], dev: devOf(state, index),
   } as Operation;
 }
 
@@ -194,14 +195,14 @@ function directInverse(state: TxState, op: Operation, home: string | null): Oper
       if (op.intent === 'delete') {
         if (!before) return [];
         const intent = op.kind === 'route' ? routeIntent(state, before as RouteRecord) : 'create';
-        const undo = recordOp(state, op.kind, intent, before as never, 'undo');
+        const undo = recordOp(state, op.kind, intent, before as never, 'undo', op.key);
         // The kernel makes its own routes again (an address re-added, a link up again): if it
         // got there first, the route is back.
         if (op.kind === 'route' && (before as RouteRecord).protocol === 'kernel') undo.tolerate = RESTORE_TOLERATE;
         return [undo];
       }
-      if (before && op.intent === 'replace') return [recordOp(state, op.kind, 'replace', before as never, 'undo')];
-      return [recordOp(state, op.kind, 'delete', op.spec as never, 'undo')];
+      if (before && op.intent === 'replace') return [recordOp(state, op.kind, 'replace', before as never, 'undo', op.key)];
+      return [recordOp(state, op.kind, 'delete', op.spec as never, 'undo', op.key || undefined)];
     }
   }
 }
@@ -222,23 +223,35 @@ function createdKeys(state: TxState, op: Operation): Set<string> {
  * `base`. Returns new operation objects; `forward` is not changed.
  */
 export function withInverses(base: TxBase, forward: readonly Operation[], opts: { home?: string | null; keepIds?: boolean } = {}): Operation[] {
+  const ops = forward.map((fwd, i) => ({ ...fwd, id: opts.keepIds && fwd.id ? fwd.id : String(i + 1), inverse: [] }) as Operation);
+  fillInverses(base, ops, opts);
+  return ops;
+}
+
+/**
+ * Fills in, in place, the inverses of numbered forward operations (and the name of the device
+ * each one acts on as it runs), by simulating them in order over `base`: the operations of a plan
+ * whose inverses are computed while the kernel is handling them (commit.ts, CommitDeps.inverses).
+ */
+export function fillInverses(base: TxBase, ops: Operation[], opts: { home?: string | null } = {}): void {
   const state = new TxState(base);
   const home = opts.home ?? null;
-  return forward.map((fwd, i) => {
-    const id = opts.keepIds && fwd.id ? fwd.id : String(i + 1);
+  for (const fwd of ops) {
+    const id = fwd.id;
     // Names at the time the operation runs (after earlier renames), for people reading the plan.
     const devIndex = fwd.kind === 'interface' ? fwd.spec.index : fwd.kind === 'route' ? fwd.spec.oif : fwd.kind === 'rule' ? null : fwd.spec.index;
     const dev = devOf(state, devIndex) ?? fwd.dev ?? null;
     const direct = directInverse(state, fwd, home);
-    const created = createdKeys(state, fwd);
     const victims = applyOp(state, fwd);
     const later: Victim[] = [];
     let seen: Set<string> | undefined;
+    let created: Set<string> | undefined;
     for (const inv of direct) {
       if (inv.ns) continue;
       const fx = sideEffects(state, inv);
       if (fx.length === 0) continue;
       seen ??= new Set(victims.map((v) => `${v.kind}:${v.key}`));
+      created ??= createdKeys(state, fwd);
       for (const v of fx) {
         const id2 = `${v.kind}:${v.key}`;
         if (seen.has(id2) || created.has(id2)) continue;
@@ -249,9 +262,12 @@ export function withInverses(base: TxBase, forward: readonly Operation[], opts: 
     // (Most operations have no victims: a plan of 10,000 route additions should not sort 10,000 empty lists.)
     const restores = victims.length === 0 && later.length === 0 ? [] : restoreOps(state, [...victims, ...later]).map((op) =>
       (tableOf(base, op.kind).get(op.key) !== undefined ? { ...op, deferrable: true } : op) as Operation);
-    const inverse = [...direct, ...restores].map((op, j) => ({ ...op, id: `${id}.${j + 1}` }));
-    return { ...fwd, id, dev, inverse } as Operation;
-  });
+    // The inverse operations were made here, for this operation alone: numbered in place.
+    const inverse = restores.length === 0 ? direct : [...direct, ...restores];
+    for (let j = 0; j < inverse.length; j++) inverse[j]!.id = `${id}.${j + 1}`;
+    fwd.dev = dev;
+    fwd.inverse = inverse;
+  }
 }
 
 /**

@@ -23,7 +23,7 @@ import { NLM_F } from '../messages/index.js';
 import { KernelError } from '../transport/errors.js';
 import type { NetlinkTransport } from '../transport/transport.js';
 import type { OpExecutor, OpResult, SendContext } from './commit.js';
-import { changeOf, prepareOp, type PreparedOp } from './encode-op.js';
+import { changeOf, encodeOp, prepareOp, type PreparedOp } from './encode-op.js';
 import { describeOne, type Operation } from './ops.js';
 
 export interface KernelExecutorOptions {
@@ -52,9 +52,17 @@ const indexOnly = (ns: OpenedNamespaces): EncodeContext => ({
   netns: (t) => ns.attr(t),
 });
 
+/** An operation ready to send: its request, or (naming a namespace to open first) how to encode it. */
+type Ready = NetlinkRequest | PreparedOp;
+
+const isRequest = (r: Ready): r is NetlinkRequest => 'payload' in r;
+
+/** One answer for every acknowledged operation (results are read, never changed). */
+const OK: OpResult = Object.freeze({ status: 'ok' });
+
 export class KernelExecutor implements OpExecutor {
   private readonly home: NetnsSpec;
-  private readonly prepared = new WeakMap<Operation, PreparedOp>();
+  private readonly prepared = new WeakMap<Operation, Ready>();
 
   /**
    * @param transport the request socket, or how to get it when the first batch goes out (a
@@ -64,10 +72,15 @@ export class KernelExecutor implements OpExecutor {
     this.home = opts.home ?? { pid: process.pid };
   }
 
-  private prepareOne(op: Operation): PreparedOp {
+  /**
+   * Encodes an operation once (its request is kept for send()). Most are encoded here, straight
+   * from their records; a link change naming another namespace is validated here and encoded at
+   * send time, once the namespace is open.
+   */
+  private prepareOne(op: Operation): Ready {
     let p = this.prepared.get(op);
     if (!p) {
-      p = prepareOp(op, this.home);
+      p = encodeOp(op, this.home) ?? prepareOp(op, this.home);
       this.prepared.set(op, p);
     }
     return p;
@@ -84,8 +97,10 @@ export class KernelExecutor implements OpExecutor {
       try {
         this.prepareOne(op);
       } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        issues.push(...err.errors.map((e) => ({ ...e, field: `[${op.id} ${describeOne(op)}].${e.field}` })));
+        const where = `[${op.id} ${describeOne(op)}]`;
+        // The codec's own refusals (a value out of its range) are bad input too: nothing is sent.
+        if (!(err instanceof ValidationError)) issues.push({ field: where, value: op.spec, expected: 'operation', reason: (err as Error).message });
+        else issues.push(...err.errors.map((e) => ({ ...e, field: `${where}.${e.field}` })));
       }
     }
     if (issues.length > 0) throw new ValidationError(issues);
@@ -118,8 +133,13 @@ export class KernelExecutor implements OpExecutor {
       ops.forEach((op, i) => {
         try {
           const p = this.prepareOne(op);
-          if (p.namespaces.length > 0) opened.open(p.namespaces);
-          const req = p.encode(encodeCtx);
+          let req: NetlinkRequest;
+          if (isRequest(p)) {
+            req = p;
+          } else {
+            if (p.namespaces.length > 0) opened.open(p.namespaces);
+            req = p.encode(encodeCtx);
+          }
           // No NLM_F_ECHO: the database learns of the change from its own event socket, and the
           // echoes would double what a large batch brings back.
           requests.push(req.flags !== undefined && (req.flags & NLM_F.ECHO) !== 0 ? { ...req, flags: req.flags & ~NLM_F.ECHO } : req);
@@ -131,10 +151,16 @@ export class KernelExecutor implements OpExecutor {
       });
       if (requests.length > 0) {
         const transport = typeof this.transport === 'function' ? await this.transport() : this.transport;
-        const answers = await transport.requestBatch(requests, { signal: ctx.signal, operation: 'transaction' });
+        // The kernel's work overlaps with reading the answers and the database's notifications
+        // (5,000 address additions: about 0.26 s in the kernel, 0.1 s for the notifications).
+        // Not for links: creating devices alongside a busy thread measured slower.
+        const offThread = !ops.some((op) => op.kind === 'interface');
+        const answering = transport.requestBatch(requests, { signal: ctx.signal, operation: 'transaction', offThread });
+        ctx.started?.();
+        const answers = await answering;
         answers.forEach((a, j) => {
           const op = ops[sentAt[j]!]!;
-          if (a.ok) results[sentAt[j]!] = { status: 'ok' };
+          if (a.ok) results[sentAt[j]!] = OK;
           else if (a.error instanceof KernelError) {
             a.error.operation = describeOne(op);
             results[sentAt[j]!] = { status: 'error', error: a.error };

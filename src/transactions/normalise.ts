@@ -23,7 +23,14 @@ import {
   validateAddress, validateNeighbour, validateRoute, validateRule, type IfTarget, type ValidRoute,
 } from '../iproute/validate/index.js';
 import { invalid } from './errors.js';
-import { IP6_RT_PRIO_USER, routeMetric } from './keys.js';
+
+/** IPv6's default metric: a route added without one gets 1024 (IP6_RT_PRIO_USER). */
+export const IP6_RT_PRIO_USER = 1024;
+
+/** A route's metric as the kernel compares it: a missing one is 0 (IPv4) or 1024 (IPv6). */
+export function routeMetric(r: Pick<RouteRecord, 'family' | 'priority'>): number {
+  return r.priority ?? (r.family === 6 ? IP6_RT_PRIO_USER : 0);
+}
 
 /** Turns an interface reference into an index, or throws a ValidationError naming `field`. */
 export type ResolveIf = (target: IfTarget, field: string) => number;

@@ -62,7 +62,7 @@ export type LinkSetField = (typeof LINK_SET_FIELDS)[number];
 interface OpCommon {
   /** Unique within a plan: '3' for a forward operation, '3.1', '3.2' for its inverse operations. */
   id: string;
-  /** Identity key of the object (keys.ts, or the base's own key functions). */
+  /** Identity key of the object (src/db/keys.ts, or the base's own key functions). */
   key: string;
   role: OpRole;
   inverse: Operation[];

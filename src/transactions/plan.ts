@@ -19,7 +19,7 @@ import type { InterfaceRecord, RecordKind, RouteRecord } from '../iproute/record
 import type { TxBase } from './base.js';
 import { sameRecord, type CreatedLink, type KeyedEdit, type TxEdits } from './edits.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
-import { createSpecOf, linkDeleteOp, linkSetOp, recordOp, withInverses } from './inverse.js';
+import { createSpecOf, fillInverses, linkDeleteOp, linkSetOp, recordOp, withInverses } from './inverse.js';
 import { LINK_SET_FIELDS, type LinkSetField, type Operation } from './ops.js';
 import { routeLinks, TxState } from './state.js';
 import { createdRecords } from './effects.js';
@@ -197,22 +197,29 @@ function keyedOps<K extends KeyedKind>(
     if (e.final === null) {
       // Displaced by a replace in the same slot: the replace itself removes it, atomically.
       if (e.displacedBy !== undefined && edits.get(e.displacedBy)?.final) continue;
-      if (before) deletes.push(recordOp(state, kind, 'delete', before, 'forward'));
+      if (before) deletes.push(recordOp(state, kind, 'delete', before, 'forward', key));
       continue;
     }
     if (before === undefined) {
-      puts.push(recordOp(state, kind, e.intent === 'delete' ? 'create' : e.intent, e.final, 'forward'));
+      puts.push(recordOp(state, kind, e.intent === 'delete' ? 'create' : e.intent, e.final, 'forward', key));
     } else if (!sameRecord(before, e.final)) {
       // A rule cannot be replaced in place (the kernel ignores NLM_F_REPLACE for rules).
       if (kind === 'rule') {
-        deletes.push(recordOp(state, kind, 'delete', before, 'forward'));
-        puts.push(recordOp(state, kind, 'create', e.final, 'forward'));
+        deletes.push(recordOp(state, kind, 'delete', before, 'forward', key));
+        puts.push(recordOp(state, kind, 'create', e.final, 'forward', key));
       } else {
-        puts.push(recordOp(state, kind, 'replace', e.final, 'forward'));
+        puts.push(recordOp(state, kind, 'replace', e.final, 'forward', key));
       }
     }
   }
   return { deletes, puts };
+}
+
+/** `ops` ordered by `rank` (0 .. ranks - 1), keeping their order within a rank. */
+function partition(ops: Operation[], ranks: number, rank: (op: Operation) => number): Operation[] {
+  const buckets: Operation[][] = Array.from({ length: ranks }, () => []);
+  for (const op of ops) buckets[rank(op)]!.push(op);
+  return buckets.length === 1 ? buckets[0]! : buckets.flat();
 }
 
 function routeRank(r: RouteRecord): number {
@@ -228,8 +235,10 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
 
   const keyed = {} as Record<KeyedKind, { deletes: Operation[]; puts: Operation[] }>;
   for (const kind of Object.keys(TABLE) as KeyedKind[]) keyed[kind] = keyedOps(state, kind, edits[TABLE[kind]] as never);
-  keyed.address.deletes.sort((a, b) => ((b.spec as { flags: number }).flags & 1) - ((a.spec as { flags: number }).flags & 1));
-  keyed.route.puts.sort((a, b) => routeRank(a.spec as RouteRecord) - routeRank(b.spec as RouteRecord));
+  // Secondaries before primaries; on-link routes before gateway routes before multipath ones.
+  // (Stable partitions, not sorts: a plan of 10,000 routes has 10,000 of one rank.)
+  keyed.address.deletes = partition(keyed.address.deletes, 2, (op) => 1 - ((op.spec as { flags: number }).flags & 1));
+  keyed.route.puts = partition(keyed.route.puts, 3, (op) => routeRank(op.spec as RouteRecord));
 
   const linkDeletes = teardownOrder(state, edits.links.removed.filter((i) => state.interface(i)))
     .map((i) => linkDeleteOp(state, state.interface(i)!, 'forward'));
@@ -287,6 +296,18 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
  */
 export function plan(base: TxBase, edits: TxEdits, opts: PlanOptions = {}): Operation[] {
   return withInverses(base, forwardOps(base, edits), { home: opts.home ?? null });
+}
+
+/**
+ * plan() in two steps: the forward operations now, numbered and validated (ValidationError), and
+ * `inverses()`, which fills in their inverses in place (the same ones plan() gives), to be called
+ * once, later: a commit without a journal computes them while the kernel works (commit.ts).
+ */
+export function planInTwo(base: TxBase, edits: TxEdits, opts: PlanOptions = {}): { ops: Operation[]; inverses: () => void } {
+  // forwardOps() makes new operations each time: numbered in place.
+  const ops = forwardOps(base, edits);
+  for (let i = 0; i < ops.length; i++) ops[i]!.id = String(i + 1);
+  return { ops, inverses: () => fillInverses(base, ops, { home: opts.home ?? null }) };
 }
 
 /** A readable name of a keyed object for messages: 'route 10.0.0.0/24 table 254'. */

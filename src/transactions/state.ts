@@ -6,14 +6,15 @@
  * The side-effect rules need "everything on link 7" and "every route with prefsrc 10.0.0.1":
  * those look-ups use the base's own indexes when it offers them (TxBase.lookup), else secondary
  * indexes built on first use (one pass over the table, keys only), and are corrected by the
- * overlay at query time.
+ * overlay at query time. The overlay's own indexes are built on first use too, and kept from
+ * then on: a plan of 10,000 route additions asks none of them, and pays for none.
  */
 import type {
   AddressRecord, Family, InterfaceRecord, NeighbourRecord, RecordByKind, RecordKind, RouteRecord,
 } from '../iproute/records.js';
 import { formatIp, maskBytes, parseIp } from '../iproute/validate/ip.js';
-import { keysOf, tableOf, type TxBase } from './base.js';
-import { keyOf, routeMetric, type KeyFns } from './keys.js';
+import { keyedRows, keyOf, keysOf, tableOf, type KeyFns, type TxBase } from './base.js';
+import { routeMetric } from './normalise.js';
 
 type Overlay = { [K in RecordKind]: Map<string, RecordByKind[K] | null> };
 
@@ -29,14 +30,29 @@ const subnets = new WeakMap<object, string>();
 
 /** 'link|network/len' of an address: which addresses share a subnet on one link (cached per record). */
 export function subnetOf(a: Pick<AddressRecord, 'index' | 'family' | 'address' | 'prefixlen'>): string {
+  // One string per record: it is looked up in maps several times, and a string keeps its hash.
   let s = subnets.get(a);
   if (s === undefined) {
-    const ip = parseIp(a.address);
-    const net = ip ? formatIp(a.family, maskBytes(ip.bytes, a.prefixlen)) : a.address;
+    // A host prefix is its own network: nothing to parse (most of a big batch of /32s).
+    let net = a.address;
+    if (a.prefixlen !== (a.family === 4 ? 32 : 128)) {
+      const ip = parseIp(a.address);
+      if (ip) net = formatIp(a.family, maskBytes(ip.bytes, a.prefixlen));
+    }
     s = `${a.index}|${a.family}|${net}/${a.prefixlen}`;
     subnets.set(a, s);
   }
   return s;
+}
+
+/**
+ * The link a device is stacked on, as unregistering it takes the device along (IFLA_LINK; a
+ * vxlan names it in its options, IFLA_VXLAN_LINK); null for a veth (its IFLA_LINK is its peer) and
+ * for a lower device in another namespace.
+ */
+export function lowerOf(l: InterfaceRecord): number | null {
+  if (l.kind === 'veth' || l.linkNetnsid !== null) return null;
+  return l.link ?? (typeof l.info?.link === 'number' ? l.info.link : null);
 }
 
 export function sameSlot(a: RouteRecord, b: RouteRecord): boolean {
@@ -53,9 +69,11 @@ class MultiIndex<T> {
     else this.m.set(k, [key]);
   }
   get(k: T): readonly string[] {
-    return this.m.get(k) ?? [];
+    return this.m.get(k) ?? NONE;
   }
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 /** Secondary indexes over the base tables, built lazily, shared by every state over one base. */
 export class BaseIndexes {
@@ -66,8 +84,34 @@ export class BaseIndexes {
   private routesByPrefsrc?: MultiIndex<string>;
   private routesByDst?: MultiIndex<string>;
   private neighByIndex?: MultiIndex<number>;
+  private linksByMaster?: MultiIndex<number>;
+  private linksByLower?: MultiIndex<number>;
 
   constructor(private readonly base: TxBase) {}
+
+  /** Links whose master is `index`. */
+  ports(index: number): readonly string[] {
+    if (!this.linksByMaster) this.buildLinks();
+    return this.linksByMaster!.get(index);
+  }
+
+  /** Links stacked on `index` (lowerOf). */
+  stacked(index: number): readonly string[] {
+    if (!this.linksByLower) this.buildLinks();
+    return this.linksByLower!.get(index);
+  }
+
+  private buildLinks(): void {
+    const byMaster = new MultiIndex<number>();
+    const byLower = new MultiIndex<number>();
+    for (const [key, l] of keyedRows(this.base, 'interface')) {
+      if (l.master !== null) byMaster.add(l.master, key);
+      const lower = lowerOf(l);
+      if (lower !== null) byLower.add(lower, key);
+    }
+    this.linksByMaster = byMaster;
+    this.linksByLower = byLower;
+  }
 
   private get keys(): KeyFns {
     return keysOf(this.base);
@@ -102,8 +146,7 @@ export class BaseIndexes {
     const byIndex = new MultiIndex<number>();
     const byLocal = new MultiIndex<string>();
     const bySubnet = new MultiIndex<string>();
-    for (const a of this.base.addresses.values()) {
-      const key = keyOf(this.keys, 'address', a);
+    for (const [key, a] of keyedRows(this.base, 'address')) {
       byIndex.add(a.index, key);
       byLocal.add(a.address, key);
       bySubnet.add(subnetOf(a), key);
@@ -140,7 +183,7 @@ export class BaseIndexes {
     if (hook) return this.keysOf('neighbour', hook(index));
     if (!this.neighByIndex) {
       const ix = new MultiIndex<number>();
-      for (const n of this.base.neighbours.values()) ix.add(n.index, keyOf(this.keys, 'neighbour', n));
+      for (const [key, n] of keyedRows(this.base, 'neighbour')) ix.add(n.index, key);
       this.neighByIndex = ix;
     }
     return this.neighByIndex.get(index);
@@ -150,8 +193,7 @@ export class BaseIndexes {
     const byLink = new MultiIndex<number>();
     const bySrc = new MultiIndex<string>();
     const byDst = new MultiIndex<string>();
-    for (const r of this.base.routes.values()) {
-      const key = keyOf(this.keys, 'route', r);
+    for (const [key, r] of keyedRows(this.base, 'route')) {
       for (const i of routeLinks(r)) byLink.add(i, key);
       if (r.prefsrc !== null) bySrc.add(r.prefsrc, key);
       byDst.add(`${r.family}|${r.table}|${r.dst}`, key);
@@ -163,18 +205,61 @@ export class BaseIndexes {
 }
 
 /** Secondary indexes kept over the overlay, so look-ups never scan it. */
-type IxName = 'addrIndex' | 'addrLocal' | 'addrSubnet' | 'routeLink' | 'routeSrc' | 'routeDst' | 'neighIndex';
+type IxName = 'addrIndex' | 'addrLocal' | 'addrSubnet' | 'routeLink' | 'routeSrc' | 'routeDst' | 'neighIndex' | 'linkMaster' | 'linkLower';
 const dstOf = (r: Pick<RouteRecord, 'family' | 'table' | 'dst'>) => `${r.family}|${r.table}|${r.dst}`;
-const INDEXERS: { readonly [K in RecordKind]?: readonly (readonly [IxName, (r: RecordByKind[K]) => readonly (string | number)[]])[] } = {
-  address: [['addrIndex', (a) => [a.index]], ['addrLocal', (a) => [a.address]], ['addrSubnet', (a) => [subnetOf(a)]]],
-  route: [['routeLink', (r) => routeLinks(r)], ['routeSrc', (r) => (r.prefsrc === null ? [] : [r.prefsrc])], ['routeDst', (r) => [dstOf(r)]]],
-  neighbour: [['neighIndex', (n) => [n.index]]],
+/**
+ * An overlay index: value -> the key of the one record with it, or the keys of several (most
+ * values belong to one record: a Set each would be most of what a big plan allocates).
+ */
+type Postings = Map<string | number, string | Set<string>>;
+
+/** Adds (or removes) `key` under `value`. */
+function post(ix: Postings, value: string | number, key: string, add: boolean): void {
+  const cur = ix.get(value);
+  if (add) {
+    if (cur === undefined) ix.set(value, key);
+    else if (typeof cur !== 'string') cur.add(key);
+    else if (cur !== key) ix.set(value, new Set([cur, key]));
+  } else if (cur !== undefined) {
+    if (typeof cur !== 'string') cur.delete(key);
+    else if (cur === key) ix.delete(value);
+  }
+}
+
+/** Posts a record's values in an index: each indexer knows which of its fields are indexed. */
+type Indexer<R> = (r: R, ix: Postings, key: string, add: boolean) => void;
+
+const INDEXERS: { readonly [K in RecordKind]?: readonly (readonly [IxName, Indexer<RecordByKind[K]>])[] } = {
+  address: [
+    ['addrIndex', (a, ix, k, add) => post(ix, a.index, k, add)],
+    ['addrLocal', (a, ix, k, add) => post(ix, a.address, k, add)],
+    ['addrSubnet', (a, ix, k, add) => post(ix, subnetOf(a), k, add)],
+  ],
+  route: [
+    ['routeLink', (r, ix, k, add) => { for (const i of routeLinks(r)) post(ix, i, k, add); }],
+    ['routeSrc', (r, ix, k, add) => { if (r.prefsrc !== null) post(ix, r.prefsrc, k, add); }],
+    ['routeDst', (r, ix, k, add) => post(ix, dstOf(r), k, add)],
+  ],
+  neighbour: [['neighIndex', (n, ix, k, add) => post(ix, n.index, k, add)]],
+  interface: [
+    ['linkMaster', (l, ix, k, add) => { if (l.master !== null) post(ix, l.master, k, add); }],
+    ['linkLower', (l, ix, k, add) => { const i = lowerOf(l); if (i !== null) post(ix, i, k, add); }],
+  ],
 };
+
+const IX_KIND: { readonly [N in IxName]: RecordKind } = {
+  addrIndex: 'address', addrLocal: 'address', addrSubnet: 'address',
+  routeLink: 'route', routeSrc: 'route', routeDst: 'route', neighIndex: 'neighbour',
+  linkMaster: 'interface', linkLower: 'interface',
+};
+
+/** Lookups whose index is exact (every key under the value has it): nothing to re-check. */
+const ANY = (): boolean => true;
 
 export class TxState {
   readonly keys: KeyFns;
   private readonly former = new Map<number, string>();
-  private readonly overIx = new Map<IxName, Map<string | number, Set<string>>>();
+  private readonly overIx = new Map<IxName, Postings>();
   private readonly over: Overlay = {
     interface: new Map(), address: new Map(), route: new Map(), rule: new Map(), neighbour: new Map(),
   };
@@ -196,8 +281,9 @@ export class TxState {
   }
 
   get<K extends RecordKind>(kind: K, key: string): RecordByKind[K] | undefined {
-    const o = this.over[kind] as Map<string, RecordByKind[K] | null>;
-    if (o.has(key)) return o.get(key) ?? undefined;
+    // The overlay holds null for what the transaction removed.
+    const r = (this.over[kind] as Map<string, RecordByKind[K] | null>).get(key);
+    if (r !== undefined) return r ?? undefined;
     return tableOf(this.base, kind).get(key);
   }
 
@@ -205,25 +291,33 @@ export class TxState {
     return this.get(kind, key) !== undefined;
   }
 
+  /** Keeps the overlay indexes built so far up to date with one record coming or going. */
   private reindex<K extends RecordKind>(kind: K, key: string, record: RecordByKind[K], add: boolean): void {
-    for (const [name, values] of INDEXERS[kind] ?? []) {
-      let ix = this.overIx.get(name);
-      if (!ix) this.overIx.set(name, (ix = new Map()));
-      for (const v of values(record)) {
-        let set = ix.get(v);
-        if (!set) ix.set(v, (set = new Set()));
-        if (add) set.add(key);
-        else set.delete(key);
-      }
+    const indexers = INDEXERS[kind];
+    if (indexers === undefined || this.overIx.size === 0) return;
+    for (const [name, indexer] of indexers) {
+      const ix = this.overIx.get(name);
+      if (ix) (indexer as Indexer<RecordByKind[K]>)(record, ix, key, add);
     }
   }
 
-  private overlayKeys(name: IxName, value: string | number): Iterable<string> {
-    return this.overIx.get(name)?.get(value) ?? [];
+  /** The overlay's keys under `value` in index `name`: one key, several, or none. */
+  private overlayPostings(name: IxName, value: string | number): string | Set<string> | undefined {
+    let ix = this.overIx.get(name);
+    if (!ix) {
+      // First use: index what the overlay holds; reindex() keeps it from here on.
+      ix = new Map();
+      const kind = IX_KIND[name];
+      const indexer = INDEXERS[kind]!.find(([n]) => n === name)![1] as Indexer<unknown>;
+      for (const [k, r] of this.over[kind]) if (r) indexer(r, ix, k, true);
+      this.overIx.set(name, ix);
+    }
+    return ix.get(value);
   }
 
-  put<K extends RecordKind>(kind: K, record: RecordByKind[K]): string {
-    const key = this.key(kind, record);
+  /** Puts `record` in the overlay (under `key`, its identity key, when the caller has it). */
+  put<K extends RecordKind>(kind: K, record: RecordByKind[K], key: string = this.key(kind, record)): string {
+    if (kind === 'interface') this.names.clear();
     const o = this.over[kind] as Map<string, RecordByKind[K] | null>;
     const prev = o.get(key);
     if (prev) this.reindex(kind, key, prev, false);
@@ -237,7 +331,25 @@ export class TxState {
     return this.former.get(index);
   }
 
+  /** Names by index, as nameOf() found them since links last changed. */
+  private readonly names = new Map<number, string | null>();
+
+  /**
+   * The name of link `index` now, or the last one it had before it left (for people reading the
+   * plan); null when it never was here. Asked for every operation of a plan: remembered until a
+   * link changes.
+   */
+  nameOf(index: number): string | null {
+    let n = this.names.get(index);
+    if (n === undefined) {
+      n = this.interface(index)?.ifname ?? this.former.get(index) ?? null;
+      this.names.set(index, n);
+    }
+    return n;
+  }
+
   delete<K extends RecordKind>(kind: K, key: string): RecordByKind[K] | undefined {
+    if (kind === 'interface') this.names.clear();
     const was = this.get(kind, key);
     if (kind === 'interface' && was) this.former.set((was as InterfaceRecord).index, (was as InterfaceRecord).ifname);
     const o = this.over[kind] as Map<string, RecordByKind[K] | null>;
@@ -250,55 +362,87 @@ export class TxState {
   /** Every record of a kind (lazily; avoid on large tables). */
   *values<K extends RecordKind>(kind: K): Iterable<RecordByKind[K]> {
     const o = this.over[kind] as Map<string, RecordByKind[K] | null>;
-    const keys = this.keys;
-    for (const r of tableOf(this.base, kind).values()) {
-      if (!o.has(keyOf(keys, kind, r))) yield r;
+    if (o.size === 0) {
+      yield* tableOf(this.base, kind).values();
+      return;
+    }
+    for (const [key, r] of keyedRows(this.base, kind)) {
+      if (!o.has(key)) yield r;
     }
     for (const r of o.values()) if (r) yield r;
   }
 
   /** Records of `kind`: the base's under `baseKeys`, the overlay's under index `name` = `value`. */
-  private lookup<K extends RecordKind>(
-    kind: K, baseKeys: readonly string[], name: IxName, value: string | number, test: (r: RecordByKind[K]) => boolean,
-  ): RecordByKind[K][] {
+  /**
+   * The first record of `kind` passing `test`: the base's under `baseKeys` (unless the overlay has
+   * their key), then the overlay's under index `name` = `value`; with `all`, every one, in that order.
+   */
+  private scan<K extends RecordKind>(
+    kind: K, baseKeys: readonly string[], name: IxName, value: string | number, test: (r: RecordByKind[K], key: string) => boolean,
+    out: RecordByKind[K][] | null,
+  ): RecordByKind[K] | undefined {
     const o = this.over[kind] as Map<string, RecordByKind[K] | null>;
-    const table = tableOf(this.base, kind);
-    const out: RecordByKind[K][] = [];
-    for (const k of baseKeys) {
-      if (o.has(k)) continue;
-      const r = table.get(k);
-      if (r && test(r)) out.push(r);
+    if (baseKeys.length > 0) {
+      const table = tableOf(this.base, kind);
+      for (let i = 0; i < baseKeys.length; i++) {
+        const k = baseKeys[i]!;
+        if (o.has(k)) continue;
+        const r = table.get(k);
+        if (r && test(r, k)) {
+          if (out === null) return r;
+          out.push(r);
+        }
+      }
     }
-    for (const k of this.overlayKeys(name, value)) {
+    const p = this.overlayPostings(name, value);
+    if (p === undefined) return undefined;
+    if (typeof p === 'string') {
+      const r = o.get(p);
+      if (r && test(r, p)) {
+        if (out === null) return r;
+        out.push(r);
+      }
+      return undefined;
+    }
+    for (const k of p) {
       const r = o.get(k);
-      if (r && test(r)) out.push(r);
+      if (r && test(r, k)) {
+        if (out === null) return r;
+        out.push(r);
+      }
     }
+    return undefined;
+  }
+
+  private lookup<K extends RecordKind>(
+    kind: K, baseKeys: readonly string[], name: IxName, value: string | number, test: (r: RecordByKind[K]) => boolean = ANY,
+  ): RecordByKind[K][] {
+    const out: RecordByKind[K][] = [];
+    this.scan(kind, baseKeys, name, value, test, out);
     return out;
   }
 
-  /** The same records as lookup(), one at a time, for callers that stop at the first match. */
-  private *lookupLazy<K extends RecordKind>(
-    kind: K, baseKeys: readonly string[], name: IxName, value: string | number, test: (r: RecordByKind[K]) => boolean,
-  ): Generator<RecordByKind[K]> {
-    const o = this.over[kind] as Map<string, RecordByKind[K] | null>;
-    const table = tableOf(this.base, kind);
-    for (const k of baseKeys) {
-      if (o.has(k)) continue;
-      const r = table.get(k);
-      if (r && test(r)) yield r;
-    }
-    for (const k of this.overlayKeys(name, value)) {
-      const r = o.get(k);
-      if (r && test(r)) yield r;
-    }
+  /**
+   * Whether link `index` has an address passing `test`, which is given each address with its key
+   * (stops at the first: links with thousands).
+   */
+  someAddressOn(index: number, test: (a: AddressRecord, key: string) => boolean): boolean {
+    return this.scan('address', this.ix.addresses(index), 'addrIndex', index, test, null) !== undefined;
   }
 
-  /** Whether link `index` has an address passing `test` (stops at the first: links with thousands). */
-  someAddressOn(index: number, test: (a: AddressRecord) => boolean): boolean {
-    for (const a of this.lookupLazy('address', this.ix.addresses(index), 'addrIndex', index, (x) => x.index === index)) {
-      if (test(a)) return true;
-    }
-    return false;
+  /**
+   * Each address of the subnet of `a` on its link (`a` included if present) with its key, until
+   * `visit` returns true. (The side-effect rules compare keys: handing them over spares keying
+   * each record again.)
+   */
+  eachAddressInSubnet(a: Pick<AddressRecord, 'index' | 'family' | 'address' | 'prefixlen'>, visit: (o: AddressRecord, key: string) => boolean | void): void {
+    const subnet = subnetOf(a);
+    this.scan('address', this.ix.addressesInSubnet(subnet), 'addrSubnet', subnet, (o, k) => visit(o, k) === true, null);
+  }
+
+  /** Each address with this local address, on any link, with its key, until `visit` returns true. */
+  eachAddressWithLocal(address: string, visit: (o: AddressRecord, key: string) => boolean | void): void {
+    this.scan('address', this.ix.addressesWithLocal(address), 'addrLocal', address, (o, k) => visit(o, k) === true, null);
   }
 
   interfaces(): InterfaceRecord[] {
@@ -316,31 +460,41 @@ export class TxState {
     return this.get('interface', k);
   }
 
+  /** Links whose master is `index` (a bridge's or bond's ports). */
+  ports(index: number): InterfaceRecord[] {
+    return this.lookup('interface', this.ix.ports(index), 'linkMaster', index);
+  }
+
+  /** Links stacked on link `index` (lowerOf): unregistering it takes them along. */
+  stackedOn(index: number): InterfaceRecord[] {
+    return this.lookup('interface', this.ix.stacked(index), 'linkLower', index);
+  }
+
   interfaceByName(name: string): InterfaceRecord | undefined {
     for (const i of this.values('interface')) if (i.ifname === name) return i;
     return undefined;
   }
 
   addressesOn(index: number): AddressRecord[] {
-    return this.lookup('address', this.ix.addresses(index), 'addrIndex', index, (a) => a.index === index);
+    return this.lookup('address', this.ix.addresses(index), 'addrIndex', index);
   }
 
   /** Addresses of the subnet of `a` on its link, `a` included if present. */
   addressesInSubnet(a: Pick<AddressRecord, 'index' | 'family' | 'address' | 'prefixlen'>): AddressRecord[] {
     const subnet = subnetOf(a);
-    return this.lookup('address', this.ix.addressesInSubnet(subnet), 'addrSubnet', subnet, (o) => subnetOf(o) === subnet);
+    return this.lookup('address', this.ix.addressesInSubnet(subnet), 'addrSubnet', subnet);
   }
 
   addressesWithLocal(address: string): AddressRecord[] {
-    return this.lookup('address', this.ix.addressesWithLocal(address), 'addrLocal', address, (a) => a.address === address);
+    return this.lookup('address', this.ix.addressesWithLocal(address), 'addrLocal', address);
   }
 
   routesVia(index: number): RouteRecord[] {
-    return this.lookup('route', this.ix.routesVia(index), 'routeLink', index, (r) => routeLinks(r).includes(index));
+    return this.lookup('route', this.ix.routesVia(index), 'routeLink', index);
   }
 
   routesFrom(prefsrc: string): RouteRecord[] {
-    return this.lookup('route', this.ix.routesFrom(prefsrc), 'routeSrc', prefsrc, (r) => r.prefsrc === prefsrc);
+    return this.lookup('route', this.ix.routesFrom(prefsrc), 'routeSrc', prefsrc);
   }
 
   /**
@@ -353,6 +507,6 @@ export class TxState {
   }
 
   neighboursOn(index: number): NeighbourRecord[] {
-    return this.lookup('neighbour', this.ix.neighbours(index), 'neighIndex', index, (n) => n.index === index);
+    return this.lookup('neighbour', this.ix.neighbours(index), 'neighIndex', index);
   }
 }

@@ -24,7 +24,7 @@ import type { TxEdits } from './edits.js';
 import { ConflictError, type Conflict } from './errors.js';
 import type { Journal } from './journal.js';
 import { review, type Operation } from './ops.js';
-import { plan } from './plan.js';
+import { plan, planInTwo } from './plan.js';
 
 export interface TxEnvironment {
   /** Sends operations (IPRoute's pipelined batch); needed by commit(). */
@@ -138,18 +138,21 @@ export class Transaction {
 
   private async commitNow(executor: OpExecutor, opts: TxCommitOptions): Promise<CommitReport> {
     await this.env.settle?.();
-    const edits = this.edits();
+    // The draft's own maps, not copies: they are planned from at once, and the draft cannot
+    // change once the state is 'committing' (below, before the first await).
+    const edits = this.draft.edits(true);
     const current = this.now();
     if (!opts.overwrite) {
       const conflicts = detectConflicts(this.base, current, edits);
       if (conflicts.length > 0) throw new ConflictError(conflicts);
     }
-    const ops = plan(current, edits, { home: current.netns ?? null });
+    // The inverses are filled in by commitPlan (while the kernel works, when there is no journal).
+    const { ops, inverses } = planInTwo(current, edits, { home: current.netns ?? null });
     executor.prepare?.(ops);
     this.state = 'committing';
     try {
       const report = await commitPlan(ops, {
-        txId: this.id, executor, journal: this.env.journal ?? null, ns: current.netns ?? null, base: current,
+        txId: this.id, executor, journal: this.env.journal ?? null, ns: current.netns ?? null, base: current, inverses,
         ...(this.env.confirm ? { confirm: this.env.confirm } : {}),
         ...(this.env.now ? { now: this.env.now } : {}),
       }, opts);

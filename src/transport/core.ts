@@ -11,8 +11,8 @@
  */
 import type { Observable } from 'rxjs';
 import {
-  buildMessage, checkFraming, decodeDone, decodeError, messageAt, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP,
-  readHeader, splitMessages, type RawMessage,
+  buildMessage, checkFraming, decodeDone, decodeError, messageAt, nlmsgAlign, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP,
+  readHeader, splitMessages, writeHeader, type RawMessage,
 } from '../messages/nlmsg.js';
 import { Errno } from './errno.js';
 import { DumpInterruptedError, KernelError, NetlinkError, OverrunError, TransportError, type OverrunReason } from './errors.js';
@@ -26,6 +26,38 @@ import type { HookKind, HookMessage, NetlinkHook } from './hook.js';
 import type {
   BatchOptions, BatchResult, DumpItem, DumpOptions, DumpVisitor, NetlinkRequest, NetlinkTransport, Notification, RequestOptions,
 } from './transport.js';
+
+/** Chunks of a batch with at least this many requests are sent off the event loop's thread (transmitAsync). */
+export const OFF_THREAD_MIN = 16;
+
+/** A batch request on its way out: framed already (a hook saw it), or its payload to frame. */
+interface Outgoing {
+  op: RequestOp;
+  bytes: Buffer | null;
+  payload: Uint8Array;
+}
+
+/** One buffer with every message of a chunk, framed in place (what buildMessage makes of each). */
+function frameChunk(chunk: readonly Outgoing[]): Buffer {
+  let total = 0;
+  for (const o of chunk) total += o.bytes !== null ? o.bytes.length : nlmsgAlign(NLMSG_HDRLEN + o.payload.length);
+  const out = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (const o of chunk) {
+    if (o.bytes !== null) {
+      out.set(o.bytes, off);
+      off += o.bytes.length;
+      continue;
+    }
+    const len = NLMSG_HDRLEN + o.payload.length;
+    writeHeader(out, off, { len, type: o.op.type, flags: o.op.flags, seq: o.op.seq, pid: 0 });
+    out.set(o.payload, off + NLMSG_HDRLEN);
+    const end = off + nlmsgAlign(len);
+    out.fill(0, off + len, end);
+    off = end;
+  }
+  return out;
+}
 
 export abstract class TransportCore implements NetlinkTransport {
   abstract readonly protocol: number;
@@ -65,6 +97,14 @@ export abstract class TransportCore implements NetlinkTransport {
 
   /** Hands complete, aligned messages to the kernel; throws TransportError. */
   protected abstract transmit(bytes: Buffer): void;
+  /**
+   * transmit() off the event loop's thread, where a transport can: the kernel handles a chunk of
+   * a batch inside the send() call (5,000 address additions take it about a quarter of a second),
+   * and meanwhile this thread reads the answers and notifications already queued. Rejects with a
+   * TransportError. Used for chunks of OFF_THREAD_MIN requests or more of batches that ask for it
+   * (BatchOptions.offThread).
+   */
+  protected transmitAsync?(bytes: Buffer): Promise<void>;
   /** Releases the underlying resources (poll handle, fd). Called once, by close(). */
   protected abstract release(): void;
   protected abstract batchBudget(): BatchBudget;
@@ -126,20 +166,34 @@ export abstract class TransportCore implements NetlinkTransport {
     const disarm = arm(opts, 'requestBatch', failAll);
     try {
       // Hook decisions first, in order; what is left goes out in chunks that fit one send()
-      // and whose answers fit the receive buffer.
-      const outgoing: Array<{ op: RequestOp; bytes: Buffer }> = [];
+      // and whose answers fit the receive buffer. Without a hook to show each message to, they
+      // are framed only when their chunk is (framing 10,000 messages one by one, then copying
+      // them all into the chunk, costs as much as the kernel takes to handle them).
+      const outgoing: Outgoing[] = [];
+      const sizes: number[] = [];
+      const hooked = this.hook?.outgoing !== undefined;
       for (const [i, op] of ops.entries()) {
         if (op.done) continue;
+        if (!hooked) {
+          op.seq = this.allocSeq();
+          const payload = msgs[i]!.payload;
+          outgoing.push({ op, bytes: null, payload });
+          sizes.push(nlmsgAlign(NLMSG_HDRLEN + payload.length));
+          continue;
+        }
         const bytes = this.prepare(op, msgs[i]!, 'batch');
-        if (bytes) outgoing.push({ op, bytes });
+        if (bytes) {
+          outgoing.push({ op, bytes, payload: bytes });
+          sizes.push(bytes.length);
+        }
       }
       let start = 0;
-      const ends = outgoing.length > 0 && !this.isClosed ? planChunks(outgoing.map((o) => o.bytes.length), this.batchBudget()) : [];
+      const ends = outgoing.length > 0 && !this.isClosed ? planChunks(sizes, this.batchBudget()) : [];
       for (const end of ends) {
         if (stop || this.isClosed) break;
         const chunk = outgoing.slice(start, end).filter((o) => !o.op.done);
         start = end;
-        if (chunk.length > 0) await this.sendChunk(chunk);
+        if (chunk.length > 0) await this.sendChunk(chunk, opts.offThread === true);
       }
       if (this.isClosed) failAll(closedError('requestBatch'));
     } finally {
@@ -149,19 +203,30 @@ export abstract class TransportCore implements NetlinkTransport {
   }
 
   /** Sends one chunk in one transmit() and waits until every request of it is answered or failed. */
-  private sendChunk(chunk: Array<{ op: RequestOp; bytes: Buffer }>): Promise<void> {
+  private sendChunk(chunk: Outgoing[], offThread: boolean): Promise<void> {
     return new Promise<void>((resolve) => {
       let left = chunk.length;
       for (const { op } of chunk) {
         op.onDone = () => { if (--left === 0) resolve(); };
         this.register(op);
       }
-      try {
-        this.send(Buffer.concat(chunk.map((c) => c.bytes)));
-        for (const { op } of chunk) op.transmitted = true;
-      } catch (err) {
+      const fail = (err: unknown): void => {
         const error = asTransportError(err, 'send');
         for (const { op } of chunk) this.complete(op, { ok: false, error });
+      };
+      if (offThread && this.transmitAsync !== undefined && chunk.length >= OFF_THREAD_MIN) {
+        const bytes = frameChunk(chunk);
+        // Answers may come back before the send returns: the requests are out from here on.
+        for (const { op } of chunk) op.transmitted = true;
+        this.stats.sends += 1;
+        this.transmitAsync(bytes).catch(fail);
+        return;
+      }
+      try {
+        this.send(frameChunk(chunk));
+        for (const { op } of chunk) op.transmitted = true;
+      } catch (err) {
+        fail(err);
       }
     });
   }

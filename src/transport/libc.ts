@@ -109,6 +109,20 @@ export function send(fd: number, buf: Buffer): number {
 }
 
 /**
+ * send(2) on a thread-pool thread (a koffi `.async` call): resolves with the bytes sent, or the
+ * negated errno. `buf` must not change until it resolves.
+ */
+export function sendAsync(fd: number, buf: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    c.send.async(fd, buf, buf.length, 0, (err: unknown, n: number) => {
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      // errno is the async call's own in its callback (koffi >= 3.2).
+      else resolve(n < 0 ? -koffi.errno() : n);
+    });
+  });
+}
+
+/**
  * recvmsg(2) for a netlink socket, set up once and reused: the msghdr, iovec, sockaddr_nl and
  * control-message space live in one Buffer whose pointers (koffi.address of Node Buffers, whose
  * memory never moves) point at each other and at the data buffer.

@@ -166,6 +166,23 @@ export class NetlinkSocket extends TransportCore {
     if (n !== bytes.length) throw new TransportError({ syscall: 'send', reason: 'syscall', detail: `sent ${n} of ${bytes.length} bytes` });
   }
 
+  /** Sends in flight on the thread pool: the fd is closed only once they have returned. */
+  private offThread = 0;
+  private closeWhenIdle = false;
+
+  protected override async transmitAsync(bytes: Buffer): Promise<void> {
+    this.offThread += 1;
+    let n: number;
+    try {
+      n = await libc.sendAsync(this.fd, bytes);
+    } finally {
+      this.offThread -= 1;
+      if (this.offThread === 0 && this.closeWhenIdle) libc.close(this.fd);
+    }
+    if (n < 0) throw TransportError.fromErrno('send', -n, `${bytes.length} bytes`);
+    if (n !== bytes.length) throw new TransportError({ syscall: 'send', reason: 'syscall', detail: `sent ${n} of ${bytes.length} bytes` });
+  }
+
   protected batchBudget(): BatchBudget {
     // The kernel refuses a send larger than sk_sndbuf - 32; keep half the receive buffer for
     // everything else arriving meanwhile.
@@ -174,7 +191,10 @@ export class NetlinkSocket extends TransportCore {
 
   protected release(): void {
     this.poll.close();
-    libc.close(this.fd);
+    // A send still running on the thread pool holds the fd's number: closing it now could let
+    // the next socket or file take that number before the send has begun.
+    if (this.offThread > 0) this.closeWhenIdle = true;
+    else libc.close(this.fd);
   }
 
   // ---- the drain -----------------------------------------------------------------------------

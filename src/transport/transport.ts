@@ -35,7 +35,14 @@ export interface DumpOptions extends RequestOptions {
   maxRetries?: number;
 }
 
-export type BatchOptions = RequestOptions;
+export interface BatchOptions extends RequestOptions {
+  /**
+   * Send large chunks from a thread-pool thread (where the transport can), so that this thread
+   * reads answers and notifications while the kernel is still handling the chunk. Worth it when the
+   * kernel's work dominates (thousands of address additions); default false.
+   */
+  offThread?: boolean;
+}
 
 /** The outcome of one request of a batch, in the order the requests were given. */
 export type BatchResult =

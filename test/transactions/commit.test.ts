@@ -82,6 +82,35 @@ describe('commit', () => {
     expect(() => { tx.interfaces.v0!.mtu = 1500; }).toThrow(/committed/);
   });
 
+  it('has every inverse before it resolves: computed while the kernel works, or before sending with a journal', async () => {
+    const expected = bigTx(original.clone()).plan();
+    const run = async (journal: Journal | null) => {
+      const w = original.clone();
+      const inner = simExecutor(w);
+      const seen: { atSend: number; afterStarted: number } = { atSend: -1, afterStarted: -1 };
+      const filled = (ops: readonly Operation[]) => ops.filter((op) => op.inverse.length > 0).length;
+      const executor: OpExecutor = {
+        send: async (ops, ctx) => {
+          seen.atSend = filled(ops);
+          ctx.started?.();
+          seen.afterStarted = filled(ops);
+          return inner.send(ops, ctx);
+        },
+      };
+      const report = await bigTx(w, { executor, journal }).commit();
+      return { seen, report };
+    };
+    const all = expected.filter((op) => op.inverse.length > 0).length;
+    expect(all).toBeGreaterThanOrEqual(20);
+    const plain = await run(null);
+    expect(plain.seen).toEqual({ atSend: 0, afterStarted: all });
+    // The same inverses as plan() gives, device names included.
+    expect(plain.report.ops).toEqual(expected);
+    const journalled = await run(Journal.open(join(dir, 'j.db')));
+    expect(journalled.seen).toEqual({ atSend: all, afterStarted: all });
+    expect(journalled.report.ops).toEqual(expected);
+  });
+
   it('rolls back to the original state when the kernel refuses the operation at any position', async () => {
     const n = bigTx(original.clone()).plan().length;
     expect(n).toBeGreaterThanOrEqual(20);

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import type { RouteRecord } from '../../src/iproute/records.js';
 import { ValidationError } from '../../src/iproute/errors.js';
 import { baseFromArrays, type TxBase, type TxTable } from '../../src/transactions/base.js';
-import { defaultKeys } from '../../src/transactions/keys.js';
 import { begin } from '../../src/transactions/transaction.js';
 import { baseFromSnapshot } from '../../src/transactions/db-base.js';
 import { emptySnapshot } from '../../src/db/table.js';
@@ -163,7 +162,7 @@ describe('large tables', () => {
     const base = bigBase(100_000, counters, true);
     const t = begin(base);
     t.routes.add({ dst: '192.0.2.0/24', oif: 'eth0' });
-    const victim = base.routes.get(defaultKeys.route({ ...sample, dst: '10.0.0.7/32' }))!;
+    const victim = base.routes.get(KEY_OF.route({ ...sample, dst: '10.0.0.7/32' }))!;
     expect(victim.dst).toBe('10.0.0.7/32');
     t.routes.remove(victim);
     t.routes.replace({ dst: '10.0.1.9/32', oif: 'eth0', protocol: 'static', priority: 5 });

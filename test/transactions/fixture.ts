@@ -5,7 +5,7 @@
  * routes, a rule and a neighbour; plus the kernel's own prefix and local routes.
  */
 import { begin, type TxEnvironment } from '../../src/transactions/transaction.js';
-import type { KeyFns } from '../../src/transactions/keys.js';
+import type { KeyFns } from '../../src/transactions/base.js';
 import type { Operation } from '../../src/transactions/ops.js';
 import type { OpExecutor, OpResult } from '../../src/transactions/commit.js';
 import { device, SimError, World } from './sim.js';

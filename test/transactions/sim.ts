@@ -12,7 +12,7 @@ import type {
   AddressRecord, InterfaceRecord, NeighbourRecord, RouteRecord, RuleRecord,
 } from '../../src/iproute/records.js';
 import { baseFromArrays, type SnapshotArrays, type TxBase } from '../../src/transactions/base.js';
-import type { KeyFns } from '../../src/transactions/keys.js';
+import type { KeyFns } from '../../src/transactions/base.js';
 import type { Operation } from '../../src/transactions/ops.js';
 
 export class SimError extends Error {

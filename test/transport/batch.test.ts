@@ -44,6 +44,29 @@ describe('requestBatch', () => {
     expect(addrs).not.toContain('10.100.9.196'); // i = 2500 was replaced by the duplicate
   });
 
+  it('offThread: the kernel handles the chunk on a pool thread while answers are read here, all matched', async () => {
+    sock = await NetlinkSocket.openAsync({ netns: ns() });
+    // When the send returns, and when the first answer was read: with the send on the thread
+    // pool, answers are read while the kernel is still working through the chunk.
+    let sentAt = 0;
+    let firstAnswerAt = 0;
+    const s = sock as unknown as { transmitAsync(b: Buffer): Promise<void> };
+    const transmitAsync = s.transmitAsync.bind(sock);
+    let sent: Promise<void> | undefined;
+    s.transmitAsync = (b) => (sent = transmitAsync(b).then(() => { sentAt = performance.now(); }));
+    sock.hook = { incoming: () => { firstAnswerAt ||= performance.now(); } };
+    const msgs = Array.from({ length: 5000 }, (_, i) => addAddr(i));
+    msgs[4000] = addAddr(7); // a duplicate: EEXIST
+    const results = await sock.requestBatch(msgs, { offThread: true });
+    await sent;
+    expect(sentAt).toBeGreaterThan(0);
+    expect(firstAnswerAt).toBeGreaterThan(0);
+    expect(firstAnswerAt).toBeLessThan(sentAt);
+    const failed = results.flatMap((r, i) => (r.ok ? [] : [[i, (r.error as KernelError).code]]));
+    expect(failed).toEqual([[4000, 'EEXIST']]);
+    expect(loAddresses(ns())).toHaveLength(5000);
+  });
+
   it('with a small receive buffer, the batch is cut into chunks whose ACKs fit: no overrun', async () => {
     sock = await NetlinkSocket.openAsync({ netns: ns(), rcvbuf: 256 * 1024 });
     let overruns = 0;
