@@ -25,7 +25,7 @@
  */
 import type { Immer } from 'immer';
 import type { Observable, SchedulerLike } from 'rxjs';
-import { Emitter, type Unsubscribable } from '../util/emitter.js';
+import { Emitter, type Listener, type Unsubscribable } from '../util/emitter.js';
 import { rxjs } from '../util/lazy-rxjs.js';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import type { ViewCache } from './collection.js';
@@ -164,7 +164,7 @@ export class Database implements Views {
    * changes$ for the library's own listeners (the effects check, the store): the same changes,
    * without loading rxjs. Returns how to stop listening.
    */
-  listenChanges(listener: (change: AnyChange) => void): Unsubscribable {
+  listenChanges(listener: ((change: AnyChange) => void) | Partial<Listener<AnyChange>>): Unsubscribable {
     return this.changesSubject.subscribe(listener);
   }
 

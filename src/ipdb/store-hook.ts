@@ -2,7 +2,7 @@
  * The hook point for the store (src/store: SQLite history and checkpoints, built separately).
  *
  * `IPDB.open({ store: 'state.sqlite' })` loads the database first, then hands it to the store
- * module: its `attachStore(db, path)` if it exports one, else `Store.open(path).attach(db, label)`
+ * module: its `attachStore(db, path)` if it exports one, else `Store.open(path).attach(db.database, label)`
  * (the label is the namespace's name, 'default' for our own). The store records a baseline of the
  * loaded state and follows `db.changes$` from there. `db.store` is what the attachment gives back
  * (the store's per-namespace handle: history, checkpoints, SQL). The attachment is closed before
@@ -55,7 +55,7 @@ export function storeLabel(netns: NetnsRef | undefined): string {
 
 interface StoreModule {
   attachStore?: AttachStore;
-  Store?: { open(path: string): { attach(db: IPDB, label: string, options?: StoreHookOptions): NamespaceStore; close(): Promise<void> } };
+  Store?: { open(path: string): { attach(db: IPDB['database'], label: string, options?: StoreHookOptions): NamespaceStore; close(): Promise<void> } };
 }
 
 /** Loads the store module's entry point, or throws StoreUnavailableError. */
@@ -72,7 +72,8 @@ export async function loadAttachStore(path: string): Promise<AttachStore> {
   return (db, file, options) => {
     const store = Store.open(file);
     try {
-      const handle = store.attach(db, storeLabel(db.netns), options?.txidOf ? { txidOf: options.txidOf } : {});
+      // The database core, not the IPDB: the store listens to its changes without loading rxjs.
+      const handle = store.attach(db.database, storeLabel(db.netns), options?.txidOf ? { txidOf: options.txidOf } : {});
       return { handle, close: () => store.close() };
     } catch (err) {
       void store.close().catch(() => undefined);

@@ -1,22 +1,22 @@
 /**
- * Checkpoints: a whole namespace's state saved under a name, one row per object
- * (checkpoint_rows: kind, identity key, record JSON).
+ * Checkpoints: a whole namespace's state saved under a name. How the objects are stored is
+ * parts.ts (compact parts, rows laid over them); this file finds, lists and removes checkpoints
+ * and compares two states.
  *
- * A checkpoint of the live state is copied, inside the writer thread, from the current-state
- * tables: they hold exactly the database's state as of the last history row written, so the copy
- * costs the main thread nothing and its `seq` (the history position) is exact. That is what lets
- * `at()` start from any such checkpoint and replay the rows after it. A checkpoint saved from a
- * snapshot handed in has no position (seq NULL): it serves diff and restore, not replay.
+ * A checkpoint of the live state is taken at an exact history position (`seq`): every history row
+ * of its namespace with a higher id came after it. That is what lets `at()` start from any such
+ * checkpoint and replay the rows after it. A checkpoint saved from a snapshot handed in has no
+ * position (seq NULL): it serves diff and restore, not replay.
  *
  * Automatic checkpoints (auto = 1, names starting with '@') are taken when a database is attached
  * (the baseline) and moved forward by retention (retention.ts); users cannot name theirs with '@'.
+ * A checkpoint being written has ready = 0 and is invisible here.
  */
 import type { Database as SqliteDb } from 'better-sqlite3';
 import { changedFields } from '../db/equal.js';
 import { KINDS, PLURAL } from '../db/types.js';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
-import { emptyMaps, type ObjectMaps } from './maps.js';
-import { STATE_TABLES } from './state-tables.js';
+import type { ObjectMaps } from './maps.js';
 import type { Job } from './writer.js';
 
 export interface CheckpointInfo {
@@ -41,78 +41,27 @@ export interface CheckpointRow {
   seq: number | null;
 }
 
-/** Saves the current-state tables of `ns` as a checkpoint at the current history position. */
-export function checkpointFromCurrentJob(ns: string, name: string, time: number, auto: boolean): Job {
-  const p = { ns, name };
-  const sql = [
-    'INSERT INTO checkpoints (ns, name, time, auto, seq) VALUES (@ns, @name, @time, @auto, (SELECT coalesce(max(id), 0) FROM history))',
-    ...KINDS.map((kind) =>
-      `INSERT INTO checkpoint_rows (checkpoint_id, kind, key, record) SELECT c.id, '${kind}', t.key, t.record ` +
-      `FROM ${STATE_TABLES[kind].table} t, checkpoints c WHERE t.ns = @ns AND c.ns = @ns AND c.name = @name ORDER BY t.key`),
-  ];
-  const ops: unknown[][] = [[0, { ...p, time, auto: auto ? 1 : 0 }], ...KINDS.map((_, i) => [i + 1, p])];
-  if (auto) {
-    // The first baseline of a namespace is where its history starts: nothing before it to keep.
-    sql.push('UPDATE namespaces SET pruned_to = (SELECT seq FROM checkpoints WHERE ns = @ns AND name = @name) ' +
-      'WHERE ns = @ns AND NOT EXISTS (SELECT 1 FROM checkpoints WHERE ns = @ns AND auto = 1 AND name <> @name)');
-    ops.push([sql.length - 1, p]);
-  }
-  return { what: `checkpoint ${name}`, sql, ops };
-}
-
-/** Saves the given objects as a checkpoint with no history position. */
-export function checkpointFromMapsJob(ns: string, name: string, time: number, maps: ObjectMaps): Job {
-  const sql = [
-    'INSERT INTO checkpoints (ns, name, time, auto, seq) VALUES (?, ?, ?, 0, NULL)',
-    'INSERT INTO checkpoint_rows (checkpoint_id, kind, key, record) VALUES ((SELECT id FROM checkpoints WHERE ns = ? AND name = ?), ?, ?, ?)',
-  ];
-  const ops: unknown[][] = [[0, ns, name, time]];
-  for (const kind of KINDS) {
-    for (const [key, r] of maps[kind] as Map<string, unknown>) ops.push([1, ns, name, kind, key, JSON.stringify(r)]);
-  }
-  return { what: `checkpoint ${name}`, sql, ops };
-}
-
 export function deleteCheckpointJob(ns: string, name: string): Job {
   return {
     what: `delete checkpoint ${name}`,
     sql: [
+      'DELETE FROM checkpoint_parts WHERE checkpoint_id = (SELECT id FROM checkpoints WHERE ns = ? AND name = ?)',
       'DELETE FROM checkpoint_rows WHERE checkpoint_id = (SELECT id FROM checkpoints WHERE ns = ? AND name = ?)',
       'DELETE FROM checkpoints WHERE ns = ? AND name = ?',
     ],
-    ops: [[0, ns, name], [1, ns, name]],
+    ops: [[0, ns, name], [1, ns, name], [2, ns, name]],
   };
 }
 
 export function findCheckpoint(reader: SqliteDb, ns: string, name: string): CheckpointRow | undefined {
-  return reader.prepare('SELECT id, name, time, auto, seq FROM checkpoints WHERE ns = ? AND name = ?').get(ns, name) as CheckpointRow | undefined;
+  return reader.prepare('SELECT id, name, time, auto, seq FROM checkpoints WHERE ns = ? AND name = ? AND ready = 1').get(ns, name) as CheckpointRow | undefined;
 }
 
 export function listCheckpoints(reader: SqliteDb, ns: string): CheckpointInfo[] {
   const rows = reader.prepare(
-    'SELECT c.name, c.time, c.auto, c.seq >= coalesce(n.pruned_to, 0) AS replayable, ' +
-    '(SELECT count(*) FROM checkpoint_rows r WHERE r.checkpoint_id = c.id) AS objects ' +
-    'FROM checkpoints c LEFT JOIN namespaces n ON n.ns = c.ns WHERE c.ns = ? ORDER BY c.time, c.id').all(ns) as (CheckpointRow & { objects: number; replayable: number | null })[];
+    'SELECT c.name, c.time, c.auto, c.seq >= coalesce(n.pruned_to, 0) AS replayable, c.objects ' +
+    'FROM checkpoints c LEFT JOIN namespaces n ON n.ns = c.ns WHERE c.ns = ? AND c.ready = 1 ORDER BY c.time, c.id').all(ns) as (CheckpointRow & { objects: number; replayable: number | null })[];
   return rows.map((r) => ({ name: r.name, time: new Date(r.time), auto: r.auto === 1, replayable: r.replayable === 1, objects: r.objects }));
-}
-
-/** A checkpoint's objects. */
-export function loadCheckpoint(reader: SqliteDb, id: number): ObjectMaps {
-  const maps = emptyMaps();
-  const rows = reader.prepare('SELECT kind, key, record FROM checkpoint_rows WHERE checkpoint_id = ?').raw().iterate(id) as Iterable<[RecordKind, string, string]>;
-  for (const [kind, key, record] of rows) (maps[kind] as Map<string, unknown>).set(key, JSON.parse(record));
-  return maps;
-}
-
-/** The objects of `ns` in the current-state tables: the state as of the last history row written. */
-export function loadCurrent(reader: SqliteDb, ns: string): ObjectMaps {
-  const maps = emptyMaps();
-  for (const kind of KINDS) {
-    const rows = reader.prepare(`SELECT key, record FROM ${STATE_TABLES[kind].table} WHERE ns = ?`).raw().iterate(ns) as Iterable<[string, string]>;
-    const m = maps[kind] as Map<string, unknown>;
-    for (const [key, record] of rows) m.set(key, JSON.parse(record));
-  }
-  return maps;
 }
 
 // ---------------------------------------------------------------------------------------------

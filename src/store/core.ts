@@ -8,7 +8,7 @@
  * otherwise make a later change look older than an earlier one).
  */
 import BetterSqlite3, { type Database as SqliteDb } from 'better-sqlite3';
-import { Subject } from 'rxjs';
+import { Emitter } from '../util/emitter.js';
 import { migrate } from './migrate.js';
 import { STORE_COMPONENT, STORE_MIGRATIONS } from './schema.js';
 import { WriterThread, type Job, type JobResult } from './writer.js';
@@ -47,12 +47,14 @@ export const WRITE_PRAGMAS: readonly string[] = ['journal_mode = WAL', 'synchron
 export class StoreCore {
   readonly reader: SqliteDb;
   readonly writer: WriterThread;
-  readonly errors = new Subject<Error>();
+  /** Failures nobody awaits (an Emitter: the store loads rxjs only when `errors$` is read). */
+  readonly errors = new Emitter<Error>();
   readonly batchSize: number;
   readonly maxBatch: number;
   readonly flushMs: number;
   private readonly now: () => number;
   private last: number;
+  private fills = 0;
   closed = false;
 
   constructor(readonly path: string, readonly options: StoreOptions) {
@@ -83,6 +85,11 @@ export class StoreCore {
     const t = this.now();
     if (t > this.last) this.last = t;
     return this.last;
+  }
+
+  /** A number for a fill of the state tables, unique in this store (fill.ts). */
+  nextFill(): number {
+    return ++this.fills;
   }
 
   /**

@@ -12,7 +12,7 @@
 import type { Database as SqliteDb } from 'better-sqlite3';
 import type { AnyChange, Origin } from '../db/types.js';
 import type { AnyRecord, RecordKind } from '../iproute/records.js';
-import { loadCheckpoint } from './checkpoints.js';
+import { loadCheckpoint } from './parts.js';
 import { HistoryRangeError } from './errors.js';
 import type { ObjectMaps } from './maps.js';
 
@@ -101,10 +101,10 @@ function entryOf(r: Row): HistoryEntry {
 export function mapsAt(reader: SqliteDb, ns: string, time: number): ObjectMaps {
   const floor = (reader.prepare('SELECT pruned_to FROM namespaces WHERE ns = ?').get(ns) as { pruned_to: number } | undefined)?.pruned_to ?? 0;
   const start = reader.prepare(
-    'SELECT id, time, seq FROM checkpoints WHERE ns = ? AND seq IS NOT NULL AND seq >= ? AND time <= ? ' +
+    'SELECT id, time, seq FROM checkpoints WHERE ns = ? AND ready = 1 AND seq IS NOT NULL AND seq >= ? AND time <= ? ' +
     'ORDER BY seq DESC, time DESC, id DESC LIMIT 1').get(ns, floor, time) as { id: number; time: number; seq: number } | undefined;
   if (!start) {
-    const earliest = reader.prepare('SELECT min(time) AS t FROM checkpoints WHERE ns = ? AND seq IS NOT NULL AND seq >= ?').get(ns, floor) as { t: number | null };
+    const earliest = reader.prepare('SELECT min(time) AS t FROM checkpoints WHERE ns = ? AND ready = 1 AND seq IS NOT NULL AND seq >= ?').get(ns, floor) as { t: number | null };
     throw new HistoryRangeError(ns, time, earliest.t);
   }
   const maps = loadCheckpoint(reader, start.id);

@@ -1,7 +1,8 @@
 /**
  * A whole state as plain Maps from identity key to record, one per kind: what checkpoints, `at()`
  * and `diff()` work on. Keys always come from the database (src/db/keys.ts): taken from its
- * tables or its changes, or computed with its `keyOf` for a plain snapshot handed in.
+ * tables or its changes, or computed with its `keyOf` (a plain snapshot handed in, a checkpoint
+ * read back: parts.ts).
  */
 import { DbState } from '../db/state.js';
 import { shardOf, SHARDS, tableEntries } from '../db/table.js';
@@ -41,9 +42,17 @@ export function mapsOfPlain(p: PlainSnapshot): ObjectMaps {
  */
 export function stateOfMaps(maps: ObjectMaps, version = 0): DbState {
   const tables = {} as Record<RecordKind, Table<unknown>>;
+  // Shards nothing falls into share one empty Map, as in the database's own tables (table.ts):
+  // a rebuilt route table would otherwise make 4,096 Maps, most of them for nothing.
+  const none: ReadonlyMap<string, unknown> = new Map();
   for (const kind of KINDS) {
-    const shards = Array.from({ length: SHARDS[kind] }, () => new Map<string, unknown>());
-    for (const [k, r] of maps[kind] as Map<string, unknown>) shards[shardOf(kind, k)]!.set(k, r);
+    const shards = new Array<ReadonlyMap<string, unknown>>(SHARDS[kind]).fill(none);
+    for (const [k, r] of maps[kind] as Map<string, unknown>) {
+      const i = shardOf(kind, k);
+      let s = shards[i]!;
+      if (s === none) shards[i] = s = new Map<string, unknown>();
+      (s as Map<string, unknown>).set(k, r);
+    }
     tables[kind] = { size: maps[kind].size, shards };
   }
   return new DbState({ version, tables } as unknown as DbSnapshot);

@@ -10,20 +10,23 @@
  * `maxBatch`), so a storm is written in a few large transactions. A process killed meanwhile loses
  * what was buffered or posted and not yet committed: the last batch.
  *
- * Attaching writes a baseline first: the database's state at that moment replaces the namespace's
- * current-state rows, and an automatic checkpoint of it is taken. The records go in key order
- * (sorted here: inserting 100,000 routes in key order costs the writer half of what hash order
- * does), in slices serialised between turns of the event loop. Changes that arrive meanwhile wait
- * in the buffer and are posted after the baseline: the writer runs jobs in order, so the history
- * that follows a baseline starts exactly where it ends.
+ * Attaching writes a baseline first: the database's state at that moment, saved as the namespace's
+ * automatic checkpoint (parts.ts: compact parts, one encoded per turn of the event loop, the first
+ * written while the next is encoded). Changes that arrive meanwhile wait in the buffer and are
+ * posted after the baseline: the writer runs jobs in order, so the history that follows a baseline
+ * starts exactly where it ends. The current-state tables are then filled from the baseline in the
+ * background (fill.ts); until that is done, batches write history only and the fill's last step
+ * replays them into the tables. A user's checkpoint of the live state goes the same way, without
+ * the fill.
  */
 import { randomBytes } from 'node:crypto';
-import type { Observable, Subscription } from 'rxjs';
-import { tableEntries } from '../db/table.js';
-import { KINDS, type AnyChange, type DbSnapshot, type Table } from '../db/types.js';
+import type { Observable } from 'rxjs';
+import { KINDS, type AnyChange, type DbSnapshot } from '../db/types.js';
 import type { RecordKind } from '../iproute/records.js';
-import { checkpointFromCurrentJob } from './checkpoints.js';
+import type { Listener, Unsubscribable } from '../util/emitter.js';
 import type { StoreCore } from './core.js';
+import type { TableFill } from './fill.js';
+import { keysOfPlan, saveState, tablesOfSnapshot } from './parts.js';
 import { STATE_TABLES } from './state-tables.js';
 import type { Job } from './writer.js';
 
@@ -31,6 +34,11 @@ import type { Job } from './writer.js';
 export interface Recordable {
   readonly state: { readonly snapshot: DbSnapshot };
   readonly changes$: Observable<AnyChange>;
+  /**
+   * The same changes, listened to without rxjs (Database has it): used instead of `changes$`
+   * when present, so that recording does not load rxjs (~50 ms) into a program that never asked for it.
+   */
+  listenChanges?(listener: Partial<Listener<AnyChange>>): Unsubscribable;
 }
 
 export interface AttachOptions {
@@ -63,7 +71,10 @@ const UPSERT = KINDS.map((k) =>
   `INSERT INTO ${STATE_TABLES[k].table} (ns, key, record) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET record = excluded.record`);
 const DELETE = KINDS.map((k) => `DELETE FROM ${STATE_TABLES[k].table} WHERE ns = ? AND key = ?`);
 
-/** The SQL of a history batch: op [0] history row, [1 + kind] upsert, [6 + kind] delete, [11] row count. */
+/**
+ * The SQL of a history batch: op [0] history row, [1 + kind] upsert, [6 + kind] delete, [11] row
+ * count. (While the state tables are being filled, the upserts and deletes are left out.)
+ */
 const BATCH_SQL: readonly string[] = [
   'INSERT INTO history (ns, time, kind, key, op, origin, txid, reason, fields, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ...UPSERT,
@@ -71,9 +82,6 @@ const BATCH_SQL: readonly string[] = [
   'UPDATE namespaces SET rows = rows + ? WHERE ns = ?',
 ];
 const COUNT_OP = 1 + 2 * KINDS.length;
-
-/** Records per baseline job: a slice serialised between two turns of the event loop. */
-const BASELINE_SLICE = 5000;
 
 const defaultTxid = (c: AnyChange): string | null => {
   const t = (c as { txid?: unknown }).txid;
@@ -88,10 +96,11 @@ export class Recorder {
   private buffer: Entry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
-  private sub: Subscription | null = null;
-  /** While the baseline is being posted, batches wait. */
+  private sub: Unsubscribable | null = null;
+  /** While a baseline or checkpoint is being posted, batches wait. */
   private held = false;
-  private baseline: Promise<void> = Promise.resolve();
+  /** The baseline and checkpoints being posted, one after the other. */
+  private saving: Promise<void> = Promise.resolve();
   /** History batches posted and not yet committed. */
   private writing = 0;
   private readonly posted = new Set<Promise<unknown>>();
@@ -99,8 +108,11 @@ export class Recorder {
   private attachedTo: Recordable | null = null;
   private readonly counts = { changes: 0, batches: 0, largestBatch: 0 };
 
-  /** @param onWritten called after each history batch is committed (retention looks then) */
-  constructor(private readonly core: StoreCore, readonly ns: string, private readonly onWritten: () => void) {}
+  /**
+   * @param fill the namespace's state-table fill (batches leave the tables to it while it runs)
+   * @param onWritten called after each history batch is committed (retention looks then)
+   */
+  constructor(private readonly core: StoreCore, readonly ns: string, private readonly fill: TableFill, private readonly onWritten: () => void) {}
 
   get attached(): Recordable | null {
     return this.attachedTo;
@@ -121,11 +133,25 @@ export class Recorder {
     const snapshot = db.state.snapshot;
     const time = this.core.tick();
     this.held = true;
-    this.sub = db.changes$.subscribe({
-      next: (c) => this.push(c),
+    // A fill resumed from an earlier session's baseline is of no use any more.
+    this.fill.stop();
+    const listener = {
+      next: (c: AnyChange) => this.push(c),
       complete: () => void this.detach().catch((e: unknown) => this.core.errors.next(e as Error)),
-    });
-    this.baseline = this.writeBaseline(snapshot, time);
+    };
+    this.sub = db.listenChanges ? db.listenChanges(listener) : db.changes$.subscribe(listener);
+    this.saving = this.writeBaseline(snapshot, time).catch((e: unknown) => this.core.errors.next(e as Error));
+  }
+
+  /**
+   * Saves the attached database's live state as checkpoint `name` (after the baseline and any
+   * checkpoint under way), at the history position of the changes recorded so far. Resolves once
+   * it is committed.
+   */
+  saveCheckpoint(name: string): Promise<void> {
+    const p = this.saving.then(() => this.writeCheckpoint(name));
+    this.saving = p.then(() => undefined, () => undefined);
+    return p;
   }
 
   /** Stops recording: posts what is buffered and waits until it is written. */
@@ -138,7 +164,7 @@ export class Recorder {
 
   /** Posts everything buffered and waits for everything this recorder posted. */
   async flush(): Promise<void> {
-    await this.baseline;
+    await this.saving;
     this.cut(true);
     await Promise.allSettled([...this.posted]);
   }
@@ -188,11 +214,13 @@ export class Recorder {
   private batchJob(batch: readonly Entry[]): Job {
     const ns = this.ns;
     const ops: unknown[][] = [];
+    const tables = !this.fill.active;
     for (const { time, change: c, txid } of batch) {
       const before = c.before === undefined ? null : JSON.stringify(c.before);
       const after = c.after === undefined ? null : JSON.stringify(c.after);
       const fields = c.fields ? JSON.stringify(c.fields) : null;
       ops.push([0, ns, time, c.kind, c.key, c.op, c.origin, txid, c.reason ?? null, fields, before, after]);
+      if (!tables) continue;
       const k = KIND_INDEX[c.kind];
       ops.push(after !== null ? [1 + k, ns, c.key, after] : [1 + KINDS.length + k, ns, c.key]);
     }
@@ -204,24 +232,37 @@ export class Recorder {
     const ns = this.ns;
     try {
       this.track(this.core.run(ensureNamespaceJob(ns, time)));
-      this.track(this.core.run({ what: `reset ${ns}`, sql: DELETE.map((d) => d.replace(' AND key = ?', '')), ops: KINDS.map((_, i) => [i, ns]) }));
-      for (const kind of KINDS) {
-        const k = KIND_INDEX[kind];
-        const entries = [...tableEntries(snapshot.tables[kind] as Table<unknown>)];
-        entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-        for (let i = 0; i < entries.length; i += BASELINE_SLICE) {
-          const ops = entries.slice(i, i + BASELINE_SLICE).map(([key, record]) => [k, ns, key, JSON.stringify(record)]);
-          this.track(this.core.run({ what: `baseline of ${ns}`, sql: UPSERT, ops }));
-          await new Promise<void>((r) => setImmediate(r));
-        }
-      }
       // A random tag keeps two baselines of one millisecond (two attaches) apart.
       const name = `@attach ${new Date(time).toISOString()} ${randomBytes(3).toString('hex')}`;
-      this.track(this.core.run(checkpointFromCurrentJob(ns, name, time, true)));
+      const saved = await saveState(this.core, ns, name, time, tablesOfSnapshot(snapshot), { auto: true, positioned: true, fill: true, report: true });
+      this.track(saved.done);
+      // Before batches flow again: they are to leave the tables to the fill.
+      this.fill.start(name, saved.plans.map((p) => ({ kind: p.kind, part: p.part, count: p.count, keys: () => keysOfPlan(p) })));
     } finally {
       this.held = false;
       this.schedule();
     }
+  }
+
+  private async writeCheckpoint(name: string): Promise<void> {
+    const db = this.attachedTo;
+    if (!db) throw new Error(`namespace '${this.ns}' has no database attached`);
+    // In one synchronous step: post what is buffered, stamp the time, take the snapshot. Every
+    // change stamped up to that time is then in the checkpoint, every later one after it.
+    this.cut(true);
+    const time = this.core.tick();
+    const snapshot = db.state.snapshot;
+    this.held = true;
+    const saved = saveState(this.core, this.ns, name, time, tablesOfSnapshot(snapshot), { auto: false, positioned: true, fill: false, report: false });
+    try {
+      await saved;
+    } finally {
+      this.held = false;
+      this.schedule();
+    }
+    const { done } = await saved;
+    this.track(done);
+    await done;
   }
 
   private track(p: Promise<unknown>): void {

@@ -8,8 +8,10 @@
  * Removing rows must not break `at()`. Each namespace keeps a rolling base: its oldest automatic
  * checkpoint, positioned exactly at the retention edge (checkpoints.seq = namespaces.pruned_to).
  * A chunk of rows is folded into the base before it is deleted: for each object the chunk touches,
- * its last row in the chunk decides (an `after` record is upserted into the base, a removal
- * deletes it), and the base's position and time move to the chunk's last row. A base never
+ * its last row in the chunk decides, written as a row laid over the base's parts (parts.ts): its
+ * `after` record, or 'null' for a removal. Its object count moves by what the chunk added and
+ * removed (an object existed before the chunk when its first row there has a `before`, after it
+ * when its last row has an `after`), and the base's position and time move to the chunk's last row. A base never
  * swallows the rows of a later session: a chunk stops at the next automatic checkpoint (a later
  * attach's baseline); once no row of the namespace lies before that one, it becomes the base and
  * the old base is dropped. User checkpoints are never removed.
@@ -18,20 +20,20 @@ import type { StoreCore, RetentionOptions } from './core.js';
 import { deleteCheckpointJob } from './checkpoints.js';
 import type { Job } from './writer.js';
 
-// Rows are upserted in id order (INSERT OR REPLACE: the last one of each object wins); then the
-// objects whose last row in the chunk is a removal are deleted. Both look at the chunk only.
-const FOLD_UPSERT =
+// Rows are written in id order (INSERT OR REPLACE: the last one of each object wins), a removal as
+// 'null'. The count first, while the chunk's rows are still there. All look at the chunk only.
+const FOLD_COUNT =
+  'UPDATE checkpoints SET objects = objects + (SELECT coalesce(sum((l.after IS NOT NULL) - (f.before IS NOT NULL)), 0) ' +
+  'FROM (SELECT min(id) AS fid, max(id) AS lid FROM history WHERE ns = @ns AND id > @lo AND id <= @hi GROUP BY kind, key) g ' +
+  'JOIN history f ON f.id = g.fid JOIN history l ON l.id = g.lid) WHERE id = @cid';
+const FOLD_ROWS =
   'INSERT OR REPLACE INTO checkpoint_rows (checkpoint_id, kind, key, record) ' +
-  'SELECT @cid, kind, key, after FROM history WHERE ns = @ns AND id > @lo AND id <= @hi AND after IS NOT NULL ORDER BY id';
-const FOLD_DELETE =
-  'DELETE FROM checkpoint_rows WHERE checkpoint_id = @cid AND (kind, key) IN (' +
-  'SELECT kind, key FROM history WHERE ns = @ns AND id > @lo AND id <= @hi ' +
-  'GROUP BY kind, key HAVING max(id) = max(CASE WHEN after IS NULL THEN id END))';
+  "SELECT @cid, kind, key, coalesce(after, 'null') FROM history WHERE ns = @ns AND id > @lo AND id <= @hi ORDER BY id";
 const DROP_ROWS = 'DELETE FROM history WHERE ns = @ns AND id > @lo AND id <= @hi';
 const MOVE_BASE = 'UPDATE checkpoints SET seq = @hi, time = @t WHERE id = @cid';
 const MOVE_EDGE = 'UPDATE namespaces SET pruned_to = @hi, rows = max(0, rows - @n) WHERE ns = @ns';
 
-interface NsRow { pruned_to: number; rows: number }
+interface NsRow { pruned_to: number; rows: number; fill: number | null }
 interface CpRow { id: number; name: string; seq: number }
 
 export class Retention {
@@ -40,7 +42,11 @@ export class Retention {
   private readonly timer: NodeJS.Timeout | null = null;
   private readonly chunk: number;
 
-  constructor(private readonly core: StoreCore, private readonly opts: RetentionOptions = {}) {
+  /**
+   * @param whenFilling called for a namespace skipped because its state tables are being filled:
+   *   the store makes sure that fill runs (it pokes retention again when the fill is done)
+   */
+  constructor(private readonly core: StoreCore, private readonly opts: RetentionOptions = {}, private readonly whenFilling: (ns: string) => void = () => undefined) {
     this.chunk = Math.max(1, opts.chunk ?? 2000);
     if (this.enabled) {
       this.timer = setInterval(() => this.poke(), opts.intervalMs ?? 1000);
@@ -105,8 +111,13 @@ export class Retention {
   /** The next chunk of `ns` to remove, as a job; null when nothing is due. */
   plan(ns: string): Job | null {
     const r = this.core.reader;
-    const st = r.prepare('SELECT pruned_to, rows FROM namespaces WHERE ns = ?').get(ns) as NsRow | undefined;
+    const st = r.prepare('SELECT pruned_to, rows, fill FROM namespaces WHERE ns = ?').get(ns) as NsRow | undefined;
     if (!st) return null;
+    // While the state tables are filled from a base, its rows and position stay as they are (fill.ts).
+    if (st.fill !== null) {
+      this.whenFilling(ns);
+      return null;
+    }
     const lo = st.pruned_to;
     const cutoff = this.opts.maxAgeMs !== undefined ? this.core.tick() - this.opts.maxAgeMs : -Infinity;
     const excess = this.opts.maxRows !== undefined ? st.rows - this.opts.maxRows : 0;
@@ -125,10 +136,10 @@ export class Retention {
     if (k === 0) return null;
     // The base is the newest baseline at the edge: when a later session's baseline reaches the
     // edge it takes over (what follows it was recorded from it), and older ones are dropped.
-    const bases = r.prepare('SELECT id, name, seq FROM checkpoints WHERE ns = ? AND auto = 1 AND seq <= ? ORDER BY seq DESC, id DESC').all(ns, lo) as CpRow[];
+    const bases = r.prepare('SELECT id, name, seq FROM checkpoints WHERE ns = ? AND auto = 1 AND ready = 1 AND seq <= ? ORDER BY seq DESC, id DESC').all(ns, lo) as CpRow[];
     const base = bases[0];
     if (bases.length > 1) return this.dropBases(ns, bases.slice(1));
-    const next = r.prepare('SELECT id, name, seq FROM checkpoints WHERE ns = ? AND auto = 1 AND seq > ? ORDER BY seq LIMIT 1').get(ns, lo) as CpRow | undefined;
+    const next = r.prepare('SELECT id, name, seq FROM checkpoints WHERE ns = ? AND auto = 1 AND ready = 1 AND seq > ? ORDER BY seq LIMIT 1').get(ns, lo) as CpRow | undefined;
     if (next) {
       let within = 0;
       while (within < k && cand[within]![0] <= next.seq) within++;
@@ -140,7 +151,7 @@ export class Retention {
     const p = { ns, lo, hi, t, n: k, cid: base?.id ?? -1 };
     // A base not at the edge is not the state there: without one, rows are removed unfolded.
     const fold = base !== undefined && base.seq === lo;
-    const sql = fold ? [FOLD_UPSERT, FOLD_DELETE, DROP_ROWS, MOVE_BASE, MOVE_EDGE] : [DROP_ROWS, MOVE_EDGE];
+    const sql = fold ? [FOLD_COUNT, FOLD_ROWS, DROP_ROWS, MOVE_BASE, MOVE_EDGE] : [DROP_ROWS, MOVE_EDGE];
     return { what: `retention of ${ns}`, sql, ops: sql.map((_, i) => [i, p]) };
   }
 

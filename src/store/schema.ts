@@ -7,6 +7,10 @@
  *
  *   v1  namespaces, history, checkpoints, checkpoint_rows (history and checkpoints only)
  *   v2  the current-state tables (state-tables.ts) and the convenience views
+ *   v3  checkpoints stored compactly: checkpoint_parts (parts.ts, codec.ts), checkpoints.objects
+ *       and .ready, checkpoint_rows as rows laid over the parts ('null': removed), namespaces.fill
+ *       (the state tables are being filled from that baseline: fill.ts). Existing checkpoints keep
+ *       their rows and no parts, which reads the same.
  *
  * Tables keyed by identity key are ordinary rowid tables with a UNIQUE index, not WITHOUT ROWID:
  * objects change in no particular key order, and a WITHOUT ROWID table moves whole records around
@@ -96,7 +100,24 @@ CREATE VIEW interface_flaps AS
 
 const V2 = [...KINDS.map((k) => stateTableDdl(STATE_TABLES[k] as never)), VIEWS].join('\n');
 
-export const STORE_MIGRATIONS: readonly Migration[] = [V1, V2];
+const V3 = `
+CREATE TABLE checkpoint_parts (
+  checkpoint_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  part INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  UNIQUE (checkpoint_id, kind, part)
+);
+ALTER TABLE checkpoints ADD COLUMN objects INTEGER NOT NULL DEFAULT 0;
+-- 0 while its parts are being written: a checkpoint nobody reads until the job that finishes it
+ALTER TABLE checkpoints ADD COLUMN ready INTEGER NOT NULL DEFAULT 1;
+UPDATE checkpoints SET objects = (SELECT count(*) FROM checkpoint_rows r WHERE r.checkpoint_id = checkpoints.id);
+-- the checkpoint the namespace's state tables are being filled from; NULL: they are in step
+ALTER TABLE namespaces ADD COLUMN fill INTEGER;
+`;
+
+export const STORE_MIGRATIONS: readonly Migration[] = [V1, V2, V3];
 
 /** The tables and views a namespace-scoped query sees filtered to its namespace (all have `ns`). */
 export const SCOPED_OBJECTS: readonly string[] = [

@@ -13,18 +13,21 @@
  *   await store.close();
  *
  * Writes happen in a writer thread (writer.ts), in batches (recorder.ts), so every read first
- * waits for the writes it depends on: that is why reads are async.
+ * waits for the writes it depends on: that is why reads are async. The current-state tables that
+ * SQL reads are filled in the background after a database is attached (fill.ts): `query()` waits
+ * for that too.
  */
 import type { Observable } from 'rxjs';
 import type { PlainSnapshot } from '../db/types.js';
 import {
-  checkpointFromCurrentJob, checkpointFromMapsJob, deleteCheckpointJob, diffMaps, findCheckpoint, listCheckpoints,
-  loadCheckpoint, loadCurrent, type CheckpointInfo, type SnapshotDiff,
+  deleteCheckpointJob, diffMaps, findCheckpoint, listCheckpoints, type CheckpointInfo, type SnapshotDiff,
 } from './checkpoints.js';
 import { StoreCore, type StoreOptions } from './core.js';
-import { CheckpointExistsError, CheckpointNotFoundError, StoreClosedError } from './errors.js';
+import { CheckpointExistsError, CheckpointNotFoundError, HistoryRangeError, StoreClosedError } from './errors.js';
+import { TableFill } from './fill.js';
 import { mapsAt, ms, readHistory, type HistoryEntry, type HistoryFilter, type TimeLike } from './history.js';
-import { mapsOfPlain, mapsOfSnapshot, plainOfMaps, type ObjectMaps } from './maps.js';
+import { emptyMaps, mapsOfPlain, mapsOfSnapshot, plainOfMaps, type ObjectMaps } from './maps.js';
+import { loadCheckpoint, saveState, tablesOfMaps } from './parts.js';
 import { QueryConnection, type QueryParams } from './query.js';
 import { ensureNamespaceJob, Recorder, type AttachOptions, type Recordable, type RecorderStats } from './recorder.js';
 import { Retention } from './retention.js';
@@ -57,7 +60,10 @@ export class Store {
 
   private constructor(readonly path: string, options: StoreOptions) {
     this.core = new StoreCore(path, options);
-    this.retention = new Retention(this.core, options.retention);
+    this.retention = new Retention(this.core, options.retention, (ns) => {
+      // A fill left unfinished by a closed or killed process is done again, then retention goes on.
+      if (!this.core.closed) this.namespace(ns).tablesFilled().catch((e: unknown) => this.core.errors.next(e as Error));
+    });
   }
 
   /**
@@ -70,7 +76,7 @@ export class Store {
 
   /** Failures nobody awaited: a history batch that could not be written, the writer dying. */
   get errors$(): Observable<Error> {
-    return this.core.errors.asObservable();
+    return this.core.errors.observable;
   }
 
   /** The handle of one namespace's data (created in the file when something is first written). */
@@ -95,11 +101,20 @@ export class Store {
     return this.core.reader.prepare('SELECT ns FROM namespaces ORDER BY ns').pluck().all() as string[];
   }
 
-  /** Read-only SQL over every namespace (see SCHEMA.md); waits for pending writes first. */
+  /**
+   * Read-only SQL over every namespace (see SCHEMA.md); waits for pending writes first, and for
+   * every namespace's current-state tables to be filled.
+   */
   async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
-    await this.flush();
+    await this.tablesFilled();
     this.queryDb ??= new QueryConnection(this.path);
     return this.queryDb.run<T>(sql, params);
+  }
+
+  /** Resolves once every namespace's current-state tables hold its state (see NamespaceStore.tablesFilled). */
+  async tablesFilled(): Promise<void> {
+    await this.flush();
+    for (const label of this.namespaces()) await this.namespace(label).tablesFilled();
   }
 
   /** Writes everything recorded so far and waits until it is committed. */
@@ -111,7 +126,7 @@ export class Store {
 
   /** Runs retention now, until nothing is due (it also runs by itself). */
   async prune(): Promise<void> {
-    await this.flush();
+    await this.tablesFilled();
     await this.retention.run();
   }
 
@@ -123,6 +138,8 @@ export class Store {
 
   private async shutdown(): Promise<void> {
     this.retention.stop();
+    // A fill under way is left for the next store that needs the tables (fill.ts).
+    for (const h of this.handles.values()) h.fill.close();
     try {
       await Promise.all([...this.handles.values()].map((h) => h.recorder.detach()));
     } finally {
@@ -146,11 +163,16 @@ export class Store {
 export class NamespaceStore {
   /** @internal */
   readonly recorder: Recorder;
+  /** @internal */
+  readonly fill: TableFill;
   private queryDb: QueryConnection | null = null;
+  /** Checkpoint saves and deletions, one at a time. */
+  private checkpointing: Promise<unknown> = Promise.resolve();
 
   /** @internal use Store.namespace */
   constructor(private readonly core: StoreCore, readonly label: string, onWritten: () => void) {
-    this.recorder = new Recorder(core, label, onWritten);
+    this.fill = new TableFill(core, label, onWritten);
+    this.recorder = new Recorder(core, label, this.fill, onWritten);
   }
 
   /** The database being recorded, if any. */
@@ -159,9 +181,10 @@ export class NamespaceStore {
   }
 
   /**
-   * Records `db` from now on: its current state becomes the namespace's current-state rows and an
-   * automatic checkpoint (the baseline `at()` starts from), then every change is recorded. One
-   * database per namespace at a time; recording stops when the database closes or on `detach()`.
+   * Records `db` from now on: its current state becomes an automatic checkpoint (the baseline
+   * `at()` starts from; in the file once `flush()` resolves) and, in the background, the
+   * namespace's current-state tables; then every change is recorded. One database per namespace
+   * at a time; recording stops when the database closes or on `detach()`.
    */
   attach(db: Recordable, options?: AttachOptions): this {
     this.check();
@@ -179,10 +202,24 @@ export class NamespaceStore {
     return this.recorder.detach();
   }
 
-  /** Writes everything recorded so far and waits until it is committed. */
+  /**
+   * Writes everything recorded so far and waits until it is committed: the baseline of an attached
+   * database, its changes, checkpoints. (Not the current-state tables: `tablesFilled()`.)
+   */
   async flush(): Promise<void> {
     this.check();
     await this.recorder.flush();
+    await this.core.barrier();
+  }
+
+  /**
+   * Resolves once the current-state tables hold the namespace's state as of the last change
+   * recorded. After an attach they are filled from the baseline in the background; a fill that a
+   * closed or killed process left unfinished is done again here. `query()` waits for this.
+   */
+  async tablesFilled(): Promise<void> {
+    await this.flush();
+    await this.fill.done();
     await this.core.barrier();
   }
 
@@ -199,28 +236,27 @@ export class NamespaceStore {
   }
 
   /**
-   * Saves the whole state under `name`: the attached database's live state (copied by the writer
-   * thread from the current-state tables, at an exact history position), or the snapshot given.
+   * Saves the whole state under `name`: the attached database's live state (at an exact history
+   * position), or the snapshot given.
    */
-  async checkpoint(name: string, snapshot?: PlainSnapshot, options: CheckpointOptions = {}): Promise<CheckpointInfo> {
-    if (name.startsWith('@')) throw new Error(`checkpoint names starting with '@' are reserved for the store's own ('${name}')`);
-    if (!snapshot && !this.recorder.attached) throw new Error(`namespace '${this.label}' has no database attached: pass the snapshot to save`);
-    await this.flush();
-    const existing = findCheckpoint(this.core.reader, this.label, name);
-    if (existing && !options.replace) throw new CheckpointExistsError(this.label, name);
-    if (existing) await this.core.run(deleteCheckpointJob(this.label, name), false);
-    if (snapshot) {
-      const time = this.core.tick();
-      await this.core.run(ensureNamespaceJob(this.label, time), false);
-      await this.core.run(checkpointFromMapsJob(this.label, name, time, mapsOfPlain(snapshot)), false);
-    } else {
-      // In one synchronous step: post what is buffered, stamp the time, post the copy. Every
-      // change stamped up to that time is then in the checkpoint, every later one after it.
-      this.recorder.cut(true);
-      const time = this.core.tick();
-      await this.core.run(checkpointFromCurrentJob(this.label, name, time, false), false);
-    }
-    return this.checkpoints().then((all) => all.find((c) => c.name === name)!);
+  checkpoint(name: string, snapshot?: PlainSnapshot, options: CheckpointOptions = {}): Promise<CheckpointInfo> {
+    return this.oneAtATime(async () => {
+      if (name.startsWith('@')) throw new Error(`checkpoint names starting with '@' are reserved for the store's own ('${name}')`);
+      if (!snapshot && !this.recorder.attached) throw new Error(`namespace '${this.label}' has no database attached: pass the snapshot to save`);
+      await this.flush();
+      const existing = findCheckpoint(this.core.reader, this.label, name);
+      if (existing && !options.replace) throw new CheckpointExistsError(this.label, name);
+      if (existing) await this.core.run(deleteCheckpointJob(this.label, name), false);
+      if (snapshot) {
+        const time = this.core.tick();
+        await this.core.run(ensureNamespaceJob(this.label, time), false);
+        const opts = { auto: false, positioned: false, fill: false, report: false };
+        await (await saveState(this.core, this.label, name, time, tablesOfMaps(mapsOfPlain(snapshot)), opts)).done;
+      } else {
+        await this.recorder.saveCheckpoint(name);
+      }
+      return listCheckpoints(this.core.reader, this.label).find((c) => c.name === name)!;
+    });
   }
 
   /** Every checkpoint of this namespace, oldest first (automatic ones included). */
@@ -229,11 +265,13 @@ export class NamespaceStore {
     return listCheckpoints(this.core.reader, this.label);
   }
 
-  async deleteCheckpoint(name: string): Promise<boolean> {
-    await this.flush();
-    if (!findCheckpoint(this.core.reader, this.label, name)) return false;
-    await this.core.run(deleteCheckpointJob(this.label, name), false);
-    return true;
+  deleteCheckpoint(name: string): Promise<boolean> {
+    return this.oneAtATime(async () => {
+      await this.flush();
+      if (!findCheckpoint(this.core.reader, this.label, name)) return false;
+      await this.core.run(deleteCheckpointJob(this.label, name), false);
+      return true;
+    });
   }
 
   /**
@@ -260,9 +298,12 @@ export class NamespaceStore {
     return { checkpoint: info, target: plainOfMaps(target), diff: diffMaps(this.liveMaps(), target) };
   }
 
-  /** Read-only SQL over this namespace's rows only (see SCHEMA.md); waits for pending writes first. */
+  /**
+   * Read-only SQL over this namespace's rows only (see SCHEMA.md); waits for pending writes and
+   * for the current-state tables to be filled first.
+   */
   async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
-    await this.flush();
+    await this.tablesFilled();
     this.queryDb ??= new QueryConnection(this.core.path, this.label);
     return this.queryDb.run<T>(sql, params);
   }
@@ -281,9 +322,22 @@ export class NamespaceStore {
     return loadCheckpoint(this.core.reader, row.id);
   }
 
+  /** The attached database's state; else the last one recorded (none: empty). */
   private liveMaps(): ObjectMaps {
     const db = this.recorder.attached;
-    return db ? mapsOfSnapshot(db.state.snapshot) : loadCurrent(this.core.reader, this.label);
+    if (db) return mapsOfSnapshot(db.state.snapshot);
+    try {
+      return mapsAt(this.core.reader, this.label, Number.MAX_SAFE_INTEGER);
+    } catch (e) {
+      if (e instanceof HistoryRangeError) return emptyMaps();
+      throw e;
+    }
+  }
+
+  private oneAtATime<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.checkpointing.then(f);
+    this.checkpointing = p.catch(() => undefined);
+    return p;
   }
 
   private check(): void {

@@ -80,7 +80,7 @@ describe('a recording process killed mid-storm', () => {
       expect(adds).toBeGreaterThan(0);
       expect(adds).toBeLessThan(ROUTES + 20);
       const rows = (raw.prepare("SELECT count(*) AS n FROM routes WHERE ns = ?").get(ns) as { n: number }).n;
-      const baseline = (raw.prepare("SELECT count(*) AS n FROM checkpoint_rows r JOIN checkpoints c ON c.id = r.checkpoint_id WHERE c.ns = ? AND c.auto = 1 AND r.kind = 'route'").get(ns) as { n: number }).n;
+      const baseline = (raw.prepare("SELECT sum(p.count) AS n FROM checkpoint_parts p JOIN checkpoints c ON c.id = p.checkpoint_id WHERE c.ns = ? AND c.auto = 1 AND c.ready = 1 AND p.kind = 'route'").get(ns) as { n: number }).n;
       const removes = (raw.prepare("SELECT count(*) AS n FROM history WHERE ns = ? AND kind = 'route' AND op = 'remove'").get(ns) as { n: number }).n;
       expect(rows).toBe(baseline + adds - removes);
     } finally {

@@ -7,7 +7,9 @@ import { pathToFileURL } from 'node:url';
 const [dist, ns, store] = process.argv.slice(2);
 const { IPDB } = await import(pathToFileURL(`${dist}/index.js`).href);
 const db = await IPDB.open({ netns: ns, store });
-await db.store.flush();
+// the baseline in the file and the current-state tables filled from it: from here on every batch
+// keeps the tables in step with the history
+await db.store.tablesFilled();
 process.stdout.write('ready\n');
 for (;;) {
   // Every change recorded before flush() is committed to the file when it resolves (the count is

@@ -2,6 +2,7 @@
  * kill -9 during a storm: a child process records route changes as fast as it can and is killed
  * with SIGKILL; the file must open cleanly, pass SQLite's integrity check, and hold everything up
  * to the last batch, with history and current-state tables in step (a batch is one transaction).
+ * And kill -9 right after attaching: the baseline is in the file whole or not at all.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,26 @@ for (let round = 0; ; round++) {
 }
 `;
 
+/** Attaches a database of `n` routes and says so at once; then only waits to be killed. */
+const CHILD_ATTACH = `
+import { Store } from './src/store/index.js';
+import { Database } from './src/db/index.js';
+import { FakeSource } from './test/db/fake-source.js';
+import { iface, route4 } from './test/db/fixtures.js';
+
+const [path, n] = [process.argv[2], Number(process.argv[3])];
+const store = Store.open(path);
+store.errors$.subscribe((e) => { console.error(e); process.exit(2); });
+const source = new FakeSource();
+source.set('interface', iface(2, 'eth0'), { silent: true });
+for (let i = 0; i < n; i++) source.set('route', route4('10.' + ((i >> 16) & 255) + '.' + ((i >> 8) & 255) + '.' + (i & 255) + '/32', { oif: 2 }), { silent: true });
+const db = new Database();
+await db.open(source);
+store.attach(db, 'main');
+process.stdout.write('attached\\n');
+setInterval(() => undefined, 1000);
+`;
+
 beforeAll(() => {
   mkdirSync(root, { recursive: true });
   // Compile the store, the database and the fake source with the project's compiler.
@@ -57,6 +78,7 @@ beforeAll(() => {
   if (tsc.status !== 0) throw new Error(`tsc: ${tsc.stdout}${tsc.stderr}`);
   writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
   writeFileSync(join(root, 'child.mjs'), CHILD);
+  writeFileSync(join(root, 'child-attach.mjs'), CHILD_ATTACH);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -118,5 +140,54 @@ describe('a store killed with SIGKILL during a storm', () => {
     const ns = store.namespace('main');
     const latest = await ns.history({ order: 'desc', limit: 1 });
     expect((await ns.at(latest[0]!.time)).routes).toHaveLength(h.n);
+  });
+});
+
+/** Runs the attaching child and SIGKILLs it `delayMs` after it has attached. */
+function attachAndKill(path: string, n: number, delayMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-warnings', join(root, 'child-attach.mjs'), path, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (chunk.includes('attached')) setTimeout(() => child.kill('SIGKILL'), delayMs);
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited (${code}): ${err}`))));
+  });
+}
+
+describe('a store killed with SIGKILL right after a database is attached', () => {
+  it('has its baseline whole or not at all, and what it has reopens and fills its tables', async () => {
+    const n = 40_000;
+    const seen: string[] = [];
+    for (const delayMs of [0, 10, 30, 150, 1500]) {
+      const path = files.path();
+      await attachAndKill(path, n, delayMs);
+      const raw = new BetterSqlite3(path);
+      const integrity = raw.pragma('integrity_check', { simple: true });
+      const ready = raw.prepare("SELECT id, objects, (SELECT sum(count) FROM checkpoint_parts p WHERE p.checkpoint_id = c.id) AS parts FROM checkpoints c WHERE ns = 'main' AND auto = 1 AND ready = 1").all() as { id: number; objects: number; parts: number }[];
+      const history = raw.prepare('SELECT count(*) FROM history').pluck().get() as number;
+      raw.close();
+      expect(integrity, `${delayMs} ms`).toBe('ok');
+      expect(history).toBe(0); // nothing changed: no history, with a baseline or without
+      const store = files.open({}, path);
+      const ns = store.namespace('main');
+      if (ready.length === 0) {
+        seen.push('none');
+        expect(await ns.checkpoints(), `${delayMs} ms`).toEqual([]);
+        continue;
+      }
+      seen.push('whole');
+      expect(ready, `${delayMs} ms`).toEqual([{ id: ready[0]!.id, objects: n + 1, parts: n + 1 }]);
+      const [cp] = await ns.checkpoints();
+      const state = await ns.at(cp!.time);
+      expect([state.interfaces.length, state.routes.length]).toEqual([1, n]);
+      expect(await ns.query('SELECT count(*) AS n FROM routes')).toEqual([{ n }]);
+      await store.close();
+    }
+    // killed at once it had not written it yet; given time, it had
+    expect(seen[0]).toBe('none');
+    expect(seen.at(-1)).toBe('whole');
   });
 });

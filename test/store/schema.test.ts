@@ -3,7 +3,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KINDS, PLURAL } from '../../src/db/types.js';
-import { HistoryRangeError, migrate, SchemaError, STATE_TABLES, Store } from '../../src/store/index.js';
+import { HistoryRangeError, isEmptyDiff, migrate, SchemaError, STATE_TABLES, STORE_MIGRATIONS, Store } from '../../src/store/index.js';
+import { keyOf } from '../../src/db/keys.js';
 import type { AnyRecord, RecordKind } from '../../src/iproute/records.js';
 import { addr4, iface, neigh, route4, rule } from '../db/fixtures.js';
 import { FakeClock, openDb, useStoreFiles } from './helpers.js';
@@ -104,7 +105,7 @@ describe('migrations', () => {
     const clock = new FakeClock(1700000010000);
     const store = files.open({ now: clock.now }, path);
     expect((await store.query<{ component: string; version: number }>('SELECT component, version FROM schema_versions ORDER BY component')))
-      .toEqual([{ component: 'journal', version: 1 }, { component: 'store', version: 2 }]);
+      .toEqual([{ component: 'journal', version: 1 }, { component: 'store', version: 3 }]);
     const ns = store.namespace('main');
     const hist = await ns.history();
     expect(hist.map((e) => [e.op, e.kind, e.txid, e.fields])).toEqual([['change', 'interface', null, ['mtu']], ['add', 'route', 'tx-old', undefined]]);
@@ -123,14 +124,89 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('opens a store written by schema version 2: checkpoints stored as rows read as before, and retention folds into them', async () => {
+    // A version-2 file, made by the very migrations version 2 shipped (they never change), then
+    // filled as nldb's version 2 wrote: checkpoints one row per object, tables in step.
+    const path = files.path();
+    const eth0 = iface(2, 'eth0');
+    const eth0big = iface(2, 'eth0', { mtu: 9000 });
+    const a1 = addr4(2, '10.0.0.1/24');
+    const r1 = route4('10.2.0.0/16', { oif: 2 });
+    const r2 = route4('10.3.0.0/16', { oif: 2 });
+    const k = { eth0: keyOf('interface', eth0), a1: keyOf('address', a1), r1: keyOf('route', r1), r2: keyOf('route', r2) };
+    const old = new BetterSqlite3(path);
+    old.pragma('journal_mode = WAL');
+    migrate(old, 'store', STORE_MIGRATIONS.slice(0, 2), () => 1_700_000_000_000);
+    old.prepare("INSERT INTO namespaces VALUES ('main', 1700000000000, 0, 3)").run();
+    const cp = old.prepare('INSERT INTO checkpoints (ns, name, time, auto, seq) VALUES (?, ?, ?, ?, ?)');
+    const row = old.prepare('INSERT INTO checkpoint_rows VALUES (?, ?, ?, ?)');
+    cp.run('main', '@attach 2023-11-14T22:13:20.000Z 0a0b0c', 1_700_000_000_000, 1, 0);
+    row.run(1, 'interface', k.eth0, JSON.stringify(eth0));
+    row.run(1, 'address', k.a1, JSON.stringify(a1));
+    row.run(1, 'route', k.r1, JSON.stringify(r1));
+    const h = old.prepare('INSERT INTO history (ns, time, kind, key, op, origin, txid, reason, fields, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    h.run('main', 1_700_000_001_000, 'interface', k.eth0, 'change', 'kernel', null, null, '["mtu"]', JSON.stringify(eth0), JSON.stringify(eth0big));
+    cp.run('main', 'before', 1_700_000_001_500, 0, 1);
+    for (const [kind, key, rec] of [['interface', k.eth0, eth0big], ['address', k.a1, a1], ['route', k.r1, r1]] as const) row.run(2, kind, key, JSON.stringify(rec));
+    h.run('main', 1_700_000_002_000, 'route', k.r1, 'remove', 'kernel', null, null, null, JSON.stringify(r1), null);
+    h.run('main', 1_700_000_003_000, 'route', k.r2, 'add', 'commit', 'tx-1', null, null, null, JSON.stringify(r2));
+    old.prepare('INSERT INTO interfaces (ns, key, record) VALUES (?, ?, ?)').run('main', k.eth0, JSON.stringify(eth0big));
+    old.prepare('INSERT INTO addresses (ns, key, record) VALUES (?, ?, ?)').run('main', k.a1, JSON.stringify(a1));
+    old.prepare('INSERT INTO routes (ns, key, record) VALUES (?, ?, ?)').run('main', k.r2, JSON.stringify(r2));
+    old.close();
+
+    const clock = new FakeClock(1_700_000_010_000);
+    const store = files.open({ now: clock.now, retention: { maxRows: 1, chunk: 1, intervalMs: 3_600_000 } }, path);
+    expect((await store.query<{ v: number }>("SELECT version AS v FROM schema_versions WHERE component = 'store'"))[0]!.v).toBe(3);
+    const ns = store.namespace('main');
+    expect((await ns.checkpoints()).map((c) => [c.name, c.objects, c.replayable])).toEqual([
+      ['@attach 2023-11-14T22:13:20.000Z 0a0b0c', 3, true], ['before', 3, true],
+    ]);
+    const s0 = { interfaces: [eth0], addresses: [a1], routes: [r1], rules: [], neighbours: [] };
+    const s1 = { ...s0, interfaces: [eth0big] };
+    const s2 = { ...s1, routes: [] };
+    const s3 = { ...s1, routes: [r2] };
+    expect(await ns.at(1_700_000_000_500)).toEqual(s0);
+    expect(await ns.at(1_700_000_001_000)).toEqual(s1);
+    expect(await ns.at(1_700_000_002_500)).toEqual(s2);
+    expect((await ns.restorePlan('before')).target).toEqual(s1);
+    const d = await ns.diff('before', 'now');
+    expect([d.routes.added.map((x) => x.key), d.routes.removed.map((x) => x.key)]).toEqual([[k.r2], [k.r1]]);
+    expect(await ns.query('SELECT dst FROM routes')).toEqual([{ dst: '10.3.0.0/16' }]);
+
+    // Retention folds the oldest rows into the old base's rows: a removal as 'null'.
+    await store.prune();
+    expect((await ns.history()).map((e) => e.time.getTime())).toEqual([1_700_000_003_000]);
+    const base = (await ns.checkpoints()).find((c) => c.auto)!;
+    expect(base).toMatchObject({ objects: 2, replayable: true, time: new Date(1_700_000_002_000) });
+    expect(await ns.at(1_700_000_002_000)).toEqual(s2);
+    expect(await ns.at(1_700_000_003_000)).toEqual(s3);
+    await expect(ns.at(1_700_000_001_000)).rejects.toBeInstanceOf(HistoryRangeError);
+    const rows = await store.query<{ key: string; record: string }>(
+      "SELECT r.key, r.record FROM checkpoint_rows r JOIN checkpoints c ON c.id = r.checkpoint_id WHERE c.auto = 1 AND r.kind = 'route'");
+    expect(rows).toEqual([{ key: k.r1, record: 'null' }]);
+
+    // A database attached now gets a baseline in parts; the old checkpoints stay readable beside it.
+    const { db } = await openDb((src) => {
+      src.set('interface', eth0big, { silent: true });
+      src.set('route', r2, { silent: true });
+    });
+    ns.attach(db);
+    expect(isEmptyDiff(await ns.diff('before', 'before'))).toBe(true);
+    expect((await ns.diff('before', 'now')).addresses.removed.map((x) => x.key)).toEqual([k.a1]);
+    expect(await ns.query('SELECT count(*) AS n FROM checkpoint_parts')).toEqual([{ n: 2 }]);
+    expect(await ns.query('SELECT ifname, mtu FROM interfaces')).toEqual([{ ifname: 'eth0', mtu: 9000 }]);
+    db.close();
+  });
+
   it('refuses a file from a newer version, leaving it untouched', () => {
     const path = files.path();
     const newer = new BetterSqlite3(path);
-    migrate(newer, 'store', ['CREATE TABLE a (x)', 'CREATE TABLE b (x)', 'CREATE TABLE c (x)']);
+    migrate(newer, 'store', ['CREATE TABLE a (x)', 'CREATE TABLE b (x)', 'CREATE TABLE c (x)', 'CREATE TABLE d (x)']);
     newer.close();
     expect(() => Store.open(path)).toThrow(SchemaError);
     const check = new BetterSqlite3(path, { readonly: true });
-    expect(check.prepare("SELECT version FROM schema_versions WHERE component = 'store'").pluck().get()).toBe(3);
+    expect(check.prepare("SELECT version FROM schema_versions WHERE component = 'store'").pluck().get()).toBe(4);
     check.close();
   });
 });

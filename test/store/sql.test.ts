@@ -133,7 +133,7 @@ describe('read-only enforcement', () => {
     await expect(ns.query('SELECT nope FROM routes')).rejects.toBeInstanceOf(StoreQueryError);
     await expect(ns.query('SELECT 1; DELETE FROM routes')).rejects.toBeInstanceOf(StoreQueryError);
     expect((await ns.query<{ n: number }>('SELECT count(*) AS n FROM routes'))[0]!.n).toBe(3);
-    expect((await store.query<{ v: number }>("SELECT version AS v FROM schema_versions WHERE component = 'store'"))[0]!.v).toBe(2);
+    expect((await store.query<{ v: number }>("SELECT version AS v FROM schema_versions WHERE component = 'store'"))[0]!.v).toBe(3);
     db.close();
   });
 });
