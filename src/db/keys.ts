@@ -166,8 +166,10 @@ export function routeKey(r: RouteRecord): string {
  */
 export function routeKeyer(): (r: RouteRecord) => string {
   const heads = new Map<number, string>();
-  // gateway ('-' for none) -> oif (-1 for none) -> the suffixes seen with that next hop
-  const byHop = new Map<string, Map<number, SuffixMemo[]>>();
+  // gateway ('-' for none) -> oif (-1 for none) -> prefsrc -> the suffixes seen with those. (The
+  // prefsrc level keeps the lists short where every route has its own, as the local routes of
+  // thousands of addresses do: one list for all of them made keying them quadratic.)
+  const byHop = new Map<string, Map<number, Map<string | null, SuffixMemo[]>>>();
   return (r) => {
     if (r.family !== 4 || r.metrics !== null || (r.multipath !== null && r.multipath.length > 0)) return routeKey(r);
     let head = heads.get(r.table);
@@ -176,8 +178,10 @@ export function routeKeyer(): (r: RouteRecord) => string {
     let byOif = byHop.get(gw);
     if (byOif === undefined) byHop.set(gw, (byOif = new Map()));
     const oif = r.oif ?? -1;
-    let memos = byOif.get(oif);
-    if (memos === undefined) byOif.set(oif, (memos = []));
+    let bySrc = byOif.get(oif);
+    if (bySrc === undefined) byOif.set(oif, (bySrc = new Map()));
+    let memos = bySrc.get(r.prefsrc);
+    if (memos === undefined) bySrc.set(r.prefsrc, (memos = []));
     const metric = r.priority ?? 0;
     for (let i = 0; i < memos.length; i++) {
       const m = memos[i]!;

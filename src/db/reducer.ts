@@ -49,22 +49,22 @@ const HANDLERS: { readonly [K in RecordKind]: Handler<K> } = {
     const r = ev.record;
     if (ev.op === 'del') {
       linkRemoved(w, r.index, fx);
-      const gone = w.remove('interface', keyOf('interface', r), { origin: fx.origin });
+      const gone = w.remove('interface', keyOf('interface', r), fx);
       vethGone(w, gone ?? r);
       return;
     }
     const before = w.get('interface', keyOf('interface', r));
     if (before?.state === 'up' && r.state === 'down') linkDown(w, r.index, fx);
-    w.put('interface', r, { origin: fx.origin });
+    w.put('interface', r, fx);
     vethAnnounced(w, r, before === undefined, fx);
   },
   address(w, ev, fx) {
     const r = ev.record;
     if (ev.op === 'new') {
-      w.put('address', r, { origin: fx.origin });
+      w.put('address', r, fx);
       return;
     }
-    const gone = w.remove('address', keyOf('address', r), { origin: fx.origin });
+    const gone = w.remove('address', keyOf('address', r), fx);
     // A delete for an address we never had still has its kernel effects (it existed there).
     addressRemoved(w, gone ?? r, fx);
   },
@@ -78,16 +78,18 @@ const HANDLERS: { readonly [K in RecordKind]: Handler<K> } = {
 function simple<K extends 'rule' | 'neighbour'>(kind: K): Handler<K> {
   return (w, ev, fx) => {
     const e = ev as unknown as { op: 'new' | 'del'; record: RecordByKind[K] };
-    if (e.op === 'new') w.put(kind, e.record, { origin: fx.origin });
-    else w.remove(kind, keyOf(kind, e.record), { origin: fx.origin });
+    if (e.op === 'new') w.put(kind, e.record, fx);
+    else w.remove(kind, keyOf(kind, e.record), fx);
   };
 }
 
 export function reduce(snapshot: DbSnapshot, events: Iterable<DbEvent>, origin: Origin, options: ReduceOptions = {}): ReduceResult {
   const w = new Working(snapshot, origin);
   const complete = options.complete ?? ALL_KINDS;
+  // One EffectOptions per origin, not per event (a batch holds thousands of events of one or two).
+  let fx: EffectOptions = { complete, origin: undefined };
   for (const ev of events) {
-    const fx: EffectOptions = { complete, origin: ev.origin };
+    if (fx.origin !== ev.origin) fx = { complete, origin: ev.origin };
     (HANDLERS[ev.kind] as Handler<RecordKind>)(w, ev as EventOf<RecordKind>, fx);
   }
   return { snapshot: w.finish(options.immer ?? createImmer()), changes: w.changes, resync: [...w.resync] };

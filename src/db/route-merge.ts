@@ -28,23 +28,25 @@ import { NLM_F } from '../messages/nlmsg.js';
 import type { NextHop, RouteRecord } from '../iproute/records.js';
 import { nexthopSet, nexthopToken, nexthopsOf, routeKey, routeSlot } from './keys.js';
 import type { DbEvent } from './types.js';
-import type { Working } from './working.js';
+import type { Working, WriteOptions } from './working.js';
 
 type RouteEvent = Extract<DbEvent, { kind: 'route' }>;
 
 export function applyRouteEvent(w: Working, ev: RouteEvent): void {
   const rec = ev.record;
   const origin = ev.origin;
+  // The event says its own origin: it is the write's options as it is (no object per event).
+  const opts: WriteOptions = ev;
   if (ev.op === 'new') {
     let stored = rec;
     if (((ev.nlmsgFlags ?? 0) & NLM_F.REPLACE) !== 0) removeReplaced(w, rec, origin);
     else if (rec.family === 6 && rec.multipath && rec.multipath.length > 0) stored = absorbSiblings(w, rec, origin);
-    w.put('route', stored, { origin });
+    w.put('route', stored, opts);
     return;
   }
   const key = routeKey(rec);
   if (w.get('route', key) !== undefined) {
-    w.remove('route', key, { origin });
+    w.remove('route', key, opts);
     return;
   }
   // A delete for a route we do not have is a no-op (it may predate our dump), except an IPv6

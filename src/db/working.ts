@@ -59,8 +59,9 @@ export class Working {
 
   /** get() with the key's shard already known (hashed once per write, not once per step). */
   private at<K extends RecordKind>(kind: K, key: string, shard: number): Rec<K> | undefined {
-    const ov = this.overlays.get(kind)?.get(shard);
-    if (ov?.has(key)) return (ov.get(key) as Rec<K> | null) ?? undefined;
+    // The overlay holds a record, or null for one removed in this update: one look-up tells both.
+    const v = this.overlays.get(kind)?.get(shard)?.get(key);
+    if (v !== undefined) return (v as Rec<K> | null) ?? undefined;
     return this.table(kind).shards[shard]?.get(key);
   }
 
@@ -73,27 +74,28 @@ export class Working {
   }
 
   /** Stores a record under its key; an equal record already there is left alone (no change). */
-  put<K extends RecordKind>(kind: K, record: Rec<K>, opts: WriteOptions = {}, key = this.keyFor(kind, record)): Rec<K> {
+  put<K extends RecordKind>(kind: K, record: Rec<K>, opts?: WriteOptions, key = this.keyFor(kind, record)): Rec<K> {
     const shard = shardOf(kind, key);
     const before = this.at(kind, key, shard);
     if (before !== undefined && deepEqual(before, record)) return before;
     freezeRecord(record);
     this.write(kind, key, shard, record, before);
+    const origin = opts?.origin ?? this.origin;
     const change = before === undefined
-      ? { op: 'add' as const, kind, key, before: undefined, after: record, origin: opts.origin ?? this.origin }
-      : { op: 'change' as const, kind, key, before, after: record, origin: opts.origin ?? this.origin, fields: changedFields(before, record) };
-    this.changes.push((opts.reason ? { ...change, reason: opts.reason } : change) as AnyChange);
+      ? { op: 'add' as const, kind, key, before: undefined, after: record, origin }
+      : { op: 'change' as const, kind, key, before, after: record, origin, fields: changedFields(before, record) };
+    this.changes.push((opts?.reason ? { ...change, reason: opts.reason } : change) as AnyChange);
     return record;
   }
 
   /** Removes the record under `key`, if there is one. */
-  remove<K extends RecordKind>(kind: K, key: string, opts: WriteOptions = {}): Rec<K> | undefined {
+  remove<K extends RecordKind>(kind: K, key: string, opts?: WriteOptions): Rec<K> | undefined {
     const shard = shardOf(kind, key);
     const before = this.at(kind, key, shard);
     if (before === undefined) return undefined;
     this.write(kind, key, shard, null, before);
-    const change = { op: 'remove' as const, kind, key, before, after: undefined, origin: opts.origin ?? this.origin };
-    this.changes.push((opts.reason ? { ...change, reason: opts.reason } : change) as AnyChange);
+    const change = { op: 'remove' as const, kind, key, before, after: undefined, origin: opts?.origin ?? this.origin };
+    this.changes.push((opts?.reason ? { ...change, reason: opts.reason } : change) as AnyChange);
     return before;
   }
 
@@ -105,7 +107,8 @@ export class Working {
     ov.set(key, record);
     const delta = (record === null ? -1 : 0) + (before === undefined ? 1 : 0);
     if (delta !== 0) this.sizeDelta.set(kind, (this.sizeDelta.get(kind) ?? 0) + delta);
-    this.updateIndexes(kind, key, before, record ?? undefined);
+    // (Most updates build no index: no rule needed one.)
+    if (this.indexes.size > 0) this.updateIndexes(kind, key, before, record ?? undefined);
   }
 
   /** Calls `fn` for every current record of a kind (base and overlay merged). */
@@ -168,24 +171,23 @@ export class Working {
    */
   finish(immer: Immer): DbSnapshot {
     const tables = new Map<RecordKind, Table<unknown>>();
-    for (const [kind, overlay] of this.overlays) {
+    // forEach and keys(), not for-of over entries: an update is made once, before the JIT has
+    // warmed up, and destructuring each entry costs an array per entry there.
+    this.overlays.forEach((overlay, kind) => {
       const table = this.table(kind) as Table<unknown>;
       let shards: ReadonlyMap<string, unknown>[] | null = null;
-      for (const [shard, ov] of overlay) {
+      overlay.forEach((ov, shard) => {
         const base = table.shards[shard] as ReadonlyMap<string, unknown>;
-        let differs = false;
-        for (const [key, rec] of ov) {
-          if (rec === null ? base.has(key) : base.get(key) !== rec) { differs = true; break; }
-        }
-        if (!differs) continue; // e.g. added then removed within the batch: keep the old shard
+        // e.g. added then removed within the batch: keep the old shard
+        if (!differs(base, ov)) return;
         shards ??= table.shards.slice();
         // Records are frozen as they are stored; the shard refuses writes by its class.
         shards[shard] = FrozenShard.from(base, ov);
-      }
-      if (shards === null) continue;
+      });
+      if (shards === null) return;
       const size = table.size + (this.sizeDelta.get(kind) ?? 0);
       tables.set(kind, Object.freeze({ size, shards: Object.freeze(shards) }));
-    }
+    });
     if (tables.size === 0) return this.base;
     return immer.produce(this.base, (draft) => {
       draft.version = this.base.version + 1;
@@ -193,6 +195,15 @@ export class Working {
       for (const [kind, table] of tables) spine[kind] = table;
     });
   }
+}
+
+/** Whether the writes `ov` leave anything of `base` different. */
+function differs(base: ReadonlyMap<string, unknown>, ov: ReadonlyMap<string, unknown>): boolean {
+  for (const key of ov.keys()) {
+    const rec = ov.get(key);
+    if (rec === null ? base.has(key) : base.get(key) !== rec) return true;
+  }
+  return false;
 }
 
 function addToIndex(index: Map<IndexValue, Set<string>>, values: readonly IndexValue[], key: string): void {

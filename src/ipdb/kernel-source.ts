@@ -22,7 +22,7 @@ import type { DumpHint } from '../db/load.js';
 import type { DbSource, DumpResult } from '../db/source.js';
 import type { DbEvent } from '../db/types.js';
 import { IPRoute } from '../iproute/iproute.js';
-import { toRecordEvent } from '../iproute/decode/event.js';
+import { recordEventMapper } from '../iproute/decode/event.js';
 import type { RecordKind } from '../iproute/records.js';
 import { NLMSG_NOOP } from '../messages/nlmsg.js';
 import {
@@ -89,7 +89,8 @@ export class KernelSource implements DbSource {
    * Set by the transaction layer (tx.ts): true for an event caused by its own request socket (the
    * port id the kernel puts in `pid`) or about an object its in-flight commit changes, so that
    * notifications which carry no port id (links, IPv6 addresses) reach changes$ as origin
-   * 'commit' too.
+   * 'commit' too. Called for every event before the database sees it; it may complete the
+   * event's record with what the commit knows and the kernel does not say (a new veth's peer).
    */
   ownEcho: ((ev: DbEvent, pid: number) => boolean) | null = null;
 
@@ -105,7 +106,9 @@ export class KernelSource implements DbSource {
       rcvbuf: opts.eventRcvbuf ?? 32 * MiB,
       datagramsPerSlice: opts.eventDatagramsPerSlice ?? 2048,
       // Notifications are small; a bigger one makes the buffer grow (the transport handles it).
+      // A storm is read 64 datagrams per system call (recvmmsg), each into a slot of that size.
       recvBufferSize: 64 * 1024,
+      receiveSlots: 64,
     });
     try {
       const ipr = await IPRoute.open(ns);
@@ -186,11 +189,19 @@ export class KernelSource implements DbSource {
     }
   }
 
+  /** Notifications to events, through the readers generated for each kind (as dumps read them). */
+  private readonly toRecordEvent = recordEventMapper();
+
   private toEvent(msg: Notification): DbEvent | null {
-    const ev = toRecordEvent(msg);
+    const ev: DbEvent | null = this.toRecordEvent(msg);
     if (ev === null || !isMirrored(ev)) return null;
-    const mine = (msg.pid !== 0 && msg.pid === this.ipr.transport.portId) || (this.ownEcho?.(ev, msg.pid) ?? false);
-    if (ev.kind === 'route') return mine ? { ...ev, nlmsgFlags: msg.flags, origin: 'commit' } : { ...ev, nlmsgFlags: msg.flags };
-    return mine ? { ...ev, origin: 'commit' } : ev;
+    // ownEcho is asked first and always: it may complete the event (see its doc).
+    const echo = this.ownEcho?.(ev, msg.pid) ?? false;
+    const mine = echo || (msg.pid !== 0 && msg.pid === this.ipr.transport.portId);
+    // The event is the mapper's new object: completed in place rather than copied.
+    const w = ev as { nlmsgFlags?: number; origin?: DbEvent['origin'] };
+    if (ev.kind === 'route') w.nlmsgFlags = msg.flags;
+    if (mine) w.origin = 'commit';
+    return ev;
   }
 }

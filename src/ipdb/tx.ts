@@ -26,10 +26,10 @@ import type { Views } from '../db/state.js';
 import { IPRoute } from '../iproute/iproute.js';
 import { NetlinkSocket } from '../transport/socket.js';
 import type { NetlinkTransport } from '../transport/transport.js';
-import type { RecordByKind, RecordKind } from '../iproute/records.js';
+import type { InterfaceRecord, RecordByKind, RecordKind } from '../iproute/records.js';
 import type { IfRef, NetnsSpec } from '../iproute/specs.js';
 import type { NetnsRef } from '../transport/netns.js';
-import { baseFromSnapshot } from '../transactions/db-base.js';
+import { snapshotBases } from '../transactions/db-base.js';
 import { keyOf } from '../db/keys.js';
 import type { DbEvent } from '../db/types.js';
 import type { OpExecutor } from '../transactions/commit.js';
@@ -89,12 +89,17 @@ export class TxLayer {
   private queued = 0;
   /** `kind:key` of what the running commit (or its rollback) changes. */
   private readonly inflight = new Set<string>();
+  /** The veth pairs the running commit (or its rollback) creates: each end's index -> its name and its peer's index. */
+  private readonly pairs = new Map<number, { ifname: string; peer: number }>();
   /** The id of the transaction whose operations (or rollback) are being sent: txidOf(). */
   private sending: string | null = null;
   private frozenView: unknown;
+  /** The transactions' view of a database snapshot, one per snapshot. */
+  private readonly baseOf: ReturnType<typeof snapshotBases>;
 
   constructor(private readonly host: TxHost, opts: TxLayerOptions = {}) {
     this.label = netnsLabel(host.netns);
+    this.baseOf = snapshotBases(this.label);
     this.home = this.label ?? { pid: process.pid };
     this.executor = new KernelExecutor(() => this.commitSocket(), { home: this.home });
     const load = compileLoad(opts.load);
@@ -106,7 +111,7 @@ export class TxLayer {
         wait: (predicate, options) => db.wait(predicate, options),
         sync: () => host.sync(),
       }, { dbKeys: true, keeps: <K extends RecordKind>(kind: K, r: RecordByKind[K]) => load.keep(kind, r) }),
-      current: () => baseFromSnapshot(db.state.snapshot, { netns: this.label }),
+      current: () => this.baseOf(db.state.snapshot),
       serialize: (run) => this.serialize(async () => {
         try {
           return await run();
@@ -115,6 +120,7 @@ export class TxLayer {
           // objects are still marked as ours, then forget the marks.
           await host.sync().catch(() => undefined);
           this.inflight.clear();
+          this.pairs.clear();
           this.sending = null;
         }
       }),
@@ -147,18 +153,45 @@ export class TxLayer {
           if (op.ns || op.kind === 'route' || op.kind === 'rule' || (op.kind === 'address' && op.spec.family === 4)) continue;
           const t = targetOf(op, true);
           this.inflight.add(`${t.kind}:${t.key}`);
-          if (op.kind === 'interface' && op.intent === 'create' && op.spec.peer) this.inflight.add(`interface:${op.spec.peer.index}`);
+          if (op.kind === 'interface' && op.intent === 'create' && op.spec.peer) {
+            const { index, ifname, peer } = op.spec;
+            this.inflight.add(`interface:${peer.index}`);
+            if (op.spec.kind === 'veth') {
+              this.pairs.set(index, { ifname, peer: peer.index });
+              this.pairs.set(peer.index, { ifname: peer.ifname, peer: index });
+            }
+          }
         }
         return inner.send(ops, ctx);
       },
     };
   }
 
-  /** Whether an event is about something the running commit changes (origin 'commit'). */
+  /**
+   * Whether an event is about something the running commit changes (origin 'commit'). Asked for
+   * every event the kernel source reads, before the database sees it: it also completes what the
+   * kernel leaves out of the announcement of a veth the commit creates (completeVeth).
+   */
   isOwnEcho(ev: DbEvent, pid = 0): boolean {
+    if (this.pairs.size > 0 && ev.kind === 'interface' && ev.op === 'new') this.completeVeth(ev.record);
     if (pid !== 0 && pid === this.socketPort) return true;
     if (this.inflight.size === 0) return false;
     return this.inflight.has(`${ev.kind}:${keyOf(ev.kind, ev.record as never)}`);
+  }
+
+  /**
+   * A veth pair is made by one request; the kernel registers the peer first and joins the two
+   * ends only once both are registered, so every announcement of the peer says it has no link
+   * (IFLA_LINK 0), and no later one says otherwise (src/db/effects.ts, vethAnnounced). The
+   * database would ask for a re-dump of every interface to learn the link, and the commit would
+   * wait for it. The commit knows the pair it asked for: an announcement of one of its ends, by
+   * index and name, without a link, gets its peer's index, which is what that re-dump would find
+   * (both ends are created in this namespace). `record` is the event's own, not yet stored.
+   */
+  private completeVeth(record: InterfaceRecord): void {
+    const p = this.pairs.get(record.index);
+    if (p === undefined || record.kind !== 'veth' || record.ifname !== p.ifname || record.link !== null || record.linkNetnsid !== null) return;
+    record.link = p.peer;
   }
 
   /**
@@ -168,12 +201,25 @@ export class TxLayer {
    */
   private static readonly ACKS_PER_SLICE = 1 << 16;
 
+  /**
+   * The commit socket's receive buffer (the kernel doubles it): a batch is cut into chunks whose
+   * ACKs fit half of it, and each chunk waits for the previous one's answers. 10,000 routes fit
+   * one chunk with 64 MiB (about 2 KiB is counted per ACK); the memory is used only while ACKs
+   * wait to be read, and they are read as they come.
+   */
+  private static readonly ACK_RCVBUF = 64 << 20;
+
   /** The request socket commits go out on (opened on first use). */
   commitSocket(): Promise<NetlinkTransport> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
     this.socket ??= NetlinkSocket.openAsync({
       ...(this.host.netns !== undefined ? { netns: this.host.netns } : {}),
       datagramsPerSlice: TxLayer.ACKS_PER_SLICE,
+      rcvbuf: TxLayer.ACK_RCVBUF,
+      // ACKs are read 64 per system call (recvmmsg); an error's ACK echoes its request, a few
+      // hundred bytes: 32 KiB slots.
+      receiveSlots: 64,
+      recvBufferSize: 32 * 1024,
     }).then((s) => {
       if (this.closed) { s.close(); throw new Error('the database is closed'); }
       this.socketPort = s.portId;
@@ -207,7 +253,7 @@ export class TxLayer {
   begin(): Transaction {
     // The id is chosen here so that the executor knows which transaction is sending (txidOf()).
     const id = randomUUID();
-    return begin(baseFromSnapshot(this.host.database.state.snapshot, { netns: this.label }), {
+    return begin(this.baseOf(this.host.database.state.snapshot), {
       ...this.env, id, journal: this.journal, executor: this.marking(this.executor, id),
     });
   }

@@ -32,8 +32,8 @@ export interface Expectation {
   present: boolean;
   /** For a link that stays: the fields the plan sets, with their final values. */
   fields?: Partial<InterfaceRecord>;
-  /** What the plan said about it, for errors. */
-  label: string;
+  /** What the plan said about it, for errors (filled in when it is reported: see labelOf). */
+  label?: string;
   /** The operation that decided it. */
   op?: Operation;
 }
@@ -62,38 +62,43 @@ export function expectations(ops: readonly Operation[], dbKeys = false): Expecta
     return m;
   };
   const put = (e: Expectation) => of(e.kind).set(e.key, e);
+  // The map of the kind of the last operation, kept while the kind repeats (10,000 routes).
+  let kindNow: RecordKind | undefined;
+  let mapNow: Map<string, Expectation> | undefined;
   for (const op of ops) {
-    // Labelled once, below: only what is expected in the end.
-    const label = '';
     if (op.kind === 'interface') {
       const key = linkKey(op.spec.index);
       if (op.intent === 'create') {
-        put({ kind: 'interface', key, present: true, fields: { ifname: op.spec.ifname }, label, op });
-        if (op.spec.peer) put({ kind: 'interface', key: linkKey(op.spec.peer.index), present: true, fields: { ifname: op.spec.peer.ifname }, label, op });
+        put({ kind: 'interface', key, present: true, fields: { ifname: op.spec.ifname }, op });
+        if (op.spec.peer) put({ kind: 'interface', key: linkKey(op.spec.peer.index), present: true, fields: { ifname: op.spec.peer.ifname }, op });
       } else if (op.intent === 'delete' || op.spec.netns !== undefined) {
-        put({ kind: 'interface', key, present: false, label, op });
+        put({ kind: 'interface', key, present: false, op });
       } else {
         const { index: _i, netns: _n, ...fields } = op.spec;
         const was = of('interface').get(key);
-        put({ kind: 'interface', key, present: true, fields: { ...(was?.present ? was.fields : {}), ...fields }, label, op });
+        put({ kind: 'interface', key, present: true, fields: { ...(was?.present ? was.fields : {}), ...fields }, op });
       }
     } else {
-      put({ kind: op.kind, key: targetOf(op, dbKeys).key, present: op.intent !== 'delete', label, op });
+      if (op.kind !== kindNow) mapNow = of((kindNow = op.kind));
+      const key = dbKeys && op.key ? op.key : keyOf(op.kind, op.spec as never);
+      mapNow!.set(key, { kind: op.kind, key, present: op.intent !== 'delete', op });
     }
-    for (const inv of op.inverse) {
+    const inverse = op.inverse;
+    for (let i = 0; i < inverse.length; i++) {
+      const inv = inverse[i]!;
       if (inv.role !== 'restore') continue;
       const t = targetOf(inv, dbKeys);
       out.get(t.kind)?.delete(t.key);
     }
   }
   const all: Expectation[] = [];
-  for (const m of out.values()) {
-    for (const e of m.values()) {
-      if (e.op) e.label = `${e.op.id}: ${e.op.kind} ${e.op.intent}`;
-      all.push(e);
-    }
-  }
+  out.forEach((m) => m.forEach((e) => { all.push(e); }));
   return all;
+}
+
+/** What the plan said about an expected object, for errors: '3: address create'. */
+function labelOf(e: Expectation): string {
+  return (e.label ??= e.op ? `${e.op.id}: ${e.op.kind} ${e.op.intent}` : `${e.kind} ${e.key}`);
 }
 
 /** Does `state` show `e`? */
@@ -131,11 +136,11 @@ export interface ConfirmOptions {
 
 function describeMissing(e: Expectation, state: DbState): string {
   const r = tableGet(e.kind, state.snapshot.tables[e.kind] as Table<unknown>, e.key) as Record<string, unknown> | undefined;
-  if (!e.present) return `${e.kind} ${e.key} still there (${e.label})`;
-  if (!r) return `${e.kind} ${e.key} not there (${e.label})`;
+  if (!e.present) return `${e.kind} ${e.key} still there (${labelOf(e)})`;
+  if (!r) return `${e.kind} ${e.key} not there (${labelOf(e)})`;
   const diff = Object.entries(e.fields ?? {}).filter(([f, v]) => v !== undefined && !sameRecord(r[f], v))
     .map(([f, v]) => `${f} ${JSON.stringify(r[f])} instead of ${JSON.stringify(v)}`);
-  return `${e.kind} ${e.key}: ${diff.join(', ')} (${e.label})`;
+  return `${e.kind} ${e.key}: ${diff.join(', ')} (${labelOf(e)})`;
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * A TxBase over one of the database's frozen snapshots (src/db): look-ups go to the snapshot's
  * sharded tables by the database's own identity keys, scans walk its shards; nothing is copied.
+ * A base is worth keeping while its snapshot is current (it remembers look-ups): bases(), per
+ * database, gives the same one for the same snapshot.
  */
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { KEY_OF } from '../db/keys.js';
@@ -8,10 +10,25 @@ import { tableEntries, tableGet } from '../db/table.js';
 import type { DbSnapshot, Table } from '../db/types.js';
 import type { TxBase, TxTable } from './base.js';
 
+/** Look-ups remembered per view at most (then forgotten all at once). */
+const REMEMBERED = 1 << 17;
+
 function view<K extends RecordKind>(kind: K, table: Table<RecordByKind[K]>): TxTable<RecordByKind[K]> {
+  // A transaction looks each of its keys up in the base several times (drafting, planning,
+  // simulating): the table is immutable, so the answers are remembered. A Map finds a key by the
+  // hash the engine keeps in the string; the table's shard hash is computed in JavaScript each
+  // time, and costs about a microsecond per key before the JIT has warmed up.
+  const seen = new Map<string, RecordByKind[K] | null>();
   return {
     source: table,
-    get: (key) => tableGet(kind, table, key),
+    get: (key) => {
+      const known = seen.get(key);
+      if (known !== undefined) return known ?? undefined;
+      const r = tableGet(kind, table, key);
+      if (seen.size >= REMEMBERED) seen.clear();
+      seen.set(key, r ?? null);
+      return r;
+    },
     *values() {
       for (const [, r] of tableEntries(table)) yield r;
     },
@@ -30,5 +47,19 @@ export function baseFromSnapshot(snapshot: DbSnapshot, opts: { netns?: string | 
     keys: KEY_OF,
     netns: opts.netns ?? null,
     source: snapshot,
+  };
+}
+
+/**
+ * baseFromSnapshot() for one namespace label, remembered per snapshot: a transaction's begin(),
+ * its conflict check and its plan read one base (and share its remembered look-ups) as long as
+ * the database has not moved on.
+ */
+export function snapshotBases(netns: string | null): (snapshot: DbSnapshot) => TxBase {
+  const bases = new WeakMap<DbSnapshot, TxBase>();
+  return (snapshot) => {
+    let b = bases.get(snapshot);
+    if (b === undefined) bases.set(snapshot, (b = baseFromSnapshot(snapshot, { netns })));
+    return b;
   };
 }

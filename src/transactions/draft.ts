@@ -165,7 +165,7 @@ class Table<K extends KeyedKind> {
       throw invalid(field, value, this.kind, `exists already${this.kind === 'rule' ? '' : '; use replace() to overwrite it'}`);
     }
     if (!there) vacant?.();
-    this.edits.put(key, r, intent, was);
+    this.edits.put(key, r, intent, { was });
     return r;
   }
 
@@ -204,7 +204,7 @@ export class TxDraft {
   constructor(readonly base: TxBase, opts: DraftOptions = {}) {
     const guard = opts.guard ?? (() => {});
     const keys = keysOf(base);
-    this.ix = new BaseIndexes(base);
+    this.ix = BaseIndexes.of(base);
     const gone = (i: number | null) => i !== null && this.links.isGone(i);
     this.tables = {
       address: new Table(base, keys, 'address', (a) => gone(a.index)),
@@ -395,13 +395,14 @@ export class TxDraft {
   private slotmates(rec: RouteRecord, key: string): RouteRecord[] {
     const t = this.tables.route;
     const out: RouteRecord[] = [];
-    const at = this.ix.routesAt(rec.family, rec.table, rec.dst);
+    const dst = routeDst(rec);
+    const at = this.ix.routesAt(rec.family, rec.table, rec.dst, dst);
     for (let i = 0; i < at.length; i++) {
       const k = at[i]!;
       const r = t.current(k);
       if (r && k !== key && sameSlot(r, rec)) out.push(r);
     }
-    for (const k of t.edits.putsAt(routeDst(rec))) {
+    for (const k of t.edits.putsAt(dst)) {
       const r = t.current(k);
       if (r && k !== key && !tableOf(this.base, 'route').get(k) && sameSlot(r, rec)) out.push(r);
     }

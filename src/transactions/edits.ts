@@ -127,9 +127,11 @@ export class KeyedEdits<R> {
 
   /**
    * Puts `record` under `key`; the caller has checked whether `create` may. `was` is the base's
-   * object under the key, when the caller has looked it up already.
+   * object under the key (undefined: none), when the caller has looked it up already.
    */
-  put(key: string, record: R, intent: 'create' | 'replace' | 'append', was: R | undefined = this.base.get(key)): void {
+  put(key: string, record: R, intent: 'create' | 'replace' | 'append', known?: { was: R | undefined }): void {
+    // (Not a default parameter: `undefined`, the usual answer, would look the key up again.)
+    const was = known !== undefined ? known.was : this.base.get(key);
     if (was !== undefined && sameRecord(was, record)) {
       this.unset(key);
       return;

@@ -13,7 +13,8 @@
  * sent, KIND_OPTIONS).
  *
  * Addresses and routes, the bulk of big transactions, are encoded straight from their records
- * with the codec (encodeAddressRecord, encodeRouteRecord) rather than turned back into specs and
+ * (encodeAddressRecord, encodeRouteRecord: record-wire.ts writes the common shapes, the codec the
+ * rest) rather than turned back into specs and
  * validated a second time: their records were validated when they were drafted (normalise.ts) or
  * are the kernel's own (inverses), and say every field. The result is the request IPRoute's
  * encoders make from the equivalent spec, byte for byte (test/transactions/encode.test.ts).
@@ -22,7 +23,7 @@
  * IFA_F_PERMANENT and IFA_F_SECONDARY, which the kernel sets itself; only the flags a request may
  * carry are sent (ADDRESS_FLAGS_SENT).
  */
-import { rtnl, type AddrMessageInput, type LinkMessageInput, type RouteMessageInput } from '../messages/index.js';
+import { NLM_F, rtnl, type AddrMessageInput, type LinkMessageInput, type RouteMessageInput } from '../messages/index.js';
 import { requestHead } from '../iproute/ops.js';
 import { ValidationError } from '../iproute/errors.js';
 import type { AddressRecord, NeighbourRecord, RouteRecord, RuleRecord } from '../iproute/records.js';
@@ -31,6 +32,10 @@ import type { AddressSpec, NeighbourSpec, NetnsSpec, RouteSpec, RuleSpec } from 
 import type { EncodeContext, NetlinkRequest } from '../iproute/encode/index.js';
 import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
+import {
+  addressPayload, addressSize, routePayload, routeSize, writeAddress, writeRoute, type AddressWire, type RouteWire,
+} from './record-wire.js';
+import type { FramedRequests } from '../transport/framed.js';
 
 /** IFA_F_NODAD | OPTIMISTIC | HOMEADDRESS | PERMANENT | MANAGETEMPADDR | NOPREFIXROUTE | MCAUTOJOIN. */
 const ADDRESS_FLAGS_SENT = 0x02 | 0x04 | 0x10 | 0x80 | 0x100 | 0x200 | 0x400;
@@ -219,23 +224,39 @@ function prefixParts(family: 4 | 6, dst: string): { address: string | null; len:
  * A delete names the address (local, peer, prefix length, link) and nothing else.
  */
 export function encodeAddressRecord(a: AddressRecord, intent: 'create' | 'replace' | 'delete'): NetlinkRequest {
-  const del = intent === 'delete';
   const head = requestHead('address', ADDR_OP[intent]);
-  const attrs: AddrMessageInput['attrs'] = { local: a.address, address: a.peer ?? a.address };
-  let flags = 0;
-  let scope = 0;
-  if (!del) {
-    if (a.broadcast !== null) attrs.broadcast = a.broadcast;
-    if (a.label !== null) attrs.label = a.label;
-    flags = a.flags & ADDRESS_FLAGS_SENT;
-    // ifa_flags holds 8 bits; IFA_FLAGS all 32.
-    if (flags !== 0) attrs.flags = flags;
-    scope = enumNumber(SCOPES, a.scope, 'scope', 255);
-  }
-  const msg: AddrMessageInput = {
-    family: a.family === 4 ? AF_INET : AF_INET6, prefixlen: a.prefixlen, flags: flags & 0xff, scope, index: a.index, attrs,
-  };
+  const wire = addressWire(a, intent);
+  const fast = addressPayload(wire);
+  if (fast !== null) return { type: head.type, flags: head.flags, payload: fast };
+  // Something record-wire.ts does not write (or a value the codec refuses, with its reason).
+  const attrs: AddrMessageInput['attrs'] = { local: wire.local, address: wire.address };
+  if (wire.broadcast !== null) attrs.broadcast = wire.broadcast;
+  if (wire.label !== null) attrs.label = wire.label;
+  // ifa_flags holds 8 bits; IFA_FLAGS all 32.
+  if (wire.attrFlags !== 0) attrs.flags = wire.attrFlags;
+  const msg: AddrMessageInput = { family: wire.family, prefixlen: a.prefixlen, flags: wire.attrFlags & 0xff, scope: wire.scope, index: a.index, attrs };
   return { type: head.type, flags: head.flags, payload: rtnl.addr.encode(msg) };
+}
+
+/** What an address request says: a delete names the address (local, peer, prefix length, link) and nothing else. */
+function addressWire(a: AddressRecord, intent: 'create' | 'replace' | 'delete'): AddressWire {
+  const del = intent === 'delete';
+  return {
+    family: a.family === 4 ? AF_INET : AF_INET6, prefixlen: a.prefixlen, scope: del ? 0 : scopeNumber(a.scope), index: a.index,
+    local: a.address, address: a.peer ?? a.address, broadcast: del ? null : a.broadcast, label: del ? null : a.label,
+    attrFlags: del ? 0 : a.flags & ADDRESS_FLAGS_SENT,
+  };
+}
+
+/** A scope name as its number (the few names records hold, remembered). */
+const scopeNumbers = new Map<string, number>();
+function scopeNumber(name: string): number {
+  let n = scopeNumbers.get(name);
+  if (n === undefined) {
+    n = enumNumber(SCOPES, name, 'scope', 255);
+    scopeNumbers.set(name, n);
+  }
+  return n;
 }
 
 /**
@@ -246,6 +267,18 @@ export function encodeAddressRecord(a: AddressRecord, intent: 'create' | 'replac
 export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' | 'append' | 'delete'): NetlinkRequest {
   const head = requestHead('route', ROUTE_OP[intent]);
   const dst = prefixParts(r.family, r.dst);
+  const pref = r.family === 6 && r.pref !== null ? enumNumber(ROUTE_PREFS, r.pref, 'pref', 3) : null;
+  const protocol = enumNumber(PROTOCOLS, r.protocol, 'protocol', 255);
+  const scope = scopeNumber(r.scope);
+  const type = enumNumber(ROUTE_TYPES, r.type, 'type', 255);
+  if (r.metrics === null && r.multipath === null) {
+    const fast = routePayload({
+      family: r.family, dst: dst.address, dstLen: dst.len, tos: r.tos, table: r.table, protocol, scope, type,
+      gateway: r.gateway, oif: r.oif, priority: r.priority, prefsrc: r.prefsrc, pref,
+    });
+    if (fast !== null) return { type: head.type, flags: head.flags, payload: fast };
+  }
+  // Metrics, multipath, or something record-wire.ts leaves to the codec (which may refuse it).
   const attrs: RouteMessageInput['attrs'] = {};
   if (dst.address !== null) attrs.dst = dst.address;
   // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
@@ -254,7 +287,7 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
   if (r.oif !== null) attrs.oif = r.oif;
   if (r.priority !== null) attrs.priority = r.priority;
   if (r.prefsrc !== null) attrs.prefsrc = r.prefsrc;
-  if (r.family === 6 && r.pref !== null) attrs.pref = enumNumber(ROUTE_PREFS, r.pref, 'pref', 3);
+  if (pref !== null) attrs.pref = pref;
   if (r.metrics !== null) {
     const m: Record<string, number> = {};
     let any = false;
@@ -272,16 +305,8 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     }));
   }
   const msg: RouteMessageInput = {
-    family: r.family === 4 ? AF_INET : AF_INET6,
-    dstLen: dst.len,
-    srcLen: 0,
-    tos: r.tos,
-    table: r.table < 256 ? r.table : 0,
-    protocol: enumNumber(PROTOCOLS, r.protocol, 'protocol', 255),
-    scope: enumNumber(SCOPES, r.scope, 'scope', 255),
-    type: enumNumber(ROUTE_TYPES, r.type, 'type', 255),
-    flags: 0,
-    attrs,
+    family: r.family === 4 ? AF_INET : AF_INET6, dstLen: dst.len, srcLen: 0, tos: r.tos, table: r.table < 256 ? r.table : 0,
+    protocol, scope, type, flags: 0, attrs,
   };
   return { type: head.type, flags: head.flags, payload: rtnl.route.encode(msg) };
 }
@@ -303,6 +328,45 @@ export function encodeOp(op: Operation, home: NetnsSpec): NetlinkRequest | null 
   const p = prepareChange(changeOf(op, home)!);
   if (p.namespaces.length > 0) return null;
   return p.encode(indexOnlyContext);
+}
+
+/**
+ * Appends the request of an operation to `framed`, written in place where record-wire.ts can (the
+ * addresses and routes big plans are made of), else encoded (encodeOp) and copied. Returns false,
+ * appending nothing, for an operation that names another namespace (prepareOp's business). Throws
+ * as encodeOp does. Never NLM_F_ECHO: commits learn of their changes from the event socket.
+ */
+export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec): boolean {
+  if (op.kind === 'address') {
+    const head = requestHead('address', ADDR_OP[op.intent]);
+    const wire = addressWire(op.spec, op.intent);
+    const size = addressSize(wire);
+    if (size >= 0) {
+      const at = framed.add(head.type, head.flags, size);
+      if (writeAddress(framed.bytes, at, wire)) return true;
+      framed.drop();
+    }
+  } else if (op.kind === 'route' && op.spec.metrics === null && op.spec.multipath === null) {
+    const r = op.spec;
+    const head = requestHead('route', ROUTE_OP[op.intent]);
+    const dst = prefixParts(r.family, r.dst);
+    const pref = r.family === 6 && r.pref !== null ? enumNumber(ROUTE_PREFS, r.pref, 'pref', 3) : null;
+    const wire: RouteWire = {
+      family: r.family, dst: dst.address, dstLen: dst.len, tos: r.tos, table: r.table, protocol: enumNumber(PROTOCOLS, r.protocol, 'protocol', 255),
+      scope: scopeNumber(r.scope), type: enumNumber(ROUTE_TYPES, r.type, 'type', 255), gateway: r.gateway, oif: r.oif, priority: r.priority,
+      prefsrc: r.prefsrc, pref,
+    };
+    const size = routeSize(wire);
+    if (size >= 0) {
+      const at = framed.add(head.type, head.flags, size);
+      if (writeRoute(framed.bytes, at, wire)) return true;
+      framed.drop();
+    }
+  }
+  const req = encodeOp(op, home);
+  if (req === null) return false;
+  framed.addPayload(req.type, (req.flags ?? 0) & ~NLM_F.ECHO, req.payload);
+  return true;
 }
 
 const indexOnlyContext: EncodeContext = {

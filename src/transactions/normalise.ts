@@ -23,6 +23,7 @@ import {
   validateAddress, validateNeighbour, validateRoute, validateRule, type IfTarget, type ValidRoute,
 } from '../iproute/validate/index.js';
 import { invalid } from './errors.js';
+import { quickAddressRecord, quickRouteRecord } from './quick-specs.js';
 
 /** IPv6's default metric: a route added without one gets 1024 (IP6_RT_PRIO_USER). */
 export const IP6_RT_PRIO_USER = 1024;
@@ -63,6 +64,11 @@ function metricsRecord(m: Record<string, number> | undefined): Record<string, nu
 
 /** A whole RouteRecord for an add, replace or append. */
 export function routeRecord(spec: RouteSpec, resolve: ResolveIf): RouteRecord {
+  return quickRouteRecord(spec, resolve) ?? validRouteRecord(spec, resolve);
+}
+
+/** routeRecord() through IPRoute's validator, whatever the spec (what quickRouteRecord() must agree with). */
+export function validRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteRecord {
   const v = validateRoute('add', spec);
   const multipath: NextHop[] | null = v.multipath
     ? v.multipath.map((h, i) => ({
@@ -123,6 +129,11 @@ function addressScope(family: Family, text: string): string {
 
 /** A whole AddressRecord; `spec` names its interface by index or ifname. */
 export function addressRecord(spec: AddressSpec, resolve: ResolveIf): AddressRecord {
+  return quickAddressRecord(spec, resolve) ?? validAddressRecord(spec, resolve);
+}
+
+/** addressRecord() through IPRoute's validator, whatever the spec (what quickAddressRecord() must agree with). */
+export function validAddressRecord(spec: AddressSpec, resolve: ResolveIf): AddressRecord {
   const v = validateAddress('add', spec);
   const index = resolve(v.target, 'index' in v.target ? 'index' : 'ifname');
   const peer = v.peer && v.peer.text !== v.address.text ? v.peer.text : null;

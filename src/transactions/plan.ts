@@ -98,16 +98,22 @@ function validate(state: TxState, edits: TxEdits, links: Map<number, InterfaceRe
       fail(`interfaces.${l.ifname}`, l.ifname, 'interface', 'a device with no link kind (a NIC, lo) cannot be deleted, nor re-created by a rollback');
     }
   }
-  for (const [key, e] of edits.addresses) {
+  edits.addresses.forEach((e, key) => {
     if (e.final && !exists(e.final.index)) fail(`addresses[${key}].index`, e.final.index, 'interface', 'no such link after commit');
-  }
-  for (const [key, e] of edits.neighbours) {
+  });
+  edits.neighbours.forEach((e, key) => {
     if (e.final && !exists(e.final.index)) fail(`neighbours[${key}].index`, e.final.index, 'interface', 'no such link after commit');
-  }
-  for (const [key, e] of edits.routes) {
-    if (!e.final) continue;
-    for (const i of routeLinks(e.final)) if (!links.has(i)) fail(`routes[${key}].oif`, i, 'interface', 'no such link after commit');
-  }
+  });
+  edits.routes.forEach((e, key) => {
+    const r = e.final;
+    if (!r) return;
+    // (The common route, one hop: its oif alone, without routeLinks' list.)
+    if (r.multipath === null) {
+      if (r.oif !== null && !links.has(r.oif)) fail(`routes[${key}].oif`, r.oif, 'interface', 'no such link after commit');
+      return;
+    }
+    for (const i of routeLinks(r)) if (!links.has(i)) fail(`routes[${key}].oif`, i, 'interface', 'no such link after commit');
+  });
   if (issues.length > 0) throw new ValidationError(issues);
 }
 
@@ -192,13 +198,15 @@ function keyedOps<K extends KeyedKind>(
 ): { deletes: Operation[]; puts: Operation[] } {
   const deletes: Operation[] = [];
   const puts: Operation[] = [];
-  for (const [key, e] of edits as ReadonlyMap<string, KeyedEdit<Parameters<typeof recordOp<K>>[3]>>) {
+  // forEach, not for-of with destructuring: planned once per commit, before the JIT warms up,
+  // where each destructured entry is an array of its own (10,000 of them for 10,000 routes).
+  (edits as ReadonlyMap<string, KeyedEdit<Parameters<typeof recordOp<K>>[3]>>).forEach((e, key) => {
     const before = state.get(kind, key) as Parameters<typeof recordOp<K>>[3] | undefined;
     if (e.final === null) {
       // Displaced by a replace in the same slot: the replace itself removes it, atomically.
-      if (e.displacedBy !== undefined && edits.get(e.displacedBy)?.final) continue;
+      if (e.displacedBy !== undefined && edits.get(e.displacedBy)?.final) return;
       if (before) deletes.push(recordOp(state, kind, 'delete', before, 'forward', key));
-      continue;
+      return;
     }
     if (before === undefined) {
       puts.push(recordOp(state, kind, e.intent === 'delete' ? 'create' : e.intent, e.final, 'forward', key));
@@ -211,7 +219,7 @@ function keyedOps<K extends KeyedKind>(
         puts.push(recordOp(state, kind, 'replace', e.final, 'forward', key));
       }
     }
-  }
+  });
   return { deletes, puts };
 }
 

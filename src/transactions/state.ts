@@ -75,6 +75,9 @@ class MultiIndex<T> {
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/** Indexes per base (bases are immutable): BaseIndexes.of(). */
+const shared = new WeakMap<TxBase, BaseIndexes>();
+
 /** Secondary indexes over the base tables, built lazily, shared by every state over one base. */
 export class BaseIndexes {
   private addrByIndex?: MultiIndex<number>;
@@ -88,6 +91,17 @@ export class BaseIndexes {
   private linksByLower?: MultiIndex<number>;
 
   constructor(private readonly base: TxBase) {}
+
+  /**
+   * The indexes of `base`, made on first use and shared from then on: a draft, its plan and the
+   * simulation that computes the inverses read one base (a database snapshot's, which a 100,000
+   * route table makes worth not indexing three times).
+   */
+  static of(base: TxBase): BaseIndexes {
+    let ix = shared.get(base);
+    if (ix === undefined) shared.set(base, (ix = new BaseIndexes(base)));
+    return ix;
+  }
 
   /** Links whose master is `index`. */
   ports(index: number): readonly string[] {
@@ -170,12 +184,12 @@ export class BaseIndexes {
     return this.routesByPrefsrc!.get(prefsrc);
   }
 
-  /** Routes of one destination prefix in one table: 'family|table|dst'. */
-  routesAt(family: Family, table: number, dst: string): readonly string[] {
+  /** Routes of one destination prefix in one table (`at`: 'family|table|dst', when the caller has it). */
+  routesAt(family: Family, table: number, dst: string, at?: string): readonly string[] {
     const hook = this.base.lookup?.routesTo;
     if (hook) return this.keysOf('route', hook(family, table, dst));
     if (!this.routesByDst) this.buildRoutes();
-    return this.routesByDst!.get(`${family}|${table}|${dst}`);
+    return this.routesByDst!.get(at ?? `${family}|${table}|${dst}`);
   }
 
   neighbours(index: number): readonly string[] {
@@ -264,7 +278,7 @@ export class TxState {
     interface: new Map(), address: new Map(), route: new Map(), rule: new Map(), neighbour: new Map(),
   };
 
-  constructor(readonly base: TxBase, private readonly ix: BaseIndexes = new BaseIndexes(base)) {
+  constructor(readonly base: TxBase, private readonly ix: BaseIndexes = BaseIndexes.of(base)) {
     this.keys = keysOf(base);
   }
 

@@ -12,7 +12,7 @@
 import type { Observable } from 'rxjs';
 import {
   buildMessage, checkFraming, decodeDone, decodeError, messageAt, nlmsgAlign, NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP,
-  readHeader, splitMessages, writeHeader, type RawMessage,
+  readHeader, splitMessages, type RawMessage,
 } from '../messages/nlmsg.js';
 import { Errno } from './errno.js';
 import { DumpInterruptedError, KernelError, NetlinkError, OverrunError, TransportError, type OverrunReason } from './errors.js';
@@ -22,6 +22,7 @@ import {
   arm, asTransportError, closedError, dumpOp, localMessage, notification, planChunks, requestOp,
   type BatchBudget, type DumpOp, type Op, type RequestOp, type TransportStats,
 } from './ops.js';
+import type { FramedRequests } from './framed.js';
 import type { HookKind, HookMessage, NetlinkHook } from './hook.js';
 import type {
   BatchOptions, BatchResult, DumpItem, DumpOptions, DumpVisitor, NetlinkRequest, NetlinkTransport, Notification, RequestOptions,
@@ -37,26 +38,63 @@ interface Outgoing {
   payload: Uint8Array;
 }
 
+/** Writes a little-endian u32 (Buffer#writeUInt32LE checks its arguments: thousands of times here). */
+function putU32(b: Buffer, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+  b[off + 2] = (v >>> 16) & 0xff;
+  b[off + 3] = v >>> 24;
+}
+
 /** One buffer with every message of a chunk, framed in place (what buildMessage makes of each). */
 function frameChunk(chunk: readonly Outgoing[]): Buffer {
   let total = 0;
-  for (const o of chunk) total += o.bytes !== null ? o.bytes.length : nlmsgAlign(NLMSG_HDRLEN + o.payload.length);
+  for (let i = 0; i < chunk.length; i++) {
+    const o = chunk[i]!;
+    total += o.bytes !== null ? o.bytes.length : nlmsgAlign(NLMSG_HDRLEN + o.payload.length);
+  }
   const out = Buffer.allocUnsafe(total);
   let off = 0;
-  for (const o of chunk) {
+  for (let i = 0; i < chunk.length; i++) {
+    const o = chunk[i]!;
     if (o.bytes !== null) {
       out.set(o.bytes, off);
       off += o.bytes.length;
       continue;
     }
+    // The nlmsghdr: len, type, flags, seq, pid 0 (as writeHeader writes it).
     const len = NLMSG_HDRLEN + o.payload.length;
-    writeHeader(out, off, { len, type: o.op.type, flags: o.op.flags, seq: o.op.seq, pid: 0 });
+    const op = o.op;
+    putU32(out, off, len);
+    out[off + 4] = op.type & 0xff;
+    out[off + 5] = op.type >>> 8;
+    out[off + 6] = op.flags & 0xff;
+    out[off + 7] = op.flags >>> 8;
+    putU32(out, off + 8, op.seq);
+    putU32(out, off + 12, 0);
     out.set(o.payload, off + NLMSG_HDRLEN);
     const end = off + nlmsgAlign(len);
-    out.fill(0, off + len, end);
+    for (let z = off + len; z < end; z++) out[z] = 0;
     off = end;
   }
   return out;
+}
+
+/** The payload of the NetlinkRequest a framed request's op is made from (its bytes are in the batch). */
+const EMPTY = Buffer.alloc(0);
+
+/** A batch request's settle: its result is kept on the op itself (no closure per request). */
+function keepResult(this: void): void {}
+
+/** A little-endian u32 read in place (Buffer#readUInt32LE checks its arguments first). */
+function u32At(b: Buffer, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) + b[off + 3]! * 0x1000000;
+}
+
+/** A copy of buf[start, end) in a Buffer of its own (one allocation: no view of a copy). */
+const sliceCopy = Uint8Array.prototype.slice as (this: Buffer, start: number, end: number) => Buffer;
+function copyOf(buf: Buffer, start: number, end: number): Buffer {
+  return sliceCopy.call(buf, start, end);
 }
 
 export abstract class TransportCore implements NetlinkTransport {
@@ -155,8 +193,9 @@ export abstract class TransportCore implements NetlinkTransport {
   }
 
   async requestBatch(msgs: readonly NetlinkRequest[], opts: BatchOptions = {}): Promise<BatchResult[]> {
-    const results: BatchResult[] = new Array<BatchResult>(msgs.length);
-    const ops = msgs.map((m, i) => requestOp(m, opts.operation, (r) => { results[i] = r; }));
+    // Each op keeps its own result (complete() sets op.result): no closure per request.
+    const ops = new Array<RequestOp>(msgs.length);
+    for (let i = 0; i < msgs.length; i++) ops[i] = requestOp(msgs[i]!, opts.operation, keepResult);
     let stop: NetlinkError | undefined;
     const failAll = (err: NetlinkError): void => {
       stop ??= err;
@@ -193,38 +232,93 @@ export abstract class TransportCore implements NetlinkTransport {
         if (stop || this.isClosed) break;
         const chunk = outgoing.slice(start, end).filter((o) => !o.op.done);
         start = end;
-        if (chunk.length > 0) await this.sendChunk(chunk, opts.offThread === true);
+        if (chunk.length > 0) await this.sendChunk(chunk.map((o) => o.op), () => frameChunk(chunk), opts.offThread === true);
       }
       if (this.isClosed) failAll(closedError('requestBatch'));
     } finally {
       disarm?.();
     }
+    const results = new Array<BatchResult>(ops.length);
+    for (let i = 0; i < ops.length; i++) results[i] = ops[i]!.result!;
     return results;
   }
 
-  /** Sends one chunk in one transmit() and waits until every request of it is answered or failed. */
-  private sendChunk(chunk: Outgoing[], offThread: boolean): Promise<void> {
+  /**
+   * requestBatch() for requests framed already (FramedRequests): the transport writes their
+   * sequence numbers in place, and each chunk is sent as a view of the batch's buffer. The buffer
+   * must not change until this resolves. With an outgoing hook, each message goes through
+   * requestBatch() so that the hook sees it.
+   */
+  async requestFramed(batch: FramedRequests, opts: BatchOptions = {}): Promise<BatchResult[]> {
+    if (this.hook?.outgoing !== undefined) return this.requestBatch(batch.requests(), opts);
+    const n = batch.count;
+    const ops = new Array<RequestOp>(n);
+    for (let i = 0; i < n; i++) ops[i] = requestOp({ type: batch.typeOf(i), flags: batch.flagsOf(i), payload: EMPTY }, opts.operation, keepResult);
+    let stop: NetlinkError | undefined;
+    const failAll = (err: NetlinkError): void => {
+      stop ??= err;
+      for (const op of ops) this.complete(op, { ok: false, error: err });
+    };
+    if (this.isClosed) failAll(closedError('requestBatch'));
+    const disarm = arm(opts, 'requestBatch', failAll);
+    try {
+      const bytes = batch.bytes;
+      const sizes = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        const op = ops[i]!;
+        const at = batch.starts[i]!;
+        op.seq = this.allocSeq();
+        putU32(bytes, at + 8, op.seq);
+        sizes[i] = batch.endOf(i) - at;
+      }
+      let start = 0;
+      const ends = n > 0 && !this.isClosed && stop === undefined ? planChunks(sizes, this.batchBudget()) : [];
+      for (const end of ends) {
+        if (stop || this.isClosed) break;
+        const from = start;
+        start = end;
+        const chunk = ops.slice(from, end);
+        const view = bytes.subarray(batch.starts[from]!, batch.endOf(end - 1));
+        await this.sendChunk(chunk, () => view, opts.offThread === true);
+      }
+      if (this.isClosed) failAll(closedError('requestBatch'));
+    } finally {
+      disarm?.();
+    }
+    const results = new Array<BatchResult>(n);
+    for (let i = 0; i < n; i++) results[i] = ops[i]!.result!;
+    return results;
+  }
+
+  /**
+   * Sends one chunk (its requests, and its bytes: framed when it goes out) in one transmit() and
+   * waits until every request of it is answered or failed.
+   */
+  private sendChunk(chunk: RequestOp[], frame: () => Buffer, offThread: boolean): Promise<void> {
     return new Promise<void>((resolve) => {
       let left = chunk.length;
-      for (const { op } of chunk) {
-        op.onDone = () => { if (--left === 0) resolve(); };
-        this.register(op);
+      const onDone = (): void => { if (--left === 0) resolve(); };
+      for (let i = 0; i < chunk.length; i++) {
+        const op = chunk[i]!;
+        op.onDone = onDone;
+        this.pending.set(op.seq, op);
       }
+      this.checkBusy();
       const fail = (err: unknown): void => {
         const error = asTransportError(err, 'send');
-        for (const { op } of chunk) this.complete(op, { ok: false, error });
+        for (const op of chunk) this.complete(op, { ok: false, error });
       };
       if (offThread && this.transmitAsync !== undefined && chunk.length >= OFF_THREAD_MIN) {
-        const bytes = frameChunk(chunk);
+        const bytes = frame();
         // Answers may come back before the send returns: the requests are out from here on.
-        for (const { op } of chunk) op.transmitted = true;
+        for (const op of chunk) op.transmitted = true;
         this.stats.sends += 1;
         this.transmitAsync(bytes).catch(fail);
         return;
       }
       try {
-        this.send(frameChunk(chunk));
-        for (const { op } of chunk) op.transmitted = true;
+        this.send(frame());
+        for (const op of chunk) op.transmitted = true;
       } catch (err) {
         fail(err);
       }
@@ -234,6 +328,7 @@ export abstract class TransportCore implements NetlinkTransport {
   private complete(op: RequestOp, result: BatchResult): void {
     if (op.done) return;
     op.done = true;
+    op.result = result;
     if (this.pending.get(op.seq) === op) this.pending.delete(op.seq);
     op.cleanup?.();
     op.settle(result);
@@ -424,6 +519,37 @@ export abstract class TransportCore implements NetlinkTransport {
    */
   protected receive(buf: Buffer, group: number, length = buf.length): void {
     this.stats.datagrams += 1;
+    // The commonest datagram of a batch, by far: one plain ACK (NLMSG_ERROR with error 0) of a
+    // pending request, alone in its datagram. It completes its request as it lies, without the
+    // general path's bookkeeping (a batch of 10,000 requests is answered by 10,000 of them).
+    if (group === 0 && length >= NLMSG_HDRLEN + 4 && this.hook?.incoming === undefined) {
+      const len = u32At(buf, 0);
+      if (len >= NLMSG_HDRLEN + 4 && len <= length && nlmsgAlign(len) >= length &&
+        (buf[4]! | (buf[5]! << 8)) === NLMSG_ERROR && u32At(buf, NLMSG_HDRLEN) === 0) {
+        const op = this.pending.get(u32At(buf, 8));
+        if (op?.kind === 'request') {
+          this.complete(op, { ok: true, replies: op.replies });
+          return;
+        }
+      }
+    }
+    // The commonest datagram of a storm: one notification alone in its datagram (what the general
+    // path below does with it, without its bookkeeping): its payload copied alone.
+    if (group !== 0 && length >= NLMSG_HDRLEN && this.hook?.incoming === undefined) {
+      const len = u32At(buf, 0);
+      if (len >= NLMSG_HDRLEN && len <= length && nlmsgAlign(len) >= length) {
+        const seq = u32At(buf, 8);
+        const op = seq === 0 ? undefined : this.pending.get(seq);
+        // (The echo of a request of ours answers it: the general path.)
+        if (op?.kind !== 'request' || (op.flags & NLM_F.ECHO) === 0) {
+          this.notificationBatch.push({
+            len, type: buf[4]! | (buf[5]! << 8), flags: buf[6]! | (buf[7]! << 8), seq, pid: u32At(buf, 12),
+            payload: copyOf(buf, NLMSG_HDRLEN, len), group,
+          });
+          return;
+        }
+      }
+    }
     let copy: Buffer | undefined;
     const stable = (): Buffer => (copy ??= Buffer.from(buf.subarray(0, length)));
     const malformed = checkFraming(buf, length);
@@ -449,12 +575,12 @@ export abstract class TransportCore implements NetlinkTransport {
         // a unicast copy of the notification, still marked with the group, and leaves us out of
         // the multicast itself. So the echo answers the request, and also stands in for the
         // notification we would have had as a member of the group.
-        const msg = messageAt(stable(), at);
         if (op?.kind === 'request' && (op.flags & NLM_F.ECHO) !== 0) {
+          const msg = messageAt(stable(), at);
           this.requestMessage(op, msg);
           if (this.groups.has(group)) this.notificationBatch.push(notification(msg, group));
         } else {
-          this.notificationBatch.push(notification(msg, group));
+          this.notificationBatch.push(notification(messageAt(stable(), at), group));
         }
         continue;
       }

@@ -12,6 +12,7 @@ export {
   type NetlinkTransport, type Notification, type RequestOptions,
 } from './transport.js';
 export { collectDump } from './dump.js';
+export { FramedRequests } from './framed.js';
 export {
   DumpInterruptedError, Errno, errnoMessage, errnoName, errnoNumber, KernelError, NetlinkError, OverrunError, TransportError,
   type KernelErrorInit, type OverrunReason, type TransportErrorInit, type TransportFailure,

@@ -51,6 +51,7 @@ const c = {
   getsockname: lib.func('int getsockname(int fd, void *addr, void *addrlen)'),
   send: lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)'),
   recvmsg: lib.func('intptr_t recvmsg(int fd, void *msg, int flags)'),
+  recvmmsg: lib.func('int recvmmsg(int fd, void *msgvec, unsigned int vlen, int flags, void *timeout)'),
   close: lib.func('int close(int fd)'),
   setns: lib.func('int setns(int fd, int nstype)'),
   mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)'),
@@ -161,10 +162,16 @@ export class Receiver {
    * normal end of a drain, so the hot path does not throw.
    */
   recv(fd: number): number {
-    this.ctl.writeUInt32LE(NAME_SPACE, 8); // msg_namelen
-    this.ctl.writeBigUInt64LE(BigInt(CONTROL_SPACE), 40); // msg_controllen
-    this.ctl.writeInt32LE(0, 48); // msg_flags
-    const n = c.recvmsg(fd, this.ctl, MSG_TRUNC) as number;
+    // Plain 32-bit writes (the 64-bit fields' high halves stay 0): BigInts cost more than the
+    // system call in a process whose JIT has not warmed up, and a storm is thousands of calls.
+    const ctl = this.ctl;
+    ctl[8] = NAME_SPACE; // msg_namelen (u32; its upper bytes stay 0)
+    ctl[40] = CONTROL_SPACE; // msg_controllen (u64; its upper bytes stay 0)
+    ctl[48] = 0; // msg_flags (int; only its low byte is ever set by netlink's recvmsg)
+    ctl[49] = 0;
+    ctl[50] = 0;
+    ctl[51] = 0;
+    const n = c.recvmsg(fd, ctl, MSG_TRUNC) as number;
     if (n < 0) return -koffi.errno();
     this.group = this.readGroup();
     return n;
@@ -176,25 +183,129 @@ export class Receiver {
   }
 
   private readGroup(): number {
-    const controlLen = Number(this.ctl.readBigUInt64LE(40));
-    let off = CONTROL_AT;
-    const end = CONTROL_AT + Math.min(controlLen, CONTROL_SPACE);
-    while (off + 16 <= end) {
-      const len = Number(this.ctl.readBigUInt64LE(off));
-      if (len < 16) break;
-      if (this.ctl.readInt32LE(off + 8) === SOL_NETLINK_LEVEL && this.ctl.readInt32LE(off + 12) === NETLINK_PKTINFO && len >= 20) {
-        return this.ctl.readUInt32LE(off + 16);
-      }
-      off += (len + 7) & ~7;
-    }
-    // No PKTINFO: fall back to the address's group mask (exact up to group 32).
-    const mask = this.ctl.readUInt32LE(NAME_AT + 8);
-    return mask === 0 ? 0 : 32 - Math.clz32(mask);
+    return groupOf(this.ctl, 0, CONTROL_AT, NAME_AT);
   }
 }
 
-// struct msghdr (56 bytes on LP64), struct iovec (16), sockaddr_nl (12, kept 8-aligned), cmsg space.
+/**
+ * The multicast group a datagram came with: from its NETLINK_PKTINFO control message (the msghdr
+ * at ctl[hdr], its control space at ctl[control], its sockaddr_nl at ctl[name]).
+ */
+function groupOf(ctl: Buffer, hdr: number, control: number, name: number): number {
+  // The 64-bit lengths are read as their low 32 bits: the control space is 64 bytes.
+  const controlLen = u32At(ctl, hdr + 40);
+  let off = control;
+  const end = control + Math.min(controlLen, CONTROL_SPACE);
+  while (off + 16 <= end) {
+    const len = u32At(ctl, off);
+    if (len < 16 || u32At(ctl, off + 4) !== 0) break;
+    if (u32At(ctl, off + 8) === SOL_NETLINK_LEVEL && u32At(ctl, off + 12) === NETLINK_PKTINFO && len >= 20) {
+      return u32At(ctl, off + 16);
+    }
+    off += (len + 7) & ~7;
+  }
+  // No PKTINFO: fall back to the address's group mask (exact up to group 32).
+  const mask = u32At(ctl, name + 8);
+  return mask === 0 ? 0 : 32 - Math.clz32(mask);
+}
+
+/**
+ * recvmmsg(2): up to `slots` datagrams per call, each into a slot of its own (`slotSize` bytes of
+ * one arena), with its length and multicast group read like Receiver's. Set up once and reused;
+ * what the last call read is in view(k)[0, length(k)) for k < the count it returned, valid until
+ * the next call.
+ *
+ * Why: a commit of 10,000 routes is answered by 10,000 ACKs and announced by 10,000
+ * notifications, each a small datagram; one call per datagram costs a koffi call and its
+ * bookkeeping each time, most of the cost of reading them.
+ */
+export class MultiReceiver {
+  private readonly arena: Buffer;
+  private readonly views: Buffer[];
+  /** The mmsghdr array, then the iovecs, names and control spaces of every slot. */
+  private readonly ctl: Buffer;
+  /** Slots the last call filled (their header fields are set back before the next call). */
+  private used: number;
+
+  constructor(readonly slots: number, readonly slotSize: number) {
+    this.arena = Buffer.allocUnsafe(slots * slotSize);
+    this.views = Array.from({ length: slots }, (_, k) => this.arena.subarray(k * slotSize, (k + 1) * slotSize));
+    this.ctl = Buffer.alloc(slots * (MMSGHDR_SIZE + IOVEC_SIZE + NAME_SPACE + CONTROL_SPACE));
+    const base = koffi.address(this.ctl);
+    const arena = koffi.address(this.arena);
+    for (let k = 0; k < slots; k++) {
+      const h = k * MMSGHDR_SIZE;
+      this.ctl.writeBigUInt64LE(base + BigInt(this.nameAt(k)), h); // msg_name
+      this.ctl.writeBigUInt64LE(base + BigInt(this.iovAt(k)), h + 16); // msg_iov
+      this.ctl.writeBigUInt64LE(1n, h + 24); // msg_iovlen
+      this.ctl.writeBigUInt64LE(base + BigInt(this.controlAt(k)), h + 32); // msg_control
+      this.ctl.writeBigUInt64LE(arena + BigInt(k * slotSize), this.iovAt(k)); // iov_base
+      this.ctl.writeBigUInt64LE(BigInt(slotSize), this.iovAt(k) + 8); // iov_len
+    }
+    this.used = slots;
+  }
+
+  private iovAt(k: number): number {
+    return this.slots * MMSGHDR_SIZE + k * IOVEC_SIZE;
+  }
+
+  private nameAt(k: number): number {
+    return this.slots * (MMSGHDR_SIZE + IOVEC_SIZE) + k * NAME_SPACE;
+  }
+
+  private controlAt(k: number): number {
+    return this.slots * (MMSGHDR_SIZE + IOVEC_SIZE + NAME_SPACE) + k * CONTROL_SPACE;
+  }
+
+  /**
+   * Receives up to `slots` datagrams with MSG_TRUNC (a datagram longer than slotSize reports its
+   * real length: compare). Returns how many, or the negated errno (EAGAIN when there was none).
+   */
+  recv(fd: number): number {
+    const ctl = this.ctl;
+    for (let k = 0; k < this.used; k++) {
+      const h = k * MMSGHDR_SIZE;
+      ctl[h + 8] = NAME_SPACE; // msg_namelen (its upper bytes stay 0)
+      ctl[h + 40] = CONTROL_SPACE; // msg_controllen (likewise)
+      ctl[h + 48] = 0; // msg_flags
+      ctl[h + 49] = 0;
+      ctl[h + 50] = 0;
+      ctl[h + 51] = 0;
+    }
+    const n = c.recvmmsg(fd, ctl, this.slots, MSG_TRUNC, null) as number;
+    if (n < 0) {
+      this.used = 0;
+      return -koffi.errno();
+    }
+    this.used = n;
+    return n;
+  }
+
+  /** The data of datagram k of the last call (a view of its slot). */
+  view(k: number): Buffer {
+    return this.views[k]!;
+  }
+
+  /** The length of datagram k of the last call (more than slotSize: it was cut). */
+  length(k: number): number {
+    return u32At(this.ctl, k * MMSGHDR_SIZE + 56);
+  }
+
+  /** The multicast group of datagram k of the last call; 0 for unicast. */
+  group(k: number): number {
+    return groupOf(this.ctl, k * MMSGHDR_SIZE, this.controlAt(k), this.nameAt(k));
+  }
+}
+
+/** A little-endian u32 read without Buffer#readUInt32LE's argument checks. */
+function u32At(b: Buffer, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) + b[off + 3]! * 0x1000000;
+}
+
+// struct msghdr (56 bytes on LP64), struct mmsghdr (a msghdr and its length: 64), struct iovec
+// (16), sockaddr_nl (12, kept 8-aligned), cmsg space.
 const MSGHDR_SIZE = 56;
+const MMSGHDR_SIZE = 64;
 const IOVEC_SIZE = 16;
 const NAME_SPACE = 16;
 const CONTROL_SPACE = 64;

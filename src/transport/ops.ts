@@ -25,6 +25,8 @@ export interface RequestOp {
   done: boolean;
   cleanup: (() => void) | undefined;
   readonly settle: (r: BatchResult) => void;
+  /** What it ended with (set before settle is called). */
+  result: BatchResult | undefined;
   /** Called after settle (a batch counts its chunk's answers with it). */
   onDone: (() => void) | undefined;
 }
@@ -57,7 +59,7 @@ export type Op = RequestOp | DumpOp;
 export function requestOp(msg: NetlinkRequest, operation: string | undefined, settle: RequestOp['settle']): RequestOp {
   return {
     kind: 'request', seq: 0, type: msg.type, flags: NLM_F.REQUEST | NLM_F.ACK | (msg.flags ?? 0), operation,
-    replies: [], transmitted: false, done: false, cleanup: undefined, settle, onDone: undefined,
+    replies: [], transmitted: false, done: false, cleanup: undefined, settle, result: undefined, onDone: undefined,
   };
 }
 

@@ -51,6 +51,12 @@ export interface SocketOptions {
   recvBufferSize?: number;
   /** Datagrams read before yielding to the event loop. Default 48. */
   datagramsPerSlice?: number;
+  /**
+   * Read up to this many datagrams per system call (recvmmsg), each into a slot of
+   * recvBufferSize bytes: for sockets that receive floods of small datagrams (notifications, the
+   * ACKs of a batch). Default 1: one recvmsg per datagram into a buffer that grows as needed.
+   */
+  receiveSlots?: number;
   hook?: NetlinkHook;
 }
 
@@ -60,6 +66,8 @@ export class NetlinkSocket extends TransportCore {
   private readonly fd: number;
   private readonly poll: libc.PollWatcher;
   private readonly receiver: libc.Receiver;
+  /** With receiveSlots > 1: the recvmmsg receiver (its slot size grows after a datagram did not fit). */
+  private multi: libc.MultiReceiver | null;
   private readonly sliceSize: number;
   private polling = true;
   private yielding = false;
@@ -110,6 +118,8 @@ export class NetlinkSocket extends TransportCore {
     this.portId = portId;
     this.hook = opts.hook;
     this.receiver = new libc.Receiver(opts.recvBufferSize ?? 128 * 1024);
+    const slots = opts.receiveSlots ?? 1;
+    this.multi = slots > 1 ? new libc.MultiReceiver(slots, opts.recvBufferSize ?? 128 * 1024) : null;
     this.sliceSize = Math.max(1, opts.datagramsPerSlice ?? DATAGRAMS_PER_SLICE);
     this.poll = libc.watchReadable(fd, (status) => this.onPoll(status));
     this.applyRef();
@@ -206,9 +216,56 @@ export class NetlinkSocket extends TransportCore {
     this.drain();
   }
 
+  /**
+   * A receive that returned the negated errno `n`: true when the drain is over (EAGAIN: the
+   * socket is empty; or the socket is broken), false to read on (ENOBUFS was noted, EINTR).
+   */
+  private onRecvError(n: number): boolean {
+    const errno = -n;
+    if (errno === Errno.EAGAIN) {
+      this.drainComplete();
+      if (!this.closed && !this.polling) {
+        this.polling = true;
+        this.poll.start();
+      }
+      return true;
+    }
+    if (errno === Errno.ENOBUFS) {
+      this.noteLoss('enobufs');
+      return false;
+    }
+    if (errno === Errno.EINTR) return false;
+    // Anything else means the socket itself is broken: fail everything, loudly but without a crash.
+    this.shutdown(TransportError.fromErrno('recvmsg', errno));
+    return true;
+  }
+
   private drain(): void {
     for (let count = 0; count < this.sliceSize; ) {
       if (this.closed) return;
+      const m = this.multi;
+      if (m !== null) {
+        const got = m.recv(this.fd);
+        if (got > 0) {
+          count += got;
+          let cut = 0;
+          for (let k = 0; k < got && !this.closed; k++) {
+            const len = m.length(k);
+            if (len > m.slotSize) {
+              // Cut short: lost. Later datagrams that large get room (below).
+              cut = Math.max(cut, len);
+              this.datagramLost('truncated', Buffer.from(m.view(k)), m.group(k));
+              continue;
+            }
+            // Read in place: the core copies the datagram only for what must outlive this call.
+            this.receive(m.view(k), m.group(k), len);
+          }
+          if (cut > 0) this.multi = new libc.MultiReceiver(m.slots, nextPow2(cut));
+          continue;
+        }
+        if (this.onRecvError(got === 0 ? -Errno.EAGAIN : got)) return;
+        continue;
+      }
       const r = this.receiver;
       const n = r.recv(this.fd);
       if (n >= 0) {
@@ -223,23 +280,7 @@ export class NetlinkSocket extends TransportCore {
         this.receive(r.data, r.group, n);
         continue;
       }
-      const errno = -n;
-      if (errno === Errno.EAGAIN) {
-        this.drainComplete();
-        if (!this.closed && !this.polling) {
-          this.polling = true;
-          this.poll.start();
-        }
-        return;
-      }
-      if (errno === Errno.ENOBUFS) {
-        this.noteLoss('enobufs');
-        continue;
-      }
-      if (errno === Errno.EINTR) continue;
-      // Anything else means the socket itself is broken: fail everything, loudly but without a crash.
-      this.shutdown(TransportError.fromErrno('recvmsg', errno));
-      return;
+      if (this.onRecvError(n)) return;
     }
     // A full slice: let timers, I/O and promise continuations run, then read on.
     this.flushNotifications();

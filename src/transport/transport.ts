@@ -8,6 +8,7 @@
 import type { Observable } from 'rxjs';
 import type { RawMessage } from '../messages/nlmsg.js';
 import type { DumpInterruptedError, NetlinkError, OverrunError } from './errors.js';
+import type { FramedRequests } from './framed.js';
 import type { NetlinkHook } from './hook.js';
 import type { Stream } from '../util/emitter.js';
 
@@ -127,6 +128,13 @@ export interface NetlinkTransport {
    * stop the others (the kernel goes on with the next message anyway).
    */
   requestBatch(msgs: readonly NetlinkRequest[], opts?: BatchOptions): Promise<BatchResult[]>;
+
+  /**
+   * requestBatch() for requests written into one buffer already (FramedRequests, framed.ts): the
+   * same answers, without a buffer per request or copying them into chunks. The buffer must not
+   * change until the promise settles. Optional: callers fall back to requestBatch(batch.requests()).
+   */
+  requestFramed?(batch: FramedRequests, opts?: BatchOptions): Promise<BatchResult[]>;
 
   /** Unsolicited messages, in batches of what arrived together. */
   readonly notifications$: Observable<Notification[]>;

@@ -13,11 +13,11 @@ import {
   RTM_NEWROUTE, RTM_NEWRULE, type RawMessage,
 } from '../../messages/index.js';
 import type { RecordEvent } from '../records.js';
-import { addressRecordAt } from './address.js';
-import { interfaceRecordAt } from './link.js';
-import { neighbourRecordAt } from './neighbour.js';
-import { routeRecordAt } from './route.js';
-import { ruleRecordAt } from './rule.js';
+import { addressRecordAt, addressRecordMapper } from './address.js';
+import { interfaceRecordAt, interfaceRecordMapper } from './link.js';
+import { neighbourRecordAt, neighbourRecordMapper } from './neighbour.js';
+import { routeRecordAt, routeRecordMapper } from './route.js';
+import { ruleRecordAt, ruleRecordMapper } from './rule.js';
 
 export function toRecordEvent(raw: RawMessage): RecordEvent | null {
   switch (raw.type) {
@@ -44,4 +44,46 @@ export function toRecordEvent(raw: RawMessage): RecordEvent | null {
     default:
       return null;
   }
+}
+
+/**
+ * toRecordEvent for a stream of messages (an event socket's notifications): the same events, read
+ * through the readers generated for each kind (readers.generated.ts), as dumps read them. The
+ * readers are made on first use of each kind; the route reader shares the strings of gateways and
+ * preferred sources between records, among the last `internLimit` distinct ones (a long-lived
+ * stream must not keep every string it ever saw).
+ */
+export function recordEventMapper(internLimit = 1024): (raw: RawMessage) => RecordEvent | null {
+  let link: ReturnType<typeof interfaceRecordMapper> | undefined;
+  let address: ReturnType<typeof addressRecordMapper> | undefined;
+  let route: ReturnType<typeof routeRecordMapper> | undefined;
+  let neighbour: ReturnType<typeof neighbourRecordMapper> | undefined;
+  let rule: ReturnType<typeof ruleRecordMapper> | undefined;
+  return (raw) => {
+    const p = raw.payload;
+    switch (raw.type) {
+      case RTM_NEWLINK: case RTM_DELLINK: {
+        const record = (link ??= interfaceRecordMapper())(p, 0, p.length);
+        return record && { kind: 'interface', op: raw.type === RTM_NEWLINK ? 'new' : 'del', record };
+      }
+      case RTM_NEWADDR: case RTM_DELADDR: {
+        const record = (address ??= addressRecordMapper())(p, 0, p.length);
+        return record && { kind: 'address', op: raw.type === RTM_NEWADDR ? 'new' : 'del', record };
+      }
+      case RTM_NEWROUTE: case RTM_DELROUTE: {
+        const record = (route ??= routeRecordMapper(internLimit))(p, 0, p.length);
+        return record && { kind: 'route', op: raw.type === RTM_NEWROUTE ? 'new' : 'del', record };
+      }
+      case RTM_NEWNEIGH: case RTM_DELNEIGH: {
+        const record = (neighbour ??= neighbourRecordMapper())(p, 0, p.length);
+        return record && { kind: 'neighbour', op: raw.type === RTM_NEWNEIGH ? 'new' : 'del', record };
+      }
+      case RTM_NEWRULE: case RTM_DELRULE: {
+        const record = (rule ??= ruleRecordMapper())(p, 0, p.length);
+        return record && { kind: 'rule', op: raw.type === RTM_NEWRULE ? 'new' : 'del', record };
+      }
+      default:
+        return null;
+    }
+  };
 }

@@ -26,14 +26,17 @@ export function routeRecordAt(buf: Buffer, start = 0, end = buf.length): RouteRe
  * this projection (readers.generated.ts: one object literal per message instead of the generic
  * decoder's keyed stores). Records keep values, never the reader's objects.
  */
-export function routeRecordMapper(): (buf: Buffer, start: number, end: number) => RouteRecord | null {
+export function routeRecordMapper(internLimit = Infinity): (buf: Buffer, start: number, end: number) => RouteRecord | null {
   const read = routeReader(projection.runtime()) as (buf: Buffer, start: number, end: number) => RouteRecordSource;
   // A table's routes share a few next hops and sources: one string each for the whole dump
-  // rather than one per route (less to keep, and less for the garbage collector to copy).
+  // rather than one per route (less to keep, and less for the garbage collector to copy). At most
+  // `internLimit` of them are remembered (then forgotten all at once): a mapper that reads an
+  // event stream lives long.
   const strings = new Map<string, string>();
   const shared = (s: string): string => {
     const known = strings.get(s);
     if (known !== undefined) return known;
+    if (strings.size >= internLimit) strings.clear();
     strings.set(s, s);
     return s;
   };

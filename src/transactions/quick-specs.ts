@@ -1,0 +1,165 @@
+/**
+ * The specs big transactions are made of, turned into records without the general validators:
+ * `addIp('10.1.2.3/32')` and `routes.add({ dst: '10.1.0.0/16', gateway: '10.0.0.2', oif: 'eth0' })`
+ * written thousands of times. A spec of exactly these shapes, with canonical IPv4 text, gets here
+ * the record normalise.ts would make of it; anything else (another field, IPv6, text the
+ * validators would rewrite or refuse) returns null and goes the general way, which says what is
+ * wrong with it. So these functions accept a subset of what the validators accept and give the
+ * same records (test/transactions/quick-specs.test.ts holds the two side by side).
+ *
+ * Why: the validators check any spec (a Checker object, field lists, regular expressions, parsed
+ * bytes, canonical text formatted back), about 2 µs a spec in a process that commits once and
+ * ends, where the JIT never warms up; 10,000 routes are drafted in the time the kernel takes to
+ * add them.
+ */
+import type { AddressRecord, RouteRecord } from '../iproute/records.js';
+import type { AddressSpec, RouteSpec } from '../iproute/specs.js';
+import type { IfTarget } from '../iproute/validate/index.js';
+import type { ResolveIf } from './normalise.js';
+
+const RT_TABLE_MAIN = 254;
+const IFNAMSIZ = 16;
+
+/**
+ * The value of canonical dotted-quad text in [from, to) (no leading zeros, four octets of at most
+ * 255: what the validators parse and print back unchanged), or -1.
+ */
+function ipv4(text: string, from: number, to: number): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      dots++;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return -1; // a leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return value * 256 + octet;
+}
+
+/** A canonical decimal prefix length in [from, to) of at most 32, or -1. */
+function prefixLength(text: string, from: number, to: number): number {
+  if (to - from < 1 || to - from > 2) return -1;
+  const a = text.charCodeAt(from) - 48;
+  if (a < 0 || a > 9) return -1;
+  if (to - from === 1) return a;
+  const b = text.charCodeAt(from + 1) - 48;
+  if (a === 0 || b < 0 || b > 9) return -1;
+  const n = a * 10 + b;
+  return n <= 32 ? n : -1;
+}
+
+/** An interface name the validators take as it is (checkIfname), or false. */
+function plainIfname(name: string): boolean {
+  if (name.length === 0 || name.length >= IFNAMSIZ || name === '.' || name === '..') return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    // ASCII only (one byte each, so the length is the byte count), none of '/', ':', space or controls.
+    if (c <= 32 || c >= 127 || c === 47 || c === 58) return false;
+  }
+  return true;
+}
+
+/** An interface reference (index or name) the validators take as it is, or null. */
+function ifTarget(v: unknown): IfTarget | null {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 1 && v <= 0x7fffffff ? { index: v } : null;
+  if (typeof v === 'string') return plainIfname(v) ? { ifname: v } : null;
+  return null;
+}
+
+/**
+ * normalise.ts's routeRecord() for { dst, gateway?, oif? } with an IPv4 dst ('a.b.c.d/n' without
+ * host bits, n > 0, or a bare host address) and gateway; null for any other spec.
+ */
+export function quickRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteRecord | null {
+  if (typeof spec !== 'object' || spec === null) return null;
+  for (const k in spec) {
+    if (k !== 'dst' && k !== 'gateway' && k !== 'oif') return null;
+  }
+  const { dst, gateway, oif } = spec as { dst?: unknown; gateway?: unknown; oif?: unknown };
+  if (typeof dst !== 'string') return null;
+  const slash = dst.indexOf('/');
+  const end = slash < 0 ? dst.length : slash;
+  const value = ipv4(dst, 0, end);
+  if (value < 0) return null;
+  let text = dst;
+  if (slash < 0) {
+    text = `${dst}/32`;
+  } else {
+    const len = prefixLength(dst, slash + 1, dst.length);
+    // /0 is 'default'; host bits set past the length are refused: both the validators' business.
+    if (len <= 0 || value % 2 ** (32 - len) !== 0) return null;
+  }
+  if (gateway !== undefined && (typeof gateway !== 'string' || ipv4(gateway, 0, gateway.length) < 0)) return null;
+  let target: IfTarget | null = null;
+  if (oif !== undefined && (target = ifTarget(oif)) === null) return null;
+  return {
+    family: 4,
+    table: RT_TABLE_MAIN,
+    dst: text,
+    src: null,
+    gateway: gateway === undefined ? null : gateway as string,
+    oif: target === null ? null : resolve(target, 'oif'),
+    priority: null,
+    protocol: 'boot',
+    // As ip computes it: a unicast route without a gateway is on-link.
+    scope: gateway === undefined ? 'link' : 'global',
+    type: 'unicast',
+    multipath: null,
+    prefsrc: null,
+    tos: 0,
+    metrics: null,
+    pref: null,
+  };
+}
+
+/**
+ * normalise.ts's addressRecord() for { index or ifname, address, prefixlen? } with an IPv4
+ * address ('a.b.c.d' or 'a.b.c.d/n'); null for any other spec.
+ */
+export function quickAddressRecord(spec: AddressSpec, resolve: ResolveIf): AddressRecord | null {
+  if (typeof spec !== 'object' || spec === null) return null;
+  for (const k in spec) {
+    if (k !== 'index' && k !== 'ifname' && k !== 'address' && k !== 'prefixlen') return null;
+  }
+  const { index, ifname, address, prefixlen } = spec as { index?: unknown; ifname?: unknown; address?: unknown; prefixlen?: unknown };
+  if ((index === undefined) === (ifname === undefined)) return null;
+  // An index is a number, a name a string (`oif` takes either).
+  const target = index !== undefined ? (typeof index === 'number' ? ifTarget(index) : null) : typeof ifname === 'string' ? ifTarget(ifname) : null;
+  if (target === null || typeof address !== 'string') return null;
+  const slash = address.indexOf('/');
+  const end = slash < 0 ? address.length : slash;
+  if (ipv4(address, 0, end) < 0) return null;
+  let len = 32;
+  if (slash >= 0) {
+    len = prefixLength(address, slash + 1, address.length);
+    if (len < 0 || (prefixlen !== undefined && prefixlen !== len)) return null;
+  } else if (prefixlen !== undefined) {
+    if (typeof prefixlen !== 'number' || !Number.isInteger(prefixlen) || prefixlen < 0 || prefixlen > 32) return null;
+    len = prefixlen;
+  }
+  const text = slash < 0 ? address : address.slice(0, slash);
+  return {
+    index: resolve(target, 'index' in target ? 'index' : 'ifname'),
+    family: 4,
+    address: text,
+    prefixlen: len,
+    peer: null,
+    broadcast: null,
+    label: null,
+    scope: text.startsWith('127.') ? 'host' : 'global',
+    flags: 0,
+  };
+}

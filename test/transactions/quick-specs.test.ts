@@ -1,0 +1,130 @@
+/**
+ * The quick paths of drafting (quick-specs.ts) must give exactly the records the validators give,
+ * and only for specs the validators accept: every spec here goes both ways, and where the quick
+ * path answers, the answers are equal; where the validators refuse, the quick path must not answer.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AddressSpec, RouteSpec } from '../../src/iproute/specs.js';
+import type { IfTarget } from '../../src/iproute/validate/index.js';
+import { validAddressRecord, validRouteRecord } from '../../src/transactions/normalise.js';
+import { quickAddressRecord, quickRouteRecord } from '../../src/transactions/quick-specs.js';
+
+const resolve = (t: IfTarget): number => ('index' in t ? t.index : t.ifname === 'eth0' ? 2 : 7);
+
+function both<S>(spec: S, quick: (s: S) => unknown, valid: (s: S) => unknown): { quick: unknown; valid: unknown; refused: boolean } {
+  let v: unknown;
+  let refused = false;
+  try {
+    v = valid(spec);
+  } catch {
+    refused = true;
+  }
+  return { quick: quick(spec), valid: v, refused };
+}
+
+const routeBoth = (s: unknown) => both(s as RouteSpec, (x) => quickRouteRecord(x, resolve), (x) => validRouteRecord(x, resolve));
+const addressBoth = (s: unknown) => both(s as AddressSpec, (x) => quickAddressRecord(x, resolve), (x) => validAddressRecord(x, resolve));
+
+/** Checks the two agree; true when the quick path answered. */
+function agree(r: { quick: unknown; valid: unknown; refused: boolean }): boolean {
+  if (r.quick === null) return false;
+  expect(r.refused).toBe(false);
+  expect(r.quick).toEqual(r.valid);
+  return true;
+}
+
+// Mostly valid pieces, with the near misses the quick path must leave alone.
+const octet = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 255 }).map(String), weight: 12 },
+  { arbitrary: fc.oneof(fc.integer({ min: 256, max: 999 }).map(String), fc.constantFrom('00', '01', '010', '1a', '', '1234')), weight: 1 },
+);
+const quad = fc.oneof(
+  { arbitrary: fc.tuple(octet, octet, octet, octet).map((q) => q.join('.')), weight: 12 },
+  { arbitrary: fc.constantFrom('1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', 'fe80::1', '::ffff:1.2.3.4'), weight: 1 },
+);
+const length = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 32 }).map(String), weight: 12 },
+  { arbitrary: fc.constantFrom('', '07', 'x', '-1', '33', '128', '00'), weight: 1 },
+);
+// Host routes and short prefixes of zeros often have no host bits set.
+const prefix = fc.oneof(
+  quad,
+  fc.tuple(quad, length).map(([q, l]) => `${q}/${l}`),
+  fc.tuple(octet, fc.integer({ min: 1, max: 8 })).map(([o, l]) => `${o}.0.0.0/${l}`),
+  fc.constantFrom('default', '2001:db8::/32', '10.0.0.0/8', '10.1.2.3/8'),
+);
+const ifref = fc.oneof(fc.integer({ min: -1, max: 3 }), fc.constantFrom('eth0', 'v1', '', 'a/b', 'x:y', 'sixteen-bytes-xx', ' ', 'é'));
+
+describe('quick route records', () => {
+  it('are the validated records for the shapes big transactions use', () => {
+    for (const spec of [
+      { dst: '172.16.0.1/32', gateway: '10.0.0.2', oif: 'eth0' },
+      { dst: '10.1.0.0/16', gateway: '10.0.0.1' },
+      { dst: '10.2.0.0/16', oif: 'eth0' },
+      { dst: '10.3.0.1', oif: 3 },
+      { dst: '0.0.0.0/1' },
+    ]) {
+      const r = routeBoth(spec);
+      expect(r.quick, JSON.stringify(spec)).not.toBeNull();
+      agree(r);
+    }
+  });
+
+  it('leave everything else to the validators', () => {
+    for (const spec of [
+      { dst: '10.0.0.1/24' }, { dst: '0.0.0.0/0' }, { dst: 'default' }, { dst: '010.0.0.0/8' }, { dst: '10.0.0.0/08' },
+      { dst: '2001:db8::/32' }, { dst: '10.0.0.0/8', gateway: 'fe80::1' }, { dst: '10.0.0.0/8', table: 100 },
+      { dst: '10.0.0.0/8', oif: 'a/b' }, { dst: '10.0.0.0/8', oif: 0 }, { dst: '10.0.0.0/8', gateway: undefined, metrics: undefined },
+      null, 'x',
+    ]) {
+      expect(routeBoth(spec).quick, JSON.stringify(spec)).toBeNull();
+    }
+  });
+
+  it('agree with the validators on arbitrary specs', () => {
+    let answered = 0;
+    const spec = fc.record({ dst: prefix, gateway: fc.option(quad, { nil: undefined }), oif: fc.option(ifref, { nil: undefined }) }, { requiredKeys: [] });
+    fc.assert(fc.property(spec, (s) => { if (agree(routeBoth(s))) answered++; }), { numRuns: 3000 });
+    // The generators reach the quick path often enough for the comparison to mean something.
+    expect(answered).toBeGreaterThan(30);
+  });
+});
+
+describe('quick address records', () => {
+  it('are the validated records for the shapes big transactions use', () => {
+    for (const spec of [
+      { index: 2, address: '10.100.0.1', prefixlen: 32 },
+      { index: 2, address: '10.100.0.1/24' },
+      { ifname: 'eth0', address: '127.0.0.2/8' },
+      { index: 5, address: '192.168.1.1', prefixlen: 0 },
+      { index: 5, address: '192.168.1.1/24', prefixlen: 24 },
+    ]) {
+      const r = addressBoth(spec);
+      expect(r.quick, JSON.stringify(spec)).not.toBeNull();
+      agree(r);
+    }
+  });
+
+  it('leave everything else to the validators', () => {
+    for (const spec of [
+      { index: 2, ifname: 'eth0', address: '10.0.0.1' }, { address: '10.0.0.1' }, { index: 2, address: '10.0.0.1/24', prefixlen: 25 },
+      { index: 2, address: '10.0.0.1', prefixlen: 33 }, { index: 2, address: 'fe80::1' }, { index: 2, address: '10.0.0.1', peer: '10.0.0.2' },
+      { index: 2, address: '10.0.0.01' }, { index: 0, address: '10.0.0.1' }, { index: 2, address: '10.0.0.1', prefixlen: '24' },
+    ]) {
+      expect(addressBoth(spec).quick, JSON.stringify(spec)).toBeNull();
+    }
+  });
+
+  it('agree with the validators on arbitrary specs', () => {
+    let answered = 0;
+    const spec = fc.record({
+      index: fc.option(fc.integer({ min: -1, max: 3 }), { nil: undefined }),
+      ifname: fc.option(ifref, { nil: undefined }),
+      address: prefix,
+      prefixlen: fc.option(fc.oneof(fc.integer({ min: -1, max: 40 }), fc.constant('8' as unknown as number)), { nil: undefined }),
+    }, { requiredKeys: ['address'] });
+    fc.assert(fc.property(spec, (s) => { if (agree(addressBoth(s))) answered++; }), { numRuns: 3000 });
+    expect(answered).toBeGreaterThan(30);
+  });
+});
