@@ -97,6 +97,13 @@ function copyOf(buf: Buffer, start: number, end: number): Buffer {
   return sliceCopy.call(buf, start, end);
 }
 
+/** Each request's result, in order (complete() has set one on every op by the time this runs). */
+function resultsOf(ops: readonly RequestOp[]): BatchResult[] {
+  const results = new Array<BatchResult>(ops.length);
+  for (let i = 0; i < ops.length; i++) results[i] = ops[i]!.result!;
+  return results;
+}
+
 export abstract class TransportCore implements NetlinkTransport {
   abstract readonly protocol: number;
   abstract readonly portId: number;
@@ -196,13 +203,7 @@ export abstract class TransportCore implements NetlinkTransport {
     // Each op keeps its own result (complete() sets op.result): no closure per request.
     const ops = new Array<RequestOp>(msgs.length);
     for (let i = 0; i < msgs.length; i++) ops[i] = requestOp(msgs[i]!, opts.operation, keepResult);
-    let stop: NetlinkError | undefined;
-    const failAll = (err: NetlinkError): void => {
-      stop ??= err;
-      for (const op of ops) this.complete(op, { ok: false, error: err });
-    };
-    if (this.isClosed) failAll(closedError('requestBatch'));
-    const disarm = arm(opts, 'requestBatch', failAll);
+    const { failAll, stopped, disarm } = this.guardBatch(ops, opts);
     try {
       // Hook decisions first, in order; what is left goes out in chunks that fit one send()
       // and whose answers fit the receive buffer. Without a hook to show each message to, they
@@ -229,7 +230,7 @@ export abstract class TransportCore implements NetlinkTransport {
       let start = 0;
       const ends = outgoing.length > 0 && !this.isClosed ? planChunks(sizes, this.batchBudget()) : [];
       for (const end of ends) {
-        if (stop || this.isClosed) break;
+        if (stopped() || this.isClosed) break;
         const chunk = outgoing.slice(start, end).filter((o) => !o.op.done);
         start = end;
         if (chunk.length > 0) await this.sendChunk(chunk.map((o) => o.op), () => frameChunk(chunk), opts.offThread === true);
@@ -238,9 +239,7 @@ export abstract class TransportCore implements NetlinkTransport {
     } finally {
       disarm?.();
     }
-    const results = new Array<BatchResult>(ops.length);
-    for (let i = 0; i < ops.length; i++) results[i] = ops[i]!.result!;
-    return results;
+    return resultsOf(ops);
   }
 
   /**
@@ -254,13 +253,7 @@ export abstract class TransportCore implements NetlinkTransport {
     const n = batch.count;
     const ops = new Array<RequestOp>(n);
     for (let i = 0; i < n; i++) ops[i] = requestOp({ type: batch.typeOf(i), flags: batch.flagsOf(i), payload: EMPTY }, opts.operation, keepResult);
-    let stop: NetlinkError | undefined;
-    const failAll = (err: NetlinkError): void => {
-      stop ??= err;
-      for (const op of ops) this.complete(op, { ok: false, error: err });
-    };
-    if (this.isClosed) failAll(closedError('requestBatch'));
-    const disarm = arm(opts, 'requestBatch', failAll);
+    const { failAll, stopped, disarm } = this.guardBatch(ops, opts);
     try {
       const bytes = batch.bytes;
       const sizes = new Array<number>(n);
@@ -272,9 +265,9 @@ export abstract class TransportCore implements NetlinkTransport {
         sizes[i] = batch.endOf(i) - at;
       }
       let start = 0;
-      const ends = n > 0 && !this.isClosed && stop === undefined ? planChunks(sizes, this.batchBudget()) : [];
+      const ends = n > 0 && !this.isClosed && !stopped() ? planChunks(sizes, this.batchBudget()) : [];
       for (const end of ends) {
-        if (stop || this.isClosed) break;
+        if (stopped() || this.isClosed) break;
         const from = start;
         start = end;
         const chunk = ops.slice(from, end);
@@ -285,9 +278,23 @@ export abstract class TransportCore implements NetlinkTransport {
     } finally {
       disarm?.();
     }
-    const results = new Array<BatchResult>(n);
-    for (let i = 0; i < n; i++) results[i] = ops[i]!.result!;
-    return results;
+    return resultsOf(ops);
+  }
+
+  /**
+   * What both batch calls arm before sending: failing every request at once (the first error is
+   * the one that stops the batch), on close, abort or the deadline.
+   */
+  private guardBatch(ops: readonly RequestOp[], opts: BatchOptions): {
+    failAll: (err: NetlinkError) => void; stopped: () => boolean; disarm: (() => void) | undefined;
+  } {
+    let stop: NetlinkError | undefined;
+    const failAll = (err: NetlinkError): void => {
+      stop ??= err;
+      for (const op of ops) this.complete(op, { ok: false, error: err });
+    };
+    if (this.isClosed) failAll(closedError('requestBatch'));
+    return { failAll, stopped: () => stop !== undefined, disarm: arm(opts, 'requestBatch', failAll) };
   }
 
   /**
