@@ -43,10 +43,13 @@ export class TableLoad<K extends RecordKind> {
     this.keyOf = bulkKeyOf(kind);
   }
 
-  /** Stores one dumped record (it becomes the database's: frozen in place). */
-  add(record: Rec<K>): void {
+  /**
+   * Stores one dumped record (it becomes the database's: frozen in place). `knownKey`: its key,
+   * when the source made it while decoding (DumpEvent.key); it must be keyOf(kind, record).
+   */
+  add(record: Rec<K>, knownKey?: string): void {
     if (this.finished) throw new Error('TableLoad.add after finish');
-    const key = this.keyOf(record);
+    const key = knownKey ?? this.keyOf(record);
     const i = shardOf(this.kind, key);
     let shard = this.shards[i];
     // Read-only to everyone else from the start; nobody sees it before finish().

@@ -339,10 +339,20 @@ export class Database implements Views {
     const load = new TableLoad(kind);
     const filter = this.load;
     const all = filter.complete.has(kind); // no filter to ask, record by record
-    for await (const chunk of dumpChunks(this.source!.dump(kind, filter.hint(kind)))) {
-      checkOpen();
-      for (const ev of chunk) {
-        if (ev.kind === kind && ev.op === 'new' && (all || filter.keep(kind, ev.record))) load.add(ev.record as never);
+    const source = this.source!;
+    if (source.dumpEach) {
+      await source.dumpEach(kind, filter.hint(kind), (record, key) => {
+        if (all || filter.keep(kind, record)) load.add(record as never, key);
+      }).catch((err: unknown) => {
+        checkOpen(); // closing the database fails its dump: say so
+        throw err;
+      });
+    } else {
+      for await (const chunk of dumpChunks(source.dump(kind, filter.hint(kind)))) {
+        checkOpen();
+        for (const ev of chunk) {
+          if (ev.kind === kind && ev.op === 'new' && (all || filter.keep(kind, ev.record))) load.add(ev.record as never, ev.key);
+        }
       }
     }
     checkOpen();

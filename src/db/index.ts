@@ -10,7 +10,7 @@ export { compileLoad, type DumpHint, type KindLoad, type KindSelection, type Loa
 export { waitFor, type WaitOptions, type Waited } from './observe.js';
 export { reduce, createImmer, type ReduceOptions, type ReduceResult } from './reducer.js';
 export { reconcile, Resync, type ReconcileOptions } from './reconcile.js';
-export { dumpChunks, type DbSource, type DumpResult } from './source.js';
+export { dumpChunks, type DbSource, type DumpEvent, type DumpResult } from './source.js';
 export { emptySnapshot, SHARDS } from './table.js';
 export {
   addressKey,

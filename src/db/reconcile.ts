@@ -18,12 +18,13 @@
  * it at once.
  */
 import type { Immer } from 'immer';
-import type { AnyRecord, RecordEvent, RecordKind } from '../iproute/records.js';
+import type { AnyRecord, RecordKind } from '../iproute/records.js';
 import { addressRemoved, linkDown, linkRemoved, type EffectOptions } from './effects.js';
 import { keyOf } from './keys.js';
 import { createImmer } from './reducer.js';
 import type { DbSnapshot, Update } from './types.js';
 import { Working } from './working.js';
+import type { DumpEvent } from './source.js';
 
 export interface ReconcileOptions {
   immer?: Immer;
@@ -53,7 +54,7 @@ export class Resync {
   }
 
   /** Stores dumped records (marking them seen). Records of other kinds are ignored. */
-  apply(snapshot: DbSnapshot, dumped: Iterable<RecordEvent>): Update {
+  apply(snapshot: DbSnapshot, dumped: Iterable<DumpEvent>): Update {
     const w = new Working(snapshot, 'resync');
     this.applyTo(w, dumped);
     return { snapshot: w.finish(this.immer), changes: w.changes };
@@ -67,12 +68,12 @@ export class Resync {
   }
 
   /** @internal */
-  applyTo(w: Working, dumped: Iterable<RecordEvent>): void {
+  applyTo(w: Working, dumped: Iterable<DumpEvent>): void {
     if (this.pending) throw new Error('Resync.apply after the sweep started');
     for (const ev of dumped) {
       const seen = this.seen.get(ev.kind);
       if (!seen || ev.op !== 'new') continue;
-      const key = keyOf(ev.kind, ev.record as never);
+      const key = ev.key ?? keyOf(ev.kind, ev.record as never);
       seen.add(key);
       const fx = this.options.effects;
       if (fx && ev.kind === 'interface') {
@@ -124,7 +125,7 @@ export class Resync {
 export function reconcile(
   snapshot: DbSnapshot,
   kinds: Iterable<RecordKind>,
-  dumped: Iterable<RecordEvent>,
+  dumped: Iterable<DumpEvent>,
   options: ReconcileOptions = {},
 ): Update {
   const r = new Resync(kinds, options);

@@ -41,10 +41,10 @@ export function applyRouteEvent(w: Working, ev: RouteEvent): void {
     let stored = rec;
     if (((ev.nlmsgFlags ?? 0) & NLM_F.REPLACE) !== 0) removeReplaced(w, rec, origin);
     else if (rec.family === 6 && rec.multipath && rec.multipath.length > 0) stored = absorbSiblings(w, rec, origin);
-    w.put('route', stored, opts);
+    w.put('route', stored, opts, stored === rec ? ev.key : undefined);
     return;
   }
-  const key = routeKey(rec);
+  const key = ev.key ?? routeKey(rec);
   if (w.get('route', key) !== undefined) {
     w.remove('route', key, opts);
     return;

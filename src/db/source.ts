@@ -25,25 +25,39 @@
  * - `close()` releases the sockets. The database calls it from its own `close()`: opening a
  *   database hands it the source.
  */
-import type { RecordEvent, RecordKind } from '../iproute/records.js';
+import type { RecordByKind, RecordEvent, RecordKind } from '../iproute/records.js';
 import type { DumpHint } from './load.js';
 import type { DbEvent } from './types.js';
 import type { Stream } from '../util/emitter.js';
 
-export type DumpResult = Promise<readonly RecordEvent[]> | AsyncIterable<readonly RecordEvent[]>;
+/**
+ * A dumped object. `key`, when present, is its identity key exactly as keys.ts makes it
+ * (keyOf(kind, record)), made by a source that could write it while decoding more cheaply than
+ * the database can make it from the record afterwards (src/ipdb/keyed-route-reader.ts). Without
+ * it the database keys the record itself.
+ */
+export type DumpEvent = RecordEvent & { readonly key?: string };
+
+export type DumpResult = Promise<readonly DumpEvent[]> | AsyncIterable<readonly DumpEvent[]>;
 
 export interface DbSource {
   /** An rxjs Observable or anything else with subscribe (the kernel source uses plain emitters). */
   readonly events$: Stream<readonly DbEvent[]>;
   readonly overrun$: Stream<unknown>;
   dump(kind: RecordKind, hint?: DumpHint): DumpResult;
+  /**
+   * Optional: the same dump handed over record by record as it is read, `key` as in DumpEvent;
+   * resolves once it is over. The database loads an empty table this way when it can: no event
+   * object per record, no chunk waiting in memory, each record stored while it is fresh.
+   */
+  dumpEach?(kind: RecordKind, hint: DumpHint | undefined, visit: (record: RecordByKind[RecordKind], key: string | undefined) => void): Promise<void>;
   close(): void;
 }
 
 /** Iterates a dump result chunk by chunk, whichever form it has. */
-export async function* dumpChunks(result: DumpResult): AsyncGenerator<readonly RecordEvent[]> {
+export async function* dumpChunks(result: DumpResult): AsyncGenerator<readonly DumpEvent[]> {
   if (Symbol.asyncIterator in result) {
-    for await (const chunk of result as AsyncIterable<readonly RecordEvent[]>) yield chunk;
+    for await (const chunk of result as AsyncIterable<readonly DumpEvent[]>) yield chunk;
   } else {
     yield await result;
   }

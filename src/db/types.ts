@@ -26,6 +26,11 @@ export type Origin = 'kernel' | 'resync' | 'commit';
 export type DbEvent = RecordEvent & {
   readonly nlmsgFlags?: number;
   readonly origin?: Origin;
+  /**
+   * The record's identity key exactly as keys.ts makes it, when the adapter wrote it while
+   * decoding (src/ipdb/keyed-route-reader.ts does for routes); the database makes it otherwise.
+   */
+  readonly key?: string;
 };
 
 /** The kinds in dependency order: links first, then what hangs off them. */

@@ -22,12 +22,14 @@ import { neighbourRecordMapper } from '../iproute/decode/neighbour.js';
 import { routeRecordMapper } from '../iproute/decode/route.js';
 import { ruleRecordMapper } from '../iproute/decode/rule.js';
 import { addressDump, linkDump, neighbourDump, routeDump, ruleDump } from '../iproute/queries.js';
-import type { Family, RecordByKind, RecordEvent, RecordKind } from '../iproute/records.js';
+import type { DumpEvent } from '../db/source.js';
+import type { Family, RecordByKind, RecordKind } from '../iproute/records.js';
 import { RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH, RTM_NEWROUTE, RTM_NEWRULE } from '../messages/rtnl/constants.js';
 import { Errno } from '../transport/errno.js';
 import { KernelError } from '../transport/errors.js';
 import { isDumpRestart, type NetlinkRequest, type NetlinkTransport } from '../transport/transport.js';
 import { isMirrored } from './mirrored.js';
+import { KeyedRouteReader } from './keyed-route-reader.js';
 
 /** Records per chunk handed to the database (IPDB applies each as one slice, see its dumpSliceSize). */
 export const DUMP_CHUNK = 20_000;
@@ -75,43 +77,54 @@ const DECODE: { readonly [K in RecordKind]: { type: number; mapper: () => (buf: 
   neighbour: { type: RTM_NEWNEIGH, mapper: neighbourRecordMapper },
 };
 
+/** What a dump hands over per record: the record, and its key when the reader made it. */
+export type DumpVisitor<K extends RecordKind = RecordKind> = (record: RecordByKind[K], key: string | undefined) => void;
+
+/**
+ * A decoder of one kind's "new" messages for a visitor (payload = buf[start, end); other message
+ * types are skipped, and objects the database does not mirror are left out).
+ */
+function messageTaker(kind: RecordKind, visit: DumpVisitor): (buf: Buffer, start: number, end: number, msgType: number) => void {
+  const { type, mapper } = DECODE[kind];
+  if (kind === 'route') {
+    // Routes are most of a big dump: records and their keys are made in one pass (keyed-route-reader.ts).
+    const reader = new KeyedRouteReader();
+    return (buf, start, end, msgType) => {
+      if (msgType !== type) return;
+      const record = reader.read(buf, start, end);
+      if (record !== null) visit(record, reader.key);
+    };
+  }
+  const at = mapper();
+  return (buf, start, end, msgType) => {
+    if (msgType !== type) return;
+    const record = at(buf, start, end);
+    if (record !== null && isMirrored({ kind, op: 'new', record } as DumpEvent)) visit(record, undefined);
+  };
+}
+
+/**
+ * Runs the dumps of one kind, handing each record to `visit` as it is read (synchronously, in
+ * dump order, with no event object or chunk in between); resolves when the last dump is over.
+ */
+export async function dumpKindEach(transport: NetlinkTransport, kind: RecordKind, hint: DumpHint | undefined, visit: DumpVisitor): Promise<void> {
+  const take = messageTaker(kind, visit);
+  for (const planned of planDumps(kind, hint)) await runDump(transport, kind, planned, take);
+}
+
 /** Runs the dumps of one kind and yields its records as 'new' events, in chunks. */
 export async function* dumpKind(
   transport: NetlinkTransport,
   kind: RecordKind,
   hint: DumpHint | undefined,
   chunk = DUMP_CHUNK,
-): AsyncGenerator<readonly RecordEvent[]> {
-  const { type, mapper } = DECODE[kind];
-  const at = mapper();
+): AsyncGenerator<readonly DumpEvent[]> {
   const chunks = new ChunkQueue(chunk);
-  const take = (buf: Buffer, start: number, end: number, msgType: number): void => {
-    if (msgType !== type) return;
-    const record = at(buf, start, end);
-    if (record === null) return;
-    const ev = { kind, op: 'new', record } as RecordEvent;
-    if (isMirrored(ev)) chunks.push(ev);
-  };
-  for (const { req, table } of planDumps(kind, hint)) {
-    const opts = { maxRetries: DUMP_RETRIES, operation: `dump ${kind}` };
-    // A restart is skipped (see the header comment): what came before it stays handed over.
-    const running = transport.dumpEach
-      ? transport.dumpEach(req, { message: take, restart: () => undefined }, opts)
-      : (async () => {
-        for await (const item of transport.dump(req, opts)) {
-          if (isDumpRestart(item)) continue;
-          for (const raw of item) take(raw.payload, 0, raw.payload.length, raw.type);
-          chunks.wake();
-        }
-      })();
-    const finished = running.then(
-      () => chunks.end(),
-      (err: unknown) => {
-        // A table that does not exist has no routes (it appears with its first route, announced).
-        if (table !== undefined && err instanceof KernelError && err.errno === Errno.ENOENT) chunks.end();
-        else chunks.end(err);
-      },
-    );
+  const take = messageTaker(kind, (record, key) => {
+    chunks.push(key === undefined ? { kind, op: 'new', record } as DumpEvent : { kind, op: 'new', record, key } as DumpEvent);
+  });
+  for (const planned of planDumps(kind, hint)) {
+    const finished = runDump(transport, kind, planned, take, () => chunks.wake()).then(() => chunks.end(), (err: unknown) => chunks.end(err));
     for (;;) {
       const next = await chunks.next();
       if (next === null) break;
@@ -123,21 +136,48 @@ export async function* dumpKind(
   if (rest) yield rest;
 }
 
+/** One planned dump, its messages to `take`; a missing table is an empty one. */
+async function runDump(
+  transport: NetlinkTransport,
+  kind: RecordKind,
+  { req, table }: Planned,
+  take: (buf: Buffer, start: number, end: number, msgType: number) => void,
+  wake?: () => void,
+): Promise<void> {
+  const opts = { maxRetries: DUMP_RETRIES, operation: `dump ${kind}` };
+  try {
+    // A restart is skipped (see the header comment): what came before it stays handed over.
+    if (transport.dumpEach) {
+      await transport.dumpEach(req, { message: take, restart: () => undefined }, opts);
+      return;
+    }
+    for await (const item of transport.dump(req, opts)) {
+      if (isDumpRestart(item)) continue;
+      for (const raw of item) take(raw.payload, 0, raw.payload.length, raw.type);
+      wake?.();
+    }
+  } catch (err) {
+    // A table that does not exist has no routes (it appears with its first route, announced).
+    if (table !== undefined && err instanceof KernelError && err.errno === Errno.ENOENT) return;
+    throw err;
+  }
+}
+
 /**
  * Records decoded as the transport reads them (its visitor cannot wait), picked up by the
  * generator in chunks. Nothing is awaited per record: the generator wakes per full chunk and at
  * the end of each dump.
  */
 class ChunkQueue {
-  private readonly ready: RecordEvent[][] = [];
-  private current: RecordEvent[] = [];
+  private readonly ready: DumpEvent[][] = [];
+  private current: DumpEvent[] = [];
   private ended = false;
   private failure: { error: unknown } | undefined;
   private waiter: (() => void) | undefined;
 
   constructor(private readonly size: number) {}
 
-  push(ev: RecordEvent): void {
+  push(ev: DumpEvent): void {
     this.current.push(ev);
     if (this.current.length >= this.size) {
       this.ready.push(this.current);
@@ -160,7 +200,7 @@ class ChunkQueue {
   }
 
   /** The next full chunk, or null once this dump has ended (rearming for the next dump). */
-  async next(): Promise<RecordEvent[] | null> {
+  async next(): Promise<DumpEvent[] | null> {
     for (;;) {
       const full = this.ready.shift();
       if (full) return full;
@@ -176,7 +216,7 @@ class ChunkQueue {
   }
 
   /** Whatever is left after the last dump. */
-  flush(): RecordEvent[] | null {
+  flush(): DumpEvent[] | null {
     const rest = this.current;
     this.current = [];
     return rest.length > 0 ? rest : null;

@@ -27,14 +27,15 @@ import type { RecordKind } from '../iproute/records.js';
 import { NLMSG_NOOP } from '../messages/nlmsg.js';
 import {
   RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE,
-  RTNLGRP_LINK, RTNLGRP_NEIGH,
+  RTNLGRP_LINK, RTNLGRP_NEIGH, RTM_DELROUTE, RTM_NEWROUTE,
 } from '../messages/rtnl/constants.js';
 import { OverrunError } from '../transport/errors.js';
 import type { NetnsRef } from '../transport/netns.js';
 import { NetlinkSocket } from '../transport/socket.js';
 import type { NetlinkTransport, Notification } from '../transport/transport.js';
-import { DUMP_CHUNK, dumpKind } from './dumps.js';
+import { DUMP_CHUNK, dumpKind, dumpKindEach, type DumpVisitor } from './dumps.js';
 import { EventQueue, type EventQueueOptions } from './event-queue.js';
+import { KeyedRouteReader } from './keyed-route-reader.js';
 import { isMirrored } from './mirrored.js';
 
 const MiB = 1 << 20;
@@ -152,6 +153,10 @@ export class KernelSource implements DbSource {
     return dumpKind(this.ipr.transport, kind, hint, this.dumpChunk);
   }
 
+  dumpEach(kind: RecordKind, hint: DumpHint | undefined, visit: DumpVisitor): Promise<void> {
+    return dumpKindEach(this.ipr.transport, kind, hint, visit);
+  }
+
   /** Notifications received but not parsed yet. */
   get backlog(): number {
     return this.queue.length;
@@ -191,9 +196,11 @@ export class KernelSource implements DbSource {
 
   /** Notifications to events, through the readers generated for each kind (as dumps read them). */
   private readonly toRecordEvent = recordEventMapper();
+  /** Routes (most of a storm, and of a big commit's echo) with their keys (keyed-route-reader.ts). */
+  private readonly routes = new KeyedRouteReader(1024);
 
   private toEvent(msg: Notification): DbEvent | null {
-    const ev: DbEvent | null = this.toRecordEvent(msg);
+    const ev: DbEvent | null = msg.type === RTM_NEWROUTE || msg.type === RTM_DELROUTE ? this.routeEvent(msg) : this.toRecordEvent(msg);
     if (ev === null || !isMirrored(ev)) return null;
     // ownEcho is asked first and always: it may complete the event (see its doc).
     const echo = this.ownEcho?.(ev, msg.pid) ?? false;
@@ -203,5 +210,15 @@ export class KernelSource implements DbSource {
     if (ev.kind === 'route') w.nlmsgFlags = msg.flags;
     if (mine) w.origin = 'commit';
     return ev;
+  }
+
+  private routeEvent(msg: Notification): DbEvent | null {
+    const p = msg.payload;
+    const record = this.routes.read(p, 0, p.length);
+    if (record === null) return null;
+    const op = msg.type === RTM_NEWROUTE ? 'new' : 'del';
+    const key = this.routes.key;
+    // One shape for every route event (the fields toEvent may add are there from the start).
+    return { kind: 'route', op, record, key, nlmsgFlags: undefined, origin: undefined };
   }
 }

@@ -8,8 +8,8 @@
  * (the store's per-namespace handle: history, checkpoints, SQL). The attachment is closed before
  * the database's sockets are, so it can write what it still holds.
  *
- * The module is imported lazily, by a computed specifier: the database works without the store,
- * and nobody loads SQLite who does not ask for it.
+ * The module is imported lazily, on first use: nobody loads SQLite who does not ask for it. (A
+ * plain specifier, so a bundler keeps it a separate chunk and still finds it.)
  */
 import type { AnyChange } from '../db/types.js';
 import type { NamespaceStore } from '../store/index.js';
@@ -32,9 +32,6 @@ export interface StoreHookOptions {
 
 /** A store module's entry point (or a test's stand-in). */
 export type AttachStore = (db: IPDB, path: string, options?: StoreHookOptions) => StoreAttachment | Promise<StoreAttachment>;
-
-/** Where the store module lives, relative to this file (src/ipdb -> src/store). */
-const STORE_MODULE = '../store/index.js';
 
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
@@ -62,7 +59,7 @@ interface StoreModule {
 export async function loadAttachStore(path: string): Promise<AttachStore> {
   let mod: StoreModule;
   try {
-    mod = (await import(new URL(STORE_MODULE, import.meta.url).href)) as StoreModule;
+    mod = (await import('../store/index.js')) as StoreModule;
   } catch (cause) {
     throw new StoreUnavailableError(path, { cause });
   }

@@ -79,7 +79,8 @@ export class IPRoute {
 
   /** Opens an rtnetlink socket (strict checking and extended acks on), in `netns` if given. */
   static async open(opts: IPRouteOptions = {}): Promise<IPRoute> {
-    const socket = await NetlinkSocket.openAsync(opts.netns !== undefined ? { netns: opts.netns } : {});
+    // Dumps are read ahead on the thread pool (socket.ts, dumpReadAhead), 16 datagrams at a time.
+    const socket = await NetlinkSocket.openAsync({ ...(opts.netns !== undefined ? { netns: opts.netns } : {}), dumpReadAhead: 16 });
     return new IPRoute(socket, { own: true });
   }
 

@@ -109,7 +109,7 @@ export abstract class TransportCore implements NetlinkTransport {
   abstract readonly portId: number;
   hook: NetlinkHook | undefined;
   /** Counters, for diagnostics and benchmarks. */
-  readonly stats: TransportStats = { sends: 0, datagrams: 0, strays: 0, overruns: 0 };
+  readonly stats: TransportStats = { sends: 0, datagrams: 0, strays: 0, overruns: 0, readAheads: 0 };
 
   // rxjs is loaded only when someone asks for the $ views (see src/util/emitter.ts).
   private readonly notificationSubject = new Emitter<Notification[]>();
@@ -157,6 +157,11 @@ export abstract class TransportCore implements NetlinkTransport {
   protected abstract setMembership(group: number, join: boolean): void;
   /** Told when the transport goes from idle to having work pending, and back. */
   protected onBusyChange(_busy: boolean): void {}
+
+  /** Whether a dump is queued or running (its datagrams may be arriving). */
+  protected get dumping(): boolean {
+    return this.dumpQueue.length > 0;
+  }
 
   get closed(): boolean {
     return this.isClosed;

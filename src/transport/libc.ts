@@ -262,6 +262,41 @@ export class MultiReceiver {
    * real length: compare). Returns how many, or the negated errno (EAGAIN when there was none).
    */
   recv(fd: number): number {
+    this.reset();
+    const n = c.recvmmsg(fd, this.ctl, this.slots, MSG_TRUNC, null) as number;
+    if (n < 0) {
+      this.used = 0;
+      return -koffi.errno();
+    }
+    this.used = n;
+    return n;
+  }
+
+  /**
+   * recv() on a thread-pool thread (a koffi `.async` call). A netlink dump is produced inside the
+   * receive calls that read it (netlink_recvmsg runs the next step of the dump), so this moves
+   * the kernel's share of a dump off the JavaScript thread. The receiver must not be used until
+   * the promise settles.
+   */
+  recvAsync(fd: number): Promise<number> {
+    this.reset();
+    return new Promise((resolve, reject) => {
+      c.recvmmsg.async(fd, this.ctl, this.slots, MSG_TRUNC, null, (err: unknown, n: number) => {
+        if (err) {
+          this.used = this.slots;
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        // errno is the async call's own in its callback (koffi >= 3.2).
+        const result = n < 0 ? -koffi.errno() : n;
+        this.used = n < 0 ? 0 : n;
+        resolve(result);
+      });
+    });
+  }
+
+  /** Sets the header fields of the slots the last call used back to their empty state. */
+  private reset(): void {
     const ctl = this.ctl;
     for (let k = 0; k < this.used; k++) {
       const h = k * MMSGHDR_SIZE;
@@ -272,13 +307,6 @@ export class MultiReceiver {
       ctl[h + 50] = 0;
       ctl[h + 51] = 0;
     }
-    const n = c.recvmmsg(fd, ctl, this.slots, MSG_TRUNC, null) as number;
-    if (n < 0) {
-      this.used = 0;
-      return -koffi.errno();
-    }
-    this.used = n;
-    return n;
   }
 
   /** The data of datagram k of the last call (a view of its slot). */

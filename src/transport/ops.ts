@@ -90,6 +90,8 @@ export interface TransportStats {
   strays: number;
   /** Overruns reported on overrun$. */
   overruns: number;
+  /** Receives made on the thread pool while a dump was being handled (socket.ts, dumpReadAhead). */
+  readAheads: number;
 }
 
 /** The largest send and the receive-buffer room available for the answers of one batch chunk. */

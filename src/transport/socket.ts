@@ -13,7 +13,7 @@
  * stops the watcher; the drain reads on, restarts the watcher, and the core then fails the
  * requests whose answers were lost and tells overrun$ subscribers to resynchronise.
  */
-import { NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_DROP_MEMBERSHIP, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, SOL_NETLINK } from '../messages/nlmsg.js';
+import { NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_DROP_MEMBERSHIP, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, SOL_NETLINK } from '../messages/nlmsg.js';
 import { TransportCore } from './core.js';
 import type { BatchBudget } from './ops.js';
 import { Errno } from './errno.js';
@@ -57,6 +57,14 @@ export interface SocketOptions {
    * ACKs of a batch). Default 1: one recvmsg per datagram into a buffer that grows as needed.
    */
   receiveSlots?: number;
+  /**
+   * While a dump runs, read it this many datagrams at a time on a thread-pool thread, into one of
+   * two alternating sets of slots, while this thread handles the previous set. The kernel builds
+   * a dump inside the receive calls that read it (netlink_recvmsg runs its next step), so this
+   * puts the kernel's share of a big dump on another core instead of in series with decoding:
+   * about 40 ms of the 100,000-route dump's 300. Default 0 (off); IPRoute's sockets use 16.
+   */
+  dumpReadAhead?: number;
   hook?: NetlinkHook;
 }
 
@@ -68,6 +76,9 @@ export class NetlinkSocket extends TransportCore {
   private readonly receiver: libc.Receiver;
   /** With receiveSlots > 1: the recvmmsg receiver (its slot size grows after a datagram did not fit). */
   private multi: libc.MultiReceiver | null;
+  /** With dumpReadAhead: the two alternating receivers, and whether a read-ahead drain runs. */
+  private ahead: [libc.MultiReceiver, libc.MultiReceiver] | null;
+  private aheadRunning = false;
   private readonly sliceSize: number;
   private polling = true;
   private yielding = false;
@@ -120,6 +131,9 @@ export class NetlinkSocket extends TransportCore {
     this.receiver = new libc.Receiver(opts.recvBufferSize ?? 128 * 1024);
     const slots = opts.receiveSlots ?? 1;
     this.multi = slots > 1 ? new libc.MultiReceiver(slots, opts.recvBufferSize ?? 128 * 1024) : null;
+    const ahead = opts.dumpReadAhead ?? 0;
+    // Pages of the slots are only touched as datagrams land in them (allocUnsafe).
+    this.ahead = ahead > 0 ? [0, 1].map(() => new libc.MultiReceiver(ahead, opts.recvBufferSize ?? 128 * 1024)) as [libc.MultiReceiver, libc.MultiReceiver] : null;
     this.sliceSize = Math.max(1, opts.datagramsPerSlice ?? DATAGRAMS_PER_SLICE);
     this.poll = libc.watchReadable(fd, (status) => this.onPoll(status));
     this.applyRef();
@@ -212,7 +226,7 @@ export class NetlinkSocket extends TransportCore {
   private onPoll(status: number): void {
     // A negative status is POLLERR (an overrun): libuv has already stopped the watcher.
     if (status < 0) this.polling = false;
-    if (this.yielding || this.closed) return;
+    if (this.yielding || this.closed || this.aheadRunning) return;
     this.drain();
   }
 
@@ -241,6 +255,12 @@ export class NetlinkSocket extends TransportCore {
   }
 
   private drain(): void {
+    // A read-ahead drain is reading: it goes back to polling (or hands over) when it ends.
+    if (this.aheadRunning) return;
+    if (this.ahead !== null && this.dumping) {
+      void this.drainAhead(this.ahead);
+      return;
+    }
     for (let count = 0; count < this.sliceSize; ) {
       if (this.closed) return;
       const m = this.multi;
@@ -248,18 +268,7 @@ export class NetlinkSocket extends TransportCore {
         const got = m.recv(this.fd);
         if (got > 0) {
           count += got;
-          let cut = 0;
-          for (let k = 0; k < got && !this.closed; k++) {
-            const len = m.length(k);
-            if (len > m.slotSize) {
-              // Cut short: lost. Later datagrams that large get room (below).
-              cut = Math.max(cut, len);
-              this.datagramLost('truncated', Buffer.from(m.view(k)), m.group(k));
-              continue;
-            }
-            // Read in place: the core copies the datagram only for what must outlive this call.
-            this.receive(m.view(k), m.group(k), len);
-          }
+          const cut = this.deliver(m, got);
           if (cut > 0) this.multi = new libc.MultiReceiver(m.slots, nextPow2(cut));
           continue;
         }
@@ -294,6 +303,98 @@ export class NetlinkSocket extends TransportCore {
       if (!this.closed) this.drain();
     });
   }
+
+  /**
+   * Hands the `got` datagrams a receiver holds to the core, in order. Returns the length of the
+   * largest datagram that did not fit its slot (0 if none): the caller makes room for the next.
+   */
+  private deliver(m: libc.MultiReceiver, got: number): number {
+    let cut = 0;
+    for (let k = 0; k < got && !this.closed; k++) {
+      const len = m.length(k);
+      if (len > m.slotSize) {
+        // Cut short: lost. Later datagrams that large get room.
+        cut = Math.max(cut, len);
+        this.datagramLost('truncated', Buffer.from(m.view(k)), m.group(k));
+        continue;
+      }
+      // Read in place: the core copies the datagram only for what must outlive this call.
+      this.receive(m.view(k), m.group(k), len);
+    }
+    return cut;
+  }
+
+  /**
+   * The drain while a dump runs (dumpReadAhead): each set of datagrams is handled while the next
+   * is being received on a thread-pool thread. Order is kept: a receive starts only after the
+   * previous one returned, and its datagrams are handled after the previous set's. Ends, back to
+   * polling, when the socket is empty; or goes on as the plain drain once no dump runs.
+   */
+  private async drainAhead(pair: [libc.MultiReceiver, libc.MultiReceiver]): Promise<void> {
+    this.aheadRunning = true;
+    if (this.polling) {
+      this.polling = false;
+      this.poll.stop();
+    }
+    let [cur, spare] = pair;
+    let handOver = false;
+    try {
+      let got = cur.recv(this.fd);
+      for (;;) {
+        if (this.closed) return;
+        if (got <= 0) {
+          if (this.onRecvError(got === 0 ? -Errno.EAGAIN : got)) return;
+          got = cur.recv(this.fd);
+          continue;
+        }
+        // Not after a set that ends the dump: nothing more would come, and a receive still on
+        // the thread pool would hold the socket open past close() for a moment.
+        const next = this.dumping && !endsDump(cur, got) ? this.recvOffThread(spare) : null;
+        const cut = this.deliver(cur, got);
+        // A datagram did not fit: both receivers are replaced by bigger ones, used from the
+        // receive after `next` on (what `next` reads lands in the old one).
+        if (cut > 0) this.ahead = [0, 1].map(() => new libc.MultiReceiver(cur.slots, nextPow2(cut))) as [libc.MultiReceiver, libc.MultiReceiver];
+        if (next === null) {
+          handOver = true;
+          return;
+        }
+        got = await next;
+        const filled = spare;
+        spare = this.ahead![0] === filled ? this.ahead![1] : this.ahead![0];
+        cur = filled;
+      }
+    } catch (err) {
+      this.shutdown(new TransportError({ syscall: 'recvmmsg', reason: 'syscall', detail: 'read-ahead on the thread pool', cause: err }));
+    } finally {
+      this.aheadRunning = false;
+      if (handOver && !this.closed) this.drain();
+    }
+  }
+
+  private async recvOffThread(m: libc.MultiReceiver): Promise<number> {
+    this.stats.readAheads += 1;
+    this.offThread += 1;
+    try {
+      return await m.recvAsync(this.fd);
+    } finally {
+      this.offThread -= 1;
+      if (this.offThread === 0 && this.closeWhenIdle) libc.close(this.fd);
+    }
+  }
+}
+
+/** Whether the last datagram of a set holds an NLMSG_DONE or NLMSG_ERROR (a dump's end). */
+function endsDump(m: libc.MultiReceiver, got: number): boolean {
+  const last = m.view(got - 1);
+  const length = Math.min(m.length(got - 1), last.length);
+  for (let off = 0; off + NLMSG_HDRLEN <= length; ) {
+    const len = last.readUInt32LE(off);
+    const type = last.readUInt16LE(off + 4);
+    if (type === NLMSG_DONE || type === NLMSG_ERROR) return true;
+    if (len < NLMSG_HDRLEN) return true;
+    off += (len + 3) & ~3;
+  }
+  return false;
 }
 
 function setBuffer(fd: number, force: number, plain: number, bytes: number): void {

@@ -40,7 +40,7 @@ process.on('exit', () => {
 
 /** Runs `ip -n NS args...`, throwing with ip's stderr on failure. */
 export function ip(ns: string, ...args: string[]): string {
-  const r = spawnSync('ip', ['-n', ns, ...args], { encoding: 'utf8' });
+  const r = spawnSync('ip', ['-n', ns, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`ip -n ${ns} ${args.join(' ')}: ${r.stderr.trim()}`);
   return r.stdout;
 }

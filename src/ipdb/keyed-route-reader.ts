@@ -1,0 +1,254 @@
+/**
+ * Reading route messages (a dump, or a stream of notifications) into records AND their identity
+ * keys, in one pass over the bytes.
+ *
+ * Why: loading 100,000 routes is the heaviest part of opening a database, and most of it was not
+ * decoding but strings. The generic path makes the dst text ("172.16.0.1" then "…/32"), a gateway
+ * string per route, and then routeKey's text from the record: a chain of concatenations that V8
+ * keeps as rope strings until the shard hash and the Map flatten them, all of it garbage within
+ * microseconds. Here the key's bytes are written straight from the message into one scratch
+ * buffer, the key is made from them as ONE flat string, the record's dst is a slice of that
+ * string (no copy: V8 slices strings of 13 characters or more), and gateways and preferred
+ * sources are looked up by their 32-bit value before any string is made. Measured on 109,004
+ * routes: about half the time of decode + routeKeyer + insertion.
+ *
+ * Only the common shape is read here: an IPv4 unicast-style route with at most RTA_TABLE, RTA_DST,
+ * RTA_GATEWAY, RTA_OIF, RTA_PRIORITY and RTA_PREFSRC among the attributes a record holds (others,
+ * such as RTA_CACHEINFO, are ignored as the projection ignores them). Anything else (IPv6, RTA_SRC,
+ * RTA_VIA, RTA_MULTIPATH, RTA_METRICS, RTA_PREF, a duplicate or odd-sized attribute, a truncated
+ * message) goes to the generic reader unchanged, and gets no key (the caller keys it with
+ * routeKey). The record and the key are the same as routeRecord's and routeKey's: a property test
+ * holds the two paths together (test/ipdb/keyed-route-reader.test.ts).
+ */
+import { GROUP_SEP } from '../db/keys.js';
+import { routeHeaderTexts, routeRecordMapper } from '../iproute/decode/route.js';
+import type { RouteRecord } from '../iproute/records.js';
+
+const AF_INET = 2;
+const RTA_DST = 1;
+const RTA_SRC = 2;
+const RTA_OIF = 4;
+const RTA_GATEWAY = 5;
+const RTA_PRIORITY = 6;
+const RTA_PREFSRC = 7;
+const RTA_METRICS = 8;
+const RTA_MULTIPATH = 9;
+const RTA_TABLE = 15;
+const RTA_VIA = 18;
+const RTA_PREF = 20;
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+/** The decimal text of 0..255, as bytes. */
+const OCTETS: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => ascii(String(i)));
+const DEFAULT = ascii('default');
+const DASH = 0x2d;
+const BAR = 0x7c;
+
+/** An address attribute's value, kept once per distinct value for the whole dump. */
+interface Addr {
+  readonly text: string;
+  readonly bytes: Uint8Array;
+}
+
+export class KeyedRouteReader {
+  /** The identity key of the record the last read() returned, or undefined if it took the generic path. */
+  key: string | undefined;
+  private readonly generic: (buf: Buffer, start: number, end: number) => RouteRecord | null;
+  private readonly texts = routeHeaderTexts();
+  /** `#type|protocol|scope|` as bytes, by (type << 16 | protocol << 8 | scope). */
+  private readonly middles = new Map<number, Uint8Array>();
+  private readonly addrs = new Map<number, Addr>();
+  private readonly scratch = Buffer.allocUnsafe(512);
+
+  /**
+   * `internLimit`: how many distinct gateway and source strings are kept for sharing (then all
+   * are forgotten at once): a reader of an event stream lives long, a dump's reader does not.
+   */
+  constructor(private readonly internLimit = Infinity) {
+    this.generic = routeRecordMapper(internLimit);
+  }
+
+  read(buf: Buffer, s: number, e: number): RouteRecord | null {
+    this.key = undefined;
+    if (e - s < 12 || buf[s] !== AF_INET) return this.generic(buf, s, e);
+    const dstLen = buf[s + 1]!;
+    const tos = buf[s + 3]!;
+    let table = buf[s + 4]!;
+    const protocol = buf[s + 5]!;
+    const scope = buf[s + 6]!;
+    const type = buf[s + 7]!;
+    let seen = 0; // bit per attribute type below 32: a duplicate goes to the generic reader
+    let dst = -1; // offset of RTA_DST's value
+    let gateway: Addr | null = null;
+    let prefsrc: Addr | null = null;
+    let oif = -1;
+    let priority = -1;
+    for (let off = s + 12; off < e; ) {
+      if (e - off < 4) return this.generic(buf, s, e);
+      const len = buf[off]! | (buf[off + 1]! << 8);
+      if (len < 4 || off + len > e) return this.generic(buf, s, e);
+      const v = off + 4;
+      const n = len - 4;
+      const at = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+      off += (len + 3) & ~3;
+      if (at >= 32) continue;
+      const bit = 1 << at;
+      if ((seen & bit) !== 0) return this.generic(buf, s, e);
+      seen |= bit;
+      switch (at) {
+        case RTA_TABLE:
+          if (n !== 4) return this.generic(buf, s, e);
+          table = u32(buf, v);
+          break;
+        case RTA_DST:
+          if (n !== 4) return this.generic(buf, s, e);
+          dst = v;
+          break;
+        case RTA_GATEWAY:
+          if (n !== 4) return this.generic(buf, s, e);
+          gateway = this.addr(buf, v);
+          break;
+        case RTA_PREFSRC:
+          if (n !== 4) return this.generic(buf, s, e);
+          prefsrc = this.addr(buf, v);
+          break;
+        case RTA_OIF:
+          if (n !== 4) return this.generic(buf, s, e);
+          oif = u32(buf, v);
+          break;
+        case RTA_PRIORITY:
+          if (n !== 4) return this.generic(buf, s, e);
+          priority = u32(buf, v);
+          break;
+        case RTA_SRC: case RTA_VIA: case RTA_MULTIPATH: case RTA_METRICS: case RTA_PREF:
+          return this.generic(buf, s, e);
+        default:
+          break; // not part of a record (RTA_CACHEINFO, RTA_FLOW, ...)
+      }
+    }
+
+    // The key, written out: routeKey's text for an IPv4 route without metrics or multipath,
+    //   4|table|dst|tos<tos>|m<metric>#type|protocol|scope|prefsrc||nh=gateway@oif*1
+    const w = this.scratch;
+    w[0] = 0x34; // '4'
+    w[1] = BAR;
+    let p = writeUint(w, 2, table);
+    w[p++] = BAR;
+    const dstStart = p;
+    if (dst < 0 || dstLen === 0) {
+      p = put(w, p, DEFAULT);
+    } else {
+      p = put(w, p, OCTETS[buf[dst]!]!);
+      w[p++] = 0x2e;
+      p = put(w, p, OCTETS[buf[dst + 1]!]!);
+      w[p++] = 0x2e;
+      p = put(w, p, OCTETS[buf[dst + 2]!]!);
+      w[p++] = 0x2e;
+      p = put(w, p, OCTETS[buf[dst + 3]!]!);
+      w[p++] = 0x2f; // '/'
+      p = writeUint(w, p, dstLen);
+    }
+    const dstEnd = p;
+    w[p++] = BAR;
+    w[p++] = 0x74; // 'tos'
+    w[p++] = 0x6f;
+    w[p++] = 0x73;
+    p = writeUint(w, p, tos);
+    w[p++] = BAR;
+    w[p++] = 0x6d; // 'm'
+    p = writeUint(w, p, priority < 0 ? 0 : priority);
+    p = put(w, p, this.middle(type, protocol, scope));
+    if (prefsrc === null) w[p++] = DASH;
+    else p = put(w, p, prefsrc.bytes);
+    w[p++] = BAR;
+    w[p++] = BAR;
+    w[p++] = 0x6e; // 'nh='
+    w[p++] = 0x68;
+    w[p++] = 0x3d;
+    if (gateway === null) w[p++] = DASH;
+    else p = put(w, p, gateway.bytes);
+    w[p++] = 0x40; // '@'
+    if (oif < 0) w[p++] = DASH;
+    else p = writeUint(w, p, oif);
+    w[p++] = 0x2a; // '*1'
+    w[p++] = 0x31;
+    const key = latin1(w, p);
+    this.key = key;
+    const t = this.texts;
+    // The same fields, in the same order, as routeRecord makes (one hidden class for both paths).
+    return {
+      family: 4,
+      table,
+      dst: key.slice(dstStart, dstEnd),
+      src: null,
+      gateway: gateway === null ? null : gateway.text,
+      oif: oif < 0 ? null : oif,
+      priority: priority < 0 ? null : priority,
+      protocol: t.protocol[protocol]!,
+      scope: t.scope[scope]!,
+      type: t.type[type]!,
+      multipath: null,
+      prefsrc: prefsrc === null ? null : prefsrc.text,
+      tos,
+      metrics: null,
+      pref: null,
+    };
+  }
+
+  private addr(buf: Buffer, v: number): Addr {
+    const n = buf[v]! | (buf[v + 1]! << 8) | (buf[v + 2]! << 16) | (buf[v + 3]! << 24);
+    let a = this.addrs.get(n);
+    if (a === undefined) {
+      if (this.addrs.size >= this.internLimit) this.addrs.clear();
+      const text = `${buf[v]}.${buf[v + 1]}.${buf[v + 2]}.${buf[v + 3]}`;
+      this.addrs.set(n, (a = { text, bytes: ascii(text) }));
+    }
+    return a;
+  }
+
+  private middle(type: number, protocol: number, scope: number): Uint8Array {
+    const id = (type << 16) | (protocol << 8) | scope;
+    let m = this.middles.get(id);
+    if (m === undefined) {
+      const t = this.texts;
+      m = ascii(`${GROUP_SEP}${t.type[type]}|${t.protocol[protocol]}|${t.scope[scope]}|`);
+      this.middles.set(id, m);
+    }
+    return m;
+  }
+}
+
+/**
+ * The key string, by Buffer's latin1Slice: the binding under toString('latin1'), which spends as
+ * long again looking up the encoding and checking bounds as making the string (measured: 18 ms
+ * of 109,004 keys). It is on every Buffer in the Node versions this package supports.
+ */
+function latin1(w: Buffer, end: number): string {
+  return (w as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, end);
+}
+
+/** A little-endian u32 at `off` (in bounds: checked by the caller), without readUInt32LE's checks. */
+function u32(b: Buffer, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) + b[off + 3]! * 0x1000000;
+}
+
+function put(w: Buffer, p: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) w[p++] = bytes[i]!;
+  return p;
+}
+
+/** Writes an unsigned 32-bit number in decimal. */
+function writeUint(w: Buffer, p: number, n: number): number {
+  if (n < 256) return put(w, p, OCTETS[n]!);
+  const start = p;
+  while (n > 0) {
+    w[p++] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  for (let i = start, j = p - 1; i < j; i++, j--) {
+    const c = w[i]!;
+    w[i] = w[j]!;
+    w[j] = c;
+  }
+  return p;
+}
