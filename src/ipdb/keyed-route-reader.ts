@@ -12,19 +12,22 @@
  * sources are looked up by their 32-bit value before any string is made. Measured on 109,004
  * routes: about half the time of decode + routeKeyer + insertion.
  *
- * Only the common shape is read here: an IPv4 unicast-style route with at most RTA_TABLE, RTA_DST,
- * RTA_GATEWAY, RTA_OIF, RTA_PRIORITY and RTA_PREFSRC among the attributes a record holds (others,
- * such as RTA_CACHEINFO, are ignored as the projection ignores them). Anything else (IPv6, RTA_SRC,
- * RTA_VIA, RTA_MULTIPATH, RTA_METRICS, RTA_PREF, a duplicate or odd-sized attribute, a truncated
- * message) goes to the generic reader unchanged, and gets no key (the caller keys it with
- * routeKey). The record and the key are the same as routeRecord's and routeKey's: a property test
- * holds the two paths together (test/ipdb/keyed-route-reader.test.ts).
+ * Only the common shapes are read here: an IPv4 or IPv6 route with one next hop, holding at most
+ * RTA_TABLE, RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PRIORITY, RTA_PREFSRC and RTA_PREF among the
+ * attributes a record holds (others, such as RTA_CACHEINFO, are ignored as the projection ignores
+ * them). Anything else (RTA_SRC, RTA_VIA, RTA_MULTIPATH, RTA_METRICS, a duplicate or odd-sized
+ * attribute, a truncated message, another family) goes to the generic reader unchanged, and gets
+ * no key (the caller keys it with routeKey). The record and the key are the same as routeRecord's
+ * and routeKey's: a property test holds the two paths together
+ * (test/ipdb/keyed-route-reader.test.ts).
  */
 import { GROUP_SEP } from '../db/keys.js';
 import { routeHeaderTexts, routeRecordMapper } from '../iproute/decode/route.js';
+import { formatIp } from '../messages/index.js';
 import type { RouteRecord } from '../iproute/records.js';
 
 const AF_INET = 2;
+const AF_INET6 = 10;
 const RTA_DST = 1;
 const RTA_SRC = 2;
 const RTA_OIF = 4;
@@ -37,10 +40,15 @@ const RTA_TABLE = 15;
 const RTA_VIA = 18;
 const RTA_PREF = 20;
 
-const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const ascii = (s: string): Uint8Array => {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+};
 /** The decimal text of 0..255, as bytes. */
 const OCTETS: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => ascii(String(i)));
 const DEFAULT = ascii('default');
+const FROM_ANY = ascii('fromany');
 const DASH = 0x2d;
 const BAR = 0x7c;
 
@@ -53,24 +61,32 @@ interface Addr {
 export class KeyedRouteReader {
   /** The identity key of the record the last read() returned, or undefined if it took the generic path. */
   key: string | undefined;
-  private readonly generic: (buf: Buffer, start: number, end: number) => RouteRecord | null;
+  private genericReader: ((buf: Buffer, start: number, end: number) => RouteRecord | null) | undefined;
   private readonly texts = routeHeaderTexts();
   /** `#type|protocol|scope|` as bytes, by (type << 16 | protocol << 8 | scope). */
   private readonly middles = new Map<number, Uint8Array>();
   private readonly addrs = new Map<number, Addr>();
+  private readonly addrs6 = new Map<string, Addr>();
   private readonly scratch = Buffer.allocUnsafe(512);
 
   /**
    * `internLimit`: how many distinct gateway and source strings are kept for sharing (then all
    * are forgotten at once): a reader of an event stream lives long, a dump's reader does not.
    */
-  constructor(private readonly internLimit = Infinity) {
-    this.generic = routeRecordMapper(internLimit);
+  constructor(private readonly internLimit = Infinity) {}
+
+  /** The generic reader, made on first use (a big dump of common routes never needs it). */
+  private generic(buf: Buffer, s: number, e: number): RouteRecord | null {
+    return (this.genericReader ??= routeRecordMapper(this.internLimit))(buf, s, e);
   }
 
   read(buf: Buffer, s: number, e: number): RouteRecord | null {
     this.key = undefined;
-    if (e - s < 12 || buf[s] !== AF_INET) return this.generic(buf, s, e);
+    if (e - s < 12) return this.generic(buf, s, e);
+    const family = buf[s]!;
+    // The size of an address attribute's value in this family.
+    const alen = family === AF_INET ? 4 : family === AF_INET6 ? 16 : 0;
+    if (alen === 0) return this.generic(buf, s, e);
     const dstLen = buf[s + 1]!;
     const tos = buf[s + 3]!;
     let table = buf[s + 4]!;
@@ -83,6 +99,7 @@ export class KeyedRouteReader {
     let prefsrc: Addr | null = null;
     let oif = -1;
     let priority = -1;
+    let pref = -1;
     for (let off = s + 12; off < e; ) {
       if (e - off < 4) return this.generic(buf, s, e);
       const len = buf[off]! | (buf[off + 1]! << 8);
@@ -101,16 +118,16 @@ export class KeyedRouteReader {
           table = u32(buf, v);
           break;
         case RTA_DST:
-          if (n !== 4) return this.generic(buf, s, e);
+          if (n !== alen) return this.generic(buf, s, e);
           dst = v;
           break;
         case RTA_GATEWAY:
-          if (n !== 4) return this.generic(buf, s, e);
-          gateway = this.addr(buf, v);
+          if (n !== alen) return this.generic(buf, s, e);
+          gateway = this.addr(buf, v, n);
           break;
         case RTA_PREFSRC:
-          if (n !== 4) return this.generic(buf, s, e);
-          prefsrc = this.addr(buf, v);
+          if (n !== alen) return this.generic(buf, s, e);
+          prefsrc = this.addr(buf, v, n);
           break;
         case RTA_OIF:
           if (n !== 4) return this.generic(buf, s, e);
@@ -120,17 +137,23 @@ export class KeyedRouteReader {
           if (n !== 4) return this.generic(buf, s, e);
           priority = u32(buf, v);
           break;
-        case RTA_SRC: case RTA_VIA: case RTA_MULTIPATH: case RTA_METRICS: case RTA_PREF:
+        case RTA_PREF:
+          if (n !== 1) return this.generic(buf, s, e);
+          pref = buf[v]!;
+          break;
+        case RTA_SRC: case RTA_VIA: case RTA_MULTIPATH: case RTA_METRICS:
           return this.generic(buf, s, e);
         default:
           break; // not part of a record (RTA_CACHEINFO, RTA_FLOW, ...)
       }
     }
 
-    // The key, written out: routeKey's text for an IPv4 route without metrics or multipath,
-    //   4|table|dst|tos<tos>|m<metric>#type|protocol|scope|prefsrc||nh=gateway@oif*1
+    // The key, written out as routeKey writes it for a route without metrics or multipath:
+    //   IPv4  4|table|dst|tos<tos>|m<metric>#type|protocol|scope|prefsrc||nh=gateway@oif*1
+    //   IPv6  6|table|dst|fromany|m<metric>#nh=gateway@oif
     const w = this.scratch;
-    w[0] = 0x34; // '4'
+    const v4 = family === AF_INET;
+    w[0] = v4 ? 0x34 : 0x36; // '4' or '6'
     w[1] = BAR;
     let p = writeUint(w, 2, table);
     w[p++] = BAR;
@@ -138,30 +161,42 @@ export class KeyedRouteReader {
     if (dst < 0 || dstLen === 0) {
       p = put(w, p, DEFAULT);
     } else {
-      p = put(w, p, OCTETS[buf[dst]!]!);
-      w[p++] = 0x2e;
-      p = put(w, p, OCTETS[buf[dst + 1]!]!);
-      w[p++] = 0x2e;
-      p = put(w, p, OCTETS[buf[dst + 2]!]!);
-      w[p++] = 0x2e;
-      p = put(w, p, OCTETS[buf[dst + 3]!]!);
+      if (v4) {
+        p = put(w, p, OCTETS[buf[dst]!]!);
+        w[p++] = 0x2e;
+        p = put(w, p, OCTETS[buf[dst + 1]!]!);
+        w[p++] = 0x2e;
+        p = put(w, p, OCTETS[buf[dst + 2]!]!);
+        w[p++] = 0x2e;
+        p = put(w, p, OCTETS[buf[dst + 3]!]!);
+      } else {
+        p = putText(w, p, formatIp(buf, dst, dst + 16));
+      }
       w[p++] = 0x2f; // '/'
       p = writeUint(w, p, dstLen);
     }
     const dstEnd = p;
     w[p++] = BAR;
-    w[p++] = 0x74; // 'tos'
-    w[p++] = 0x6f;
-    w[p++] = 0x73;
-    p = writeUint(w, p, tos);
+    if (v4) {
+      w[p++] = 0x74; // 'tos'
+      w[p++] = 0x6f;
+      w[p++] = 0x73;
+      p = writeUint(w, p, tos);
+    } else {
+      p = put(w, p, FROM_ANY);
+    }
     w[p++] = BAR;
     w[p++] = 0x6d; // 'm'
     p = writeUint(w, p, priority < 0 ? 0 : priority);
-    p = put(w, p, this.middle(type, protocol, scope));
-    if (prefsrc === null) w[p++] = DASH;
-    else p = put(w, p, prefsrc.bytes);
-    w[p++] = BAR;
-    w[p++] = BAR;
+    if (v4) {
+      p = put(w, p, this.middle(type, protocol, scope));
+      if (prefsrc === null) w[p++] = DASH;
+      else p = put(w, p, prefsrc.bytes);
+      w[p++] = BAR;
+      w[p++] = BAR;
+    } else {
+      w[p++] = 0x23; // '#'
+    }
     w[p++] = 0x6e; // 'nh='
     w[p++] = 0x68;
     w[p++] = 0x3d;
@@ -170,14 +205,16 @@ export class KeyedRouteReader {
     w[p++] = 0x40; // '@'
     if (oif < 0) w[p++] = DASH;
     else p = writeUint(w, p, oif);
-    w[p++] = 0x2a; // '*1'
-    w[p++] = 0x31;
+    if (v4) {
+      w[p++] = 0x2a; // '*1'
+      w[p++] = 0x31;
+    }
     const key = latin1(w, p);
     this.key = key;
     const t = this.texts;
     // The same fields, in the same order, as routeRecord makes (one hidden class for both paths).
     return {
-      family: 4,
+      family: v4 ? 4 : 6,
       table,
       dst: key.slice(dstStart, dstEnd),
       src: null,
@@ -191,17 +228,27 @@ export class KeyedRouteReader {
       prefsrc: prefsrc === null ? null : prefsrc.text,
       tos,
       metrics: null,
-      pref: null,
+      pref: pref < 0 ? null : t.pref[pref]!,
     };
   }
 
-  private addr(buf: Buffer, v: number): Addr {
-    const n = buf[v]! | (buf[v + 1]! << 8) | (buf[v + 2]! << 16) | (buf[v + 3]! << 24);
-    let a = this.addrs.get(n);
+  /** An address attribute's value (4 or 16 bytes), its text shared for the whole dump. */
+  private addr(buf: Buffer, v: number, n: number): Addr {
+    if (n === 16) {
+      const text = formatIp(buf, v, v + 16);
+      let a = this.addrs6.get(text);
+      if (a === undefined) {
+        if (this.addrs6.size >= this.internLimit) this.addrs6.clear();
+        this.addrs6.set(text, (a = { text, bytes: ascii(text) }));
+      }
+      return a;
+    }
+    const k = buf[v]! | (buf[v + 1]! << 8) | (buf[v + 2]! << 16) | (buf[v + 3]! << 24);
+    let a = this.addrs.get(k);
     if (a === undefined) {
       if (this.addrs.size >= this.internLimit) this.addrs.clear();
       const text = `${buf[v]}.${buf[v + 1]}.${buf[v + 2]}.${buf[v + 3]}`;
-      this.addrs.set(n, (a = { text, bytes: ascii(text) }));
+      this.addrs.set(k, (a = { text, bytes: ascii(text) }));
     }
     return a;
   }
@@ -230,6 +277,12 @@ function latin1(w: Buffer, end: number): string {
 /** A little-endian u32 at `off` (in bounds: checked by the caller), without readUInt32LE's checks. */
 function u32(b: Buffer, off: number): number {
   return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) + b[off + 3]! * 0x1000000;
+}
+
+/** Writes a string of ASCII characters (an address's text). */
+function putText(w: Buffer, p: number, text: string): number {
+  for (let i = 0; i < text.length; i++) w[p++] = text.charCodeAt(i);
+  return p;
 }
 
 function put(w: Buffer, p: number, bytes: Uint8Array): number {

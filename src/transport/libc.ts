@@ -258,12 +258,13 @@ export class MultiReceiver {
   }
 
   /**
-   * Receives up to `slots` datagrams with MSG_TRUNC (a datagram longer than slotSize reports its
-   * real length: compare). Returns how many, or the negated errno (EAGAIN when there was none).
+   * Receives up to `slots` datagrams (or `max`, if fewer) with MSG_TRUNC (a datagram longer than
+   * slotSize reports its real length: compare). Returns how many, or the negated errno (EAGAIN
+   * when there was none).
    */
-  recv(fd: number): number {
+  recv(fd: number, max = this.slots): number {
     this.reset();
-    const n = c.recvmmsg(fd, this.ctl, this.slots, MSG_TRUNC, null) as number;
+    const n = c.recvmmsg(fd, this.ctl, Math.min(max, this.slots), MSG_TRUNC, null) as number;
     if (n < 0) {
       this.used = 0;
       return -koffi.errno();

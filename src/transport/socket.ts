@@ -339,7 +339,9 @@ export class NetlinkSocket extends TransportCore {
     let [cur, spare] = pair;
     let handOver = false;
     try {
-      let got = cur.recv(this.fd);
+      // One datagram here, the rest on the thread pool: each datagram read makes the kernel build
+      // the next part of the dump, in the thread that reads.
+      let got = cur.recv(this.fd, 1);
       for (;;) {
         if (this.closed) return;
         if (got <= 0) {

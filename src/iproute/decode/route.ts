@@ -51,18 +51,19 @@ export function routeRecordMapper(internLimit = Infinity): (buf: Buffer, start: 
 }
 
 /**
- * The record texts of rtmsg's enum header fields (protocol, scope, type), for every byte value:
- * what routeRecord puts in a record, for readers that decode the header themselves.
+ * The record texts of rtmsg's enum header fields (protocol, scope, type) and of RTA_PREF, for
+ * every byte value: what routeRecord puts in a record, for readers that decode those themselves.
  */
-export function routeHeaderTexts(): { readonly [F in 'protocol' | 'scope' | 'type']: readonly string[] } {
+export function routeHeaderTexts(): { readonly [F in 'protocol' | 'scope' | 'type' | 'pref']: readonly string[] } {
   const rt = projection.runtime();
-  const texts = (field: F3): string[] => {
-    const name = rt.fieldEnum(field);
-    return Array.from({ length: 256 }, (_, v) => enumText(name(v) as string | number));
+  const texts = (name: (v: number) => unknown): string[] => Array.from({ length: 256 }, (_, v) => enumText(name(v) as string | number));
+  return {
+    protocol: texts(rt.fieldEnum('protocol')),
+    scope: texts(rt.fieldEnum('scope')),
+    type: texts(rt.fieldEnum('type')),
+    pref: texts(rt.attrEnum('pref')),
   };
-  return { protocol: texts('protocol'), scope: texts('scope'), type: texts('type') };
 }
-type F3 = 'protocol' | 'scope' | 'type';
 
 export function routeRecord(m: RouteRecordSource): RouteRecord | null {
   const family = ipFamily(m.family);
