@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { compileLoad, type LoadOptions } from '../db/load.js';
+import { KINDS } from '../db/types.js';
 import type { Views } from '../db/state.js';
 import { IPRoute } from '../iproute/iproute.js';
 import { NetlinkSocket } from '../transport/socket.js';
@@ -110,7 +111,11 @@ export class TxLayer {
         get state() { return db.state; },
         wait: (predicate, options) => db.wait(predicate, options),
         sync: () => host.sync(),
-      }, { dbKeys: true, keeps: <K extends RecordKind>(kind: K, r: RecordByKind[K]) => load.keep(kind, r) }),
+      }, {
+        dbKeys: true,
+        // (Only when the load options leave something out: 10,000 routes need not be asked about one by one.)
+        ...(load.complete.size < KINDS.length ? { keeps: <K extends RecordKind>(kind: K, r: RecordByKind[K]) => load.keep(kind, r) } : {}),
+      }),
       current: () => this.baseOf(db.state.snapshot),
       serialize: (run) => this.serialize(async () => {
         try {

@@ -46,7 +46,14 @@ export interface OpExecutor {
 }
 
 /** Resolves once the database's own view shows the operations' effects; rejects otherwise. */
-export type ConfirmFn = (ops: readonly Operation[], ctx: SendContext) => Promise<void>;
+export interface ConfirmFn {
+  (ops: readonly Operation[], ctx: SendContext): Promise<void>;
+  /**
+   * Works out ahead what confirming `ops` will look for, while the kernel handles them (called
+   * once their inverses are there, before the call that confirms them).
+   */
+  prepare?(ops: readonly Operation[]): void;
+}
 
 export interface VerifyContext extends SendContext {
   txId: string;
@@ -98,12 +105,13 @@ function tolerated(op: Operation, error: unknown): boolean {
 
 /** Normalises executor results: tolerated errors are successes; missing answers are unknown. */
 function settle(ops: readonly Operation[], results: readonly OpResult[] | undefined, cause?: unknown): OpResult[] {
-  return ops.map((op, i) => {
+  // (A loop, not map(): 10,000 results of a process that has just started.)
+  const out = new Array<OpResult>(ops.length);
+  for (let i = 0; i < ops.length; i++) {
     const r = results?.[i];
-    if (!r) return { status: 'unknown', error: cause };
-    if (r.status === 'error' && tolerated(op, r.error)) return { status: 'ok' };
-    return r;
-  });
+    out[i] = !r ? { status: 'unknown', error: cause } : r.status === 'error' && tolerated(ops[i]!, r.error) ? { status: 'ok' } : r;
+  }
+  return out;
 }
 
 class Deadline {
@@ -237,9 +245,20 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
     throw new CommitError({ txId, phase, op, cause, failures, rolledBack: rb.rolledBack, rollbackErrors: rb.errors });
   };
 
+  // Once the kernel has the operations: their inverses (if not written already), then what
+  // confirming them will look for, while the kernel works.
+  const started = (): void => {
+    fillInverses();
+    if (inversesError !== undefined) return;
+    try {
+      deps.confirm?.prepare?.(ops);
+    } catch {
+      // (Confirming works it out again, and says what is wrong.)
+    }
+  };
   let results: OpResult[];
   try {
-    results = settle(ops, await deadline.race(deps.executor.send(ops, { ...deadline.ctx, started: fillInverses }), 'sending'));
+    results = settle(ops, await deadline.race(deps.executor.send(ops, { ...deadline.ctx, started }), 'sending'));
   } catch (e) {
     fillInverses();
     results = settle(ops, undefined, e);
@@ -251,10 +270,14 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
   journal?.markDone(txId, ops.filter((_, i) => results[i]!.status === 'ok').map((o) => o.id));
 
   const failures: OpFailure[] = [];
-  results.forEach((r, i) => { if (r.status === 'error') failures.push({ op: ops[i]!, error: r.error }); });
+  let unanswered = -1;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
+    if (r.status === 'error') failures.push({ op: ops[i]!, error: r.error });
+    else if (r.status === 'unknown' && unanswered < 0) unanswered = i;
+  }
   const first = failures[0];
   if (first) return fail('send', results, first.error, first.op, failures);
-  const unanswered = results.findIndex((r) => r.status === 'unknown');
   if (unanswered >= 0) {
     const r = results[unanswered] as { error?: unknown };
     return fail('timeout', results, r.error ?? new DeadlineError('waiting for acknowledgements', timeout), ops[unanswered]!);

@@ -154,11 +154,17 @@ function describeMissing(e: Expectation, state: DbState): string {
  * state by state, until the deadline.
  */
 export function databaseConfirm(db: ConfirmView, opts: ConfirmOptions = {}): ConfirmFn {
-  return async (ops, ctx) => {
-    const keeps = opts.keeps;
-    const dbKeys = opts.dbKeys ?? false;
-    let all = expectations(ops, dbKeys);
-    if (keeps) all = all.filter((e) => e.kind === 'interface' || !e.op || keeps(e.op.kind, e.op.spec as never));
+  const keeps = opts.keeps;
+  const dbKeys = opts.dbKeys ?? false;
+  const expect = (ops: readonly Operation[]): Expectation[] => {
+    const all = expectations(ops, dbKeys);
+    return keeps ? all.filter((e) => e.kind === 'interface' || !e.op || keeps(e.op.kind, e.op.spec as never)) : all;
+  };
+  /** What prepare() worked out, by plan (taken by the confirmation of that plan). */
+  const ahead = new WeakMap<readonly Operation[], Expectation[]>();
+  const confirm: ConfirmFn = async (ops, ctx) => {
+    const all = ahead.get(ops) ?? expect(ops);
+    ahead.delete(ops);
     if (all.length === 0) return;
     let left = all;
     if (db.sync) {
@@ -186,4 +192,6 @@ export function databaseConfirm(db: ConfirmView, opts: ConfirmOptions = {}): Con
         `${missing.slice(0, 5).map((e) => describeMissing(e, state)).join('; ')}${missing.length > 5 ? '; ...' : ''}`, { cause: err });
     }
   };
+  confirm.prepare = (ops) => { ahead.set(ops, expect(ops)); };
+  return confirm;
 }

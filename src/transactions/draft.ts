@@ -23,6 +23,7 @@ import {
   addressRecord, neighbourRecord, neighbourTarget, routeMatcher, routeRecord, ruleMatcher, ruleRecord,
 } from './normalise.js';
 import { gatewayLink, isConnected, type OnLinkView } from './onlink.js';
+import { QuickMemo } from './quick-specs.js';
 import { BaseIndexes, routeLinks, sameSlot } from './state.js';
 
 /** IFA_F_PERMANENT: the kernel reports every address added without lifetimes with it. */
@@ -92,12 +93,22 @@ const RECORD_FIELDS = {
 
 type KeyedKind = keyof typeof RECORD_FIELDS;
 
-const routeDst = (r: Pick<RouteRecord, 'family' | 'table' | 'dst'>) => `${r.family}|${r.table}|${r.dst}`;
+/** What the draft indexes its routes by: the destination's text (the slot check sorts out tables and families). */
+const routeDst = (r: Pick<RouteRecord, 'dst'>) => r.dst;
 
 /** A whole record (from list() or find()) rather than a spec: it has every field, nulls included. */
 function isRecord(kind: KeyedKind, x: unknown): boolean {
   return typeof x === 'object' && x !== null && RECORD_FIELDS[kind].every((f) => f in x);
 }
+
+const NO_ROUTES: RouteRecord[] = Object.freeze([]) as unknown as RouteRecord[];
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+/**
+ * Table.put()'s check of a record that nothing is under its key yet: throws to refuse it. `near`
+ * is what the caller looked up for it already (a route: the base's routes to its destination).
+ */
+type Vacant<R> = (r: R, key: string, value: unknown, near: readonly string[]) => void;
 
 /** One keyed table of the draft: its base, the overlay of edits, and what the draft hides. */
 class Table<K extends KeyedKind> {
@@ -152,20 +163,23 @@ class Table<K extends KeyedKind> {
 
   /**
    * Puts a record under `key` (its identity key). `vacant`, when given, runs when nothing is
-   * there yet, before the record is put (a route's check of its kernel slot).
+   * there yet, before the record is put (a route's check of its kernel slot), with the record,
+   * its key, `value` and `near`. The caller may know the table's indexer value for the record
+   * (`at`), and that the base has nothing under the key (`absent`).
    */
   put(r: RecordByKind[K], intent: 'create' | 'replace' | 'append', field: string, value: unknown,
-    key: string = this.key(r), vacant?: () => void): RecordByKind[K] {
-    // One look-up in the base serves both the check and the put.
-    const was = this.edits.baseGet(key);
+    key: string = this.key(r), vacant?: Vacant<RecordByKind[K]>, at?: string, absent = false, near: readonly string[] = NO_KEYS): RecordByKind[K] {
+    // One look-up in the base serves both the check and the put (none when the caller knows).
+    const was = absent ? undefined : this.edits.baseGet(key);
     const e = this.edits.map.get(key);
     const now = e ? (e.final ?? undefined) : was;
     const there = now !== undefined && !this.hidden(now);
     if (there && intent !== 'replace') {
       throw invalid(field, value, this.kind, `exists already${this.kind === 'rule' ? '' : '; use replace() to overwrite it'}`);
     }
-    if (!there) vacant?.();
-    this.edits.put(key, r, intent, { was });
+    if (!there) vacant?.(r, key, value, near);
+    // (vacant() may take a slotmate out, never what is under `key`: `e` is still what is there.)
+    this.edits.putKnown(key, r, intent, was, e ?? null, at);
     return r;
   }
 
@@ -195,6 +209,7 @@ export class TxDraft {
   private readonly links: LinkDraft;
   private readonly tables: { [K in KeyedKind]: Table<K> };
   private readonly ix: BaseIndexes;
+  private readonly dbRouteKeys: boolean;
   /** For gateway look-ups (onlink.ts): base candidates, found once; the draft's own, as put. */
   private baseConnected?: RouteRecord[];
   private baseAddresses?: AddressRecord[];
@@ -204,6 +219,9 @@ export class TxDraft {
   constructor(readonly base: TxBase, opts: DraftOptions = {}) {
     const guard = opts.guard ?? (() => {});
     const keys = keysOf(base);
+    // With the database's keys, a route's key begins with its family, table and destination: a
+    // destination the base has no route to has none under the key either (putRoute).
+    this.dbRouteKeys = keys.route === KEY_OF.route;
     this.ix = BaseIndexes.of(base);
     const gone = (i: number | null) => i !== null && this.links.isGone(i);
     this.tables = {
@@ -224,6 +242,7 @@ export class TxDraft {
       ...(opts.allocateIndex ? { allocateIndex: opts.allocateIndex } : {}),
     });
     const resolve = this.links.resolve;
+    const quick = new QuickMemo();
     const links = this.links;
     const t = this.tables;
 
@@ -255,9 +274,9 @@ export class TxDraft {
     };
 
     this.routes = {
-      add: (spec) => { guard(); return this.addRoute(this.completeRoute(routeRecord(spec, resolve)), spec.dst, 'create'); },
-      append: (spec) => { guard(); return this.addRoute(this.completeRoute(routeRecord(spec, resolve)), spec.dst, 'append'); },
-      replace: (spec) => { guard(); return this.replaceRoute(this.completeRoute(routeRecord(spec, resolve)), spec.dst); },
+      add: (spec) => { guard(); return this.putRoute(this.completeRoute(routeRecord(spec, resolve, quick)), spec.dst, 'create'); },
+      append: (spec) => { guard(); return this.putRoute(this.completeRoute(routeRecord(spec, resolve, quick)), spec.dst, 'append'); },
+      replace: (spec) => { guard(); return this.putRoute(this.completeRoute(routeRecord(spec, resolve, quick)), spec.dst, 'replace'); },
       remove: (spec) => {
         guard();
         if (isRecord('route', spec)) return t.route.removeKey(t.route.key(spec as RouteRecord), 'dst', spec.dst);
@@ -356,55 +375,72 @@ export class TxDraft {
   }
 
   /**
-   * `ip route replace`: the route takes the place of the one route of its slot (table, dst,
-   * metric, tos) when no route with its identity exists; the draft shows the old one gone.
+   * Puts a route: `add` (create, append) and `replace`. `ip route add` (NLM_F_EXCL) is refused
+   * when the kernel's slot (table, dst, metric, and tos for IPv4) holds any route, whatever its
+   * nexthop: said here, before anything is sent. `ip route replace` takes the place of the one
+   * route of its slot when no route with its identity exists; the draft shows the old one gone.
    */
-  private replaceRoute(rec: RouteRecord, dst: unknown): RouteRecord {
+  private putRoute(rec: RouteRecord, dst: unknown, intent: 'create' | 'replace' | 'append'): RouteRecord {
     const t = this.tables.route;
     const key = t.keyOfNew(rec);
-    t.put(rec, 'replace', 'dst', dst, key, () => {
-      const mates = this.slotmates(rec, key);
-      if (mates.length > 1) {
-        throw invalid('dst', dst, 'route', `${mates.length} routes share its table, metric and tos: remove the one to replace, then add`);
-      }
-      if (mates.length === 1) t.edits.remove(t.key(mates[0]!), key);
-    });
+    const near = this.ix.routesAt(rec.family, rec.table, rec.dst);
+    const absent = this.dbRouteKeys && near.length === 0;
+    // Most routes of a big batch go to a destination neither the base nor the draft has a route
+    // to: no key to find, no slot to check (putNew does what put() would find to do).
+    if (!(absent && intent === 'create' && t.edits.putNew(key, rec, routeDst(rec)))) {
+      const vacant = intent === 'create' ? this.slotFree : intent === 'replace' ? this.takeSlot : undefined;
+      t.put(rec, intent, 'dst', dst, key, vacant, routeDst(rec), absent, near);
+    }
     if (isConnected(rec)) this.connectedPuts.add(key);
     return rec;
   }
+
+  /** An added route's check of an empty slot (ValidationError naming the route there). */
+  private readonly slotFree: Vacant<RouteRecord> = (rec, key, dst, near) => {
+    const mate = this.slotmates(rec, key, near, true)[0];
+    if (mate) {
+      throw invalid('dst', dst, 'route', `another route holds its slot (table ${mate.table}, metric ${mate.priority ?? 0}` +
+        `${mate.gateway ? `, via ${mate.gateway}` : ''}${mate.oif !== null ? `, dev #${mate.oif}` : ''}): append() adds beside it, replace() swaps it`);
+    }
+  };
+
+  /** A replacing route's taking of its slot: the one route there goes (ValidationError for several). */
+  private readonly takeSlot: Vacant<RouteRecord> = (rec, key, dst, near) => {
+    const mates = this.slotmates(rec, key, near);
+    if (mates.length > 1) {
+      throw invalid('dst', dst, 'route', `${mates.length} routes share its table, metric and tos: remove the one to replace, then add`);
+    }
+    const t = this.tables.route;
+    if (mates.length === 1) t.edits.remove(t.key(mates[0]!), key);
+  };
 
   /**
-   * `ip route add` (NLM_F_EXCL) is refused when the kernel's slot (table, dst, metric, and tos
-   * for IPv4) holds any route, whatever its nexthop: said here, before anything is sent.
+   * Routes the draft now has in the slot of `rec` (whose key is `key`), other than `rec` itself
+   * (with `first`, the first one found only). `baseKeys`: the base's routes to its destination
+   * (BaseIndexes.routesAt).
    */
-  private addRoute(rec: RouteRecord, dst: unknown, intent: 'create' | 'append'): RouteRecord {
+  private slotmates(rec: RouteRecord, key: string, baseKeys: readonly string[], first = false): RouteRecord[] {
     const t = this.tables.route;
-    const key = t.keyOfNew(rec);
-    t.put(rec, intent, 'dst', dst, key, intent !== 'create' ? undefined : () => {
-      const [mate] = this.slotmates(rec, key);
-      if (mate) {
-        throw invalid('dst', dst, 'route', `another route holds its slot (table ${mate.table}, metric ${mate.priority ?? 0}` +
-          `${mate.gateway ? `, via ${mate.gateway}` : ''}${mate.oif !== null ? `, dev #${mate.oif}` : ''}): append() adds beside it, replace() swaps it`);
-      }
-    });
-    if (isConnected(rec)) this.connectedPuts.add(key);
-    return rec;
-  }
-
-  /** Routes the draft now has in the slot of `rec` (whose key is `key`), other than `rec` itself. */
-  private slotmates(rec: RouteRecord, key: string): RouteRecord[] {
-    const t = this.tables.route;
-    const out: RouteRecord[] = [];
     const dst = routeDst(rec);
-    const at = this.ix.routesAt(rec.family, rec.table, rec.dst, dst);
-    for (let i = 0; i < at.length; i++) {
-      const k = at[i]!;
+    let out: RouteRecord[] = NO_ROUTES;
+    for (let i = 0; i < baseKeys.length; i++) {
+      const k = baseKeys[i]!;
       const r = t.current(k);
-      if (r && k !== key && sameSlot(r, rec)) out.push(r);
+      if (r && k !== key && sameSlot(r, rec)) {
+        if (first) return [r];
+        if (out === NO_ROUTES) out = [];
+        out.push(r);
+      }
     }
+    // (Most destinations of a big batch are new: nothing to iterate.)
+    if (!t.edits.hasPutsAt(dst)) return out;
     for (const k of t.edits.putsAt(dst)) {
       const r = t.current(k);
-      if (r && k !== key && !tableOf(this.base, 'route').get(k) && sameSlot(r, rec)) out.push(r);
+      if (r && k !== key && !tableOf(this.base, 'route').get(k) && sameSlot(r, rec)) {
+        if (first) return [r];
+        if (out === NO_ROUTES) out = [];
+        out.push(r);
+      }
     }
     return out;
   }
@@ -461,6 +497,7 @@ export class TxDraft {
       routes: m(t.route.edits.map),
       rules: m(t.rule.edits.map),
       neighbours: m(t.neighbour.edits.map),
+      base: this.base,
     };
   }
 }

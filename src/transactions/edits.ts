@@ -16,6 +16,11 @@ export interface KeyedEdit<R> {
   intent: 'create' | 'replace' | 'append' | 'delete';
   /** A route deleted because the route under this key replaces it (NLM_F_REPLACE does both). */
   displacedBy?: string;
+  /**
+   * The object the draft's base had under this key when the edit was made (null: none), so that
+   * a plan against that same base (TxEdits.base) need not look it up again; absent: not known.
+   */
+  was?: R | null;
 }
 
 export interface CreatedLink {
@@ -42,6 +47,8 @@ export interface TxEdits {
   readonly routes: ReadonlyMap<string, KeyedEdit<RecordByKind['route']>>;
   readonly rules: ReadonlyMap<string, KeyedEdit<RecordByKind['rule']>>;
   readonly neighbours: ReadonlyMap<string, KeyedEdit<RecordByKind['neighbour']>>;
+  /** The base the edits' `was` values are from (the draft's). */
+  readonly base?: object;
 }
 
 export function emptyEdits(): TxEdits {
@@ -66,6 +73,8 @@ export function sameRecord(a: unknown, b: unknown): boolean {
   return ka.every((k) => sameRecord((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 /**
  * The edits of one keyed table (addresses, routes, rules, neighbours) over its base table. Adding
  * then removing the same object cancels out; removing then re-adding it unchanged does too.
@@ -80,11 +89,16 @@ export class KeyedEdits<R> {
 
   constructor(private readonly base: TxTable<R>, private readonly indexer?: (r: R) => string) {}
 
-  private set(key: string, e: KeyedEdit<R>): void {
-    this.unset(key);
+  /**
+   * `prev`: the edit under `key` now, when the caller has looked it up (null: none); `at`: the
+   * indexer's value for `e.final`, when the caller has it.
+   */
+  private set(key: string, e: KeyedEdit<R>, prev?: KeyedEdit<R> | null, at?: string): void {
+    if (prev === undefined) this.unset(key);
+    else if (prev !== null) this.unsetEdit(key, prev);
     this.map.set(key, e);
     if (this.indexer && e.final !== null) {
-      const v = this.indexer(e.final);
+      const v = at ?? this.indexer(e.final);
       const keys = this.index.get(v);
       if (keys === undefined) this.index.set(v, key);
       else if (typeof keys !== 'string') keys.add(key);
@@ -94,7 +108,11 @@ export class KeyedEdits<R> {
 
   private unset(key: string): void {
     const e = this.map.get(key);
-    if (!e) return;
+    if (e) this.unsetEdit(key, e);
+  }
+
+  /** Takes out `e`, the edit under `key`. */
+  private unsetEdit(key: string, e: KeyedEdit<R>): void {
     this.map.delete(key);
     if (this.indexer && e.final !== null) {
       const v = this.indexer(e.final);
@@ -107,10 +125,15 @@ export class KeyedEdits<R> {
     }
   }
 
+  /** Whether the edits put an object whose indexer value is `value`. */
+  hasPutsAt(value: string): boolean {
+    return this.index.has(value);
+  }
+
   /** Keys of the objects the edits put whose indexer value is `value`. */
   putsAt(value: string): Iterable<string> {
     const keys = this.index.get(value);
-    return keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys;
+    return keys === undefined ? NO_KEYS : typeof keys === 'string' ? [keys] : keys;
   }
 
   /** The object under `key` as the draft now sees it. */
@@ -131,12 +154,32 @@ export class KeyedEdits<R> {
    */
   put(key: string, record: R, intent: 'create' | 'replace' | 'append', known?: { was: R | undefined }): void {
     // (Not a default parameter: `undefined`, the usual answer, would look the key up again.)
-    const was = known !== undefined ? known.was : this.base.get(key);
+    this.putKnown(key, record, intent, known !== undefined ? known.was : this.base.get(key));
+  }
+
+  /**
+   * put() with the base's object under `key` known (`was`; undefined: none), and, when the caller
+   * has them, the edit under `key` now (`prev`; null: none) and the indexer's value for `record`
+   * (`at`): what drafting 10,000 routes would otherwise look up or build twice each.
+   */
+  putKnown(key: string, record: R, intent: 'create' | 'replace' | 'append', was: R | undefined, prev?: KeyedEdit<R> | null, at?: string): void {
     if (was !== undefined && sameRecord(was, record)) {
       this.unset(key);
       return;
     }
-    this.set(key, { final: record, intent: was !== undefined && intent === 'create' ? 'replace' : intent });
+    this.set(key, { final: record, intent: was !== undefined && intent === 'create' ? 'replace' : intent, was: was ?? null }, prev, at);
+  }
+
+  /**
+   * Creates `record` under `key` when the caller knows the base has nothing there, and the edits
+   * have nothing there nor at its indexer value `at` either: true. What put() would do then, without
+   * its look-ups (a new destination of a batch of 10,000 routes). False, changing nothing, otherwise.
+   */
+  putNew(key: string, record: R, at: string): boolean {
+    if (this.indexer === undefined || this.map.has(key) || this.index.has(at)) return false;
+    this.map.set(key, { final: record, intent: 'create', was: null });
+    this.index.set(at, key);
+    return true;
   }
 
   remove(key: string, displacedBy?: string): void {

@@ -23,7 +23,7 @@
  * IFA_F_PERMANENT and IFA_F_SECONDARY, which the kernel sets itself; only the flags a request may
  * carry are sent (ADDRESS_FLAGS_SENT).
  */
-import { NLM_F, rtnl, type AddrMessageInput, type LinkMessageInput, type RouteMessageInput } from '../messages/index.js';
+import { NLM_F, NLMSG_HDRLEN, rtnl, type AddrMessageInput, type LinkMessageInput, type RouteMessageInput } from '../messages/index.js';
 import { requestHead } from '../iproute/ops.js';
 import { ValidationError } from '../iproute/errors.js';
 import type { AddressRecord, NeighbourRecord, RouteRecord, RuleRecord } from '../iproute/records.js';
@@ -336,7 +336,7 @@ export function encodeOp(op: Operation, home: NetnsSpec): NetlinkRequest | null 
  * appending nothing, for an operation that names another namespace (prepareOp's business). Throws
  * as encodeOp does. Never NLM_F_ECHO: commits learn of their changes from the event socket.
  */
-export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec): boolean {
+export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec, memo?: FrameMemo): boolean {
   if (op.kind === 'address') {
     const head = requestHead('address', ADDR_OP[op.intent]);
     const wire = addressWire(op.spec, op.intent);
@@ -348,6 +348,7 @@ export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec):
     }
   } else if (op.kind === 'route' && op.spec.metrics === null && op.spec.multipath === null) {
     const r = op.spec;
+    if (memo !== undefined && memo.route !== null && repeatRoute(framed, memo, r, op.intent)) return true;
     const head = requestHead('route', ROUTE_OP[op.intent]);
     const dst = prefixParts(r.family, r.dst);
     const pref = r.family === 6 && r.pref !== null ? enumNumber(ROUTE_PREFS, r.pref, 'pref', 3) : null;
@@ -359,7 +360,10 @@ export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec):
     const size = routeSize(wire);
     if (size >= 0) {
       const at = framed.add(head.type, head.flags, size);
-      if (writeRoute(framed.bytes, at, wire)) return true;
+      if (writeRoute(framed.bytes, at, wire)) {
+        if (memo !== undefined) remember(memo, framed, r, op.intent, wire);
+        return true;
+      }
       framed.drop();
     }
   }
@@ -367,6 +371,107 @@ export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec):
   if (req === null) return false;
   framed.addPayload(req.type, (req.flags ?? 0) & ~NLM_F.ECHO, req.payload);
   return true;
+}
+
+/**
+ * The last route frameOp() wrote whole, kept for the routes after it that differ from it only in
+ * their destination's IPv4 address (10,000 routes via one gateway): their messages are copies of
+ * its message with that address written over, where writing each attribute by attribute costs
+ * several times as much in a process that commits once. One per plan (KernelExecutor.prepare).
+ */
+export class FrameMemo {
+  /** The route, null until one of this shape was written (IPv4 text, a destination prefix > 0). */
+  route: RouteRecord | null = null;
+  intent = '';
+  dstLen = 0;
+  /** Its message: where it starts in the buffer, and its aligned size. */
+  start = 0;
+  size = 0;
+}
+
+/** The offset of RTA_DST's address in a route message (writeRoute writes it first). */
+const ROUTE_DST_AT = NLMSG_HDRLEN + 12 + 4;
+
+function remember(memo: FrameMemo, framed: FramedRequests, r: RouteRecord, intent: string, wire: RouteWire): void {
+  if (wire.family !== 4 || wire.dst === null || wire.dst.indexOf(':') >= 0) return;
+  memo.route = r;
+  memo.intent = intent;
+  memo.dstLen = wire.dstLen;
+  memo.start = framed.starts[framed.count - 1]!;
+  memo.size = framed.length - memo.start;
+}
+
+/** A prefix length written as 1 to 3 plain digits, from `from` to the end of `text`; -1 otherwise. */
+function plainLength(text: string, from: number): number {
+  const n = text.length - from;
+  if (n < 1 || n > 3) return -1;
+  let v = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
+/**
+ * Dotted-quad text in [from, to) written at b[o..o+4), as the codec's parser reads it (1 to 3
+ * digits an octet, at most 255); false (bytes half written) for anything else.
+ */
+function putIp4(b: Buffer, o: number, text: string, from: number, to: number): boolean {
+  let part = 0;
+  let digits = 0;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part === 3) return false;
+      b[o + part++] = v;
+      v = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+      v = v * 10 + (c - 48);
+      if (v > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  if (digits === 0 || part !== 3) return false;
+  b[o + 3] = v;
+  return true;
+}
+
+/**
+ * Appends `r` as a copy of the remembered route's message with its own destination address, when
+ * everything else it sends is the same (what writeRoute would write, byte for byte); false, having
+ * appended nothing, otherwise.
+ */
+function repeatRoute(framed: FramedRequests, memo: FrameMemo, r: RouteRecord, intent: string): boolean {
+  const p = memo.route!;
+  if (intent !== memo.intent || r.family !== p.family || r.table !== p.table || r.tos !== p.tos || r.protocol !== p.protocol ||
+    r.scope !== p.scope || r.type !== p.type || r.gateway !== p.gateway || r.oif !== p.oif || r.priority !== p.priority ||
+    r.prefsrc !== p.prefsrc || r.pref !== p.pref) return false;
+  const dst = r.dst;
+  const slash = dst.indexOf('/');
+  // The prefix length as prefixParts() reads it (family 4: 32 when none is written).
+  const len = slash < 0 ? 32 : plainLength(dst, slash + 1);
+  // (IPv6 text fails here or in putIp4: neither takes a ':'.)
+  if (len !== memo.dstLen) return false;
+  const size = memo.size;
+  const start = framed.length;
+  if (start + size <= framed.bytes.length) {
+    // (framed.add() would zero the bytes first: all of them are written over here.)
+    framed.bytes.copyWithin(start, memo.start, memo.start + size);
+    framed.starts.push(start);
+    framed.length = start + size;
+  } else {
+    framed.add(0, 0, size - NLMSG_HDRLEN);
+    framed.bytes.copyWithin(start, memo.start, memo.start + size);
+  }
+  if (putIp4(framed.bytes, start + ROUTE_DST_AT, dst, 0, slash < 0 ? dst.length : slash)) return true;
+  framed.drop();
+  return false;
 }
 
 const indexOnlyContext: EncodeContext = {

@@ -23,7 +23,7 @@ import {
   validateAddress, validateNeighbour, validateRoute, validateRule, type IfTarget, type ValidRoute,
 } from '../iproute/validate/index.js';
 import { invalid } from './errors.js';
-import { quickAddressRecord, quickRouteRecord } from './quick-specs.js';
+import { quickAddressRecord, quickRouteRecord, type QuickMemo } from './quick-specs.js';
 
 /** IPv6's default metric: a route added without one gets 1024 (IP6_RT_PRIO_USER). */
 export const IP6_RT_PRIO_USER = 1024;
@@ -62,9 +62,9 @@ function metricsRecord(m: Record<string, number> | undefined): Record<string, nu
   return out;
 }
 
-/** A whole RouteRecord for an add, replace or append. */
-export function routeRecord(spec: RouteSpec, resolve: ResolveIf): RouteRecord {
-  return quickRouteRecord(spec, resolve) ?? validRouteRecord(spec, resolve);
+/** A whole RouteRecord for an add, replace or append (`memo`: the draft's, see QuickMemo). */
+export function routeRecord(spec: RouteSpec, resolve: ResolveIf, memo?: QuickMemo): RouteRecord {
+  return quickRouteRecord(spec, resolve, memo) ?? validRouteRecord(spec, resolve);
 }
 
 /** routeRecord() through IPRoute's validator, whatever the spec (what quickRouteRecord() must agree with). */

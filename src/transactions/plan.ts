@@ -193,15 +193,16 @@ function renameOps(state: TxState, renames: { index: number; from: string; to: s
   return ops;
 }
 
+/** `known`: the edits were made over the base planned against, so their `was` is what it holds. */
 function keyedOps<K extends KeyedKind>(
-  state: TxState, kind: K, edits: ReadonlyMap<string, KeyedEdit<never>>,
+  state: TxState, kind: K, edits: ReadonlyMap<string, KeyedEdit<never>>, known: boolean,
 ): { deletes: Operation[]; puts: Operation[] } {
   const deletes: Operation[] = [];
   const puts: Operation[] = [];
   // forEach, not for-of with destructuring: planned once per commit, before the JIT warms up,
   // where each destructured entry is an array of its own (10,000 of them for 10,000 routes).
   (edits as ReadonlyMap<string, KeyedEdit<Parameters<typeof recordOp<K>>[3]>>).forEach((e, key) => {
-    const before = state.get(kind, key) as Parameters<typeof recordOp<K>>[3] | undefined;
+    const before = (known && e.was !== undefined ? e.was ?? undefined : state.get(kind, key)) as Parameters<typeof recordOp<K>>[3] | undefined;
     if (e.final === null) {
       // Displaced by a replace in the same slot: the replace itself removes it, atomically.
       if (e.displacedBy !== undefined && edits.get(e.displacedBy)?.final) return;
@@ -225,9 +226,18 @@ function keyedOps<K extends KeyedKind>(
 
 /** `ops` ordered by `rank` (0 .. ranks - 1), keeping their order within a rank. */
 function partition(ops: Operation[], ranks: number, rank: (op: Operation) => number): Operation[] {
-  const buckets: Operation[][] = Array.from({ length: ranks }, () => []);
-  for (const op of ops) buckets[rank(op)]!.push(op);
-  return buckets.length === 1 ? buckets[0]! : buckets.flat();
+  // Ranks first: ops already in order (all of one rank, as a plan of 10,000 routes through one
+  // gateway is) are returned as they are.
+  const of = new Array<number>(ops.length);
+  let sorted = true;
+  for (let i = 0; i < ops.length; i++) {
+    of[i] = rank(ops[i]!);
+    if (i > 0 && of[i]! < of[i - 1]!) sorted = false;
+  }
+  if (sorted) return ops;
+  const out: Operation[] = [];
+  for (let r = 0; r < ranks; r++) for (let i = 0; i < ops.length; i++) if (of[i] === r) out.push(ops[i]!);
+  return out;
 }
 
 function routeRank(r: RouteRecord): number {
@@ -242,7 +252,8 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
   validate(state, edits, links);
 
   const keyed = {} as Record<KeyedKind, { deletes: Operation[]; puts: Operation[] }>;
-  for (const kind of Object.keys(TABLE) as KeyedKind[]) keyed[kind] = keyedOps(state, kind, edits[TABLE[kind]] as never);
+  const known = edits.base === base;
+  for (const kind of Object.keys(TABLE) as KeyedKind[]) keyed[kind] = keyedOps(state, kind, edits[TABLE[kind]] as never, known);
   // Secondaries before primaries; on-link routes before gateway routes before multipath ones.
   // (Stable partitions, not sorts: a plan of 10,000 routes has 10,000 of one rank.)
   keyed.address.deletes = partition(keyed.address.deletes, 2, (op) => 1 - ((op.spec as { flags: number }).flags & 1));

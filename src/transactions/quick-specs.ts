@@ -80,10 +80,43 @@ function ifTarget(v: unknown): IfTarget | null {
 }
 
 /**
+ * What the last specs' gateway and interface were found to be: a transaction adding 10,000
+ * routes through one gateway and device gives the same strings every time, and checking them
+ * character by character is much of drafting a route in a process that has just started.
+ * (Strings never change: the same string is the same answer.) One per draft.
+ */
+export class QuickMemo {
+  gateway: string | undefined = undefined;
+  gatewayOk = false;
+  ifname: string | undefined = undefined;
+  /** The target for `ifname`, null when it is not a name the validators take as it is. */
+  target: IfTarget | null = null;
+}
+
+function plainGateway(memo: QuickMemo | undefined, gateway: string): boolean {
+  if (memo === undefined) return ipv4(gateway, 0, gateway.length) >= 0;
+  if (memo.gateway !== gateway) {
+    memo.gatewayOk = ipv4(gateway, 0, gateway.length) >= 0;
+    memo.gateway = gateway;
+  }
+  return memo.gatewayOk;
+}
+
+/** ifTarget(), remembering the last name checked (its target is only read: it is handed out again). */
+function ifTargetMemo(memo: QuickMemo | undefined, v: unknown): IfTarget | null {
+  if (memo === undefined || typeof v !== 'string') return ifTarget(v);
+  if (memo.ifname !== v) {
+    memo.target = plainIfname(v) ? { ifname: v } : null;
+    memo.ifname = v;
+  }
+  return memo.target;
+}
+
+/**
  * normalise.ts's routeRecord() for { dst, gateway?, oif? } with an IPv4 dst ('a.b.c.d/n' without
  * host bits, n > 0, or a bare host address) and gateway; null for any other spec.
  */
-export function quickRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteRecord | null {
+export function quickRouteRecord(spec: RouteSpec, resolve: ResolveIf, memo?: QuickMemo): RouteRecord | null {
   if (typeof spec !== 'object' || spec === null) return null;
   for (const k in spec) {
     if (k !== 'dst' && k !== 'gateway' && k !== 'oif') return null;
@@ -102,9 +135,9 @@ export function quickRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteReco
     // /0 is 'default'; host bits set past the length are refused: both the validators' business.
     if (len <= 0 || value % 2 ** (32 - len) !== 0) return null;
   }
-  if (gateway !== undefined && (typeof gateway !== 'string' || ipv4(gateway, 0, gateway.length) < 0)) return null;
+  if (gateway !== undefined && (typeof gateway !== 'string' || !plainGateway(memo, gateway))) return null;
   let target: IfTarget | null = null;
-  if (oif !== undefined && (target = ifTarget(oif)) === null) return null;
+  if (oif !== undefined && (target = ifTargetMemo(memo, oif)) === null) return null;
   return {
     family: 4,
     table: RT_TABLE_MAIN,

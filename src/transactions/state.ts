@@ -184,12 +184,16 @@ export class BaseIndexes {
     return this.routesByPrefsrc!.get(prefsrc);
   }
 
-  /** Routes of one destination prefix in one table (`at`: 'family|table|dst', when the caller has it). */
-  routesAt(family: Family, table: number, dst: string, at?: string): readonly string[] {
+  /**
+   * Routes to the destination prefix `dst` of `family` in `table`, and perhaps routes to the same
+   * text in other tables (the index goes by the text alone, which a route record has already: no
+   * string is made per look-up). Callers check the slot (sameSlot).
+   */
+  routesAt(family: Family, table: number, dst: string): readonly string[] {
     const hook = this.base.lookup?.routesTo;
     if (hook) return this.keysOf('route', hook(family, table, dst));
     if (!this.routesByDst) this.buildRoutes();
-    return this.routesByDst!.get(at ?? `${family}|${table}|${dst}`);
+    return this.routesByDst!.get(dst);
   }
 
   neighbours(index: number): readonly string[] {
@@ -210,7 +214,7 @@ export class BaseIndexes {
     for (const [key, r] of keyedRows(this.base, 'route')) {
       for (const i of routeLinks(r)) byLink.add(i, key);
       if (r.prefsrc !== null) bySrc.add(r.prefsrc, key);
-      byDst.add(`${r.family}|${r.table}|${r.dst}`, key);
+      byDst.add(r.dst, key);
     }
     this.routesByLink = byLink;
     this.routesByPrefsrc = bySrc;

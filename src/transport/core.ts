@@ -97,6 +97,30 @@ function copyOf(buf: Buffer, start: number, end: number): Buffer {
   return sliceCopy.call(buf, start, end);
 }
 
+/** The result of every request of a framed batch answered by a plain ACK (read, never changed). */
+const PLAIN_ACK: BatchResult = Object.freeze({ ok: true as const, replies: Object.freeze([]) as unknown as RawMessage[] });
+
+/**
+ * A requestFramed() batch while it has requests without an answer: sequence numbers
+ * [from, from + count), one per request, in order.
+ */
+interface FramedBatch {
+  readonly from: number;
+  readonly count: number;
+  readonly batch: FramedRequests;
+  readonly operation: string | undefined;
+  /** Each request's result, once it has one. */
+  readonly results: (BatchResult | undefined)[];
+  answered: number;
+  /** Requests [0, sent) are with the kernel: answers to them are expected. */
+  sent: number;
+  /** The chunk being sent: requests [chunkStart, chunkEnd), `left` of them unanswered, `wake` once none is. */
+  chunkStart: number;
+  chunkEnd: number;
+  left: number;
+  wake: (() => void) | undefined;
+}
+
 /** Each request's result, in order (complete() has set one on every op by the time this runs). */
 function resultsOf(ops: readonly RequestOp[]): BatchResult[] {
   const results = new Array<BatchResult>(ops.length);
@@ -116,6 +140,8 @@ export abstract class TransportCore implements NetlinkTransport {
   private readonly overrunSubject = new Emitter<OverrunError>();
   private readonly pending = new Map<number, Op>();
   private readonly dumpQueue: DumpOp[] = [];
+  /** requestFramed() batches with requests not answered yet. */
+  private readonly framed: FramedBatch[] = [];
   private nextSeq = 1;
   private notificationBatch: Notification[] = [];
   private lossReason: OverrunReason | undefined;
@@ -251,39 +277,86 @@ export abstract class TransportCore implements NetlinkTransport {
    * requestBatch() for requests framed already (FramedRequests): the transport writes their
    * sequence numbers in place, and each chunk is sent as a view of the batch's buffer. The buffer
    * must not change until this resolves. With an outgoing hook, each message goes through
-   * requestBatch() so that the hook sees it.
+   * requestBatch() so that the hook sees it (and so do requests asking for NLM_F_ECHO).
+   *
+   * The requests get consecutive sequence numbers and no bookkeeping of their own (FramedBatch):
+   * an answer finds its request by subtraction, and a plain ACK's result is PLAIN_ACK, one frozen
+   * object for all (its `replies` is a frozen empty list). A request answered otherwise becomes a
+   * pending request like any other when that answer arrives (framedOp).
    */
   async requestFramed(batch: FramedRequests, opts: BatchOptions = {}): Promise<BatchResult[]> {
     if (this.hook?.outgoing !== undefined) return this.requestBatch(batch.requests(), opts);
     const n = batch.count;
-    const ops = new Array<RequestOp>(n);
-    for (let i = 0; i < n; i++) ops[i] = requestOp({ type: batch.typeOf(i), flags: batch.flagsOf(i), payload: EMPTY }, opts.operation, keepResult);
-    const { failAll, stopped, disarm } = this.guardBatch(ops, opts);
+    for (let i = 0; i < n; i++) if ((batch.flagsOf(i) & NLM_F.ECHO) !== 0) return this.requestBatch(batch.requests(), opts);
+    const results = new Array<BatchResult | undefined>(n);
+    if (n === 0) return [];
+    if (this.isClosed) return results.fill({ ok: false, error: closedError('requestBatch') }) as BatchResult[];
+    const from = this.allocBlock(n);
+    const b: FramedBatch = {
+      from, count: n, batch, operation: opts.operation, results, answered: 0, sent: 0, chunkStart: 0, chunkEnd: 0, left: 0, wake: undefined,
+    };
+    const bytes = batch.bytes;
+    const sizes = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const at = batch.starts[i]!;
+      putU32(bytes, at + 8, from + i);
+      sizes[i] = batch.endOf(i) - at;
+    }
+    this.framed.push(b);
+    this.checkBusy();
+    let stop: NetlinkError | undefined;
+    const failAll = (err: NetlinkError): void => {
+      stop ??= err;
+      this.failFramed(b, () => err);
+    };
+    const disarm = arm(opts, 'requestBatch', failAll);
     try {
-      const bytes = batch.bytes;
-      const sizes = new Array<number>(n);
-      for (let i = 0; i < n; i++) {
-        const op = ops[i]!;
-        const at = batch.starts[i]!;
-        op.seq = this.allocSeq();
-        putU32(bytes, at + 8, op.seq);
-        sizes[i] = batch.endOf(i) - at;
-      }
       let start = 0;
-      const ends = n > 0 && !this.isClosed && !stopped() ? planChunks(sizes, this.batchBudget()) : [];
+      const ends = stop === undefined ? planChunks(sizes, this.batchBudget()) : [];
       for (const end of ends) {
-        if (stopped() || this.isClosed) break;
-        const from = start;
+        if (stop !== undefined || this.isClosed) break;
+        const first = start;
         start = end;
-        const chunk = ops.slice(from, end);
-        const view = bytes.subarray(batch.starts[from]!, batch.endOf(end - 1));
-        await this.sendChunk(chunk, () => view, opts.offThread === true);
+        await this.sendFramedChunk(b, first, end, bytes.subarray(batch.starts[first]!, batch.endOf(end - 1)), opts.offThread === true);
       }
       if (this.isClosed) failAll(closedError('requestBatch'));
     } finally {
       disarm?.();
     }
-    return resultsOf(ops);
+    return results as BatchResult[];
+  }
+
+  /** Sends requests [first, end) of a framed batch (`view`, their bytes) and waits for their answers. */
+  private sendFramedChunk(b: FramedBatch, first: number, end: number, view: Buffer, offThread: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      b.chunkStart = first;
+      b.chunkEnd = end;
+      let left = 0;
+      for (let i = first; i < end; i++) if (b.results[i] === undefined) left++;
+      b.left = left;
+      if (left === 0) {
+        resolve();
+        return;
+      }
+      b.wake = resolve;
+      const fail = (err: unknown): void => {
+        const error = asTransportError(err, 'send');
+        this.failFramed(b, () => error, first, end);
+      };
+      if (offThread && this.transmitAsync !== undefined && end - first >= OFF_THREAD_MIN) {
+        // Answers may come back before the send returns: the requests are out from here on.
+        b.sent = end;
+        this.stats.sends += 1;
+        this.transmitAsync(view).catch(fail);
+        return;
+      }
+      try {
+        this.send(view);
+        b.sent = end;
+      } catch (err) {
+        fail(err);
+      }
+    });
   }
 
   /**
@@ -346,6 +419,104 @@ export abstract class TransportCore implements NetlinkTransport {
     op.settle(result);
     op.onDone?.();
     this.checkBusy();
+  }
+
+  // ---- framed batches --------------------------------------------------------------------------
+
+  /** The request of a framed batch with sequence number `seq`, not answered yet: [batch, index]. */
+  private framedAt(seq: number): [FramedBatch, number] | undefined {
+    const list = this.framed;
+    for (let k = 0; k < list.length; k++) {
+      const b = list[k]!;
+      const i = seq - b.from;
+      if (i >= 0 && i < b.sent && b.results[i] === undefined) return [b, i];
+    }
+    return undefined;
+  }
+
+  /** A plain ACK for `seq`: true when it answered a request of a framed batch. */
+  private framedAck(seq: number): boolean {
+    const list = this.framed;
+    for (let k = 0; k < list.length; k++) {
+      const b = list[k]!;
+      const i = seq - b.from;
+      if (i >= 0 && i < b.sent && b.results[i] === undefined) {
+        this.framedAnswered(b, i, PLAIN_ACK);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The request of a framed batch with sequence number `seq` as a pending RequestOp (made now,
+   * when something other than a plain ACK arrives for it): the general path takes it from there,
+   * and its result goes back to the batch.
+   */
+  private framedOp(seq: number): RequestOp | undefined {
+    const hit = this.framedAt(seq);
+    if (hit === undefined) return undefined;
+    const [b, i] = hit;
+    const op = requestOp({ type: b.batch.typeOf(i), flags: b.batch.flagsOf(i), payload: EMPTY }, b.operation, keepResult);
+    op.seq = seq;
+    op.transmitted = true;
+    op.onDone = () => this.framedAnswered(b, i, op.result!);
+    this.pending.set(seq, op);
+    return op;
+  }
+
+  private framedAnswered(b: FramedBatch, i: number, result: BatchResult): void {
+    b.results[i] = result;
+    b.answered += 1;
+    if (i >= b.chunkStart && i < b.chunkEnd && --b.left === 0) {
+      const wake = b.wake;
+      b.wake = undefined;
+      wake?.();
+    }
+    if (b.answered === b.count) {
+      const at = this.framed.indexOf(b);
+      if (at >= 0) this.framed.splice(at, 1);
+      this.checkBusy();
+    }
+  }
+
+  /**
+   * Fails the requests of [first, end) of a framed batch that have no answer yet (`error(i)` says
+   * with what), those that became pending requests included.
+   */
+  private failFramed(b: FramedBatch, error: (i: number) => NetlinkError, first = 0, end = b.count, onlySent = false): number {
+    let failed = 0;
+    for (let i = first; i < end; i++) {
+      if (b.results[i] !== undefined || (onlySent && i >= b.sent)) continue;
+      const op = this.pending.get(b.from + i);
+      failed += 1;
+      if (op?.kind === 'request') this.complete(op, { ok: false, error: error(i) });
+      else this.framedAnswered(b, i, { ok: false, error: error(i) });
+    }
+    return failed;
+  }
+
+  /**
+   * The first of `n` consecutive sequence numbers, none of them pending or in a framed batch,
+   * without wrapping past 2^32 - 1.
+   */
+  private allocBlock(n: number): number {
+    let start = this.nextSeq;
+    for (let tries = 0; ; tries++) {
+      if (start + n - 1 > 0xffffffff) start = 1;
+      let clash = 0;
+      this.pending.forEach((_op, seq) => {
+        if (seq >= start && seq < start + n && seq + 1 > clash) clash = seq + 1;
+      });
+      for (const b of this.framed) {
+        if (b.from < start + n && start < b.from + b.count && b.from + b.count > clash) clash = b.from + b.count;
+      }
+      if (clash === 0) break;
+      if (tries > 64) throw new TransportError({ syscall: 'requestBatch', reason: 'syscall', detail: `no ${n} free sequence numbers in a row` });
+      start = clash;
+    }
+    this.nextSeq = start + n > 0xffffffff ? 1 : start + n;
+    return start;
   }
 
   // ---- dumps ---------------------------------------------------------------------------------
@@ -459,12 +630,17 @@ export abstract class TransportCore implements NetlinkTransport {
     this.checkBusy();
   }
 
+  private inFramed(seq: number): boolean {
+    for (const b of this.framed) if (seq >= b.from && seq < b.from + b.count) return true;
+    return false;
+  }
+
   private allocSeq(): number {
     // Sequence numbers belong to this transport; 0 is left to unsolicited messages.
     for (;;) {
       const seq = this.nextSeq;
       this.nextSeq = seq >= 0xffffffff ? 1 : seq + 1;
-      if (!this.pending.has(seq)) return seq;
+      if (!this.pending.has(seq) && !this.inFramed(seq)) return seq;
     }
   }
 
@@ -531,37 +707,55 @@ export abstract class TransportCore implements NetlinkTransport {
    */
   protected receive(buf: Buffer, group: number, length = buf.length): void {
     this.stats.datagrams += 1;
-    // The commonest datagram of a batch, by far: one plain ACK (NLMSG_ERROR with error 0) of a
-    // pending request, alone in its datagram. It completes its request as it lies, without the
-    // general path's bookkeeping (a batch of 10,000 requests is answered by 10,000 of them).
-    if (group === 0 && length >= NLMSG_HDRLEN + 4 && this.hook?.incoming === undefined) {
-      const len = u32At(buf, 0);
-      if (len >= NLMSG_HDRLEN + 4 && len <= length && nlmsgAlign(len) >= length &&
-        (buf[4]! | (buf[5]! << 8)) === NLMSG_ERROR && u32At(buf, NLMSG_HDRLEN) === 0) {
-        const op = this.pending.get(u32At(buf, 8));
-        if (op?.kind === 'request') {
-          this.complete(op, { ok: true, replies: op.replies });
-          return;
-        }
-      }
+    // The two commonest datagrams, each alone in its datagram, take short ways of their own; the
+    // rest the general path. (Small functions: V8 optimizes a function after a number of calls
+    // that grows with its size, and a commit's 10,000 ACKs come to a process that has just started.)
+    if (this.hook?.incoming === undefined && (group === 0 ? this.plainAck(buf, length) : this.loneNotification(buf, group, length))) return;
+    this.receiveAny(buf, group, length);
+  }
+
+  /**
+   * The commonest datagram of a batch, by far: one plain ACK (NLMSG_ERROR with error 0) of a
+   * pending request, alone in its datagram. It completes its request as it lies, without the
+   * general path's bookkeeping (a batch of 10,000 requests is answered by 10,000 of them). False
+   * when the datagram is something else.
+   */
+  private plainAck(buf: Buffer, length: number): boolean {
+    if (length < NLMSG_HDRLEN + 4) return false;
+    const len = u32At(buf, 0);
+    if (len < NLMSG_HDRLEN + 4 || len > length || nlmsgAlign(len) < length ||
+      (buf[4]! | (buf[5]! << 8)) !== NLMSG_ERROR || u32At(buf, NLMSG_HDRLEN) !== 0) return false;
+    const seq = u32At(buf, 8);
+    const op = this.pending.get(seq);
+    if (op?.kind === 'request') {
+      this.complete(op, { ok: true, replies: op.replies });
+      return true;
     }
-    // The commonest datagram of a storm: one notification alone in its datagram (what the general
-    // path below does with it, without its bookkeeping): its payload copied alone.
-    if (group !== 0 && length >= NLMSG_HDRLEN && this.hook?.incoming === undefined) {
-      const len = u32At(buf, 0);
-      if (len >= NLMSG_HDRLEN && len <= length && nlmsgAlign(len) >= length) {
-        const seq = u32At(buf, 8);
-        const op = seq === 0 ? undefined : this.pending.get(seq);
-        // (The echo of a request of ours answers it: the general path.)
-        if (op?.kind !== 'request' || (op.flags & NLM_F.ECHO) === 0) {
-          this.notificationBatch.push({
-            len, type: buf[4]! | (buf[5]! << 8), flags: buf[6]! | (buf[7]! << 8), seq, pid: u32At(buf, 12),
-            payload: copyOf(buf, NLMSG_HDRLEN, len), group,
-          });
-          return;
-        }
-      }
-    }
+    return op === undefined && this.framed.length > 0 && this.framedAck(seq);
+  }
+
+  /**
+   * The commonest datagram of a storm: one notification alone in its datagram (what the general
+   * path does with it, without its bookkeeping): its payload copied alone. False when the
+   * datagram is something else.
+   */
+  private loneNotification(buf: Buffer, group: number, length: number): boolean {
+    if (length < NLMSG_HDRLEN) return false;
+    const len = u32At(buf, 0);
+    if (len < NLMSG_HDRLEN || len > length || nlmsgAlign(len) < length) return false;
+    const seq = u32At(buf, 8);
+    const op = seq === 0 ? undefined : this.pending.get(seq);
+    // (The echo of a request of ours answers it: the general path.)
+    if (op?.kind === 'request' && (op.flags & NLM_F.ECHO) !== 0) return false;
+    this.notificationBatch.push({
+      len, type: buf[4]! | (buf[5]! << 8), flags: buf[6]! | (buf[7]! << 8), seq, pid: u32At(buf, 12),
+      payload: copyOf(buf, NLMSG_HDRLEN, len), group,
+    });
+    return true;
+  }
+
+  /** receive() for any datagram. */
+  private receiveAny(buf: Buffer, group: number, length: number): void {
     let copy: Buffer | undefined;
     const stable = (): Buffer => (copy ??= Buffer.from(buf.subarray(0, length)));
     const malformed = checkFraming(buf, length);
@@ -580,7 +774,8 @@ export abstract class TransportCore implements NetlinkTransport {
       const len = buf.readUInt32LE(off);
       const at = off;
       off += (len + 3) & ~3;
-      const op = this.pending.get(buf.readUInt32LE(at + 8));
+      const seq = buf.readUInt32LE(at + 8);
+      const op = this.pending.get(seq) ?? (group === 0 && this.framed.length > 0 ? this.framedOp(seq) : undefined);
       if (group !== 0) {
         // A multicast notification, possibly caused by our own request (it then carries our seq
         // and port id), or the echo of a request sent with NLM_F_ECHO: the kernel sends that as
@@ -597,7 +792,7 @@ export abstract class TransportCore implements NetlinkTransport {
         continue;
       }
       if (!op) {
-        if (buf.readUInt32LE(at + 8) === 0) this.notificationBatch.push(notification(messageAt(stable(), at), group));
+        if (seq === 0) this.notificationBatch.push(notification(messageAt(stable(), at), group));
         else this.stats.strays += 1;
         continue;
       }
@@ -670,7 +865,7 @@ export abstract class TransportCore implements NetlinkTransport {
    */
   protected datagramLost(reason: OverrunReason, prefix: Buffer, group: number, cause?: unknown): void {
     const seq = group === 0 && prefix.length >= 16 ? readHeader(prefix).seq : 0;
-    const op = seq !== 0 ? this.pending.get(seq) : undefined;
+    const op = seq !== 0 ? this.pending.get(seq) ?? this.framedOp(seq) : undefined;
     const error = reason === 'truncated'
       ? new TransportError({ syscall: 'recvmsg', reason: 'truncated', errno: Errno.EMSGSIZE, detail: `${prefix.length} bytes kept`, cause })
       : new OverrunError({ reason, seq, requestType: op?.type, cause });
@@ -712,6 +907,9 @@ export abstract class TransportCore implements NetlinkTransport {
       lost += 1;
       this.complete(op, { ok: false, error: new OverrunError({ reason, seq: op.seq, requestType: op.type, cause }) });
     }
+    for (const b of [...this.framed]) {
+      lost += this.failFramed(b, (i) => new OverrunError({ reason, seq: b.from + i, requestType: b.batch.typeOf(i), cause }), 0, b.count, true);
+    }
     this.stats.overruns += 1;
     if (!this.isClosed) this.overrunSubject.next(new OverrunError({ reason, lostRequests: lost, cause }));
   }
@@ -726,7 +924,7 @@ export abstract class TransportCore implements NetlinkTransport {
   }
 
   private checkBusy(): void {
-    const busy = this.pending.size > 0 || this.dumpQueue.length > 0;
+    const busy = this.pending.size > 0 || this.dumpQueue.length > 0 || this.framed.length > 0;
     if (busy !== this.wasBusy) {
       this.wasBusy = busy;
       this.onBusyChange(busy);
@@ -751,7 +949,9 @@ export abstract class TransportCore implements NetlinkTransport {
           this.dumpEnded(op);
         }
       }
+      for (const b of [...this.framed]) this.failFramed(b, () => error);
       this.pending.clear();
+      this.framed.length = 0;
       this.dumpQueue.length = 0;
       this.notificationBatch = [];
       this.notificationSubject.complete();

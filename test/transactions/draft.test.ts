@@ -123,6 +123,30 @@ describe('tables', () => {
     expect(ops.map((o) => `${o.intent} ${(o.spec as RouteRecord).dst}`)).toEqual(['delete 10.4.0.0/16', 'create 2001:db8:7::/48', 'create 10.6.0.0/16']);
   });
 
+  it('routes: a slot taken in the base or earlier in the draft refuses an add, whatever the table of the same destination', () => {
+    // Most routes of a big batch go to a new destination (draft.ts, putRoute: no look-ups);
+    // every other case takes the checks.
+    const t = tx();
+    t.routes.add({ dst: '172.16.0.1/32', gateway: '10.0.0.254', oif: 'v0' });
+    expect(() => t.routes.add({ dst: '172.16.0.1/32', gateway: '10.0.0.254', oif: 'v0' })).toThrow(/exists already/);
+    expect(() => t.routes.add({ dst: '172.16.0.1/32', oif: 'br0' })).toThrow(/holds its slot/);
+    t.routes.add({ dst: '172.16.0.1/32', oif: 'br0', table: 100 });
+    t.routes.add({ dst: '172.16.0.1/32', oif: 'br0', priority: 5 });
+    t.routes.append({ dst: '172.16.0.1/32', oif: 'br0' });
+    // The base's 10.1.0.0/16 via 10.0.0.254 dev v0 metric 10 (fixture.ts).
+    expect(() => t.routes.add({ dst: '10.1.0.0/16', gateway: '10.0.0.254', oif: 'v0', priority: 10 })).toThrow(/exists already/);
+    expect(() => t.routes.add({ dst: '10.1.0.0/16', oif: 'br0', priority: 10 })).toThrow(/holds its slot/);
+    t.routes.add({ dst: '10.1.0.0/16', oif: 'br0' });
+    t.routes.add({ dst: '10.1.0.0/16', gateway: '10.0.0.254', oif: 'v0', priority: 10, table: 100 });
+    t.routes.remove({ dst: '172.16.0.1/32', gateway: '10.0.0.254' });
+    t.routes.add({ dst: '172.16.0.1/32', oif: 'v0', table: 254, priority: 9 });
+    const v0 = t.interfaces.v0!.index;
+    const br0 = t.interfaces.br0!.index;
+    const show = (r: RouteRecord) => `${r.table} ${r.priority ?? 0} ${r.oif === v0 ? 'v0' : r.oif === br0 ? 'br0' : r.oif}`;
+    expect(t.routes.find({ dst: '172.16.0.1/32' }).map(show).sort()).toEqual(['254 0 br0', '254 5 br0', '254 9 v0']);
+    expect(t.routes.find({ dst: '172.16.0.1/32', table: 100 }).map(show)).toEqual(['100 0 br0']);
+  });
+
   it('rules and neighbours', () => {
     const t = tx();
     const rule = t.rules.add({ priority: 300, fwmark: 7, table: 200 });

@@ -10,7 +10,8 @@ import type { AddressRecord, RouteRecord } from '../../src/iproute/records.js';
 import { indexOnly } from '../../src/iproute/encode/index.js';
 import { prepareChange } from '../../src/iproute/requests.js';
 import { NLM_F } from '../../src/messages/index.js';
-import { changeOf, encodeAddressRecord, encodeOp, encodeRouteRecord } from '../../src/transactions/encode-op.js';
+import { changeOf, encodeAddressRecord, encodeOp, encodeRouteRecord, FrameMemo, frameOp } from '../../src/transactions/encode-op.js';
+import { FramedRequests } from '../../src/transport/framed.js';
 import type { Operation } from '../../src/transactions/ops.js';
 import { buildWorld } from './fixture.js';
 
@@ -61,6 +62,50 @@ describe('encoding records directly', () => {
         expect(plain(encodeRouteRecord(r, intent)), `${intent} ${r.dst} table ${r.table}`).toEqual(viaSpec(op('route', intent, r)));
       }
     }
+  });
+
+  it('frames a plan into one buffer as encodeOp encodes each operation, copies of the last route included', () => {
+    // Runs of routes that differ from the one before them in one thing each: only those that
+    // differ in their destination's address are copies (FrameMemo), and must not carry anything
+    // else over. A small buffer makes the copies grow it too.
+    const ipv4 = routes.filter((r) => r.family === 4 && r.multipath === null && r.metrics === null);
+    const seq: { intent: 'create' | 'append' | 'replace' | 'delete'; r: RouteRecord }[] = [];
+    for (const r of ipv4) {
+      const host = r.dst === 'default' ? 32 : Number(r.dst.split('/')[1] ?? 32);
+      const at = (k: number) => `172.${16 + k}.${k}.${k * 4}/30`;
+      seq.push({ intent: 'create', r }, { intent: 'create', r: { ...r, dst: at(1) } }, { intent: 'create', r: { ...r, dst: at(2) } });
+      seq.push({ intent: 'append', r: { ...r, dst: at(3) } }, { intent: 'create', r: { ...r, dst: at(4), tos: 8 } });
+      seq.push({ intent: 'create', r: { ...r, dst: at(5), gateway: r.gateway === null ? null : '10.9.9.9' } });
+      seq.push({ intent: 'create', r: { ...r, dst: '172.20.1.1' } }, { intent: 'create', r: { ...r, dst: '172.20.1.2/32' } });
+      seq.push({ intent: 'create', r: { ...r, dst: '172.20.1.3/032' } }, { intent: 'create', r: { ...r, dst: '172.20.1.0/24' } });
+      seq.push({ intent: 'create', r: { ...r, dst: `172.20.1.4/${host}` } }, { intent: 'create', r: { ...r, dst: '172.20.1.300/32' } });
+      seq.push({ intent: 'create', r: { ...r, dst: '172.21.0.0/16', priority: 7 } }, { intent: 'create', r: { ...r, dst: '172.22.0.0/16', priority: 7 } });
+      seq.push({ intent: 'create', r: { ...r, dst: '172.23.0.0/16', protocol: 'static' } }, { intent: 'delete', r: { ...r, dst: '172.24.0.0/16' } });
+      seq.push({ intent: 'create', r: { ...r, dst: '172.25.0.0/16', oif: 9 } }, { intent: 'create', r: { ...r, dst: '172.26.0.0/16', table: 7 } });
+      seq.push({ intent: 'create', r: { ...r, dst: '172.27.0.0/16', prefsrc: '10.0.0.9' } }, { intent: 'create', r: { ...r, dst: '172.28.0.0/16', scope: 'link' } });
+      seq.push({ intent: 'create', r: { ...r, dst: '172.29.0.0/16', type: 'blackhole' } }, { intent: 'create', r: { ...r, dst: 'default' } });
+    }
+    const framed = new FramedRequests(64);
+    const memo = new FrameMemo();
+    const want: ReturnType<typeof plain>[] = [];
+    for (const { intent, r } of seq) {
+      const o = op('route', intent, r);
+      let ref: ReturnType<typeof plain>;
+      try {
+        ref = plain(encodeRouteRecord(r, intent));
+      } catch {
+        // (A destination the codec refuses: frameOp refuses it too, and appends nothing.)
+        const before = framed.count;
+        expect(() => frameOp(framed, o, { pid: process.pid }, memo), `${intent} ${r.dst}`).toThrow();
+        expect(framed.count).toBe(before);
+        continue;
+      }
+      expect(frameOp(framed, o, { pid: process.pid }, memo)).toBe(true);
+      want.push(ref);
+    }
+    const got = framed.requests().map(plain);
+    expect(got.length).toBe(want.length);
+    got.forEach((g, i) => expect({ ...g, flags: g.flags & ~(NLM_F.REQUEST | NLM_F.ACK) }, `message ${i}`).toEqual({ ...want[i]!, flags: want[i]!.flags & ~(NLM_F.REQUEST | NLM_F.ACK) }));
   });
 
   it('leaves link changes that name another namespace to be encoded once it is open', () => {

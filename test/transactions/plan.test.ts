@@ -185,6 +185,32 @@ describe('sideEffects', () => {
   });
 });
 
+describe('inverses of a plan of additions only', () => {
+  it('are those the step-by-step simulation gives', () => {
+    // A plan of route, rule and neighbour additions takes fillInverses' short way; the same
+    // operations followed by one that is not an addition take the simulation: same inverses.
+    const additions = (t: ReturnType<typeof tx>) => {
+      t.routes.add({ dst: '10.61.0.0/16', gateway: '10.0.0.254', oif: 'v0' });
+      t.routes.add({ dst: '10.62.0.0/16', gateway: '10.0.0.254' });
+      t.routes.append({ dst: '10.1.0.0/16', oif: 'v0', priority: 10 });
+      t.routes.add({ dst: '10.63.0.0/24', oif: 'br0' });
+      t.rules.add({ priority: 310, table: 100 });
+      t.neighbours.add({ ifname: 'v0', dst: '10.0.0.77', lladdr: '02:00:00:00:00:77' });
+      return t;
+    };
+    const ops = additions(tx()).plan();
+    expect(ops.map((o) => `${o.intent} ${o.kind}`).sort()).toEqual([
+      'append route', 'create neighbour', 'create route', 'create route', 'create route', 'create rule',
+    ]);
+    const t2 = additions(tx());
+    t2.interfaces.v0!.mtu = 9000;
+    const simulated = t2.plan().filter((o) => o.kind !== 'interface');
+    const shape = (o: Operation) => ({ dev: o.dev, spec: o.spec, intent: o.intent, inverse: o.inverse });
+    expect(ops.map(shape)).toEqual(simulated.map(shape).map((x, i) => ({ ...x, inverse: x.inverse.map((inv) => ({ ...inv, id: `${ops[i]!.id}.1` })) })));
+    expect(ops.every((o) => o.inverse.length === 1 && o.inverse[0]!.intent === 'delete' && o.inverse[0]!.id === `${o.id}.1`)).toBe(true);
+  });
+});
+
 describe('review', () => {
   it('shows each operation with its undo operations', () => {
     const t = tx();

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AddressSpec, RouteSpec } from '../../src/iproute/specs.js';
 import type { IfTarget } from '../../src/iproute/validate/index.js';
 import { validAddressRecord, validRouteRecord } from '../../src/transactions/normalise.js';
-import { quickAddressRecord, quickRouteRecord } from '../../src/transactions/quick-specs.js';
+import { QuickMemo, quickAddressRecord, quickRouteRecord } from '../../src/transactions/quick-specs.js';
 
 const resolve = (t: IfTarget): number => ('index' in t ? t.index : t.ifname === 'eth0' ? 2 : 7);
 
@@ -88,6 +88,17 @@ describe('quick route records', () => {
     fc.assert(fc.property(spec, (s) => { if (agree(routeBoth(s))) answered++; }), { numRuns: 3000 });
     // The generators reach the quick path often enough for the comparison to mean something.
     expect(answered).toBeGreaterThan(30);
+  });
+
+  it('give the same answers with a memo of the last gateway and interface as without', () => {
+    // Runs of specs sharing gateways and interfaces, good and bad, as a draft sees them.
+    const gateways = fc.constantFrom(undefined, '10.0.0.2', '10.0.0.02', '10.0.0.3', 'fe80::1', 7 as unknown as string);
+    const oifs = fc.constantFrom(undefined, 'eth0', 'a/b', '', 3, 0, 'v1');
+    const spec = fc.record({ dst: prefix, gateway: gateways, oif: oifs }, { requiredKeys: ['dst'] });
+    fc.assert(fc.property(fc.array(spec, { maxLength: 30 }), (specs) => {
+      const memo = new QuickMemo();
+      for (const s of specs) expect(quickRouteRecord(s as RouteSpec, resolve, memo)).toEqual(quickRouteRecord(s as RouteSpec, resolve));
+    }), { numRuns: 500 });
   });
 });
 
