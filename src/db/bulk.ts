@@ -35,9 +35,15 @@ export class TableLoad<K extends RecordKind> {
   private size = 0;
   private finished = false;
 
+  /**
+   * `track`: keep what happened for changes() (default true). A load nobody listens to (the
+   * open: the database is not handed out yet) need not: finish() then lists every record of the
+   * new table as an 'add' if someone listens by then, in table order rather than dump order.
+   */
   constructor(
     readonly kind: K,
     private readonly origin: Origin = 'resync',
+    private readonly track = true,
   ) {
     this.shards = new Array<FrozenShard<Rec<K>> | undefined>(SHARDS[kind]);
     this.keyOf = bulkKeyOf(kind);
@@ -59,19 +65,22 @@ export class TableLoad<K extends RecordKind> {
     freezeRecord(record);
     FrozenShard.put(shard, key, record);
     if (before === undefined) this.size++;
-    else this.befores.set(this.keys.length, before);
+    if (!this.track) return;
+    if (before !== undefined) this.befores.set(this.keys.length, before);
     this.keys.push(key);
     this.afters.push(record);
   }
 
-  /** Records stored so far (adds and changes). */
-  get length(): number {
-    return this.keys.length;
-  }
-
   /** Every change so far, in order: an 'add' per record, a 'change' where a key came again. */
   changes(): AnyChange[] {
-    const { kind, origin, keys, afters, befores } = this;
+    const { kind, origin } = this;
+    if (!this.track) {
+      // Not tracked: what the table holds, each as an 'add' (a key dumped twice is one record).
+      const out: AnyChange[] = [];
+      for (const shard of this.shards) shard?.forEach((after, key) => out.push({ op: 'add', kind, key, before: undefined, after, origin } as AnyChange));
+      return out;
+    }
+    const { keys, afters, befores } = this;
     const out = new Array<AnyChange>(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -93,7 +102,7 @@ export class TableLoad<K extends RecordKind> {
     this.finished = true;
     const old = base.tables[this.kind] as Table<Rec<K>>;
     if (old.size !== 0) throw new Error(`TableLoad: the ${this.kind} table is not empty`);
-    if (this.keys.length === 0) return { snapshot: base, changes: [] };
+    if (this.size === 0) return { snapshot: base, changes: [] };
     const shards: ReadonlyMap<string, Rec<K>>[] = new Array(old.shards.length);
     for (let i = 0; i < shards.length; i++) {
       const s = this.shards[i];

@@ -336,7 +336,9 @@ export class Database implements Views {
    * else writes meanwhile: events wait behind this job in the apply queue.
    */
   private async loadEmpty(kind: RecordKind, checkOpen: () => void): Promise<void> {
-    const load = new TableLoad(kind);
+    // Kept changes only for someone listening now; one who starts listening during the load
+    // still hears every record of it as an add (TableLoad.changes).
+    const load = new TableLoad(kind, 'resync', this.changesSubject.observed || this.updatesSubject.observed);
     const filter = this.load;
     const all = filter.complete.has(kind); // no filter to ask, record by record
     const source = this.source!;

@@ -66,6 +66,27 @@ describe('load into an empty table', () => {
     }));
   });
 
+  it('untracked (nobody listening at the start): the same table, and every stored record once as an add if asked', () => {
+    fc.assert(fc.property(fc.array(arbRoute, { maxLength: 60 }), (routes) => {
+      const tracked = new TableLoad('route');
+      const untracked = new TableLoad('route', 'resync', false);
+      for (const r of routes) {
+        tracked.add(fresh(r));
+        untracked.add(fresh(r));
+      }
+      const a = tracked.finish(emptySnapshot());
+      const b = untracked.finish(emptySnapshot());
+      expect(asMaps(b.snapshot)).toEqual(asMaps(a.snapshot));
+      const stored = [...asMaps(b.snapshot).get('route')!.entries()].map(([key, after]) => ({ op: 'add', key, after }));
+      const heard = b.changes.map((c) => ({ op: c.op, key: c.key, after: c.after }));
+      expect(heard).toHaveLength(stored.length);
+      expect(new Set(heard.map((c) => c.key))).toEqual(new Set(stored.map((c) => c.key)));
+      expect(heard.every((c) => c.op === 'add')).toBe(true);
+      const byKey = new Map(stored.map((c) => [c.key, c.after]));
+      for (const c of heard) expect(c.after).toBe(byKey.get(c.key));
+    }));
+  });
+
   it('freezes what it stores, keeps the other tables, and is the base itself when the dump is empty', () => {
     const base = reduce(emptySnapshot(), [nu('interface', iface(2, 'eth0'))], 'kernel').snapshot;
     const r = route4('10.1.0.0/16', { multipath: [{ gateway: '10.0.0.1', oif: 2, weight: 1 }] });
