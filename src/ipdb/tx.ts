@@ -19,7 +19,6 @@
  * - the journal: with a store file, every plan and inverse is written to it before sending, and
  *   opening the store undoes what a killed process left half done (`db.recovered` says what).
  */
-import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { compileLoad, type LoadOptions } from '../db/load.js';
 import { KINDS } from '../db/types.js';
@@ -40,6 +39,7 @@ import type { Journal } from '../transactions/journal.js';
 import { KernelExecutor } from '../transactions/kernel-executor.js';
 import type { RecoveredTx, ScopedExecutor } from '../transactions/recovery.js';
 import { begin, runTransaction, type Transaction, type TxCommitOptions, type TxEnvironment } from '../transactions/transaction.js';
+import { randomId } from '../util/random-id.js';
 
 /** What the transaction layer needs of its IPDB. */
 export interface TxHost {
@@ -257,7 +257,7 @@ export class TxLayer {
   /** A new transaction over the database's current state. */
   begin(): Transaction {
     // The id is chosen here so that the executor knows which transaction is sending (txidOf()).
-    const id = randomUUID();
+    const id = randomId();
     return begin(this.baseOf(this.host.database.state.snapshot), {
       ...this.env, id, journal: this.journal, executor: this.marking(this.executor, id),
     });

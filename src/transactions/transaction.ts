@@ -13,7 +13,6 @@
  * to commitPlan(). Once commit() starts, the draft can no longer change; it ends committed or
  * failed. runTransaction() commits when its function returns and drops when it throws.
  */
-import { randomUUID } from 'node:crypto';
 import type { TxBase } from './base.js';
 import { commitPlan, type CommitOptions, type CommitReport, type ConfirmFn, type OpExecutor } from './commit.js';
 import { detectConflicts } from './conflicts.js';
@@ -25,6 +24,7 @@ import { ConflictError, type Conflict } from './errors.js';
 import type { Journal } from './journal.js';
 import { review, type Operation } from './ops.js';
 import { plan, planInTwo } from './plan.js';
+import { randomId } from '../util/random-id.js';
 
 export interface TxEnvironment {
   /** Sends operations (IPRoute's pipelined batch); needed by commit(). */
@@ -66,7 +66,7 @@ export class Transaction {
   private readonly draft: TxDraft;
 
   constructor(readonly base: TxBase, private readonly env: TxEnvironment = {}) {
-    this.id = env.id ?? randomUUID();
+    this.id = env.id ?? randomId();
     this.draft = new TxDraft(base, {
       guard: () => {
         if (this.state !== 'open') throw new Error(`transaction ${this.id} is ${this.state}: it can no longer be changed`);
