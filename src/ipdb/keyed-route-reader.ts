@@ -292,9 +292,14 @@ function put(w: Buffer, p: number, bytes: Uint8Array): number {
   return p;
 }
 
+const SMALL = 1 << 16;
+const SMALL_DIGITS: (Uint8Array | undefined)[] = [];
+
 /** Writes an unsigned 32-bit number in decimal. */
 function writeUint(w: Buffer, p: number, n: number): number {
   if (n < 256) return put(w, p, OCTETS[n]!);
+  // Interface indexes and metrics repeat over a dump: their digits are made once each.
+  if (n < SMALL) return put(w, p, (SMALL_DIGITS[n] ??= ascii(String(n))));
   const start = p;
   while (n > 0) {
     w[p++] = 0x30 + (n % 10);
