@@ -338,14 +338,16 @@ export class Database implements Views {
   private async loadEmpty(kind: RecordKind, checkOpen: () => void): Promise<void> {
     // Kept changes only for someone listening now; one who starts listening during the load
     // still hears every record of it as an add (TableLoad.changes).
-    const load = new TableLoad(kind, 'resync', this.changesSubject.observed || this.updatesSubject.observed);
+    const source = this.source!;
+    // Read through dumpEach, the records come in the kernel's dump order (see TableLoad).
+    const load = new TableLoad(kind, 'resync', this.changesSubject.observed || this.updatesSubject.observed, source.dumpEach !== undefined);
     const filter = this.load;
     const all = filter.complete.has(kind); // no filter to ask, record by record
-    const source = this.source!;
     if (source.dumpEach) {
-      await source.dumpEach(kind, filter.hint(kind), (record, key) => {
-        if (all || filter.keep(kind, record)) load.add(record as never, key);
-      }).catch((err: unknown) => {
+      const visit = (record: RecordByKind[RecordKind], key: string | undefined, hash?: number): void => {
+        if (all || filter.keep(kind, record)) load.add(record as never, key, hash);
+      };
+      await source.dumpEach(kind, filter.hint(kind), visit, () => load.restarted()).catch((err: unknown) => {
         checkOpen(); // closing the database fails its dump: say so
         throw err;
       });

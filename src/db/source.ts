@@ -46,11 +46,20 @@ export interface DbSource {
   readonly overrun$: Stream<unknown>;
   dump(kind: RecordKind, hint?: DumpHint): DumpResult;
   /**
-   * Optional: the same dump handed over record by record as it is read, `key` as in DumpEvent;
+   * Optional: the same dump handed over record by record as it is read, `key` as in DumpEvent
+   * (with a key, `hash` may be hashKeyGroup(key), table.ts, when the source has it at hand);
    * resolves once it is over. The database loads an empty table this way when it can: no event
    * object per record, no chunk waiting in memory, each record stored while it is fresh.
+   * Records come in the kernel's dump order: those of one key group (the routes of one slot, see
+   * keys.ts) one after the other. `restarted` is called when a dump started over (records handed
+   * over before may then come again, anywhere).
    */
-  dumpEach?(kind: RecordKind, hint: DumpHint | undefined, visit: (record: RecordByKind[RecordKind], key: string | undefined) => void): Promise<void>;
+  dumpEach?(
+    kind: RecordKind,
+    hint: DumpHint | undefined,
+    visit: (record: RecordByKind[RecordKind], key: string | undefined, hash?: number) => void,
+    restarted?: () => void,
+  ): Promise<void>;
   close(): void;
 }
 

@@ -77,8 +77,11 @@ const DECODE: { readonly [K in RecordKind]: { type: number; mapper: () => (buf: 
   neighbour: { type: RTM_NEWNEIGH, mapper: neighbourRecordMapper },
 };
 
-/** What a dump hands over per record: the record, and its key when the reader made it. */
-export type DumpVisitor<K extends RecordKind = RecordKind> = (record: RecordByKind[K], key: string | undefined) => void;
+/**
+ * What a dump hands over per record: the record, and its key when the reader made it (then also
+ * `hash`: hashKeyGroup(key), which the reader made from the bytes).
+ */
+export type DumpVisitor<K extends RecordKind = RecordKind> = (record: RecordByKind[K], key: string | undefined, hash?: number) => void;
 
 /**
  * A decoder of one kind's "new" messages for a visitor (payload = buf[start, end); other message
@@ -92,7 +95,7 @@ function messageTaker(kind: RecordKind, visit: DumpVisitor): (buf: Buffer, start
     return (buf, start, end, msgType) => {
       if (msgType !== type) return;
       const record = reader.read(buf, start, end);
-      if (record !== null) visit(record, reader.key);
+      if (record !== null) visit(record, reader.key, reader.hash);
     };
   }
   const at = mapper();
@@ -107,9 +110,15 @@ function messageTaker(kind: RecordKind, visit: DumpVisitor): (buf: Buffer, start
  * Runs the dumps of one kind, handing each record to `visit` as it is read (synchronously, in
  * dump order, with no event object or chunk in between); resolves when the last dump is over.
  */
-export async function dumpKindEach(transport: NetlinkTransport, kind: RecordKind, hint: DumpHint | undefined, visit: DumpVisitor): Promise<void> {
+export async function dumpKindEach(
+  transport: NetlinkTransport,
+  kind: RecordKind,
+  hint: DumpHint | undefined,
+  visit: DumpVisitor,
+  restarted?: () => void,
+): Promise<void> {
   const take = messageTaker(kind, visit);
-  for (const planned of planDumps(kind, hint)) await runDump(transport, kind, planned, take);
+  for (const planned of planDumps(kind, hint)) await runDump(transport, kind, planned, take, undefined, restarted);
 }
 
 /** Runs the dumps of one kind and yields its records as 'new' events, in chunks. */
@@ -143,16 +152,21 @@ async function runDump(
   { req, table }: Planned,
   take: (buf: Buffer, start: number, end: number, msgType: number) => void,
   wake?: () => void,
+  restarted?: () => void,
 ): Promise<void> {
   const opts = { maxRetries: DUMP_RETRIES, operation: `dump ${kind}` };
   try {
-    // A restart is skipped (see the header comment): what came before it stays handed over.
+    // A restart is skipped (see the header comment): what came before it stays handed over, and
+    // the caller is told (a load into an empty table may then get a record twice).
     if (transport.dumpEach) {
-      await transport.dumpEach(req, { message: take, restart: () => undefined }, opts);
+      await transport.dumpEach(req, { message: take, restart: () => restarted?.() }, opts);
       return;
     }
     for await (const item of transport.dump(req, opts)) {
-      if (isDumpRestart(item)) continue;
+      if (isDumpRestart(item)) {
+        restarted?.();
+        continue;
+      }
       for (const raw of item) take(raw.payload, 0, raw.payload.length, raw.type);
       wake?.();
     }

@@ -153,8 +153,8 @@ export class KernelSource implements DbSource {
     return dumpKind(this.ipr.transport, kind, hint, this.dumpChunk);
   }
 
-  dumpEach(kind: RecordKind, hint: DumpHint | undefined, visit: DumpVisitor): Promise<void> {
-    return dumpKindEach(this.ipr.transport, kind, hint, visit);
+  dumpEach(kind: RecordKind, hint: DumpHint | undefined, visit: DumpVisitor, restarted?: () => void): Promise<void> {
+    return dumpKindEach(this.ipr.transport, kind, hint, visit, restarted);
   }
 
   /** Notifications received but not parsed yet. */

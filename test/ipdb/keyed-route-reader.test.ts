@@ -12,6 +12,7 @@ import { routeRecordMapper } from '../../src/iproute/decode/route.js';
 import { IPRoute } from '../../src/iproute/iproute.js';
 import { routeDump } from '../../src/iproute/queries.js';
 import { routeKey } from '../../src/db/keys.js';
+import { hashKeyGroup } from '../../src/db/table.js';
 import { KeyedRouteReader } from '../../src/ipdb/keyed-route-reader.js';
 import { RTM_NEWROUTE } from '../../src/messages/rtnl/constants.js';
 import { fixtureMessages, fixtureNames, loadFixture } from '../messages/fixture-util.js';
@@ -21,14 +22,17 @@ type Outcome = { record: unknown; key: string | undefined; fast: boolean } | { e
 
 /** What the reader gives for one payload: the record and key, or the error. */
 function keyed(reader: KeyedRouteReader, b: Buffer, s = 0, e = b.length): Outcome {
+  let record: ReturnType<KeyedRouteReader['read']>;
   try {
-    const record = reader.read(b, s, e);
-    const key = reader.key;
-    return { record: structuredClone(record), key: record === null ? undefined : key ?? routeKey(record), fast: key !== undefined };
+    record = reader.read(b, s, e);
   } catch (err) {
     const d = err as Error;
     return { error: d.name, message: d.message };
   }
+  const key = reader.key;
+  // with a key, its group's hash made from the bytes: the one the database's shards use
+  if (key !== undefined) expect(reader.hash).toBe(hashKeyGroup(key));
+  return { record: structuredClone(record), key: record === null ? undefined : key ?? routeKey(record), fast: key !== undefined };
 }
 
 /** What the generic path gives: routeRecordMapper's record and routeKey. */
