@@ -98,8 +98,9 @@ export class FrozenShard<R> extends Map<string, R> {
  * WHY: putting 109,004 routes into 4,096 Maps at the end of a load cost about 50 ms of a 0.3 s
  * open. Map.set reads each key's characters to hash them, long after the dump left them out of the
  * cache, in an order unrelated to the one they were made in. Reading a table whole (its size, a
- * snapshot, the store's baseline, a resync's sweep) needs no index, and a look-up indexes only its
- * own shard (about 27 routes, a few microseconds) when it first needs it.
+ * snapshot, the sorted lists, the store's baseline, the copy a write makes of the shard) needs no
+ * index, and a look-up (an event, a resync, a transaction, `get`) indexes only its own shard (about
+ * 27 routes, a few microseconds) when it first needs it.
  *
  * The keys must be distinct (the load checks: bulk.ts falls back to FrozenShard when a key came
  * twice). Frozen like any shard: the arrays are dropped once indexed, through `pending`, a
