@@ -42,7 +42,6 @@ export class TableLoad<K extends RecordKind> {
   // Untracked: what add() was given, shard by shard in dump order, stored by settle() (see there).
   private pendingKeys: (string[] | undefined)[];
   private pendingRecords: (Rec<K>[] | undefined)[];
-  private pending = 0;
   /**
    * Untracked route loads in dump order only: whether every key came once, so that settle() may
    * leave each shard's records in a LoadedShard (indexed on first look-up) instead of putting
@@ -84,13 +83,11 @@ export class TableLoad<K extends RecordKind> {
   /**
    * Stores one dumped record (it becomes the database's: frozen in place). `knownKey`: its key,
    * when the source made it while decoding (DumpEvent.key); it must be keyOf(kind, record).
-   * `knownHash`, with a known key: hashKeyGroup(knownKey), when the source made that too.
    */
-  add(record: Rec<K>, knownKey?: string, knownHash?: number): void {
+  add(record: Rec<K>, knownKey?: string): void {
     if (this.finished) throw new Error('TableLoad.add after finish');
     const key = knownKey ?? this.keyOf(record);
-    // shardOf(kind, key), with the hash kept
-    const hash = knownKey !== undefined && knownHash !== undefined ? knownHash : hashKeyGroup(key);
+    const hash = hashKeyGroup(key); // shardOf(kind, key), with the hash kept for checkDistinct
     const i = hash % this.shards.length;
     if (!this.track) {
       freezeRecord(record);
@@ -103,7 +100,6 @@ export class TableLoad<K extends RecordKind> {
       if (this.distinct) this.checkDistinct(key, hash, keys);
       keys.push(key);
       records.push(record);
-      this.pending++;
       return;
     }
     let shard = this.shards[i];
@@ -153,11 +149,10 @@ export class TableLoad<K extends RecordKind> {
    * dumped twice ends as it would have), instead of 100,000 records scattered over 4,096 Maps as
    * they come. Each Map then grows while it is fresh in the cache, and the tables it outgrows die
    * young, where the collector does not copy them. When every key came once (`distinct`), each
-   * shard is a LoadedShard of those arrays instead, and no key is hashed here at all: about 50 ms
+   * shard is a LoadedShard of those arrays instead, and no key is hashed here at all: about 40 ms
    * less of a 0.3 s open of the bench namespace.
    */
   private settle(): void {
-    if (this.pending === 0) return;
     const lazy = this.distinct && !this.shards.some((shard) => shard !== undefined);
     for (let i = 0; i < this.shards.length; i++) {
       const keys = this.pendingKeys[i];
@@ -180,7 +175,6 @@ export class TableLoad<K extends RecordKind> {
     }
     this.pendingKeys.fill(undefined);
     this.pendingRecords.fill(undefined);
-    this.pending = 0;
   }
 
   /** Every change so far, in order: an 'add' per record, a 'change' where a key came again. */

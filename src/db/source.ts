@@ -46,8 +46,7 @@ export interface DbSource {
   readonly overrun$: Stream<unknown>;
   dump(kind: RecordKind, hint?: DumpHint): DumpResult;
   /**
-   * Optional: the same dump handed over record by record as it is read, `key` as in DumpEvent
-   * (with a key, `hash` may be hashKeyGroup(key), table.ts, when the source has it at hand);
+   * Optional: the same dump handed over record by record as it is read, `key` as in DumpEvent;
    * resolves once it is over. The database loads an empty table this way when it can: no event
    * object per record, no chunk waiting in memory, each record stored while it is fresh.
    * Records come in the kernel's dump order: those of one key group (the routes of one slot, see
@@ -57,7 +56,7 @@ export interface DbSource {
   dumpEach?(
     kind: RecordKind,
     hint: DumpHint | undefined,
-    visit: (record: RecordByKind[RecordKind], key: string | undefined, hash?: number) => void,
+    visit: (record: RecordByKind[RecordKind], key: string | undefined) => void,
     restarted?: () => void,
   ): Promise<void>;
   close(): void;

@@ -77,11 +77,8 @@ const DECODE: { readonly [K in RecordKind]: { type: number; mapper: () => (buf: 
   neighbour: { type: RTM_NEWNEIGH, mapper: neighbourRecordMapper },
 };
 
-/**
- * What a dump hands over per record: the record, and its key when the reader made it (then also
- * `hash`: hashKeyGroup(key), which the reader made from the bytes).
- */
-export type DumpVisitor<K extends RecordKind = RecordKind> = (record: RecordByKind[K], key: string | undefined, hash?: number) => void;
+/** What a dump hands over per record: the record, and its key when the reader made it. */
+export type DumpVisitor<K extends RecordKind = RecordKind> = (record: RecordByKind[K], key: string | undefined) => void;
 
 /**
  * A decoder of one kind's "new" messages for a visitor (payload = buf[start, end); other message
@@ -95,7 +92,7 @@ function messageTaker(kind: RecordKind, visit: DumpVisitor): (buf: Buffer, start
     return (buf, start, end, msgType) => {
       if (msgType !== type) return;
       const record = reader.read(buf, start, end);
-      if (record !== null) visit(record, reader.key, reader.hash);
+      if (record !== null) visit(record, reader.key);
     };
   }
   const at = mapper();

@@ -61,8 +61,6 @@ interface Addr {
 export class KeyedRouteReader {
   /** The identity key of the record the last read() returned, or undefined if it took the generic path. */
   key: string | undefined;
-  /** With a key: hashKeyGroup(key) (table.ts), made from the bytes while they are at hand. */
-  hash = 0;
   private genericReader: ((buf: Buffer, start: number, end: number) => RouteRecord | null) | undefined;
   private readonly texts = routeHeaderTexts();
   /** `#type|protocol|scope|` as bytes, by (type << 16 | protocol << 8 | scope). */
@@ -190,10 +188,6 @@ export class KeyedRouteReader {
     w[p++] = BAR;
     w[p++] = 0x6d; // 'm'
     p = writeUint(w, p, priority < 0 ? 0 : priority);
-    // The group ends here (what follows starts with '#'): its FNV-1a, as hashKeyGroup makes it.
-    let h = 0x811c9dc5;
-    for (let i = 0; i < p; i++) h = Math.imul(h ^ w[i]!, 0x01000193);
-    this.hash = h >>> 0;
     if (v4) {
       p = put(w, p, this.middle(type, protocol, scope));
       if (prefsrc === null) w[p++] = DASH;
