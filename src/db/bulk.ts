@@ -8,6 +8,10 @@
  * can see yet; `finish` freezes them once and builds the next snapshot's spine by hand. A route
  * load nobody listens to, read in the kernel's dump order with every key once, does not even fill
  * the Maps: each shard keeps its records in arrays until it is first looked up (LoadedShard).
+ * Nor does it make the keys the source left to it (handed their group hashes instead): a
+ * LoadedShard makes them when first asked. 109,004 route keys are about 9 MB of strings that
+ * every young-generation collection of the load copied; not making them took a 0.39 s open of
+ * the bench namespace to 0.35 s (whole process), and makes all of them later in about 70 ms.
  *
  * The result is the same as the general path's: every record reported once as an 'add' (origin
  * 'resync' by default) in dump order, a key dumped twice stored once (reported as a 'change' when
@@ -40,7 +44,8 @@ export class TableLoad<K extends RecordKind> {
   private size = 0;
   private finished = false;
   // Untracked: what add() was given, shard by shard in dump order, stored by settle() (see there).
-  private pendingKeys: (string[] | undefined)[];
+  // A key is undefined where add() was given its group's hash instead (made when needed).
+  private pendingKeys: ((string | undefined)[] | undefined)[];
   private pendingRecords: (Rec<K>[] | undefined)[];
   /**
    * Untracked route loads in dump order only: whether every key came once, so that settle() may
@@ -69,7 +74,7 @@ export class TableLoad<K extends RecordKind> {
     dumpOrder = false,
   ) {
     this.shards = new Array<FrozenShard<Rec<K>> | undefined>(SHARDS[kind]);
-    this.pendingKeys = new Array<string[] | undefined>(SHARDS[kind]);
+    this.pendingKeys = new Array<(string | undefined)[] | undefined>(SHARDS[kind]);
     this.pendingRecords = new Array<Rec<K>[] | undefined>(SHARDS[kind]);
     this.keyOf = bulkKeyOf(kind);
     this.distinct = kind === 'route' && !track && dumpOrder;
@@ -83,11 +88,16 @@ export class TableLoad<K extends RecordKind> {
   /**
    * Stores one dumped record (it becomes the database's: frozen in place). `knownKey`: its key,
    * when the source made it while decoding (DumpEvent.key); it must be keyOf(kind, record).
+   * `knownGroup`: else, when the source hashed the key's group instead (hashKeyGroup of that key):
+   * an untracked load then makes the key only if it must (a repeat to look for, the Maps after
+   * all), and a LoadedShard makes the others when first asked for them.
    */
-  add(record: Rec<K>, knownKey?: string): void {
+  add(record: Rec<K>, knownKey?: string, knownGroup?: number): void {
     if (this.finished) throw new Error('TableLoad.add after finish');
-    const key = knownKey ?? this.keyOf(record);
-    const hash = hashKeyGroup(key); // shardOf(kind, key), with the hash kept for checkDistinct
+    let key = knownKey;
+    if (key === undefined && (this.track || knownGroup === undefined)) key = this.keyOf(record);
+    // shardOf(kind, key), with the hash kept for checkDistinct
+    const hash = key === undefined ? knownGroup! : hashKeyGroup(key);
     const i = hash % this.shards.length;
     if (!this.track) {
       freezeRecord(record);
@@ -97,11 +107,12 @@ export class TableLoad<K extends RecordKind> {
         this.pendingKeys[i] = keys = [];
         this.pendingRecords[i] = records = [];
       }
-      if (this.distinct) this.checkDistinct(key, hash, keys);
+      if (this.distinct) key = this.checkDistinct(record, key, hash, keys, records);
       keys.push(key);
       records.push(record);
       return;
     }
+    if (key === undefined) throw new Error('TableLoad.add: no key'); // (tracked loads made it above)
     let shard = this.shards[i];
     // Read-only to everyone else from the start; nobody sees it before finish().
     if (shard === undefined) this.shards[i] = shard = new FrozenShard();
@@ -116,31 +127,43 @@ export class TableLoad<K extends RecordKind> {
   }
 
   /**
-   * See `distinct`: whether `key` came before within the run of its group's hash. `keys`: those
-   * pending in its shard, which holds the whole run (one hash, one shard).
+   * See `distinct`: whether the record's key came before within the run of its group's hash.
+   * `keys`, `records`: those pending in its shard, which holds the whole run (one hash, one
+   * shard). Keys not made yet are made for runs of two or more (a slot with several routes, or
+   * two groups of one hash); the record's key is returned, if made.
    */
-  private checkDistinct(key: string, hash: number, keys: readonly string[]): void {
+  private checkDistinct(record: Rec<K>, key: string | undefined, hash: number, keys: (string | undefined)[], records: readonly Rec<K>[]): string | undefined {
     if (hash !== this.runHash) {
       this.runHash = hash;
       this.runStart = keys.length;
       this.runKeys = null;
-      return;
+      return key;
     }
+    const mine = key ?? this.keyOf(record);
     // Runs are short but for slots many links share (fe80::/64 on each of 2,000 veths, say):
     // those are searched through a Set of the run's keys.
     let seen = this.runKeys;
-    if (seen === null && keys.length - this.runStart >= SHORT_RUN) seen = this.runKeys = new Set(keys.slice(this.runStart));
+    if (seen === null && keys.length - this.runStart >= SHORT_RUN) {
+      seen = this.runKeys = new Set();
+      for (let q = this.runStart; q < keys.length; q++) seen.add(this.keyAt(keys, records, q));
+    }
     if (seen !== null) {
-      if (seen.has(key)) this.distinct = false;
-      else seen.add(key);
-      return;
+      if (seen.has(mine)) this.distinct = false;
+      else seen.add(mine);
+      return mine;
     }
     for (let q = this.runStart; q < keys.length; q++) {
-      if (keys[q] === key) {
+      if (this.keyAt(keys, records, q) === mine) {
         this.distinct = false;
-        return;
+        break;
       }
     }
+    return mine;
+  }
+
+  /** keys[q], made (and kept) if add() was given only its group's hash. */
+  private keyAt(keys: (string | undefined)[], records: readonly Rec<K>[], q: number): string {
+    return keys[q] ?? (keys[q] = this.keyOf(records[q]!));
   }
 
   /**
@@ -149,8 +172,8 @@ export class TableLoad<K extends RecordKind> {
    * dumped twice ends as it would have), instead of 100,000 records scattered over 4,096 Maps as
    * they come. Each Map then grows while it is fresh in the cache, and the tables it outgrows die
    * young, where the collector does not copy them. When every key came once (`distinct`), each
-   * shard is a LoadedShard of those arrays instead, and no key is hashed here at all: about 40 ms
-   * less of a 0.3 s open of the bench namespace.
+   * shard is a LoadedShard of those arrays instead, and no key is hashed (or made) here at all:
+   * about 40 ms less of a 0.3 s open of the bench namespace.
    */
   private settle(): void {
     const lazy = this.distinct && !this.shards.some((shard) => shard !== undefined);
@@ -159,13 +182,13 @@ export class TableLoad<K extends RecordKind> {
       const records = this.pendingRecords[i];
       if (keys === undefined || records === undefined) continue;
       if (lazy) {
-        this.shards[i] = new LoadedShard(keys, records);
+        this.shards[i] = new LoadedShard(keys, records, this.keyOf);
         this.size += keys.length;
         continue;
       }
       const shard = (this.shards[i] ??= new FrozenShard());
       for (let q = 0; q < keys.length; q++) {
-        const key = keys[q]!;
+        const key = this.keyAt(keys, records, q);
         const record = records[q]!;
         const before = shard.get(key);
         if (before !== undefined && deepEqual(before, record)) continue;

@@ -21,7 +21,7 @@ import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { matchesPartial } from './equal.js';
 import { keyOf } from './keys.js';
 import { ALIASES, ORDER, type Aliases } from './order.js';
-import { tableEntries, tableGet } from './table.js';
+import { tableGet, tableValues } from './table.js';
 import type { Table } from './types.js';
 
 export type Query<R> = string | number | Partial<R>;
@@ -30,12 +30,15 @@ export type Predicate<R> = (record: R) => boolean;
 /** A record answering to a name, with what decides between several: primary before secondary. */
 interface NameHit<R> {
   record: R;
-  key: string;
   rank: 0 | 1;
 }
 
-/** Records by name: name -> (key -> hit). */
-type NameMap<R> = Map<string, Map<string, NameHit<R>>>;
+/**
+ * Records by name: name -> (record -> hit). By the record itself rather than its key: one record
+ * is one key in a table, and a route table loaded in bulk has not made its keys (table.ts
+ * LoadedShard), which the first look-up by name would otherwise make for every route.
+ */
+type NameMap<R> = Map<string, Map<R, NameHit<R>>>;
 
 interface NameIndex<R> {
   /** The table this index describes now (an index moves from table to table). */
@@ -168,10 +171,29 @@ export class Collection<K extends RecordKind, R extends RecordByKind[K] = Record
     return (a, b) => order(a[1], b[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
   }
 
+  /**
+   * The list order of the whole table: by the kind's order, then by key where that ties. Keys are
+   * made only for records that tie (a route table loaded in bulk has not made its keys: table.ts
+   * LoadedShard), each once.
+   */
   private sorted(table: Table<R>): R[] {
-    const entries = [...tableEntries(table)];
-    entries.sort(this.entryOrder());
-    return entries.map((e) => e[1]);
+    const records = [...tableValues(table)];
+    const order = ORDER[this.kind] as unknown as (a: R, b: R) => number;
+    let keys: Map<R, string> | undefined;
+    const keyOf = (r: R): string => {
+      keys ??= new Map();
+      let k = keys.get(r);
+      if (k === undefined) keys.set(r, (k = this.keyOf(r)));
+      return k;
+    };
+    records.sort((a, b) => {
+      const o = order(a, b);
+      if (o !== 0) return o;
+      const ka = keyOf(a);
+      const kb = keyOf(b);
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+    return records;
   }
 
   /**
@@ -231,7 +253,7 @@ export class Collection<K extends RecordKind, R extends RecordByKind[K] = Record
       if (aliases.better?.(a.record, b.record)) return true;
       if (aliases.better?.(b.record, a.record)) return false;
       const o = order(a.record, b.record);
-      return o !== 0 ? o < 0 : a.key < b.key;
+      return o !== 0 ? o < 0 : this.keyOf(a.record) < this.keyOf(b.record);
     };
     let best: NameHit<R> | undefined;
     for (const hit of hits.values()) {
@@ -270,26 +292,26 @@ function indexShard<R>(names: NameMap<R>, shard: ReadonlyMap<string, R>, aliases
   const add = (name: string, hit: NameHit<R>): void => {
     let hits = names.get(name);
     if (!hits) names.set(name, (hits = new Map()));
-    const had = hits.get(hit.key);
-    if (!had || hit.rank < had.rank) hits.set(hit.key, hit);
+    const had = hits.get(hit.record);
+    if (!had || hit.rank < had.rank) hits.set(hit.record, hit);
   };
-  for (const [key, record] of shard) {
-    for (const n of aliases.primary(record)) add(n, { record, key, rank: 0 });
-    for (const n of aliases.secondary?.(record) ?? []) add(n, { record, key, rank: 1 });
+  for (const record of shard.values()) {
+    for (const n of aliases.primary(record)) add(n, { record, rank: 0 });
+    for (const n of aliases.secondary?.(record) ?? []) add(n, { record, rank: 1 });
   }
 }
 
 /** Removes a shard's records from a name index. */
 function unindexShard<R>(names: NameMap<R>, shard: ReadonlyMap<string, R>, aliases: Aliases<R>): void {
-  const remove = (name: string, key: string): void => {
+  const remove = (name: string, record: R): void => {
     const hits = names.get(name);
     if (!hits) return;
-    hits.delete(key);
+    hits.delete(record);
     if (hits.size === 0) names.delete(name);
   };
-  for (const [key, record] of shard) {
-    for (const n of aliases.primary(record)) remove(n, key);
-    for (const n of aliases.secondary?.(record) ?? []) remove(n, key);
+  for (const record of shard.values()) {
+    for (const n of aliases.primary(record)) remove(n, record);
+    for (const n of aliases.secondary?.(record) ?? []) remove(n, record);
   }
 }
 

@@ -344,8 +344,8 @@ export class Database implements Views {
     const filter = this.load;
     const all = filter.complete.has(kind); // no filter to ask, record by record
     if (source.dumpEach) {
-      const visit = (record: RecordByKind[RecordKind], key: string | undefined): void => {
-        if (all || filter.keep(kind, record)) load.add(record as never, key);
+      const visit = (record: RecordByKind[RecordKind], key: string | undefined, group?: number): void => {
+        if (all || filter.keep(kind, record)) load.add(record as never, key, group);
       };
       await source.dumpEach(kind, filter.hint(kind), visit, () => load.restarted()).catch((err: unknown) => {
         checkOpen(); // closing the database fails its dump: say so

@@ -51,12 +51,14 @@ export interface DbSource {
    * object per record, no chunk waiting in memory, each record stored while it is fresh.
    * Records come in the kernel's dump order: those of one key group (the routes of one slot, see
    * keys.ts) one after the other. `restarted` is called when a dump started over (records handed
-   * over before may then come again, anywhere).
+   * over before may then come again, anywhere). Instead of a key, a source may hand over `group`,
+   * the key's group hash (table.ts hashKeyGroup of keyOf(kind, record)): the database then makes
+   * the key only when someone needs it (bulk.ts).
    */
   dumpEach?(
     kind: RecordKind,
     hint: DumpHint | undefined,
-    visit: (record: RecordByKind[RecordKind], key: string | undefined) => void,
+    visit: (record: RecordByKind[RecordKind], key: string | undefined, group?: number) => void,
     restarted?: () => void,
   ): Promise<void>;
   close(): void;

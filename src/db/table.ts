@@ -47,6 +47,19 @@ export function hashKeyGroup(key: string): number {
   return h >>> 0;
 }
 
+/**
+ * hashKeyGroup of a key whose group is the first `end` bytes of `bytes` (one character per byte,
+ * as latin1): what a reader that writes a key's text as bytes can hash without making the string.
+ */
+export function hashGroupBytes(bytes: Uint8Array, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < end; i++) {
+    h ^= bytes[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 export function shardOf(kind: RecordKind, key: string): number {
   return hashKeyGroup(key) % SHARDS[kind];
 }
@@ -92,27 +105,32 @@ export class FrozenShard<R> extends Map<string, R> {
 
 /**
  * A shard of a load into an empty table (bulk.ts) that puts its records into the Map on its first
- * look-up (get or has) rather than when it is made. Until then it answers size and iteration from
- * the two arrays it was made with, in their order, as the Map would.
+ * look-up (get or has) rather than when it is made, and that makes the keys the load did not make
+ * (`undefined` in `keys`) when it is first asked for them. Until indexed it answers size and
+ * iteration from its arrays, in their order, as the Map would.
  *
  * WHY: putting 109,004 routes into 4,096 Maps at the end of a load cost about 50 ms of a 0.3 s
  * open. Map.set reads each key's characters to hash them, long after the dump left them out of the
- * cache, in an order unrelated to the one they were made in. Reading a table whole (its size, a
- * snapshot, the sorted lists, the store's baseline, the copy a write makes of the shard) needs no
- * index, and a look-up (an event, a resync, a transaction, `get`) indexes only its own shard (about
- * 27 routes, a few microseconds) when it first needs it.
+ * cache, in an order unrelated to the one they were made in. And making the keys at all, 109,004
+ * strings of about 70 characters that every young-generation collection of the load then copies,
+ * cost about 25 ms more of it (bulk.ts). Reading a table's records (its size, a snapshot, the
+ * sorted lists, the store's baseline) needs neither keys nor index; reading its keys (entries, a
+ * checkpoint's maps, a copy a write makes of the shard) makes the shard's missing keys once; a
+ * look-up (an event, a resync, a transaction, `get`) indexes only its own shard (about 27 routes,
+ * a few microseconds) when it first needs it.
  *
- * The keys must be distinct (the load checks: bulk.ts falls back to FrozenShard when a key came
- * twice). Frozen like any shard: the arrays are dropped once indexed, through `pending`, a
- * holder whose reference freezing leaves alone.
+ * The keys must be distinct, and each must be `keyOf(record)` (the load checks the first: bulk.ts
+ * falls back to FrozenShard when a key came twice). Frozen like any shard: the arrays are dropped
+ * once indexed, through `pending`, a holder whose reference freezing leaves alone.
  */
 export class LoadedShard<R> extends FrozenShard<R> {
-  private readonly pending: { keys: readonly string[] | null; records: readonly R[] | null };
+  private readonly pending: { keys: (string | undefined)[] | null; records: readonly R[] | null; keyOf: ((record: R) => string) | null };
 
-  constructor(keys: readonly string[], records: readonly R[]) {
+  /** `keys[i]`: the key of `records[i]`, or undefined for `keyOf` to make when it is asked for. */
+  constructor(keys: (string | undefined)[], records: readonly R[], keyOf: ((record: R) => string) | null = null) {
     super();
     if (keys.length !== records.length) throw new Error('LoadedShard: as many keys as records');
-    this.pending = { keys, records };
+    this.pending = { keys, records, keyOf };
   }
 
   /** Whether the records are still only in the arrays (the first look-up moves them). */
@@ -120,12 +138,22 @@ export class LoadedShard<R> extends FrozenShard<R> {
     return this.pending.keys === null;
   }
 
+  /** The key of the i-th record, made now if the load did not make it. */
+  private keyAt(keys: (string | undefined)[], records: readonly R[], i: number): string {
+    const known = keys[i];
+    if (known !== undefined) return known;
+    const keyOf = this.pending.keyOf;
+    if (keyOf === null) throw new Error('LoadedShard: a key is missing and there is no keyOf to make it');
+    return (keys[i] = keyOf(records[i]!));
+  }
+
   private index(): void {
     const { keys, records } = this.pending;
     if (keys === null || records === null) return;
-    for (let i = 0; i < keys.length; i++) mapSet.call(this, keys[i], records[i]);
+    for (let i = 0; i < keys.length; i++) mapSet.call(this, this.keyAt(keys, records, i), records[i]);
     this.pending.keys = null;
     this.pending.records = null;
+    this.pending.keyOf = null;
   }
 
   override get(key: string): R | undefined {
@@ -146,12 +174,13 @@ export class LoadedShard<R> extends FrozenShard<R> {
   override forEach(fn: (value: R, key: string, map: Map<string, R>) => void, thisArg?: unknown): void {
     const { keys, records } = this.pending;
     if (keys === null || records === null) return super.forEach(fn, thisArg);
-    for (let i = 0; i < keys.length; i++) fn.call(thisArg, records[i]!, keys[i]!, this);
+    for (let i = 0; i < keys.length; i++) fn.call(thisArg, records[i]!, this.keyAt(keys, records, i), this);
   }
 
   override keys(): MapIterator<string> {
-    const keys = this.pending.keys;
-    return keys === null ? super.keys() : (keys.values() as unknown as MapIterator<string>);
+    const { keys, records } = this.pending;
+    if (keys === null || records === null) return super.keys();
+    return this.walk(keys, records, (k) => k) as unknown as MapIterator<string>;
   }
 
   override values(): MapIterator<R> {
@@ -162,16 +191,17 @@ export class LoadedShard<R> extends FrozenShard<R> {
   override entries(): MapIterator<[string, R]> {
     const { keys, records } = this.pending;
     if (keys === null || records === null) return super.entries();
-    return pairs(keys, records) as unknown as MapIterator<[string, R]>;
+    return this.walk(keys, records, (k, r) => [k, r] as [string, R]) as unknown as MapIterator<[string, R]>;
   }
 
   override [Symbol.iterator](): MapIterator<[string, R]> {
     return this.entries();
   }
-}
 
-function* pairs<R>(keys: readonly string[], records: readonly R[]): Generator<[string, R]> {
-  for (let i = 0; i < keys.length; i++) yield [keys[i]!, records[i]!];
+  /** The arrays' entries in order (keys made as they are reached), whatever indexing does meanwhile. */
+  private *walk<T>(keys: (string | undefined)[], records: readonly R[], out: (key: string, record: R) => T): Generator<T> {
+    for (let i = 0; i < keys.length; i++) yield out(this.keyAt(keys, records, i), records[i]!);
+  }
 }
 
 function emptyTable<R>(shards: number): Table<R> {
@@ -190,6 +220,11 @@ export function emptySnapshot(): DbSnapshot {
 
 export function tableGet<R>(kind: RecordKind, table: Table<R>, key: string): R | undefined {
   return table.shards[shardOf(kind, key)]?.get(key);
+}
+
+/** Every record of a table, shard by shard (no particular order), without their keys. */
+export function* tableValues<R>(table: Table<R>): Generator<R> {
+  for (const shard of table.shards) yield* shard.values();
 }
 
 /** Every record of a table, shard by shard (no particular order). */

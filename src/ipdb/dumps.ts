@@ -77,22 +77,26 @@ const DECODE: { readonly [K in RecordKind]: { type: number; mapper: () => (buf: 
   neighbour: { type: RTM_NEWNEIGH, mapper: neighbourRecordMapper },
 };
 
-/** What a dump hands over per record: the record, and its key when the reader made it. */
-export type DumpVisitor<K extends RecordKind = RecordKind> = (record: RecordByKind[K], key: string | undefined) => void;
+/**
+ * What a dump hands over per record: the record, and its key when the reader made it, or else,
+ * when the reader left the key to be made later, its group's hash (hashKeyGroup of the key).
+ */
+export type DumpVisitor<K extends RecordKind = RecordKind> = (record: RecordByKind[K], key: string | undefined, group?: number) => void;
 
 /**
  * A decoder of one kind's "new" messages for a visitor (payload = buf[start, end); other message
  * types are skipped, and objects the database does not mirror are left out).
  */
-function messageTaker(kind: RecordKind, visit: DumpVisitor): (buf: Buffer, start: number, end: number, msgType: number) => void {
+function messageTaker(kind: RecordKind, visit: DumpVisitor, makeKeys = true): (buf: Buffer, start: number, end: number, msgType: number) => void {
   const { type, mapper } = DECODE[kind];
   if (kind === 'route') {
-    // Routes are most of a big dump: records and their keys are made in one pass (keyed-route-reader.ts).
-    const reader = new KeyedRouteReader();
+    // Routes are most of a big dump: records and their keys (or the keys' group hashes) are made
+    // in one pass (keyed-route-reader.ts).
+    const reader = new KeyedRouteReader(Infinity, makeKeys);
     return (buf, start, end, msgType) => {
       if (msgType !== type) return;
       const record = reader.read(buf, start, end);
-      if (record !== null) visit(record, reader.key);
+      if (record !== null) visit(record, reader.key, reader.group);
     };
   }
   const at = mapper();
@@ -106,6 +110,7 @@ function messageTaker(kind: RecordKind, visit: DumpVisitor): (buf: Buffer, start
 /**
  * Runs the dumps of one kind, handing each record to `visit` as it is read (synchronously, in
  * dump order, with no event object or chunk in between); resolves when the last dump is over.
+ * Routes come with their group's hash rather than their key (DbSource.dumpEach).
  */
 export async function dumpKindEach(
   transport: NetlinkTransport,
@@ -114,7 +119,7 @@ export async function dumpKindEach(
   visit: DumpVisitor,
   restarted?: () => void,
 ): Promise<void> {
-  const take = messageTaker(kind, visit);
+  const take = messageTaker(kind, visit, false);
   for (const planned of planDumps(kind, hint)) await runDump(transport, kind, planned, take, undefined, restarted);
 }
 

@@ -10,7 +10,9 @@
  * buffer, the key is made from them as ONE flat string, the record's dst is a slice of that
  * string (no copy: V8 slices strings of 13 characters or more), and gateways and preferred
  * sources are looked up by their 32-bit value before any string is made. Measured on 109,004
- * routes: about half the time of decode + routeKeyer + insertion.
+ * routes: about half the time of decode + routeKeyer + insertion. A reader that makes no keys
+ * (`makeKeys` false: a load into an empty table, which makes keys only when asked for them) stops
+ * writing after the key's group, hashes those bytes for the shard, and makes the dst on its own.
  *
  * Only the common shapes are read here: an IPv4 or IPv6 route with one next hop, holding at most
  * RTA_TABLE, RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PRIORITY, RTA_PREFSRC and RTA_PREF among the
@@ -22,6 +24,8 @@
  * (test/ipdb/keyed-route-reader.test.ts).
  */
 import { GROUP_SEP } from '../db/keys.js';
+import { hashGroupBytes } from '../db/table.js';
+import { latin1Bytes, latin1Text } from '../util/latin1.js';
 import { routeHeaderTexts, routeRecordMapper } from '../iproute/decode/route.js';
 import { formatIp } from '../messages/index.js';
 import type { RouteRecord } from '../iproute/records.js';
@@ -40,11 +44,7 @@ const RTA_TABLE = 15;
 const RTA_VIA = 18;
 const RTA_PREF = 20;
 
-const ascii = (s: string): Uint8Array => {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-};
+const ascii = latin1Bytes;
 /** The decimal text of 0..255, as bytes. */
 const OCTETS: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => ascii(String(i)));
 const DEFAULT = ascii('default');
@@ -59,8 +59,16 @@ interface Addr {
 }
 
 export class KeyedRouteReader {
-  /** The identity key of the record the last read() returned, or undefined if it took the generic path. */
+  /**
+   * The identity key of the record the last read() returned; undefined if it took the generic
+   * path, or if this reader does not make keys (then `group` is set instead).
+   */
   key: string | undefined;
+  /**
+   * Without keys (`makeKeys` false): hashKeyGroup of the key the last read() would have made (its
+   * shard), undefined if it took the generic path.
+   */
+  group: number | undefined;
   private genericReader: ((buf: Buffer, start: number, end: number) => RouteRecord | null) | undefined;
   private readonly texts = routeHeaderTexts();
   /** `#type|protocol|scope|` as bytes, by (type << 16 | protocol << 8 | scope). */
@@ -72,8 +80,13 @@ export class KeyedRouteReader {
   /**
    * `internLimit`: how many distinct gateway and source strings are kept for sharing (then all
    * are forgotten at once): a reader of an event stream lives long, a dump's reader does not.
+   * `makeKeys`: false for a reader whose caller makes keys only when it needs them (a load into
+   * an empty table, bulk.ts): it hashes the key's group from the bytes and stops there.
    */
-  constructor(private readonly internLimit = Infinity) {}
+  constructor(
+    private readonly internLimit = Infinity,
+    private readonly makeKeys = true,
+  ) {}
 
   /** The generic reader, made on first use (a big dump of common routes never needs it). */
   private generic(buf: Buffer, s: number, e: number): RouteRecord | null {
@@ -82,6 +95,7 @@ export class KeyedRouteReader {
 
   read(buf: Buffer, s: number, e: number): RouteRecord | null {
     this.key = undefined;
+    this.group = undefined;
     if (e - s < 12) return this.generic(buf, s, e);
     const family = buf[s]!;
     // The size of an address attribute's value in this family.
@@ -188,6 +202,11 @@ export class KeyedRouteReader {
     w[p++] = BAR;
     w[p++] = 0x6d; // 'm'
     p = writeUint(w, p, priority < 0 ? 0 : priority);
+    if (!this.makeKeys) {
+      // The group ends here (GROUP_SEP would follow): its hash, and the dst as a string of its own.
+      this.group = hashGroupBytes(w, p);
+      return this.record(v4, table, latin1(w, dstEnd, dstStart), gateway, oif, priority, protocol, scope, type, prefsrc, tos, pref);
+    }
     if (v4) {
       p = put(w, p, this.middle(type, protocol, scope));
       if (prefsrc === null) w[p++] = DASH;
@@ -211,6 +230,13 @@ export class KeyedRouteReader {
     }
     const key = latin1(w, p);
     this.key = key;
+    return this.record(v4, table, key.slice(dstStart, dstEnd), gateway, oif, priority, protocol, scope, type, prefsrc, tos, pref);
+  }
+
+  private record(
+    v4: boolean, table: number, dst: string, gateway: Addr | null, oif: number, priority: number,
+    protocol: number, scope: number, type: number, prefsrc: Addr | null, tos: number, pref: number,
+  ): RouteRecord {
     const t = this.texts;
     // The same fields, in the same order, as routeRecord makes (one hidden class for both paths),
     // frozen here: it holds no object, so this is all the deep freeze the database would do
@@ -218,7 +244,7 @@ export class KeyedRouteReader {
     return Object.freeze({
       family: v4 ? 4 : 6,
       table,
-      dst: key.slice(dstStart, dstEnd),
+      dst,
       src: null,
       gateway: gateway === null ? null : gateway.text,
       oif: oif < 0 ? null : oif,
@@ -267,13 +293,9 @@ export class KeyedRouteReader {
   }
 }
 
-/**
- * The key string, by Buffer's latin1Slice: the binding under toString('latin1'), which spends as
- * long again looking up the encoding and checking bounds as making the string (measured: 18 ms
- * of 109,004 keys). It is on every Buffer in the Node versions this package supports.
- */
-function latin1(w: Buffer, end: number): string {
-  return (w as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, end);
+/** The key string (or the dst's): w[start, end) as latin1. */
+function latin1(w: Buffer, end: number, start = 0): string {
+  return latin1Text(w, start, end);
 }
 
 /** A little-endian u32 at `off` (in bounds: checked by the caller), without readUInt32LE's checks. */

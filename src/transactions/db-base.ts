@@ -6,7 +6,7 @@
  */
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { KEY_OF } from '../db/keys.js';
-import { tableEntries, tableGet } from '../db/table.js';
+import { tableEntries, tableGet, tableValues } from '../db/table.js';
 import type { DbSnapshot, Table } from '../db/types.js';
 import type { TxBase, TxTable } from './base.js';
 
@@ -29,9 +29,7 @@ function view<K extends RecordKind>(kind: K, table: Table<RecordByKind[K]>): TxT
       seen.set(key, r ?? null);
       return r;
     },
-    *values() {
-      for (const [, r] of tableEntries(table)) yield r;
-    },
+    values: () => tableValues(table),
     entries: () => tableEntries(table),
   };
 }

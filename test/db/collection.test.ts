@@ -2,12 +2,16 @@
  * Read views: get by key, index, name and partial record; the pyroute2 spelling through a Proxy
  * that never shadows methods; filter, iteration, size; snapshot() as plain JSON.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TableLoad } from '../../src/db/bulk.js';
 import { routeKey } from '../../src/db/keys.js';
+import { ORDER } from '../../src/db/order.js';
 import { reduce } from '../../src/db/reducer.js';
 import { DbState } from '../../src/db/state.js';
-import { emptySnapshot } from '../../src/db/table.js';
-import { addr4, addr6, iface, neigh, nu, route4, route6, rule } from './fixtures.js';
+import { emptySnapshot, hashKeyGroup } from '../../src/db/table.js';
+import type { RouteRecord } from '../../src/iproute/records.js';
+import { addr4, addr6, fresh, iface, neigh, nu, route4, route6, rule } from './fixtures.js';
 
 function state(): DbState {
   const events = [
@@ -101,5 +105,44 @@ describe('collections', () => {
     // the same content reached by another event order lists the same way
     const other = new DbState(reduce(emptySnapshot(), [...[7, 5, 4, 3, 2]].map((i) => nu('interface', s.interfaces.get(i)!)), 'kernel').snapshot);
     expect(other.toJSON().interfaces).toEqual(plain.interfaces);
+  });
+});
+
+describe('route lists and names over a table loaded without keys', () => {
+  // Routes that tie often on the list order (family, table, dst, metric) and on names (the dst),
+  // differing only in what the key alone tells apart (next hop, tos).
+  const arbRoutes = fc.array(fc.record({
+    v6: fc.boolean(), d: fc.integer({ min: 0, max: 3 }), table: fc.constantFrom(254, 100),
+    metric: fc.constantFrom(null, 5), oif: fc.integer({ min: 2, max: 5 }), tos: fc.constantFrom(0, 16),
+  }), { maxLength: 60 }).map((xs) => {
+    const byKey = new Map<string, RouteRecord>();
+    for (const { v6, d, table, metric, oif, tos } of xs) {
+      const r = v6 ? route6(d === 0 ? 'default' : `2001:db8:${d}::/64`, { oif, table, priority: metric ?? 1024 })
+        : route4(d === 0 ? 'default' : `10.${d}.0.0/16`, { oif, table, priority: metric, tos });
+      byKey.set(routeKey(r), r);
+    }
+    return [...byKey.values()];
+  });
+
+  it('lists by the kind order then the key, and a name picks as the rules say, as a keyed table does', () => {
+    fc.assert(fc.property(arbRoutes, (routes) => {
+      // the kernel source's way: records with their keys' group hashes, keys made when needed
+      const load = new TableLoad('route', 'resync', false, true);
+      for (const r of routes) load.add(fresh(r), undefined, hashKeyGroup(routeKey(r)));
+      const lazy = new DbState(load.finish(emptySnapshot(), false).snapshot);
+      const keyed = new DbState(reduce(emptySnapshot(), routes.map((r) => nu('route', fresh(r))), 'kernel').snapshot);
+      // the reference, written out: order, then key
+      const ref = [...routes].sort((a, b) => ORDER.route(a, b) || (routeKey(a) < routeKey(b) ? -1 : routeKey(a) > routeKey(b) ? 1 : 0));
+      expect(lazy.routes.toArray()).toEqual(ref);
+      expect(keyed.routes.toArray()).toEqual(ref);
+      // a destination: the main table first, then the family, then the lowest metric; then the list order
+      const main = (r: RouteRecord) => (r.table === 254 ? 0 : 1);
+      const better = (a: RouteRecord, b: RouteRecord) => main(a) - main(b) || a.family - b.family || (a.priority ?? -1) - (b.priority ?? -1);
+      for (const dst of new Set(routes.map((r) => r.dst))) {
+        const want = ref.filter((r) => r.dst === dst).reduce((best, r) => (better(r, best) < 0 ? r : best));
+        expect(lazy.routes.get(dst)).toEqual(want);
+        expect(keyed.routes.get(dst)).toEqual(want);
+      }
+    }), { numRuns: 200 });
   });
 });

@@ -79,6 +79,49 @@ describe('LoadedShard', () => {
   it('refuses keys and records that do not pair up', () => {
     expect(() => new LoadedShard(['a'], [])).toThrow(/as many keys as records/);
   });
+
+  it('makes the keys it was not given when they are first asked for, each once', () => {
+    const recs = records(6);
+    const made: number[] = [];
+    const keyOf = (r: { n: number }) => {
+      made.push(r.n);
+      return `k${r.n}`;
+    };
+    const given = () => keysOf(6).map((k, i) => (i % 2 === 0 ? undefined : k));
+    // size and values need no key
+    const s = new LoadedShard(given(), recs, keyOf);
+    expect(s.size).toBe(6);
+    expect([...s.values()]).toEqual(recs);
+    expect(made).toEqual([]);
+    // an iteration makes them as it reaches them, in order, and keeps them
+    const it = s.keys();
+    expect(it.next().value).toBe('k0');
+    expect(made).toEqual([0]);
+    expect([...it]).toEqual(keysOf(6).slice(1));
+    expect(made).toEqual([0, 2, 4]);
+    expect([...s.entries()]).toEqual(keysOf(6).map((k, i) => [k, recs[i]]));
+    const order: string[] = [];
+    s.forEach((_v, k) => order.push(k));
+    expect(order).toEqual(keysOf(6));
+    expect(made).toEqual([0, 2, 4]);
+    // a look-up indexes the shard under the keys made
+    const t = new LoadedShard(given(), recs, keyOf);
+    made.length = 0;
+    expect(t.get('k4')).toBe(recs[4]);
+    expect(t.indexed).toBe(true);
+    expect(made).toEqual([0, 2, 4]);
+    expect([...t]).toEqual(keysOf(6).map((k, i) => [k, recs[i]]));
+    // an iteration begun before the index goes on with the keys the index made
+    const u = new LoadedShard(given(), recs, keyOf);
+    const seen: string[] = [];
+    for (const k of u.keys()) {
+      seen.push(k);
+      if (k === 'k1') expect(u.has('k5')).toBe(true);
+    }
+    expect(seen).toEqual(keysOf(6));
+    // a missing key with nothing to make it is a bug, said so
+    expect(() => [...new LoadedShard([undefined], [{ n: 0 }]).keys()]).toThrow(/no keyOf/);
+  });
 });
 
 /** Routes as a dump hands them over: by slot, a slot's routes together (sorted by group). */
@@ -97,24 +140,28 @@ const arbDump: fc.Arbitrary<RouteRecord[]> = fc
     .map(({ r }) => r));
 
 describe('a route load in dump order', () => {
-  it('is the same table as the usual load, repeats within a slot and restarts included', () => {
-    fc.assert(fc.property(arbDump, fc.boolean(), fc.nat(), (dump, restart, at) => {
+  it('is the same table as the usual load, repeats within a slot, restarts and keys left to make included', () => {
+    // `given`: per record, whether the load is handed its key, or only its group's hash (as the
+    // kernel source's dumps hand routes over) and makes the key itself if it needs it
+    fc.assert(fc.property(arbDump, fc.boolean(), fc.nat(), fc.array(fc.boolean()), (dump, restart, at, given) => {
       const usual = new TableLoad('route', 'resync', false);
       const ordered = new TableLoad('route', 'resync', false, true);
       dump.forEach((r, i) => {
         if (restart && i === at % (dump.length + 1)) ordered.restarted();
         usual.add(fresh(r));
-        ordered.add(fresh(r));
+        const key = routeKey(r);
+        if (given[i] ?? false) ordered.add(fresh(r), key);
+        else ordered.add(fresh(r), undefined, hashKeyGroup(key));
       });
       const a = usual.finish(emptySnapshot(), false).snapshot;
       const b = ordered.finish(emptySnapshot(), false).snapshot;
       expect(b.tables.route.size).toBe(a.tables.route.size);
-      expect(asMaps(b)).toEqual(asMaps(a));
-      // shard by shard, in the same order
+      // shard by shard, in the same order, with the same keys (made as they are listed)
       a.tables.route.shards.forEach((shard, i) => expect([...b.tables.route.shards[i]!]).toEqual([...shard]));
+      expect(asMaps(b)).toEqual(asMaps(a));
       // and looked up, key by key
       for (const [key, r] of asMaps(a).get('route')!) expect(b.tables.route.shards[hashKeyGroup(key) % b.tables.route.shards.length]!.get(key)).toEqual(r);
-    }), { numRuns: 100 });
+    }), { numRuns: 150 });
   });
 
   it('keeps its shards unindexed only when every key came once and the dump did not start over', () => {
@@ -125,15 +172,25 @@ describe('a route load in dump order', () => {
     for (const r of distinct) clean.add(fresh(r));
     expect(shardsOf(clean).every((s) => s instanceof LoadedShard && !s.indexed)).toBe(true);
 
+    // handed group hashes only: the same, and the keys the run needed were made
+    const grouped = new TableLoad('route', 'resync', false, true);
+    for (const r of distinct) grouped.add(fresh(r), undefined, hashKeyGroup(routeKey(r)));
+    expect(shardsOf(grouped).every((s) => s instanceof LoadedShard && !s.indexed)).toBe(true);
+    expect(shardsOf(grouped).flatMap((s) => [...s.keys()])).toEqual(distinct.map(routeKey));
+
     for (const repeatAt of [1, 5, 39]) {
-      // the same route again within its slot's run (short run and long run both)
-      const load = new TableLoad('route', 'resync', false, true);
-      distinct.slice(0, repeatAt).forEach((r) => load.add(fresh(r)));
-      load.add(fresh(distinct[0]!));
-      distinct.slice(repeatAt).forEach((r) => load.add(fresh(r)));
-      const shards = shardsOf(load);
-      expect(shards.some((s) => s instanceof LoadedShard)).toBe(false);
-      expect(shards.reduce((n, s) => n + s.size, 0)).toBe(40);
+      for (const byGroup of [false, true]) {
+        // the same route again within its slot's run (short run and long run both), handed
+        // over with its key or with its group's hash
+        const load = new TableLoad('route', 'resync', false, true);
+        const add = (r: RouteRecord) => (byGroup ? load.add(fresh(r), undefined, hashKeyGroup(routeKey(r))) : load.add(fresh(r)));
+        distinct.slice(0, repeatAt).forEach(add);
+        add(distinct[0]!);
+        distinct.slice(repeatAt).forEach(add);
+        const shards = shardsOf(load);
+        expect(shards.some((s) => s instanceof LoadedShard)).toBe(false);
+        expect(shards.reduce((n, s) => n + s.size, 0)).toBe(40);
+      }
     }
 
     const restarted = new TableLoad('route', 'resync', false, true);

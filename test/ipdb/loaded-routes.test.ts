@@ -1,5 +1,6 @@
 /**
- * The routes an open loads stay in their shards' arrays until looked up (LoadedShard, bulk.ts).
+ * The routes an open loads stay in their shards' arrays until looked up, their keys made when first
+ * asked for (LoadedShard, bulk.ts).
  * On a real namespace: a table loaded that way equals `ip -j` when read whole, finds every route
  * by its key, and takes the kernel's later changes as a table loaded into Maps does. The
  * namespace has one slot shared by many routes (fe80::/64 on each of 24 veth pairs: a run longer
@@ -42,6 +43,11 @@ it('is the kernel\'s table read whole, key by key, and as it changes afterwards'
 
     // read whole: equal to ip -j (the comparison reads the snapshot, which indexes nothing)
     expect(await compareNow(db, ns())).toEqual([]);
+    expect(loaded.every((s) => !(s as LoadedShard<unknown>).indexed)).toBe(true);
+
+    // the keys the open left to make (it hands routes over with their groups' hashes): listed
+    // shard by shard, each is the database's key of its record, and listing them indexes nothing
+    for (const s of loaded) for (const [k, r] of s) expect(k).toBe(db.routes.keyOf(r as never));
     expect(loaded.every((s) => !(s as LoadedShard<unknown>).indexed)).toBe(true);
 
     // key by key: every route found under its key, as the database itself keys it
