@@ -107,6 +107,8 @@ export class TxLayer {
     const db = host.database;
     this.env = {
       executor: this.marking(this.executor),
+      // tx.compile(): the batch as bytes, sent by nobody (KernelExecutor.compile).
+      compile: (ops) => this.executor.compile(ops),
       confirm: databaseConfirm({
         get state() { return db.state; },
         wait: (predicate, options) => db.wait(predicate, options),

@@ -76,6 +76,40 @@ function answer(ops: readonly Operation[], answers: readonly BatchResult[], at: 
   }
 }
 
+/**
+ * The requests of the operations of the transaction's own namespace, encoded: written into one
+ * buffer as they would be sent (transport/framed.ts, `framed`) as long as every operation can be,
+ * else each one's own request or prepared change by position (`ready`: a link change naming another
+ * namespace is encoded at send time, once the namespace is open, and then so is the rest). Throws a
+ * ValidationError naming every operation that is bad input (nothing is sent).
+ */
+function encodePlan(ops: readonly Operation[], home: NetnsSpec): { framed: FramedRequests | null; ready: (Ready | undefined)[] } {
+  const issues: ValidationError['errors'][number][] = [];
+  let framed: FramedRequests | null = ops.some((op) => op.ns) ? null : new FramedRequests(ops.length * 64);
+  const memo = new FrameMemo();
+  // (Made only for what is not framed: usually nothing.)
+  let ready: (Ready | undefined)[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.ns) continue;
+    try {
+      if (framed !== null) {
+        if (frameOp(framed, op, home, memo)) continue;
+        framed = null;
+      }
+      if (ready.length === 0) ready = new Array<Ready | undefined>(ops.length);
+      ready[i] = encodeOp(op, home) ?? prepareOp(op, home);
+    } catch (err) {
+      const where = `[${op.id} ${describeOne(op)}]`;
+      // The codec's own refusals (a value out of its range) are bad input too: nothing is sent.
+      if (!(err instanceof ValidationError)) issues.push({ field: where, value: op.spec, expected: 'operation', reason: (err as Error).message });
+      else issues.push(...err.errors.map((e) => ({ ...e, field: `${where}.${e.field}` })));
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { framed, ready };
+}
+
 export class KernelExecutor implements OpExecutor {
   private readonly home: NetnsSpec;
   private readonly prepared = new WeakMap<Operation, Ready>();
@@ -121,32 +155,40 @@ export class KernelExecutor implements OpExecutor {
    */
   prepare(ops: readonly Operation[]): void {
     if (this.plan?.ops === ops) return;
-    const issues: ValidationError['errors'][number][] = [];
-    // Written into one buffer as they would be sent (transport/framed.ts), as long as every
-    // operation can be: one naming another namespace is encoded at send time, and then so is the rest.
-    let framed: FramedRequests | null = ops.some((op) => op.ns) ? null : new FramedRequests(ops.length * 64);
-    const memo = new FrameMemo();
-    // (Made only for what is not framed: usually nothing.)
-    let ready: (Ready | undefined)[] = [];
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
-      if (op.ns) continue;
-      try {
-        if (framed !== null) {
-          if (frameOp(framed, op, this.home, memo)) continue;
-          framed = null;
-        }
-        if (ready.length === 0) ready = new Array<Ready | undefined>(ops.length);
-        ready[i] = encodeOp(op, this.home) ?? prepareOp(op, this.home);
-      } catch (err) {
-        const where = `[${op.id} ${describeOne(op)}]`;
-        // The codec's own refusals (a value out of its range) are bad input too: nothing is sent.
-        if (!(err instanceof ValidationError)) issues.push({ field: where, value: op.spec, expected: 'operation', reason: (err as Error).message });
-        else issues.push(...err.errors.map((e) => ({ ...e, field: `${where}.${e.field}` })));
+    this.plan = { ops, ...encodePlan(ops, this.home) };
+  }
+
+  /**
+   * The bytes send() would put on the wire for `ops`, without sending anything (`tx.compile()`,
+   * pyroute2's IPBatch): every request behind its nlmsghdr (NLM_F_REQUEST | NLM_F_ACK and its own
+   * flags), in plan order, numbered 1 to n (a transport numbers them afresh when it sends them),
+   * port id 0. Validated as a commit is (ValidationError, naming the operation). An operation
+   * that needs another namespace opened when it is sent (a link moved there: its request carries
+   * a descriptor of the namespace; or one acting inside it, which goes to a socket there) cannot
+   * be written ahead: a ValidationError names each. Leaves the executor as it was.
+   */
+  compile(ops: readonly Operation[]): Buffer {
+    const refused: ValidationError['errors'][number][] = [];
+    const refuse = (op: Operation, reason: string): void => {
+      refused.push({ field: `[${op.id} ${describeOne(op)}]`, value: op.spec, expected: 'an operation of this namespace', reason });
+    };
+    for (const op of ops) if (op.ns) refuse(op, `it acts in namespace ${op.ns}: its request goes to a socket there, not into this batch`);
+    if (refused.length > 0) throw new ValidationError(refused);
+    const { framed, ready } = encodePlan(ops, this.home);
+    let out = framed;
+    if (out === null) {
+      out = new FramedRequests(ops.length * 64);
+      for (let i = 0; i < ops.length; i++) {
+        // (Those framed before the first that could not be are not in `ready`: encoded here.)
+        const r = ready[i] ?? encodeOp(ops[i]!, this.home) ?? prepareOp(ops[i]!, this.home);
+        if (isRequest(r)) out.addPayload(r.type, r.flags ?? 0, r.payload);
+        else refuse(ops[i]!, 'it moves a link to another namespace: its request carries a descriptor of that namespace, opened when it is sent');
       }
+      if (refused.length > 0) throw new ValidationError(refused);
     }
-    if (issues.length > 0) throw new ValidationError(issues);
-    this.plan = { ops, framed, ready };
+    const bytes = Buffer.from(out.bytes.subarray(0, out.length));
+    out.starts.forEach((at, i) => bytes.writeUInt32LE(i + 1, at + 8));
+    return bytes;
   }
 
   async send(ops: readonly Operation[], ctx: SendContext): Promise<OpResult[]> {

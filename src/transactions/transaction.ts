@@ -108,8 +108,12 @@ export class Transaction {
     return review(this.plan());
   }
 
-  /** The bytes the plan would be sent as (needs the environment's encoder). */
-  compile<T = unknown>(): T {
+  /**
+   * The bytes the plan would be sent as, sending nothing (needs the environment's encoder). An
+   * IPDB's transactions give a Buffer: the netlink messages one after the other, in plan order
+   * (KernelExecutor.compile).
+   */
+  compile<T = Buffer>(): T {
     if (!this.env.compile) throw new Error('this transaction has no encoder (TxEnvironment.compile)');
     return this.env.compile(this.plan()) as T;
   }
