@@ -51,6 +51,23 @@ function messages(bytes: Buffer): { start: number; len: number; type: number; fl
   return out;
 }
 
+/**
+ * Sends a batch's bytes as they lie on a socket of the namespace (the transport writes only the
+ * sequence numbers); the answers that are not ACKs.
+ */
+async function sendAsTheyLie(bytes: Buffer): Promise<unknown[]> {
+  const sock = await NetlinkSocket.openAsync({ netns: ns() });
+  try {
+    const framed = new FramedRequests(bytes.length);
+    framed.bytes = Buffer.from(bytes);
+    framed.length = bytes.length;
+    for (const m of messages(bytes)) framed.starts.push(m.start);
+    return (await sock.requestFramed(framed)).filter((r) => !r.ok);
+  } finally {
+    sock.close();
+  }
+}
+
 it('writes the plan as netlink messages, sends nothing, and the bytes sent as they are make the change', async () => {
   const before = await stableDump(ns());
   const tx = db!.begin();
@@ -83,17 +100,7 @@ it('writes the plan as netlink messages, sends nothing, and the bytes sent as th
   tx.drop();
 
   // the bytes, sent as they lie on a socket of the namespace: every request acknowledged
-  const sock = await NetlinkSocket.openAsync({ netns: ns() });
-  try {
-    const framed = new FramedRequests(bytes.length);
-    framed.bytes = Buffer.from(bytes);
-    framed.length = bytes.length;
-    for (const m of msgs) framed.starts.push(m.start);
-    const results = await sock.requestFramed(framed);
-    expect(results.filter((r) => !r.ok)).toEqual([]);
-  } finally {
-    sock.close();
-  }
+  expect(await sendAsTheyLie(bytes)).toEqual([]);
 
   // and the kernel, as ip shows it, has what the commit would have made
   expect(link(ns(), 'c0').linkinfo.info_kind).toBe('veth');
@@ -124,16 +131,7 @@ it('a plan of addresses and routes only (framed in one buffer as a commit frames
   expect(msgs.map((m) => m.type)).toEqual(plan.map((op) => TYPE[op.kind]![op.intent]));
   expect(msgs.map((m) => m.seq)).toEqual(plan.map((_, i) => i + 1));
   tx.drop();
-  const sock = await NetlinkSocket.openAsync({ netns: ns() });
-  try {
-    const framed = new FramedRequests(bytes.length);
-    framed.bytes = Buffer.from(bytes);
-    framed.length = bytes.length;
-    for (const m of msgs) framed.starts.push(m.start);
-    expect((await sock.requestFramed(framed)).filter((r) => !r.ok)).toEqual([]);
-  } finally {
-    sock.close();
-  }
+  expect(await sendAsTheyLie(bytes)).toEqual([]);
   expect(addrs(ns(), 'va').filter((a) => a.startsWith('10.8.0.'))).toHaveLength(20);
   expect(routes(ns()).filter((r) => r.startsWith('172.21.0.'))).toHaveLength(50);
   expect(routes(ns()).some((r) => r.startsWith('10.5.0.0/16'))).toBe(false);
