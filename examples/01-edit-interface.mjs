@@ -63,6 +63,13 @@ try {
   // commit() resolved: the kernel acknowledged everything and the database already shows it.
   console.log(`after   ${describe(db, 'eth0')}`);
   for (const r of db.routes.filter({ dst: '198.51.100.0/24' })) console.log(`route   ${r.dst} via ${r.gateway} dev eth0`);
+
+  // One interface on its own, pyroute2's `with ipdb.interfaces.eth0 as i:`: a transaction that
+  // commits when the function returns and sends nothing if it throws.
+  await db.interfaces.edit('eth0', (i) => {
+    i.addIp('192.0.2.11/24');
+  });
+  console.log(`edited  ${describe(db, 'eth0')}`);
 } finally {
   await done();
 }

@@ -133,7 +133,7 @@ export class IPDB implements Views {
 
   // ---- reading (the core's live views) -------------------------------------------------------
 
-  /** The interfaces, with freeze()/unfreeze() (tx.ts). */
+  /** The interfaces, with freeze()/unfreeze() and edit() (tx.ts). */
   get interfaces(): Views['interfaces'] & FreezeApi { return this.tx.interfaces(this.database.interfaces); }
   get addresses(): Views['addresses'] { return this.database.addresses; }
   get routes(): Views['routes'] { return this.database.routes; }

@@ -23,6 +23,7 @@ import type { Database } from '../db/database.js';
 import { compileLoad, type LoadOptions } from '../db/load.js';
 import { KINDS } from '../db/types.js';
 import type { Views } from '../db/state.js';
+import { NotFoundError } from '../iproute/errors.js';
 import { IPRoute } from '../iproute/iproute.js';
 import { NetlinkSocket } from '../transport/socket.js';
 import type { NetlinkTransport } from '../transport/transport.js';
@@ -34,6 +35,7 @@ import { keyOf } from '../db/keys.js';
 import type { DbEvent } from '../db/types.js';
 import type { OpExecutor } from '../transactions/commit.js';
 import { databaseConfirm, targetOf } from '../transactions/confirm.js';
+import type { InterfaceDraft } from '../transactions/draft.js';
 import { Freezer, type FreezeOptions } from '../transactions/freeze.js';
 import type { Journal } from '../transactions/journal.js';
 import { KernelExecutor } from '../transactions/kernel-executor.js';
@@ -61,6 +63,13 @@ export interface FreezeApi {
   freeze(ref: IfRef): void;
   /** Stops keeping it; true when it was frozen. */
   unfreeze(ref: IfRef): boolean;
+  /**
+   * One interface edited as a transaction of its own, pyroute2's `with ipdb.interfaces.eth0 as i:`:
+   * `fn` gets the interface's draft (as `tx.interfaces.get(ref)` gives it), and the change is
+   * committed when `fn` returns, with `options`, and dropped when it throws; resolves with what
+   * `fn` returned. An interface the database does not have is a NotFoundError, nothing sent.
+   */
+  edit<T>(ref: IfRef, fn: (link: InterfaceDraft) => T | Promise<T>, options?: TxCommitOptions): Promise<T>;
 }
 
 /** A namespace reference as a label the journal and inverses can name it by. */
@@ -302,10 +311,15 @@ export class TxLayer {
       const api: FreezeApi = {
         freeze: (ref) => { this.freezer.freeze(ref); },
         unfreeze: (ref) => this.freezer.unfreeze(ref),
+        edit: (ref, fn, options) => this.transaction((tx) => {
+          const link = tx.interfaces.get(ref);
+          if (link === undefined) throw new NotFoundError([{ field: 'interface', value: ref, expected: 'interface', reason: 'no such link in the database' }]);
+          return fn(link);
+        }, options),
       };
       this.frozenView = new Proxy(view, {
         get(target, prop) {
-          if (prop === 'freeze' || prop === 'unfreeze') return api[prop];
+          if (prop === 'freeze' || prop === 'unfreeze' || prop === 'edit') return api[prop];
           return Reflect.get(target, prop);
         },
       });
