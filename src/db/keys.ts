@@ -12,7 +12,6 @@
  * so records that must be found together (the routes of one kernel "slot") live in one shard.
  * Nothing before the first '#' may contain '#'.
  */
-import { latin1Bytes, latin1Text } from '../util/latin1.js';
 import type {
   AddressRecord,
   InterfaceRecord,
@@ -166,23 +165,15 @@ export function routeKey(r: RouteRecord): string {
  * routes, take routeKey itself. The memo lives as long as the returned function.
  */
 export function routeKeyer(): (r: RouteRecord) => string {
-  const heads = new Map<number, Uint8Array>();
+  const heads = new Map<number, string>();
   // gateway ('-' for none) -> oif (-1 for none) -> prefsrc -> the suffixes seen with those. (The
   // prefsrc level keeps the lists short where every route has its own, as the local routes of
   // thousands of addresses do: one list for all of them made keying them quadratic.)
   const byHop = new Map<string, Map<number, Map<string | null, SuffixMemo[]>>>();
-  // The key is written as bytes and made as one flat string (latin1), not concatenated: a rope
-  // of head + dst + suffix costs a copy the first time a Map hashes it, and its three parts stay
-  // alive with it (keys made late, for a loaded table: table.ts LoadedShard).
-  const w = Buffer.allocUnsafe(256);
-  const write = (bytes: Uint8Array, p: number): number => {
-    for (let i = 0; i < bytes.length; i++) w[p++] = bytes[i]!;
-    return p;
-  };
   return (r) => {
     if (r.family !== 4 || r.metrics !== null || (r.multipath !== null && r.multipath.length > 0)) return routeKey(r);
     let head = heads.get(r.table);
-    if (head === undefined) heads.set(r.table, (head = latin1Bytes(`4|${r.table}|`)));
+    if (head === undefined) heads.set(r.table, (head = `4|${r.table}|`));
     const gw = r.gateway ?? '-';
     let byOif = byHop.get(gw);
     if (byOif === undefined) byHop.set(gw, (byOif = new Map()));
@@ -192,25 +183,16 @@ export function routeKeyer(): (r: RouteRecord) => string {
     let memos = bySrc.get(r.prefsrc);
     if (memos === undefined) bySrc.set(r.prefsrc, (memos = []));
     const metric = r.priority ?? 0;
-    let suffix: Uint8Array | undefined;
     for (let i = 0; i < memos.length; i++) {
       const m = memos[i]!;
       if (m.tos === r.tos && m.metric === metric && m.type === r.type && m.protocol === r.protocol && m.scope === r.scope && m.prefsrc === r.prefsrc) {
-        suffix = m.suffix;
-        break;
+        return head + r.dst + m.suffix;
       }
     }
-    if (suffix === undefined) {
-      // Exactly routeKey's text after the dst, for this combination.
-      suffix = latin1Bytes(`|tos${r.tos}|m${metric}${GROUP_SEP}${r.type}|${r.protocol}|${r.scope}|${r.prefsrc ?? '-'}||nh=${gw}@${r.oif ?? '-'}*1`);
-      memos.push({ tos: r.tos, metric, type: r.type, protocol: r.protocol, scope: r.scope, prefsrc: r.prefsrc, suffix });
-    }
-    const dst = r.dst;
-    if (head.length + dst.length + suffix.length > w.length) return routeKey(r);
-    let p = write(head, 0);
-    for (let i = 0; i < dst.length; i++) w[p++] = dst.charCodeAt(i);
-    p = write(suffix, p);
-    return latin1Text(w, 0, p);
+    // Exactly routeKey's text after the dst, for this combination.
+    const suffix = `|tos${r.tos}|m${metric}${GROUP_SEP}${r.type}|${r.protocol}|${r.scope}|${r.prefsrc ?? '-'}||nh=${gw}@${r.oif ?? '-'}*1`;
+    memos.push({ tos: r.tos, metric, type: r.type, protocol: r.protocol, scope: r.scope, prefsrc: r.prefsrc, suffix });
+    return head + r.dst + suffix;
   };
 }
 
@@ -221,7 +203,7 @@ interface SuffixMemo {
   protocol: string;
   scope: string;
   prefsrc: string | null;
-  suffix: Uint8Array;
+  suffix: string;
 }
 
 /** The slot part of a route key (its shard group). */

@@ -1,8 +1,9 @@
 /**
- * Text as bytes, one character per byte (latin1). The hot paths that make strings (route keys,
- * written as a dump is read or made later from records) write their pieces into one buffer and
- * make ONE flat string of it: concatenation would make a rope that is copied again the first time
- * a Map hashes it, and keep its pieces alive meanwhile.
+ * Text as bytes, one character per byte (latin1). The route reader (ipdb/keyed-route-reader.ts)
+ * writes a key's pieces straight from a message into one buffer and makes ONE flat string of it:
+ * concatenation would make a rope that is copied again the first time a Map hashes it. (Not for
+ * keys made from records one at a time, db/keys.ts routeKeyer: there the native call costs more
+ * than the rope, measured: 10 ms against 6 for 10,000 keys put into a Map by a cold process.)
  */
 
 /** The bytes of a string of latin1 characters (addresses, names, numbers: ASCII in practice). */
