@@ -182,7 +182,7 @@ export class KernelExecutor implements OpExecutor {
         // (Those framed before the first that could not be are not in `ready`: encoded here.)
         const r = ready[i] ?? encodeOp(ops[i]!, this.home) ?? prepareOp(ops[i]!, this.home);
         if (isRequest(r)) out.addPayload(r.type, r.flags ?? 0, r.payload);
-        else refuse(ops[i]!, 'it moves a link to another namespace: its request carries a descriptor of that namespace, opened when it is sent');
+        else refuse(ops[i]!, 'it names another namespace (a link moved there): its request carries a descriptor of that namespace, opened when it is sent');
       }
       if (refused.length > 0) throw new ValidationError(refused);
     }
