@@ -68,12 +68,6 @@ function header(v: StraceValue): NlMsgHeader {
 
 const isHeader = (v: StraceValue | undefined): boolean => field(v, 'nlmsg_len') !== undefined;
 
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0);
-  return b;
-}
-
 function s32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32LE(n | 0);
