@@ -10,8 +10,9 @@
  * the Maps: each shard keeps its records in arrays until it is first looked up (LoadedShard).
  * Nor does it make the keys the source left to it (handed their group hashes instead): a
  * LoadedShard makes them when first asked. 109,004 route keys are about 9 MB of strings that
- * every young-generation collection of the load copied; not making them took a 0.39 s open of
- * the bench namespace to 0.35 s (whole process), and makes all of them later in about 45 ms.
+ * every young-generation collection of the load copied; not making them took a whole-process
+ * open of the bench namespace from 0.37-0.40 s to 0.345 s (medians of interleaved runs), and
+ * makes all of them later in about 45 ms.
  *
  * The result is the same as the general path's: every record reported once as an 'add' (origin
  * 'resync' by default) in dump order, a key dumped twice stored once (reported as a 'change' when

@@ -25,7 +25,7 @@
  */
 import { GROUP_SEP } from '../db/keys.js';
 import { hashGroupBytes } from '../db/table.js';
-import { latin1Bytes, latin1Text } from '../util/latin1.js';
+import { latin1Bytes as ascii, latin1Text } from '../util/latin1.js';
 import { routeHeaderTexts, routeRecordMapper } from '../iproute/decode/route.js';
 import { formatIp } from '../messages/index.js';
 import type { RouteRecord } from '../iproute/records.js';
@@ -44,7 +44,6 @@ const RTA_TABLE = 15;
 const RTA_VIA = 18;
 const RTA_PREF = 20;
 
-const ascii = latin1Bytes;
 /** The decimal text of 0..255, as bytes. */
 const OCTETS: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => ascii(String(i)));
 const DEFAULT = ascii('default');
@@ -205,7 +204,7 @@ export class KeyedRouteReader {
     if (!this.makeKeys) {
       // The group ends here (GROUP_SEP would follow): its hash, and the dst as a string of its own.
       this.group = hashGroupBytes(w, p);
-      return this.record(v4, table, latin1(w, dstEnd, dstStart), gateway, oif, priority, protocol, scope, type, prefsrc, tos, pref);
+      return this.record(v4, table, latin1Text(w, dstStart, dstEnd), gateway, oif, priority, protocol, scope, type, prefsrc, tos, pref);
     }
     if (v4) {
       p = put(w, p, this.middle(type, protocol, scope));
@@ -228,7 +227,7 @@ export class KeyedRouteReader {
       w[p++] = 0x2a; // '*1'
       w[p++] = 0x31;
     }
-    const key = latin1(w, p);
+    const key = latin1Text(w, 0, p);
     this.key = key;
     return this.record(v4, table, key.slice(dstStart, dstEnd), gateway, oif, priority, protocol, scope, type, prefsrc, tos, pref);
   }
@@ -291,11 +290,6 @@ export class KeyedRouteReader {
     }
     return m;
   }
-}
-
-/** The key string (or the dst's): w[start, end) as latin1. */
-function latin1(w: Buffer, end: number, start = 0): string {
-  return latin1Text(w, start, end);
 }
 
 /** A little-endian u32 at `off` (in bounds: checked by the caller), without readUInt32LE's checks. */
