@@ -127,7 +127,12 @@ export class IPDB implements Views {
     this.netns = options.netns;
     const verify = options.verifyEffects ?? true;
     this.effectsCheck = verify === false ? null : new EffectsCheck(database, verify === true ? {} : verify);
-    this.tx = new TxLayer(this, options.load ? { load: options.load } : {});
+    const events = source.eventTransport;
+    this.tx = new TxLayer(this, {
+      ...(options.load ? { load: options.load } : {}),
+      // A commit's link changes are in the kernel's hands with nothing read (tx.ts, KernelExecutor).
+      ...(events.pause ? { pauseEvents: () => events.pause!() } : {}),
+    });
     source.ownEcho = (ev, pid) => this.tx.isOwnEcho(ev, pid);
   }
 

@@ -55,6 +55,8 @@ export interface TxLayerOptions {
   /** The database's load options: records it does not keep are not waited for. */
   load?: LoadOptions;
   freeze?: FreezeOptions;
+  /** Pauses the database's event socket until the returned function is called (KernelExecutorOptions.quiet). */
+  pauseEvents?: () => () => void;
 }
 
 /** `db.interfaces` with freeze() and unfreeze(). */
@@ -111,7 +113,7 @@ export class TxLayer {
     this.label = netnsLabel(host.netns);
     this.baseOf = snapshotBases(this.label);
     this.home = this.label ?? { pid: process.pid };
-    this.executor = new KernelExecutor(() => this.commitSocket(), { home: this.home });
+    this.executor = new KernelExecutor(() => this.commitSocket(), { home: this.home, ...(opts.pauseEvents ? { quiet: opts.pauseEvents } : {}) });
     const load = compileLoad(opts.load);
     const db = host.database;
     this.env = {

@@ -35,6 +35,11 @@ export interface KernelExecutorOptions {
   home?: NetnsSpec;
   /** Opens an IPRoute in another namespace, by label (default IPRoute.open({ netns: label })). */
   openNamespace?: (label: string) => Promise<IPRoute>;
+  /**
+   * Quiets the process's other netlink readers (the database's event socket) while a batch with
+   * link changes is in the kernel's hands; returns what ends the quiet (BatchOptions.quiet).
+   */
+  quiet?: () => () => void;
 }
 
 /** A refusal that is not the kernel's (a link not found by name over there), with an errno name. */
@@ -218,10 +223,14 @@ export class KernelExecutor implements OpExecutor {
   /** Sends ops[from, to), all of the transaction's own namespace; one result each. */
   private async sendHome(all: readonly Operation[], from: number, to: number, ctx: SendContext): Promise<OpResult[]> {
     const ops = from === 0 && to === all.length ? all : all.slice(from, to);
-    // The kernel's work overlaps with reading the answers and the database's notifications
-    // (5,000 address additions: about 0.26 s in the kernel, 0.1 s for the notifications).
-    // Not for links: creating devices alongside a busy thread measured slower.
-    const batchOpts = { signal: ctx.signal, operation: 'transaction', offThread: !ops.some((op) => op.kind === 'interface') };
+    // From a thread-pool thread. Addresses and routes: the kernel's work overlaps with reading
+    // the answers and the database's notifications (5,000 address additions: about 0.26 s in the
+    // kernel, 0.1 s for the notifications). Links: quietly, nothing read meanwhile. Creating a
+    // device waits in the kernel for the other CPUs (a veth end for an RCU grace period), and 200
+    // veth pairs took the kernel 42-56 ms sent by this thread right after drafting (busy), or
+    // with this thread reading meanwhile, against 31-38 ms from the pool with this thread idle.
+    const links = ops.some((op) => op.kind === 'interface');
+    const batchOpts = { signal: ctx.signal, operation: 'transaction', offThread: true, ...(links ? { quiet: this.opts.quiet ?? true } : {}) };
     const framed = this.plan !== null && this.plan.ops === all ? this.plan.framed : null;
     if (framed !== null && framed.count === ops.length) {
       // The whole plan, encoded by prepare() into one buffer, message j for operation j.

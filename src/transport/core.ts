@@ -82,6 +82,8 @@ function frameChunk(chunk: readonly Outgoing[]): Buffer {
 
 /** The payload of the NetlinkRequest a framed request's op is made from (its bytes are in the batch). */
 const EMPTY = Buffer.alloc(0);
+/** A quiet that was never started (BatchOptions.quiet): nothing to end. */
+const NOTHING = (): void => {};
 
 /** A batch request's settle: its result is kept on the op itself (no closure per request). */
 function keepResult(this: void): void {}
@@ -176,6 +178,22 @@ export abstract class TransportCore implements NetlinkTransport {
    * (BatchOptions.offThread).
    */
   protected transmitAsync?(bytes: Buffer): Promise<void>;
+  /** Stops this transport's reading until the returned function is called (BatchOptions.quiet). */
+  protected pauseReading(): () => void {
+    return NOTHING;
+  }
+
+  /** The start of a quiet send (BatchOptions.quiet): returns what ends it. */
+  private beginQuiet(quiet: BatchOptions['quiet']): () => void {
+    if (quiet === undefined || quiet === false) return NOTHING;
+    const own = this.pauseReading();
+    const others = typeof quiet === 'function' ? quiet() : NOTHING;
+    return () => {
+      own();
+      others();
+    };
+  }
+
   /** Releases the underlying resources (poll handle, fd). Called once, by close(). */
   protected abstract release(): void;
   protected abstract batchBudget(): BatchBudget;
@@ -264,7 +282,7 @@ export abstract class TransportCore implements NetlinkTransport {
         if (stopped() || this.isClosed) break;
         const chunk = outgoing.slice(start, end).filter((o) => !o.op.done);
         start = end;
-        if (chunk.length > 0) await this.sendChunk(chunk.map((o) => o.op), () => frameChunk(chunk), opts.offThread === true);
+        if (chunk.length > 0) await this.sendChunk(chunk.map((o) => o.op), () => frameChunk(chunk), opts.offThread === true, opts.quiet);
       }
       if (this.isClosed) failAll(closedError('requestBatch'));
     } finally {
@@ -317,7 +335,7 @@ export abstract class TransportCore implements NetlinkTransport {
         if (stop !== undefined || this.isClosed) break;
         const first = start;
         start = end;
-        await this.sendFramedChunk(b, first, end, bytes.subarray(batch.starts[first]!, batch.endOf(end - 1)), opts.offThread === true);
+        await this.sendFramedChunk(b, first, end, bytes.subarray(batch.starts[first]!, batch.endOf(end - 1)), opts.offThread === true, opts.quiet);
       }
       if (this.isClosed) failAll(closedError('requestBatch'));
     } finally {
@@ -327,7 +345,7 @@ export abstract class TransportCore implements NetlinkTransport {
   }
 
   /** Sends requests [first, end) of a framed batch (`view`, their bytes) and waits for their answers. */
-  private sendFramedChunk(b: FramedBatch, first: number, end: number, view: Buffer, offThread: boolean): Promise<void> {
+  private sendFramedChunk(b: FramedBatch, first: number, end: number, view: Buffer, offThread: boolean, quiet: BatchOptions['quiet']): Promise<void> {
     return new Promise<void>((resolve) => {
       b.chunkStart = first;
       b.chunkEnd = end;
@@ -347,7 +365,8 @@ export abstract class TransportCore implements NetlinkTransport {
         // Answers may come back before the send returns: the requests are out from here on.
         b.sent = end;
         this.stats.sends += 1;
-        this.transmitAsync(view).catch(fail);
+        const endQuiet = this.beginQuiet(quiet);
+        this.transmitAsync(view).catch(fail).finally(endQuiet);
         return;
       }
       try {
@@ -379,7 +398,7 @@ export abstract class TransportCore implements NetlinkTransport {
    * Sends one chunk (its requests, and its bytes: framed when it goes out) in one transmit() and
    * waits until every request of it is answered or failed.
    */
-  private sendChunk(chunk: RequestOp[], frame: () => Buffer, offThread: boolean): Promise<void> {
+  private sendChunk(chunk: RequestOp[], frame: () => Buffer, offThread: boolean, quiet: BatchOptions['quiet']): Promise<void> {
     return new Promise<void>((resolve) => {
       let left = chunk.length;
       const onDone = (): void => { if (--left === 0) resolve(); };
@@ -398,7 +417,8 @@ export abstract class TransportCore implements NetlinkTransport {
         // Answers may come back before the send returns: the requests are out from here on.
         for (const op of chunk) op.transmitted = true;
         this.stats.sends += 1;
-        this.transmitAsync(bytes).catch(fail);
+        const endQuiet = this.beginQuiet(quiet);
+        this.transmitAsync(bytes).catch(fail).finally(endQuiet);
         return;
       }
       try {

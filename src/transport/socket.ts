@@ -82,6 +82,8 @@ export class NetlinkSocket extends TransportCore {
   private readonly sliceSize: number;
   private polling = true;
   private yielding = false;
+  /** pause() calls not ended yet: while there are any, nothing is read. */
+  private pauses = 0;
   private refWanted = true;
   private busy = false;
 
@@ -173,6 +175,37 @@ export class NetlinkSocket extends TransportCore {
     return this;
   }
 
+  /**
+   * Stops reading until the returned function is called (pauses nest: reading resumes once every
+   * one has ended; calling it twice does nothing). Datagrams arriving meanwhile wait in the
+   * socket's receive buffer; an overrun there is noticed once reading resumes. Requests and dumps
+   * in progress wait for their answers too. A transaction pauses the database's event socket while
+   * its link changes are in the kernel's hands (BatchOptions.quiet).
+   */
+  pause(): () => void {
+    if (this.closed) return () => {};
+    this.pauses += 1;
+    if (this.polling) {
+      this.polling = false;
+      this.poll.stop();
+    }
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.pauses -= 1;
+      // A yield or a read-ahead under way goes back to polling (or reads on) by itself.
+      if (this.pauses > 0 || this.closed || this.yielding || this.aheadRunning || this.polling) return;
+      // What arrived meanwhile is read on the event loop's next poll.
+      this.polling = true;
+      this.poll.start();
+    };
+  }
+
+  protected override pauseReading(): () => void {
+    return this.pause();
+  }
+
   protected override onBusyChange(busy: boolean): void {
     this.busy = busy;
     this.applyRef();
@@ -226,7 +259,7 @@ export class NetlinkSocket extends TransportCore {
   private onPoll(status: number): void {
     // A negative status is POLLERR (an overrun): libuv has already stopped the watcher.
     if (status < 0) this.polling = false;
-    if (this.yielding || this.closed || this.aheadRunning) return;
+    if (this.yielding || this.closed || this.aheadRunning || this.pauses > 0) return;
     this.drain();
   }
 
@@ -238,7 +271,7 @@ export class NetlinkSocket extends TransportCore {
     const errno = -n;
     if (errno === Errno.EAGAIN) {
       this.drainComplete();
-      if (!this.closed && !this.polling) {
+      if (!this.closed && !this.polling && this.pauses === 0) {
         this.polling = true;
         this.poll.start();
       }
@@ -257,6 +290,8 @@ export class NetlinkSocket extends TransportCore {
   private drain(): void {
     // A read-ahead drain is reading: it goes back to polling (or hands over) when it ends.
     if (this.aheadRunning) return;
+    // Paused: the last pause's end starts polling again.
+    if (this.pauses > 0) return;
     if (this.ahead !== null && this.dumping) {
       void this.drainAhead(this.ahead);
       return;
@@ -351,7 +386,8 @@ export class NetlinkSocket extends TransportCore {
         }
         // Not after a set that ends the dump: nothing more would come, and a receive still on
         // the thread pool would hold the socket open past close() for a moment.
-        const next = this.dumping && !endsDump(cur, got) ? this.recvOffThread(spare) : null;
+        // (Paused: this set is handed over, and the read-ahead goes on when reading resumes.)
+        const next = this.dumping && !endsDump(cur, got) && this.pauses === 0 ? this.recvOffThread(spare) : null;
         const cut = this.deliver(cur, got);
         // A datagram did not fit: both receivers are replaced by bigger ones, used from the
         // receive after `next` on (what `next` reads lands in the old one).

@@ -67,6 +67,40 @@ describe('requestBatch', () => {
     expect(loAddresses(ns())).toHaveLength(5000);
   });
 
+  it('quiet: nothing is read while the kernel has the chunk; the quiet function spans each such send', async () => {
+    sock = await NetlinkSocket.openAsync({ netns: ns() });
+    let sentAt = 0;
+    let firstAnswerAt = 0;
+    const s = sock as unknown as { transmitAsync(b: Buffer): Promise<void> };
+    const transmitAsync = s.transmitAsync.bind(sock);
+    let sends = 0;
+    s.transmitAsync = (b) => { sends += 1; return transmitAsync(b).then(() => { sentAt = performance.now(); }); };
+    sock.hook = { incoming: () => { firstAnswerAt ||= performance.now(); } };
+    // What the process's other readers would be told: [started, ended] per send.
+    const spans: [number, number][] = [];
+    const quiet = (): (() => void) => {
+      const span: [number, number] = [performance.now(), 0];
+      spans.push(span);
+      return () => { span[1] = performance.now(); };
+    };
+    const msgs = Array.from({ length: 3000 }, (_, i) => addAddr(i));
+    msgs[2000] = addAddr(7); // a duplicate: EEXIST
+    const results = await sock.requestBatch(msgs, { offThread: true, quiet });
+    expect(sends).toBe(1);
+    expect(spans).toHaveLength(1);
+    const [start, end] = spans[0]!;
+    expect(end).toBeGreaterThanOrEqual(sentAt);
+    // The first answer was read only once the send had returned (offThread alone reads them
+    // while the kernel works: the test above).
+    expect(firstAnswerAt).toBeGreaterThanOrEqual(sentAt);
+    expect(start).toBeLessThanOrEqual(sentAt);
+    const failed = results.flatMap((r, i) => (r.ok ? [] : [[i, (r.error as KernelError).code]]));
+    expect(failed).toEqual([[2000, 'EEXIST']]);
+    expect(loAddresses(ns())).toHaveLength(3000);
+    // And the socket reads again after it.
+    expect((await sock.requestBatch([addAddr(4000)]))[0]!.ok).toBe(true);
+  });
+
   it('with a small receive buffer, the batch is cut into chunks whose ACKs fit: no overrun', async () => {
     sock = await NetlinkSocket.openAsync({ netns: ns(), rcvbuf: 256 * 1024 });
     let overruns = 0;

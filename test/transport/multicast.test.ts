@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom } from 'rxjs';
+import { NLMSG_NOOP } from '../../src/messages/nlmsg.js';
 import {
   collectDump, ensurePoolStarted, NetlinkSocket, OverrunError, type Notification,
 } from '../../src/transport/index.js';
@@ -73,6 +74,53 @@ describe('notifications', () => {
     const nh = (await got).find((n) => n.type === RTM_NEWNEXTHOP)!;
     expect(nh.group).toBe(RTNLGRP_NEXTHOP);
     expect(nh.seq).not.toBe(0); // ip's own request seq: only the group says it is a notification
+  });
+});
+
+describe('pause', () => {
+  /** Lets the event loop run for `ms` (the socket would be read meanwhile, were it not paused). */
+  const idle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('nothing is read while paused; what arrived meanwhile comes, in order, when the last pause ends', async () => {
+    sock = await NetlinkSocket.openAsync({ netns: ns(), groups: [RTNLGRP_IPV4_IFADDR] });
+    const seen: string[] = [];
+    sock.notifications$.subscribe((b) => { for (const n of b) if (n.type === RTM_NEWADDR) seen.push(addr4(n)!); });
+    const first = sock.pause();
+    const second = sock.pause();
+    ip(ns(), 'addr', 'add', '10.34.0.1/32', 'dev', 'lo');
+    ip(ns(), 'addr', 'add', '10.34.0.2/32', 'dev', 'lo');
+    await idle(60);
+    expect(seen).toEqual([]);
+    // A request waits too: its answer is in the same receive buffer.
+    let answered = false;
+    const noop = sock.request({ type: NLMSG_NOOP, payload: Buffer.alloc(0) }).then(() => { answered = true; });
+    first();
+    first(); // (twice: counted once, the second pause still holds)
+    await idle(60);
+    expect(seen).toEqual([]);
+    expect(answered).toBe(false);
+    second();
+    await noop;
+    while (seen.length < 2) await idle(5);
+    expect(seen).toEqual(['10.34.0.1', '10.34.0.2']);
+    expect(sock.stats.overruns).toBe(0);
+    // And reading goes on as before.
+    ip(ns(), 'addr', 'add', '10.34.0.3/32', 'dev', 'lo');
+    while (seen.length < 3) await idle(5);
+    expect(seen[2]).toBe('10.34.0.3');
+  });
+
+  it('an overrun while paused is noticed once reading resumes', async () => {
+    sock = await NetlinkSocket.openAsync({ netns: ns(), groups: [RTNLGRP_IPV4_IFADDR], rcvbuf: 4096 });
+    let overruns = 0;
+    sock.overrun$.subscribe(() => { overruns += 1; });
+    const resume = sock.pause();
+    ipBatch(ns(), Array.from({ length: 500 }, (_, i) => `addr add 10.35.${i >> 8}.${i & 255}/32 dev lo`));
+    await idle(30);
+    expect(overruns).toBe(0);
+    const overrun = firstValueFrom(sock.overrun$);
+    resume();
+    expect((await overrun).reason).toBe('enobufs');
   });
 });
 
