@@ -23,6 +23,22 @@ function loAddresses(name: string): string[] {
   return ipJson<{ addr_info: Array<{ local: string }> }>(name, '-4', 'addr', 'show', 'dev', 'lo')[0]!.addr_info.map((a) => a.local);
 }
 
+/**
+ * Watches a socket's thread-pool sends and reads: how many sends, when the last one returned, and
+ * when the first answer was read.
+ */
+function watchSends(s: NetlinkSocket): { sends: number; sentAt: number; firstAnswerAt: number; sent: Promise<void> | undefined } {
+  const w = { sends: 0, sentAt: 0, firstAnswerAt: 0, sent: undefined as Promise<void> | undefined };
+  const inner = s as unknown as { transmitAsync(b: Buffer): Promise<void> };
+  const transmitAsync = inner.transmitAsync.bind(s);
+  inner.transmitAsync = (b) => {
+    w.sends += 1;
+    return (w.sent = transmitAsync(b).then(() => { w.sentAt = performance.now(); }));
+  };
+  s.hook = { incoming: () => { w.firstAnswerAt ||= performance.now(); } };
+  return w;
+}
+
 describe('requestBatch', () => {
   it('5,000 RTM_NEWADDR in one send, all ACKed; one bad request in the middle is reported alone', async () => {
     await ensurePoolStarted();
@@ -48,20 +64,14 @@ describe('requestBatch', () => {
     sock = await NetlinkSocket.openAsync({ netns: ns() });
     // When the send returns, and when the first answer was read: with the send on the thread
     // pool, answers are read while the kernel is still working through the chunk.
-    let sentAt = 0;
-    let firstAnswerAt = 0;
-    const s = sock as unknown as { transmitAsync(b: Buffer): Promise<void> };
-    const transmitAsync = s.transmitAsync.bind(sock);
-    let sent: Promise<void> | undefined;
-    s.transmitAsync = (b) => (sent = transmitAsync(b).then(() => { sentAt = performance.now(); }));
-    sock.hook = { incoming: () => { firstAnswerAt ||= performance.now(); } };
+    const w = watchSends(sock);
     const msgs = Array.from({ length: 5000 }, (_, i) => addAddr(i));
     msgs[4000] = addAddr(7); // a duplicate: EEXIST
     const results = await sock.requestBatch(msgs, { offThread: true });
-    await sent;
-    expect(sentAt).toBeGreaterThan(0);
-    expect(firstAnswerAt).toBeGreaterThan(0);
-    expect(firstAnswerAt).toBeLessThan(sentAt);
+    await w.sent;
+    expect(w.sentAt).toBeGreaterThan(0);
+    expect(w.firstAnswerAt).toBeGreaterThan(0);
+    expect(w.firstAnswerAt).toBeLessThan(w.sentAt);
     const failed = results.flatMap((r, i) => (r.ok ? [] : [[i, (r.error as KernelError).code]]));
     expect(failed).toEqual([[4000, 'EEXIST']]);
     expect(loAddresses(ns())).toHaveLength(5000);
@@ -69,13 +79,7 @@ describe('requestBatch', () => {
 
   it('quiet: nothing is read while the kernel has the chunk; the quiet function spans each such send', async () => {
     sock = await NetlinkSocket.openAsync({ netns: ns() });
-    let sentAt = 0;
-    let firstAnswerAt = 0;
-    const s = sock as unknown as { transmitAsync(b: Buffer): Promise<void> };
-    const transmitAsync = s.transmitAsync.bind(sock);
-    let sends = 0;
-    s.transmitAsync = (b) => { sends += 1; return transmitAsync(b).then(() => { sentAt = performance.now(); }); };
-    sock.hook = { incoming: () => { firstAnswerAt ||= performance.now(); } };
+    const w = watchSends(sock);
     // What the process's other readers would be told: [started, ended] per send.
     const spans: [number, number][] = [];
     const quiet = (): (() => void) => {
@@ -86,14 +90,14 @@ describe('requestBatch', () => {
     const msgs = Array.from({ length: 3000 }, (_, i) => addAddr(i));
     msgs[2000] = addAddr(7); // a duplicate: EEXIST
     const results = await sock.requestBatch(msgs, { offThread: true, quiet });
-    expect(sends).toBe(1);
+    expect(w.sends).toBe(1);
     expect(spans).toHaveLength(1);
     const [start, end] = spans[0]!;
-    expect(end).toBeGreaterThanOrEqual(sentAt);
+    expect(end).toBeGreaterThanOrEqual(w.sentAt);
     // The first answer was read only once the send had returned (offThread alone reads them
     // while the kernel works: the test above).
-    expect(firstAnswerAt).toBeGreaterThanOrEqual(sentAt);
-    expect(start).toBeLessThanOrEqual(sentAt);
+    expect(w.firstAnswerAt).toBeGreaterThanOrEqual(w.sentAt);
+    expect(start).toBeLessThanOrEqual(w.sentAt);
     const failed = results.flatMap((r, i) => (r.ok ? [] : [[i, (r.error as KernelError).code]]));
     expect(failed).toEqual([[2000, 'EEXIST']]);
     expect(loAddresses(ns())).toHaveLength(3000);
