@@ -226,9 +226,10 @@ export class KernelExecutor implements OpExecutor {
     // From a thread-pool thread. Addresses and routes: the kernel's work overlaps with reading
     // the answers and the database's notifications (5,000 address additions: about 0.26 s in the
     // kernel, 0.1 s for the notifications). Links: quietly, nothing read meanwhile. Creating a
-    // device waits in the kernel for the other CPUs (a veth end for an RCU grace period), and 200
-    // veth pairs took the kernel 42-56 ms sent by this thread right after drafting (busy), or
-    // with this thread reading meanwhile, against 31-38 ms from the pool with this thread idle.
+    // device waits in the kernel for the other CPUs (a veth end for an RCU grace period): 200 veth
+    // pairs took the kernel 42-56 ms sent by this thread right after drafting, and 31-38 ms from
+    // the pool with this thread idle; from the pool with this thread reading meanwhile, the
+    // commit took as long as when this thread sent them.
     const links = ops.some((op) => op.kind === 'interface');
     const batchOpts = { signal: ctx.signal, operation: 'transaction', offThread: true, ...(links ? { quiet: this.opts.quiet ?? true } : {}) };
     const framed = this.plan !== null && this.plan.ops === all ? this.plan.framed : null;

@@ -183,14 +183,29 @@ export abstract class TransportCore implements NetlinkTransport {
     return NOTHING;
   }
 
-  /** The start of a quiet send (BatchOptions.quiet): returns what ends it. */
+  /**
+   * The start of a quiet send (BatchOptions.quiet): returns what ends it. A quiet only makes the
+   * kernel's work faster: a caller's function that throws (starting or ending it) is left out, and
+   * the batch goes on.
+   */
   private beginQuiet(quiet: BatchOptions['quiet']): () => void {
     if (quiet === undefined || quiet === false) return NOTHING;
     const own = this.pauseReading();
-    const others = typeof quiet === 'function' ? quiet() : NOTHING;
+    let others = NOTHING;
+    if (typeof quiet === 'function') {
+      try {
+        others = quiet();
+      } catch {
+        // (Not quiet elsewhere, then.)
+      }
+    }
     return () => {
       own();
-      others();
+      try {
+        others();
+      } catch {
+        // (Their reading was the caller's to resume.)
+      }
     };
   }
 

@@ -50,9 +50,9 @@ export interface BatchOptions extends RequestOptions {
    * send starts and returns what ends the quiet (e.g. `() => events.pause()`).
    *
    * Why: some requests wait inside the kernel for the other CPUs (a veth end's creation waits for
-   * an RCU grace period), and the kernel's share of them measured faster from a thread-pool
-   * thread while this one stays idle than with this thread reading meanwhile, or sending them
-   * itself after being busy: 200 veth pairs took the kernel 31-38 ms that way against 42-56 ms.
+   * an RCU grace period). 200 veth pairs took the kernel 31-38 ms from a thread-pool thread with
+   * this one idle, against 42-56 ms sent by this thread right after it had been busy; from the pool
+   * with this thread reading meanwhile, the whole took as long as that.
    */
   quiet?: boolean | (() => () => void);
 }

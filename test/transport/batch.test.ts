@@ -105,6 +105,18 @@ describe('requestBatch', () => {
     expect((await sock.requestBatch([addAddr(4000)]))[0]!.ok).toBe(true);
   });
 
+  it('quiet: a quiet function that throws, starting or ending, does not fail the batch', async () => {
+    sock = await NetlinkSocket.openAsync({ netns: ns() });
+    const throwsAtStart = (): (() => void) => { throw new Error('no quiet'); };
+    const throwsAtEnd = (): (() => void) => () => { throw new Error('no end'); };
+    const first = await sock.requestBatch(Array.from({ length: 100 }, (_, i) => addAddr(i)), { offThread: true, quiet: throwsAtStart });
+    const second = await sock.requestBatch(Array.from({ length: 100 }, (_, i) => addAddr(100 + i)), { offThread: true, quiet: throwsAtEnd });
+    expect([...first, ...second].every((r) => r.ok)).toBe(true);
+    expect(loAddresses(ns())).toHaveLength(201);
+    // The socket's own pause ended either way: it reads on.
+    expect((await sock.requestBatch([addAddr(300)]))[0]!.ok).toBe(true);
+  });
+
   it('with a small receive buffer, the batch is cut into chunks whose ACKs fit: no overrun', async () => {
     sock = await NetlinkSocket.openAsync({ netns: ns(), rcvbuf: 256 * 1024 });
     let overruns = 0;
