@@ -22,7 +22,7 @@
  *   node bench/commit-floor.mjs veths 7      # 200 veth pairs
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,6 @@ const SETTLE_MS = 1000;
 // ---- the floor program (child) ---------------------------------------------------------------
 
 async function child(kind, specFile) {
-  const { readFileSync } = await import('node:fs');
   const koffi = (await import('koffi')).default;
   const lib = koffi.load('libc.so.6');
   const c = {
