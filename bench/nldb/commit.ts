@@ -44,6 +44,9 @@ async function main(ns: string, specFile: string): Promise<void> {
   const t0 = performance.now();
   const nldb = await loadNldb();
   const db = await nldb.IPDB.open({ netns: ns });
+  // Where the commit's time goes: waiting for the kernel (the event loop idle) or working.
+  const loop0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const t1 = performance.now();
   let drafted = t1;
   await db.transaction(async (tx) => {
@@ -51,10 +54,18 @@ async function main(ns: string, specFile: string): Promise<void> {
     drafted = performance.now();
   });
   const t2 = performance.now();
+  const loop = performance.eventLoopUtilization(loop0);
+  const cpu = process.cpuUsage(cpu0);
   emitCounts({ changes: spec.items.length });
   await db.close();
-  // commit: the whole db.transaction(), drafting included; draft: the part of it spent drafting.
-  emitWork({ open: (t1 - t0) / 1000, commit: (t2 - t1) / 1000, draft: (drafted - t1) / 1000, close: since(t2) });
+  // commit: the whole db.transaction(), drafting included; draft: the part of it spent drafting;
+  // commitIdle: the part of it the event loop's thread waited (for the kernel, or the thread
+  // pool); commitCpu: the CPU time the process used meanwhile, all its threads (the kernel's work
+  // on a pool thread included).
+  emitWork({
+    open: (t1 - t0) / 1000, commit: (t2 - t1) / 1000, draft: (drafted - t1) / 1000, close: since(t2),
+    commitIdle: loop.idle / 1000, commitCpu: (cpu.user + cpu.system) / 1e6,
+  });
 }
 
 const [ns, specFile] = process.argv.slice(2);
