@@ -72,9 +72,15 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     for (const name of options.only) {
-      for (const bc of casesOf(name, env, options)) results.push(await runCase(bc, runner));
-      // The big namespace serves dump, ipdb-open and store; commit needs none of it.
-      if (!options.only.slice(options.only.indexOf(name) + 1).some((n) => n === 'dump' || n === 'ipdb-open' || n === 'store')) await state.release();
+      for (const bc of casesOf(name, env, options)) {
+        if (options.cases.length > 0 && !options.cases.includes(bc.id)) {
+          await bc.teardown();
+          continue;
+        }
+        results.push(await runCase(bc, runner));
+      }
+      // The big namespace serves every benchmark (commit: its small change to a big table).
+      if (options.only.indexOf(name) === options.only.length - 1) await state.release();
     }
   } finally {
     await state.release();

@@ -2,8 +2,11 @@
  * "commit" (issue 4): one transaction making many changes, each run on a fresh namespace (lo and
  * one veth pair, see commit-spec.ts), checked afterwards against the kernel with `ip -j`: every
  * change of the set must be there. Sizes: 5,000 addresses on one link, 10,000 routes, 200 veth
- * pairs, and each at a tenth.
+ * pairs, and each at a tenth. And a small change to a big table: 10 routes added to the `dump`
+ * benchmark's namespace (109,004 routes), the database already open on it, as a router's
+ * controller would (commitBigCase).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchCase, Contender, RunContext } from '../lib/contender.js';
@@ -27,7 +30,62 @@ export function commitCases(env: BenchEnv, fractions: readonly number[]): BenchC
       cases.push(commitCase(env, kind, Math.max(1, Math.round(COMMIT_FULL[kind] * fraction))));
     }
   }
+  cases.push(commitBigCase(env, COMMIT_SMALL));
   return cases;
+}
+
+/** The routes of the small change to the big table. */
+export const COMMIT_SMALL = 10;
+
+function contendersFor(env: BenchEnv, batchFile: string): Contender[] {
+  return [
+    ipBatchBaseline(batchFile),
+    pythonAnchor(env, { id: 'pyroute2-ipdb', label: 'pyroute2 IPDB', script: 'commit_ipdb.py', args: (ctx) => [ctx.ns, ctx.specFile ?? ''], slow: true }),
+    pythonAnchor(env, { id: 'pyroute2-ndb', label: 'pyroute2 NDB', script: 'commit_ndb.py', args: (ctx) => [ctx.ns, ctx.specFile ?? ''], slow: true }),
+    nldbContender(env, { id: 'nldb-ipdb', label: 'nldb IPDB transaction', script: 'commit.js', args: (ctx) => [ctx.ns, ctx.specFile ?? ''] }),
+  ];
+}
+
+/**
+ * `n` routes added in one transaction to the shared big namespace of "dump" and "ipdb-open"
+ * (P veth pairs, 109,004 routes at full size), 198.18.x.y/32 via 10.0.0.2 dev va0 (va0 has
+ * 10.0.0.1/24 there too). Every contender loads the whole state first (outside its commit
+ * figure), so pyroute2's are slow anchors here as well. After each run the routes are deleted
+ * again (untimed, also when the run failed), so every run, and the cases after this one, find the
+ * namespace as it was built.
+ */
+function commitBigCase(env: BenchEnv, n: number): BenchCase {
+  const id = `commit-routes-${n}-big`;
+  const dir = mkdtempSync(join(env.scratch, `${id}-`));
+  const spec: CommitSpec = makeSpec('routes', n, { routesTo: 'benchmarking' });
+  const specFile = writeSpec(spec, dir, 'spec');
+  const batchFile = writeBatchFile(join(dir, 'spec.batch'), specBatch(spec));
+  const undo = specBatch(spec).map((line) => line.replace(/^route add /, 'route del '));
+  let ns: string | null = null;
+  return {
+    id, group: 'commit', title: `${n.toLocaleString('en-US')} IPv4 /32 routes added to a database of the dump namespace (${env.state.size.routes.toLocaleString('en-US')} routes added there), one transaction`,
+    workKey: 'commit', contenders: contendersFor(env, batchFile),
+    params: { kind: 'routes', changes: n, vethPairs: env.state.size.pairs, routesAdded: env.state.size.routes },
+    async setup() {
+      ns = (await env.state.get()).ns;
+    },
+    expected: () => ({ changes: n }),
+    async prepareRun(): Promise<RunContext> {
+      if (ns === null) throw new Error('the namespace is not built yet');
+      return { ns, dir, specFile };
+    },
+    async finishRun(_c, ctx): Promise<{ changes: number }> {
+      try {
+        return { changes: countApplied(ctx.ns, spec) };
+      } finally {
+        // -force: a run that failed may have added only some of them.
+        spawnSync('ip', ['-force', '-n', ctx.ns, '-batch', '-'], { input: `${undo.join('\n')}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+      }
+    },
+    async teardown() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function commitCase(env: BenchEnv, kind: ChangeKind, n: number): BenchCase {
@@ -36,14 +94,8 @@ function commitCase(env: BenchEnv, kind: ChangeKind, n: number): BenchCase {
   const spec: CommitSpec = makeSpec(kind, n);
   const specFile = writeSpec(spec, dir, 'spec');
   const batchFile = writeBatchFile(join(dir, 'spec.batch'), specBatch(spec));
-  const contenders: Contender[] = [
-    ipBatchBaseline(batchFile),
-    pythonAnchor(env, { id: 'pyroute2-ipdb', label: 'pyroute2 IPDB', script: 'commit_ipdb.py', args: (ctx) => [ctx.ns, ctx.specFile ?? ''], slow: true }),
-    pythonAnchor(env, { id: 'pyroute2-ndb', label: 'pyroute2 NDB', script: 'commit_ndb.py', args: (ctx) => [ctx.ns, ctx.specFile ?? ''], slow: true }),
-    nldbContender(env, { id: 'nldb-ipdb', label: 'nldb IPDB transaction', script: 'commit.js', args: (ctx) => [ctx.ns, ctx.specFile ?? ''] }),
-  ];
   return {
-    id, group: 'commit', title: `${n.toLocaleString('en-US')} ${WHAT[kind]}, one transaction`, workKey: 'commit', contenders,
+    id, group: 'commit', title: `${n.toLocaleString('en-US')} ${WHAT[kind]}, one transaction`, workKey: 'commit', contenders: contendersFor(env, batchFile),
     params: { kind, changes: n },
     async setup() {},
     expected: () => ({ changes: n }),

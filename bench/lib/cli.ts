@@ -6,6 +6,8 @@ export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export interface Options {
   only: BenchmarkName[];
+  /** Case ids to run (of the benchmarks chosen); empty: all of them. */
+  cases: string[];
   runs: number;
   slowRuns: number;
   warmup: number;
@@ -23,6 +25,8 @@ export interface Options {
 export const USAGE = `usage: npm run bench -- [options]
 
   --only NAME       run only this benchmark (repeatable or comma-separated): ${BENCHMARKS.join(', ')}
+  --case ID         run only this case of them (repeatable or comma-separated), e.g.
+                    commit-routes-10-big; the ids are the ones the report prints
   --runs N          measured runs per contender (default 5; 3 with --quick)
   --slow-runs N     runs of the slow anchors, pyroute2 IPDB and NDB (default 3; 1 with --quick)
   --warmup N        unrecorded runs first, fast contenders only (default 1)
@@ -43,6 +47,7 @@ export function parseOptions(argv: string[]): Options {
     args: argv,
     options: {
       only: { type: 'string', multiple: true },
+      case: { type: 'string', multiple: true },
       runs: { type: 'string' },
       'slow-runs': { type: 'string' },
       warmup: { type: 'string' },
@@ -67,6 +72,7 @@ export function parseOptions(argv: string[]): Options {
   if (size !== 'full' && size !== 'tenth') throw new Error(`--size must be full or tenth, not "${size}"`);
   return {
     only: only.length ? (only as BenchmarkName[]) : [...BENCHMARKS],
+    cases: (values.case ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''),
     runs: count(values.runs, quick ? 3 : 5, '--runs', 1),
     slowRuns: count(values['slow-runs'], quick ? 1 : 3, '--slow-runs', 1),
     warmup: count(values.warmup, 1, '--warmup', 0),

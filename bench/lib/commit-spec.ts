@@ -22,15 +22,22 @@ export type CommitSpec =
 const IFNAME = 'va0';
 const GATEWAY = '10.0.0.2';
 
-export function makeSpec(kind: ChangeKind, n: number): CommitSpec {
-  if (n < 1 || n > 1 << 20) throw new RangeError(`change count out of range: ${n}`);
+/**
+ * The change set of `n` changes of `kind`. Routes go to 172.16.0.0/12 (one /32 each), or, with
+ * `routesTo: 'benchmarking'`, to 198.18.0.0/15, outside the big namespace's own 172.16/12 routes
+ * (the case that adds a few routes to it: commitBigCase).
+ */
+export function makeSpec(kind: ChangeKind, n: number, opts: { routesTo?: 'private' | 'benchmarking' } = {}): CommitSpec {
+  if (n < 1 || n > (opts.routesTo === 'benchmarking' ? 1 << 17 : 1 << 20)) throw new RangeError(`change count out of range: ${n}`);
   const seq = Array.from({ length: n }, (_, k) => k);
   const quad = (k: number) => `${(k >> 8) & 255}.${k & 255}`;
   switch (kind) {
     case 'addresses':
       return { kind, ifname: IFNAME, items: seq.map((k) => ({ address: `10.${100 + (k >> 16)}.${quad(k)}`, prefixlen: 32 })) };
-    case 'routes':
-      return { kind, items: seq.map((k) => ({ dst: `172.${16 + (k >> 16)}.${quad(k)}/32`, gateway: GATEWAY, ifname: IFNAME })) };
+    case 'routes': {
+      const dst = opts.routesTo === 'benchmarking' ? (k: number) => `198.${18 + (k >> 16)}.${quad(k)}/32` : (k: number) => `172.${16 + (k >> 16)}.${quad(k)}/32`;
+      return { kind, items: seq.map((k) => ({ dst: dst(k), gateway: GATEWAY, ifname: IFNAME })) };
+    }
     case 'veths':
       return { kind, items: seq.map((k) => ({ ifname: `cv${k}`, peer: `cp${k}` })) };
   }

@@ -23,7 +23,7 @@ import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { changedFields, deepEqual } from './equal.js';
 import { freezeRecord } from './freeze.js';
 import { bulkKeyOf } from './keys.js';
-import { FrozenShard, hashKeyGroup, LoadedShard, SHARDS } from './table.js';
+import { FrozenShard, LoadedShard, SHARDS, shardHash } from './table.js';
 import type { AnyChange, DbSnapshot, Origin, Table, Update } from './types.js';
 
 type Rec<K extends RecordKind> = RecordByKind[K];
@@ -89,7 +89,7 @@ export class TableLoad<K extends RecordKind> {
   /**
    * Stores one dumped record (it becomes the database's: frozen in place). `knownKey`: its key,
    * when the source made it while decoding (DumpEvent.key); it must be keyOf(kind, record).
-   * `knownGroup`: else, when the source hashed the key's group instead (hashKeyGroup of that key):
+   * `knownGroup`: else, when the source hashed the key's shard group instead (shardHash of that key):
    * an untracked load then makes the key only if it must (a repeat to look for, the Maps after
    * all), and a LoadedShard makes the others when first asked for them.
    */
@@ -98,7 +98,7 @@ export class TableLoad<K extends RecordKind> {
     let key = knownKey;
     if (key === undefined && (this.track || knownGroup === undefined)) key = this.keyOf(record);
     // shardOf(kind, key), with the hash kept for checkDistinct
-    const hash = key === undefined ? knownGroup! : hashKeyGroup(key);
+    const hash = key === undefined ? knownGroup! : shardHash(this.kind, key);
     const i = hash % this.shards.length;
     if (!this.track) {
       freezeRecord(record);
@@ -128,10 +128,11 @@ export class TableLoad<K extends RecordKind> {
   }
 
   /**
-   * See `distinct`: whether the record's key came before within the run of its group's hash.
-   * `keys`, `records`: those pending in its shard, which holds the whole run (one hash, one
-   * shard). Keys not made yet are made for runs of two or more (a slot with several routes, or
-   * two groups of one hash); the record's key is returned, if made.
+   * See `distinct`: whether the record's key came before within the run of its shard hash (the
+   * kernel dumps the routes to one destination one after the other). `keys`, `records`: those
+   * pending in its shard, which holds the whole run (one hash, one shard). Keys not made yet are
+   * made for runs of two or more (a destination with several routes, or two groups of one hash);
+   * the record's key is returned, if made.
    */
   private checkDistinct(record: Rec<K>, key: string | undefined, hash: number, keys: (string | undefined)[], records: readonly Rec<K>[]): string | undefined {
     if (hash !== this.runHash) {

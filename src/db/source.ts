@@ -49,11 +49,11 @@ export interface DbSource {
    * Optional: the same dump handed over record by record as it is read, `key` as in DumpEvent;
    * resolves once it is over. The database loads an empty table this way when it can: no event
    * object per record, no chunk waiting in memory, each record stored while it is fresh.
-   * Records come in the kernel's dump order: those of one key group (the routes of one slot, see
-   * keys.ts) one after the other. `restarted` is called when a dump started over (records handed
-   * over before may then come again, anywhere). Instead of a key, a source may hand over `group`,
-   * the key's group hash (table.ts hashKeyGroup of keyOf(kind, record)): the database then makes
-   * the key only when someone needs it (bulk.ts).
+   * Records come in the kernel's dump order: those of one shard group (the routes to one
+   * destination, see table.ts) one after the other. `restarted` is called when a dump started over
+   * (records handed over before may then come again, anywhere). Instead of a key, a source may hand
+   * over `group`, the hash that chooses its shard (table.ts shardHash of keyOf(kind, record)): the
+   * database then makes the key only when someone needs it (bulk.ts).
    */
   dumpEach?(
     kind: RecordKind,

@@ -1,12 +1,16 @@
 /**
  * Sharded tables: how a kind's records are laid out in a snapshot, and how to read them.
  *
- * A record's shard is a hash of its key's group (keys.ts): for routes the kernel slot, so every
- * route of one slot shares a shard and the NLM_F_REPLACE / multipath rules can find them by
- * scanning one shard. Shard counts are per kind. Routes get 4,096: an update copies every shard it
- * touches, so the shard size is the cost per changed route (about 25 entries at 100,000 routes,
- * where 256 shards meant about 400 and a 5,000-event slice copied the whole table); an empty
- * table's shards are all one shared empty Map, so the count costs nothing until records come.
+ * A record's shard is a hash of its key's group (keys.ts); for routes, of the start of the group
+ * (the kernel slot) that names the destination: family|table|dst. So every route to one
+ * destination in one table shares a shard, whatever its tos and metric: the NLM_F_REPLACE /
+ * multipath rules find a slot's routes by scanning one shard, and a transaction finds what
+ * already goes to a destination the same way (routeKeysTo) instead of indexing the whole table
+ * for every snapshot it drafts on. Shard counts are per kind. Routes get 4,096: an update copies
+ * every shard it touches, so the shard size is the cost per changed route (about 25 entries at
+ * 100,000 routes, where 256 shards meant about 400 and a 5,000-event slice copied the whole
+ * table); an empty table's shards are all one shared empty Map, so the count costs nothing until
+ * records come.
  * Name lookups do not walk the shards (collection.ts), so their number does not slow reads.
  */
 import { freeze } from 'immer';
@@ -47,9 +51,33 @@ export function hashKeyGroup(key: string): number {
   return h >>> 0;
 }
 
+const BAR_CODE = '|'.charCodeAt(0);
+
 /**
- * hashKeyGroup of a key whose group is the first `end` bytes of `bytes` (one character per byte,
- * as latin1): what a reader that writes a key's text as bytes can hash without making the string.
+ * hashString of a route key's start up to its third '|' (family|table|dst: a destination never
+ * holds one), or up to the end of its group: the part of a route key that chooses its shard.
+ */
+export function hashRouteDst(key: string): number {
+  let h = 0x811c9dc5;
+  let bars = 0;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c === GROUP_SEP_CODE || (c === BAR_CODE && ++bars === 3)) break;
+    h ^= c;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The hash that chooses the shard of a key of `kind` (shardOf before the modulo). */
+export function shardHash(kind: RecordKind, key: string): number {
+  return kind === 'route' ? hashRouteDst(key) : hashKeyGroup(key);
+}
+
+/**
+ * shardHash of a key whose hashed part is the first `end` bytes of `bytes` (one character per
+ * byte, as latin1): what a reader that writes a key's text as bytes can hash without making the
+ * string.
  */
 export function hashGroupBytes(bytes: Uint8Array, end: number): number {
   let h = 0x811c9dc5;
@@ -61,7 +89,22 @@ export function hashGroupBytes(bytes: Uint8Array, end: number): number {
 }
 
 export function shardOf(kind: RecordKind, key: string): number {
-  return hashKeyGroup(key) % SHARDS[kind];
+  return shardHash(kind, key) % SHARDS[kind];
+}
+
+/**
+ * The keys of the routes of `table` (a route table) to exactly `dst` in routing table `routes`
+ * of `family`, whatever their tos, metric and next hops: one shard's scan (see above).
+ */
+export function routeKeysTo(table: Table<unknown>, family: number, routes: number, dst: string): string[] {
+  const head = `${family}|${routes}|${dst}`;
+  const shard = table.shards[hashString(head) % SHARDS.route];
+  const out: string[] = [];
+  if (shard === undefined || shard.size === 0) return out;
+  for (const key of shard.keys()) {
+    if (key.length > head.length && key.charCodeAt(head.length) === BAR_CODE && key.startsWith(head)) out.push(key);
+  }
+  return out;
 }
 
 const mapSet = Map.prototype.set;

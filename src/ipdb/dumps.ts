@@ -79,7 +79,7 @@ const DECODE: { readonly [K in RecordKind]: { type: number; mapper: () => (buf: 
 
 /**
  * What a dump hands over per record: the record, and its key when the reader made it, or else,
- * when the reader left the key to be made later, its group's hash (hashKeyGroup of the key).
+ * when the reader left the key to be made later, the hash that chooses its shard (shardHash of the key).
  */
 export type DumpVisitor<K extends RecordKind = RecordKind> = (record: RecordByKind[K], key: string | undefined, group?: number) => void;
 

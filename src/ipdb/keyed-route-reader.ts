@@ -64,7 +64,7 @@ export class KeyedRouteReader {
    */
   key: string | undefined;
   /**
-   * Without keys (`makeKeys` false): hashKeyGroup of the key the last read() would have made (its
+   * Without keys (`makeKeys` false): shardHash of the key the last read() would have made (its
    * shard), undefined if it took the generic path.
    */
   group: number | undefined;
@@ -202,8 +202,8 @@ export class KeyedRouteReader {
     w[p++] = 0x6d; // 'm'
     p = writeUint(w, p, priority < 0 ? 0 : priority);
     if (!this.makeKeys) {
-      // The group ends here (GROUP_SEP would follow): its hash, and the dst as a string of its own.
-      this.group = hashGroupBytes(w, p);
+      // The shard's hash (of family|table|dst: table.ts shardHash), and the dst as a string of its own.
+      this.group = hashGroupBytes(w, dstEnd);
       return this.record(v4, table, latin1Text(w, dstStart, dstEnd), gateway, oif, priority, protocol, scope, type, prefsrc, tos, pref);
     }
     if (v4) {

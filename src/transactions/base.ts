@@ -43,6 +43,11 @@ export interface TxLookups {
   routesFrom?(prefsrc: string): Iterable<RouteRecord>;
   /** Routes to exactly this destination prefix in this table (any metric, tos, nexthop). */
   routesTo?(family: 4 | 6, table: number, dst: string): Iterable<RouteRecord>;
+  /**
+   * routesTo() as the keys of those routes (the database's: a snapshot answers from one shard,
+   * src/db/table.ts routeKeysTo). Preferred over routesTo when both are there.
+   */
+  routeKeysTo?(family: 4 | 6, table: number, dst: string): readonly string[];
   neighboursOn?(index: number): Iterable<NeighbourRecord>;
 }
 

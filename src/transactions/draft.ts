@@ -20,7 +20,7 @@ import { KeyedEdits, type TxEdits } from './edits.js';
 import { invalid } from './errors.js';
 import { KEY_OF, routeKeyer } from '../db/keys.js';
 import {
-  addressRecord, neighbourRecord, neighbourTarget, routeMatcher, routeRecord, ruleMatcher, ruleRecord,
+  addressRecord, neighbourRecord, neighbourTarget, routeMatcher, routeRecord, ruleMatcher, ruleRecord, type RouteMatch,
 } from './normalise.js';
 import { gatewayLink, isConnected, type OnLinkView } from './onlink.js';
 import { QuickMemo } from './quick-specs.js';
@@ -190,6 +190,24 @@ class Table<K extends KeyedKind> {
     return r;
   }
 
+  /**
+   * values() among the base's objects under `baseKeys` and the edits' under `editKeys` only (what
+   * an index says is at one place), in values()' order: the base's first, then the edits'.
+   */
+  *valuesAmong(baseKeys: readonly string[], editKeys: Iterable<string>): Iterable<RecordByKind[K]> {
+    const m = this.edits.map;
+    for (let i = 0; i < baseKeys.length; i++) {
+      const k = baseKeys[i]!;
+      if (m.has(k)) continue;
+      const r = this.edits.baseGet(k);
+      if (r !== undefined && !this.hidden(r)) yield r;
+    }
+    for (const k of editKeys) {
+      const r = m.get(k)?.final;
+      if (r && !this.hidden(r)) yield r;
+    }
+  }
+
   /** The single object matching `test`, or a ValidationError (none, or ambiguous). */
   only(test: (r: RecordByKind[K]) => boolean, field: string, value: unknown, within?: Iterable<RecordByKind[K]>): RecordByKind[K] {
     const hits: RecordByKind[K][] = [];
@@ -283,10 +301,11 @@ export class TxDraft {
         const s = spec as RouteSpec;
         const exact = this.tryKey(() => t.route.key(routeRecord(s, resolve)));
         if (exact !== undefined && t.route.current(exact)) return t.route.removeKey(exact, 'dst', s.dst);
-        const r = t.route.only(routeMatcher(s, resolve), 'dst', s.dst);
+        const m = routeMatcher(s, resolve);
+        const r = t.route.only(m, 'dst', s.dst, this.routesTo(m));
         return t.route.removeKey(t.route.key(r), 'dst', s.dst);
       },
-      find: (spec) => { const m = routeMatcher(spec, resolve); return [...t.route.values()].filter(m); },
+      find: (spec) => { const m = routeMatcher(spec, resolve); return [...this.routesTo(m)].filter(m); },
       list: () => [...t.route.values()],
       [Symbol.iterator]: () => t.route.values()[Symbol.iterator](),
     };
@@ -443,6 +462,16 @@ export class TxDraft {
       }
     }
     return out;
+  }
+
+  /**
+   * The routes the draft now has to `to.dst` (and perhaps to the same text in other tables or
+   * families: callers test): from the base's index by destination (a snapshot of many routes
+   * answers from one shard) and the draft's own, never a walk over the whole table.
+   */
+  private routesTo(to: Pick<RouteMatch, 'family' | 'table' | 'dst'>): Iterable<RouteRecord> {
+    const t = this.tables.route;
+    return t.valuesAmong(this.ix.routesAt(to.family, to.table, to.dst), t.edits.hasPutsAt(to.dst) ? t.edits.putsAt(to.dst) : []);
   }
 
   private tryKey(f: () => string): string | undefined {

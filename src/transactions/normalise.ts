@@ -99,16 +99,24 @@ export function validRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteReco
   };
 }
 
+/** routeMatcher's predicate, with the destination every route it accepts has. */
+export interface RouteMatch {
+  (r: RouteRecord): boolean;
+  readonly family: Family;
+  readonly table: number;
+  readonly dst: string;
+}
+
 /**
  * A predicate for `routes.remove(spec)`: fields given must match, the rest are wildcards, except
  * the table, which is main when not given (as `ip route del` does).
  */
-export function routeMatcher(spec: RouteSpec, resolve: ResolveIf): (r: RouteRecord) => boolean {
+export function routeMatcher(spec: RouteSpec, resolve: ResolveIf): RouteMatch {
   const v = validateRoute('del', spec);
   const table = v.table ?? RT_TABLE_MAIN;
   const oif = v.oif ? resolve(v.oif, 'oif') : undefined;
   const hops = v.multipath?.map((h, i) => `${h.gateway?.text ?? ''}@${h.oif ? resolve(h.oif, `multipath[${i}].oif`) : ''}`).sort().join(',');
-  return (r) =>
+  return Object.assign((r: RouteRecord) =>
     r.family === v.family && r.table === table && r.dst === v.dst.text &&
     (v.gateway === undefined || r.gateway === v.gateway.text) &&
     (oif === undefined || r.oif === oif) &&
@@ -118,7 +126,8 @@ export function routeMatcher(spec: RouteSpec, resolve: ResolveIf): (r: RouteReco
     (v.type === undefined || r.type === ROUTE_TYPES.name(v.type)) &&
     (v.prefsrc === undefined || r.prefsrc === v.prefsrc.text) &&
     (v.tos === undefined || r.tos === v.tos) &&
-    (hops === undefined || (r.multipath ?? []).map((h) => `${h.gateway ?? ''}@${h.oif ?? ''}`).sort().join(',') === hops);
+    (hops === undefined || (r.multipath ?? []).map((h) => `${h.gateway ?? ''}@${h.oif ?? ''}`).sort().join(',') === hops),
+  { family: v.family, table, dst: v.dst.text });
 }
 
 function addressScope(family: Family, text: string): string {

@@ -190,6 +190,8 @@ export class BaseIndexes {
    * string is made per look-up). Callers check the slot (sameSlot).
    */
   routesAt(family: Family, table: number, dst: string): readonly string[] {
+    const keyed = this.base.lookup?.routeKeysTo;
+    if (keyed) return keyed(family, table, dst);
     const hook = this.base.lookup?.routesTo;
     if (hook) return this.keysOf('route', hook(family, table, dst));
     if (!this.routesByDst) this.buildRoutes();

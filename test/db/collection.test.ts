@@ -9,7 +9,7 @@ import { routeKey } from '../../src/db/keys.js';
 import { ORDER } from '../../src/db/order.js';
 import { reduce } from '../../src/db/reducer.js';
 import { DbState } from '../../src/db/state.js';
-import { emptySnapshot, hashKeyGroup } from '../../src/db/table.js';
+import { emptySnapshot, shardHash } from '../../src/db/table.js';
 import type { RouteRecord } from '../../src/iproute/records.js';
 import { addr4, addr6, fresh, iface, neigh, nu, route4, route6, rule } from './fixtures.js';
 
@@ -128,7 +128,7 @@ describe('route lists and names over a table loaded without keys', () => {
     fc.assert(fc.property(arbRoutes, (routes) => {
       // the kernel source's way: records with their keys' group hashes, keys made when needed
       const load = new TableLoad('route', 'resync', false, true);
-      for (const r of routes) load.add(fresh(r), undefined, hashKeyGroup(routeKey(r)));
+      for (const r of routes) load.add(fresh(r), undefined, shardHash('route', routeKey(r)));
       const lazy = new DbState(load.finish(emptySnapshot(), false).snapshot);
       const keyed = new DbState(reduce(emptySnapshot(), routes.map((r) => nu('route', fresh(r))), 'kernel').snapshot);
       // the reference, written out: order, then key

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TableLoad } from '../../src/db/bulk.js';
 import { keyGroup, routeKey } from '../../src/db/keys.js';
-import { emptySnapshot, FrozenShard, hashKeyGroup, LoadedShard } from '../../src/db/table.js';
+import { emptySnapshot, FrozenShard, LoadedShard, shardHash } from '../../src/db/table.js';
 import type { RouteRecord } from '../../src/iproute/records.js';
 import { fresh, route4, route6 } from './fixtures.js';
 import { asMaps } from './helpers.js';
@@ -151,7 +151,7 @@ describe('a route load in dump order', () => {
         usual.add(fresh(r));
         const key = routeKey(r);
         if (given[i] ?? false) ordered.add(fresh(r), key);
-        else ordered.add(fresh(r), undefined, hashKeyGroup(key));
+        else ordered.add(fresh(r), undefined, shardHash('route', key));
       });
       const a = usual.finish(emptySnapshot(), false).snapshot;
       const b = ordered.finish(emptySnapshot(), false).snapshot;
@@ -160,7 +160,7 @@ describe('a route load in dump order', () => {
       a.tables.route.shards.forEach((shard, i) => expect([...b.tables.route.shards[i]!]).toEqual([...shard]));
       expect(asMaps(b)).toEqual(asMaps(a));
       // and looked up, key by key
-      for (const [key, r] of asMaps(a).get('route')!) expect(b.tables.route.shards[hashKeyGroup(key) % b.tables.route.shards.length]!.get(key)).toEqual(r);
+      for (const [key, r] of asMaps(a).get('route')!) expect(b.tables.route.shards[shardHash('route', key) % b.tables.route.shards.length]!.get(key)).toEqual(r);
     }), { numRuns: 150 });
   });
 
@@ -174,7 +174,7 @@ describe('a route load in dump order', () => {
 
     // handed group hashes only: the same, and the keys the run needed were made
     const grouped = new TableLoad('route', 'resync', false, true);
-    for (const r of distinct) grouped.add(fresh(r), undefined, hashKeyGroup(routeKey(r)));
+    for (const r of distinct) grouped.add(fresh(r), undefined, shardHash('route', routeKey(r)));
     expect(shardsOf(grouped).every((s) => s instanceof LoadedShard && !s.indexed)).toBe(true);
     expect(shardsOf(grouped).flatMap((s) => [...s.keys()])).toEqual(distinct.map(routeKey));
 
@@ -183,7 +183,7 @@ describe('a route load in dump order', () => {
         // the same route again within its slot's run (short run and long run both), handed
         // over with its key or with its group's hash
         const load = new TableLoad('route', 'resync', false, true);
-        const add = (r: RouteRecord) => (byGroup ? load.add(fresh(r), undefined, hashKeyGroup(routeKey(r))) : load.add(fresh(r)));
+        const add = (r: RouteRecord) => (byGroup ? load.add(fresh(r), undefined, shardHash('route', routeKey(r))) : load.add(fresh(r)));
         distinct.slice(0, repeatAt).forEach(add);
         add(distinct[0]!);
         distinct.slice(repeatAt).forEach(add);

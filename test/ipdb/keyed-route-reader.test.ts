@@ -12,7 +12,7 @@ import { routeRecordMapper } from '../../src/iproute/decode/route.js';
 import { IPRoute } from '../../src/iproute/iproute.js';
 import { routeDump } from '../../src/iproute/queries.js';
 import { routeKey } from '../../src/db/keys.js';
-import { hashKeyGroup } from '../../src/db/table.js';
+import { shardHash } from '../../src/db/table.js';
 import { KeyedRouteReader } from '../../src/ipdb/keyed-route-reader.js';
 import { RTM_NEWROUTE } from '../../src/messages/rtnl/constants.js';
 import { fixtureMessages, fixtureNames, loadFixture } from '../messages/fixture-util.js';
@@ -68,7 +68,7 @@ function same(reader: KeyedRouteReader, b: Buffer): boolean {
   }
   expect('record' in t && t.record).toEqual(a.record);
   expect(twin.key).toBeUndefined();
-  expect(twin.group).toBe(a.fast ? hashKeyGroup(a.key!) : undefined);
+  expect(twin.group).toBe(a.fast ? shardHash('route', a.key!) : undefined);
   return a.fast;
 }
 

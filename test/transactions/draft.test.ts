@@ -228,4 +228,62 @@ describe('a base over the database\'s snapshot', () => {
     expect(fromDb.review()).toBe(fromArrays.review());
     expect(fromDb.compile()).toBe(fromDb.plan().map((o) => o.id).join(','));
   });
+
+  it('with many routes, finds what goes to a destination in its shard: no route index, the same answers', () => {
+    const home = world.dump().home;
+    // 5,000 routes besides the world's: 10.200.x.y/32, each in the main table and in table 100,
+    // 10.200.0.1/32 twice more (metric 7, and tos 16) to give its destination several slots.
+    const many: RouteRecord[] = [];
+    for (let i = 0; i < 2500; i++) {
+      const r = { ...home.routes.find((x) => x.family === 4 && x.oif === 11 && x.gateway !== null)!, dst: `10.200.${i >> 8}.${i & 255}/32`, priority: null };
+      many.push(r, { ...r, table: 100 });
+    }
+    many.push({ ...many[2]!, priority: 7 }, { ...many[2]!, tos: 16 });
+    const routes = [...home.routes, ...many];
+    const events: DbEvent[] = [
+      ...home.interfaces.map((record) => ({ kind: 'interface' as const, op: 'new' as const, record })),
+      ...home.addresses.map((record) => ({ kind: 'address' as const, op: 'new' as const, record })),
+      ...routes.map((record) => ({ kind: 'route' as const, op: 'new' as const, record })),
+    ];
+    const { snapshot } = reduce(emptySnapshot(), events, 'resync');
+    const fromDb = baseFromSnapshot(snapshot);
+    expect(fromDb.lookup?.routeKeysTo).toBeDefined();
+    // The snapshot's route table is never walked: every question goes to one shard.
+    let walked = 0;
+    const counted: TxBase = {
+      ...fromDb,
+      routes: { ...fromDb.routes, values: () => { walked++; return fromDb.routes.values(); }, entries: () => { walked++; return fromDb.routes.entries!(); } },
+    };
+    const arrays = baseFromArrays({ interfaces: home.interfaces, addresses: home.addresses, routes }, { keys: KEY_OF });
+    const outcomes = (b: TxBase) => {
+      const t = begin(b, { allocateIndex: sequential(40) });
+      const tried = [
+        () => t.routes.add({ dst: '10.200.0.1/32', gateway: many[0]!.gateway!, oif: 'v0' }),
+        () => t.routes.add({ dst: '10.200.0.1/32', oif: 'br0' }),
+        () => t.routes.add({ dst: '10.200.0.1/32', oif: 'br0', priority: 7 }),
+        () => t.routes.add({ dst: '10.200.0.1/32', oif: 'br0', priority: 9 }),
+        () => t.routes.add({ dst: '10.200.0.1/32', oif: 'br0', table: 101 }),
+        () => t.routes.replace({ dst: '10.200.0.2/32', oif: 'br0' }),
+        () => t.routes.replace({ dst: '10.200.0.1/32', oif: 'br0' }),
+        () => t.routes.append({ dst: '10.200.0.3/32', oif: 'br0', table: 100 }),
+        () => t.routes.add({ dst: '10.201.0.1/32', oif: 'br0' }),
+        () => t.routes.remove({ dst: '10.200.0.4/32', table: 100 }),
+        () => t.routes.remove({ dst: '10.200.0.1/32' }),
+        () => t.routes.remove({ dst: '10.200.0.1/32', priority: 7 }),
+        () => t.routes.find({ dst: '10.200.0.1/32' }).map((r) => `${r.priority}/${r.tos}/${r.oif}`).sort().join(' '),
+        () => t.routes.find({ dst: '10.200.0.1/32', table: 100 }).length,
+      ].map((f): unknown => { try { const v = f(); return typeof v === 'string' || typeof v === 'number' ? v : 'ok'; } catch (e) { return (e as Error).message; } });
+      return { tried, review: t.review() };
+    };
+    const a = outcomes(counted);
+    expect(a).toEqual(outcomes(arrays));
+    expect(walked).toBe(0);
+    // The answers themselves: the base's routes to 10.200.0.1/32 were seen, in every slot.
+    expect(a.tried.slice(0, 3)).toEqual([
+      expect.stringMatching(/exists already/), expect.stringMatching(/holds its slot \(table 254, metric 0,/),
+      expect.stringMatching(/holds its slot \(table 254, metric 7,/),
+    ]);
+    expect(a.tried[10]).toMatch(/matches 4 objects/);
+    expect(a.tried.slice(11)).toEqual(['ok', '9/0/10 null/0/10 null/16/11', 1]);
+  });
 });
