@@ -3,7 +3,8 @@
 usage: commit_ndb.py NETNS SPEC.json
 addresses: one interface object collecting add_ip() calls, then one commit().
 routes, veths: one ndb.begin() Transaction with every new object pushed, committed on exit
-(NDB commits them one by one and rolls back the committed ones on failure).
+(NDB commits them one by one and rolls back the committed ones on failure); links-down: the
+links, set down, pushed the same way.
 WORK reports open (NDB start and initial load) and commit separately.
 """
 import sys
@@ -31,6 +32,10 @@ elif spec['kind'] == 'routes':
     with ndb.begin() as tx:
         for r in items:
             tx.push(ndb.routes.create(dst=r['dst'], gateway=r['gateway'], oif=ndb.interfaces[r['ifname']]['index']))
+elif spec['kind'] == 'links-down':
+    with ndb.begin() as tx:
+        for item in items:
+            tx.push(ndb.interfaces[item['ifname']].set('state', 'down'))
 else:
     with ndb.begin() as tx:
         for v in items:

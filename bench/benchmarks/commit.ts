@@ -4,7 +4,7 @@
  * change of the set must be there. Sizes: 5,000 addresses on one link, 10,000 routes, 200 veth
  * pairs, and each at a tenth. And a small change to a big table: 10 routes added to the `dump`
  * benchmark's namespace (109,004 routes), the database already open on it, as a router's
- * controller would (commitBigCase).
+ * controller would (commitBigCase); and one of its links set down (linkDownBigCase).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { BenchCase, Contender, RunContext } from '../lib/contender.js';
 import { type ChangeKind, type CommitSpec, commitNamespace, countApplied, makeSpec, specBatch, writeSpec } from '../lib/commit-spec.js';
 import { writeBatchFile } from '../lib/netns.js';
+import { type BuiltState, routeLinesVia, settledCounts } from '../lib/state.js';
 import { ipBatchBaseline, nldbContender, pythonAnchor } from './contenders.js';
 import type { BenchEnv } from './env.js';
 
@@ -30,8 +31,52 @@ export function commitCases(env: BenchEnv, fractions: readonly number[]): BenchC
       cases.push(commitCase(env, kind, Math.max(1, Math.round(COMMIT_FULL[kind] * fraction))));
     }
   }
-  cases.push(commitBigCase(env, COMMIT_SMALL));
+  cases.push(commitBigCase(env, COMMIT_SMALL), linkDownBigCase(env));
   return cases;
+}
+
+/**
+ * One link of the shared big namespace set down (va5: its 100 routes of 100,000 flushed by the
+ * kernel, which the database infers); afterwards (untimed) the link is set up again, its routes
+ * added back, and the namespace counted: it must be as built, or the case fails rather than
+ * leave the cases after it another namespace.
+ */
+function linkDownBigCase(env: BenchEnv): BenchCase {
+  const id = 'commit-link-down-big';
+  const dir = mkdtempSync(join(env.scratch, `${id}-`));
+  const link = 5;
+  const spec: CommitSpec = { kind: 'links-down', items: [{ ifname: `va${link}` }] };
+  const specFile = writeSpec(spec, dir, 'spec');
+  const batchFile = writeBatchFile(join(dir, 'spec.batch'), specBatch(spec));
+  let built: BuiltState | null = null;
+  return {
+    id, group: 'commit', title: `one link set down in a database of the dump namespace (its ${Math.ceil(env.state.size.routes / env.state.size.pairs).toLocaleString('en-US')} routes of ${env.state.size.routes.toLocaleString('en-US')} flushed), one transaction`,
+    workKey: 'commit', contenders: contendersFor(env, batchFile),
+    params: { kind: 'links-down', changes: 1, vethPairs: env.state.size.pairs, routesAdded: env.state.size.routes },
+    async setup() {
+      built = await env.state.get();
+    },
+    expected: () => ({ changes: 1 }),
+    async prepareRun(): Promise<RunContext> {
+      if (built === null) throw new Error('the namespace is not built yet');
+      return { ns: built.ns, dir, specFile };
+    },
+    async finishRun(_c, ctx): Promise<{ changes: number }> {
+      try {
+        return { changes: countApplied(ctx.ns, spec) };
+      } finally {
+        const restore = [`link set va${link} up`, ...routeLinesVia(env.state.size, link)];
+        spawnSync('ip', ['-force', '-n', ctx.ns, '-batch', '-'], { input: `${restore.join('\n')}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+        const now = await settledCounts(ctx.ns);
+        if (JSON.stringify(now) !== JSON.stringify(built!.counts)) {
+          throw new Error(`the namespace was not restored after a run: ${JSON.stringify(now)} instead of ${JSON.stringify(built!.counts)}`);
+        }
+      }
+    },
+    async teardown() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The routes of the small change to the big table. */

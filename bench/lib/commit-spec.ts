@@ -14,10 +14,14 @@ export interface AddressItem { address: string; prefixlen: number }
 export interface RouteItem { dst: string; gateway: string; ifname: string }
 export interface VethItem { ifname: string; peer: string }
 
+export interface LinkItem { ifname: string }
+
 export type CommitSpec =
   | { kind: 'addresses'; ifname: string; items: AddressItem[] }
   | { kind: 'routes'; items: RouteItem[] }
-  | { kind: 'veths'; items: VethItem[] };
+  | { kind: 'veths'; items: VethItem[] }
+  /** Links set down (the kernel then flushes the routes through them, without a word). */
+  | { kind: 'links-down'; items: LinkItem[] };
 
 const IFNAME = 'va0';
 const GATEWAY = '10.0.0.2';
@@ -57,6 +61,8 @@ export function specBatch(spec: CommitSpec): string[] {
       return spec.items.map((r) => `route add ${r.dst} via ${r.gateway} dev ${r.ifname}`);
     case 'veths':
       return spec.items.map((v) => `link add ${v.ifname} type veth peer name ${v.peer}`);
+    case 'links-down':
+      return spec.items.map((l) => `link set ${l.ifname} down`);
   }
 }
 
@@ -92,6 +98,10 @@ export function countApplied(ns: string, spec: CommitSpec): number {
     case 'veths': {
       const names = new Set(ipJson<IpLink>(ns, 'link', 'show').map((l) => l.ifname));
       return spec.items.filter((v) => names.has(v.ifname) && names.has(v.peer)).length;
+    }
+    case 'links-down': {
+      const down = new Set(ipJson<IpLink & { flags?: string[] }>(ns, 'link', 'show').filter((l) => !(l.flags ?? []).includes('UP')).map((l) => l.ifname));
+      return spec.items.filter((l) => down.has(l.ifname)).length;
     }
   }
 }

@@ -38,6 +38,13 @@ export function stateBatches(size: StateSize): { links: string[]; config: string
   return { links, config };
 }
 
+/** The `route add` lines of stateBatches for the routes through va<i> (those its going down flushes). */
+export function routeLinesVia(size: StateSize, i: number): string[] {
+  const out: string[] = [];
+  for (let k = i; k < size.routes; k += size.pairs) out.push(`route add ${hostRoute(k)} via ${linkAddr(i)}.2 dev va${i}`);
+  return out;
+}
+
 export async function buildState(pool: NetnsPool, size: StateSize, tag: string): Promise<BuiltState> {
   const started = Date.now();
   const { links, config } = stateBatches(size);

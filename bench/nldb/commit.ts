@@ -11,7 +11,7 @@ import { emitCounts, emitWork, loadNldb, since } from './api.js';
 /** The slice of nldb's Transaction the contender drafts with (see src/transactions/transaction.ts). */
 interface NldbTransaction {
   interfaces: {
-    get(name: string): { addIp(spec: { address: string; prefixlen: number }): unknown } | undefined;
+    get(name: string): { addIp(spec: { address: string; prefixlen: number }): unknown; state: string } | undefined;
     create(spec: { ifname: string; kind: string; peer: string }): unknown;
   };
   routes: { add(spec: { dst: string; gateway: string; oif: string }): unknown };
@@ -35,6 +35,13 @@ async function applySpec(draft: unknown, spec: CommitSpec): Promise<void> {
       return;
     case 'veths':
       for (const v of spec.items) tx.interfaces.create({ ifname: v.ifname, kind: 'veth', peer: v.peer });
+      return;
+    case 'links-down':
+      for (const l of spec.items) {
+        const link = tx.interfaces.get(l.ifname);
+        if (!link) throw new Error(`no interface ${l.ifname} in the namespace`);
+        link.state = 'down';
+      }
       return;
   }
 }

@@ -13,20 +13,32 @@ import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { changedFields, deepEqual } from './equal.js';
 import { freezeRecord } from './freeze.js';
 import { keyGroup, keyOf, nexthopsOf, routeKeyer } from './keys.js';
-import { FrozenShard, shardOf } from './table.js';
+import { FrozenShard, LoadedShard, shardOf } from './table.js';
 import type { AnyChange, DbSnapshot, Origin, Table } from './types.js';
 
 type Rec<K extends RecordKind> = RecordByKind[K];
 type Overlay = Map<number, Map<string, unknown>>; // shard -> key -> record, or null for removed
 type IndexValue = string | number;
 
-/** Secondary indexes the kernel-side-effect rules use. */
+/**
+ * Secondary indexes the kernel-side-effect rules use: the values a record is indexed under, and
+ * `has`, whether it is indexed under one (what a single question tests, without allocating).
+ */
 export const INDEXES = {
-  'route.oif': { kind: 'route', values: (r: Rec<'route'>) => nexthopsOf(r).map((h) => h.oif).filter((o): o is number => o !== null) },
-  'route.prefsrc': { kind: 'route', values: (r: Rec<'route'>) => (r.prefsrc ? [`${r.family}|${r.prefsrc}`] : []) },
-  'address.index': { kind: 'address', values: (r: Rec<'address'>) => [r.index] },
-  'address.local': { kind: 'address', values: (r: Rec<'address'>) => [`${r.family}|${r.address}`] },
-  'neighbour.index': { kind: 'neighbour', values: (r: Rec<'neighbour'>) => [r.index] },
+  'route.oif': {
+    kind: 'route', values: (r: Rec<'route'>) => nexthopsOf(r).map((h) => h.oif).filter((o): o is number => o !== null),
+    has: (r: Rec<'route'>, v: IndexValue) => r.oif === v || (r.multipath !== null && r.multipath.some((h) => h.oif === v)),
+  },
+  'route.prefsrc': {
+    kind: 'route', values: (r: Rec<'route'>) => (r.prefsrc ? [`${r.family}|${r.prefsrc}`] : []),
+    has: (r: Rec<'route'>, v: IndexValue) => r.prefsrc !== null && `${r.family}|${r.prefsrc}` === v,
+  },
+  'address.index': { kind: 'address', values: (r: Rec<'address'>) => [r.index], has: (r: Rec<'address'>, v: IndexValue) => r.index === v },
+  'address.local': {
+    kind: 'address', values: (r: Rec<'address'>) => [`${r.family}|${r.address}`],
+    has: (r: Rec<'address'>, v: IndexValue) => `${r.family}|${r.address}` === v,
+  },
+  'neighbour.index': { kind: 'neighbour', values: (r: Rec<'neighbour'>) => [r.index], has: (r: Rec<'neighbour'>, v: IndexValue) => r.index === v },
 } as const;
 
 export type IndexName = keyof typeof INDEXES;
@@ -43,6 +55,8 @@ export class Working {
   private readonly overlays = new Map<RecordKind, Overlay>();
   private readonly sizeDelta = new Map<RecordKind, number>();
   private readonly indexes = new Map<IndexName, Map<IndexValue, Set<string>>>();
+  /** Indexes holding only the values asked so far (each found by one filtered pass). */
+  private readonly partial = new Set<IndexName>();
 
   constructor(
     readonly base: DbSnapshot,
@@ -137,18 +151,44 @@ export class Working {
   /**
    * Keys of the current records whose index `name` includes `value`, sorted: the order of the
    * changes a rule makes must not depend on how events were batched.
+   *
+   * The first value asked of an index in an update is found by one pass that keeps only its
+   * records (a link going down in a table of 100,000 routes: about a tenth of what indexing every
+   * route by link took); a second value builds the whole index, once, for the rest of the update.
    */
   lookup(name: IndexName, value: IndexValue): string[] {
     let index = this.indexes.get(name);
-    if (!index) {
-      index = new Map();
-      this.indexes.set(name, index);
-      const def = INDEXES[name];
-      const values = def.values as (r: unknown) => IndexValue[];
+    const def = INDEXES[name];
+    const values = def.values as (r: unknown) => IndexValue[];
+    if (index === undefined) {
+      const found = new Set<string>();
+      const has = def.has as (r: unknown, v: IndexValue) => boolean;
+      this.matching(def.kind, (rec) => has(rec, value), (key) => { found.add(key); });
+      this.indexes.set(name, (index = new Map([[value, found]])));
+      this.partial.add(name);
+    } else if (this.partial.has(name) && !index.has(value)) {
+      index.clear();
+      this.partial.delete(name);
       const idx = index;
       this.each(def.kind, (key, rec) => addToIndex(idx, values(rec), key));
     }
     return [...(index.get(value) ?? [])].sort();
+  }
+
+  /** The current records of a kind that pass `test` (base and overlay merged), keys made only for those. */
+  private matching<K extends RecordKind>(kind: K, test: (r: Rec<K>) => boolean, fn: (key: string, record: Rec<K>) => void): void {
+    const overlay = this.overlays.get(kind);
+    const shards = this.table(kind).shards;
+    for (let i = 0; i < shards.length; i++) {
+      const shard = shards[i]!;
+      const ov = overlay?.get(i);
+      if (shard.size > 0) {
+        const visit = (key: string, rec: Rec<K>): void => { if (!ov?.has(key)) fn(key, rec); };
+        if (shard instanceof LoadedShard) (shard as LoadedShard<Rec<K>>).matching(test, visit);
+        else shard.forEach((rec, key) => { if (test(rec)) visit(key, rec); });
+      }
+      if (ov) for (const [key, rec] of ov) if (rec !== null && test(rec as Rec<K>)) fn(key, rec as Rec<K>);
+    }
   }
 
   private updateIndexes(kind: RecordKind, key: string, before: unknown, after: unknown): void {
@@ -157,7 +197,10 @@ export class Working {
       if (def.kind !== kind) continue;
       const values = def.values as (r: unknown) => IndexValue[];
       if (before !== undefined) for (const v of values(before)) index.get(v)?.delete(key);
-      if (after !== undefined) addToIndex(index, values(after), key);
+      if (after === undefined) continue;
+      // A partial index follows only the values it was asked for.
+      if (this.partial.has(name)) for (const v of values(after)) index.get(v)?.add(key);
+      else addToIndex(index, values(after), key);
     }
   }
 

@@ -49,6 +49,11 @@ export interface TxHost {
   readonly ipr: IPRoute;
   readonly netns: NetnsRef | undefined;
   sync(): Promise<void>;
+  /**
+   * Resolves once every notification sent before the call is applied, without waiting for a
+   * safety-net re-dump (IPDB.applied); sync() when absent. What commits settle and confirm with.
+   */
+  applied?(): Promise<void>;
 }
 
 export interface TxLayerOptions {
@@ -116,6 +121,8 @@ export class TxLayer {
     this.executor = new KernelExecutor(() => this.commitSocket(), { home: this.home, ...(opts.pauseEvents ? { quiet: opts.pauseEvents } : {}) });
     const load = compileLoad(opts.load);
     const db = host.database;
+    // Commits wait for the kernel's notifications, not for the safety net's re-dump (TxHost.applied).
+    const applied = (): Promise<void> => (host.applied ? host.applied() : host.sync());
     this.env = {
       executor: this.marking(this.executor),
       // tx.compile(): the batch as bytes, sent by nobody (KernelExecutor.compile).
@@ -123,7 +130,7 @@ export class TxLayer {
       confirm: databaseConfirm({
         get state() { return db.state; },
         wait: (predicate, options) => db.wait(predicate, options),
-        sync: () => host.sync(),
+        sync: applied,
       }, {
         dbKeys: true,
         // (Only when the load options leave something out: 10,000 routes need not be asked about one by one.)
@@ -136,13 +143,13 @@ export class TxLayer {
         } finally {
           // The notifications of a rollback may still be on their way: let them in while the
           // objects are still marked as ours, then forget the marks.
-          await host.sync().catch(() => undefined);
+          await applied().catch(() => undefined);
           this.inflight.clear();
           this.pairs.clear();
           this.sending = null;
         }
       }),
-      settle: () => host.sync(),
+      settle: applied,
       committed: (report) => this.freezer.adopt(report),
     };
     this.freezer = new Freezer({

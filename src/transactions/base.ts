@@ -48,6 +48,10 @@ export interface TxLookups {
    * src/db/table.ts routeKeysTo). Preferred over routesTo when both are there.
    */
   routeKeysTo?(family: 4 | 6, table: number, dst: string): readonly string[];
+  /** routesVia() as keys: a snapshot answers with one pass over its routes, no index of them all. */
+  routeKeysVia?(index: number): readonly string[];
+  /** routesFrom() as keys, the same way. */
+  routeKeysFrom?(prefsrc: string): readonly string[];
   neighboursOn?(index: number): Iterable<NeighbourRecord>;
 }
 

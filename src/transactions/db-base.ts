@@ -6,7 +6,8 @@
  */
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { KEY_OF } from '../db/keys.js';
-import { routeKeysTo, tableEntries, tableGet, tableValues } from '../db/table.js';
+import type { RouteRecord } from '../iproute/records.js';
+import { routeKeysTo, tableEntries, tableGet, tableMatching, tableValues } from '../db/table.js';
 import type { DbSnapshot, Table } from '../db/types.js';
 import type { TxBase, TxTable } from './base.js';
 
@@ -36,17 +37,33 @@ function view<K extends RecordKind>(kind: K, table: Table<RecordByKind[K]>): TxT
 
 /**
  * From this many routes on, a transaction asks the snapshot what goes to a destination (one
- * shard's scan per question) instead of indexing every route of it by destination once per
- * snapshot: the index took about 55 ms at 100,000 routes, and a busy database has a new snapshot
- * for nearly every transaction. Below, the index is cheaper than the questions of a big batch.
+ * shard's scan per question), and which routes go through a link or from an address (one pass
+ * over the routes, a few questions per transaction), instead of indexing every route once per
+ * snapshot: the index took about 55 ms at 100,000 routes (0.125 s for a table just loaded, whose
+ * keys it had to make), and a busy database has a new snapshot for nearly every transaction.
+ * Below, the index is cheaper than the questions of a big batch.
  */
 const ASK_ROUTES_FROM = 4096;
 
+/** The keys of the routes of `routes` that pass `test`: one pass, no index. */
+function routeKeysWhere(routes: Table<RouteRecord>, test: (r: RouteRecord) => boolean): string[] {
+  const out: string[] = [];
+  tableMatching(routes, test, (key) => { out.push(key); });
+  return out;
+}
+
+const via = (index: number) => (r: RouteRecord): boolean => r.oif === index || (r.multipath?.some((h) => h.oif === index) ?? false);
+
 export function baseFromSnapshot(snapshot: DbSnapshot, opts: { netns?: string | null } = {}): TxBase {
   const t = snapshot.tables;
-  const routes = t.route as Table<unknown>;
+  const routes = t.route as Table<RouteRecord>;
+  const lookup = routes.size < ASK_ROUTES_FROM ? undefined : {
+    routeKeysTo: (family: 4 | 6, table: number, dst: string) => routeKeysTo(routes, family, table, dst),
+    routeKeysVia: (index: number) => routeKeysWhere(routes, via(index)),
+    routeKeysFrom: (prefsrc: string) => routeKeysWhere(routes, (r) => r.prefsrc === prefsrc),
+  };
   return {
-    ...(routes.size >= ASK_ROUTES_FROM ? { lookup: { routeKeysTo: (family, table, dst) => routeKeysTo(routes, family, table, dst) } } : {}),
+    ...(lookup ? { lookup } : {}),
     interfaces: view('interface', t.interface),
     addresses: view('address', t.address),
     routes: view('route', t.route),

@@ -75,6 +75,9 @@ class MultiIndex<T> {
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/** Questions a base's keyed hooks answer (routeKeysVia/From) before its routes are indexed instead. */
+const ASK_AT_MOST = 4;
+
 /** Indexes per base (bases are immutable): BaseIndexes.of(). */
 const shared = new WeakMap<TxBase, BaseIndexes>();
 
@@ -170,7 +173,27 @@ export class BaseIndexes {
     this.addrBySubnet = bySubnet;
   }
 
+  /**
+   * Answers of the keyed hooks (routeKeysVia/From), per question. After a few, the whole index is
+   * built instead: one pass per question is cheaper only while the questions are few (a link set
+   * down, or removed, or an address, in a transaction).
+   */
+  private readonly asked = new Map<string, readonly string[]>();
+
+  private ask(question: string, hook: (() => readonly string[]) | undefined): readonly string[] | undefined {
+    if (hook === undefined || this.routesByLink !== undefined) return undefined;
+    const known = this.asked.get(question);
+    if (known !== undefined) return known;
+    if (this.asked.size >= ASK_AT_MOST) return undefined;
+    const keys = hook();
+    this.asked.set(question, keys);
+    return keys;
+  }
+
   routesVia(index: number): readonly string[] {
+    const keyed = this.base.lookup?.routeKeysVia;
+    const asked = this.ask(`via ${index}`, keyed && (() => keyed(index)));
+    if (asked !== undefined) return asked;
     const hook = this.base.lookup?.routesVia;
     if (hook) return this.keysOf('route', hook(index));
     if (!this.routesByLink) this.buildRoutes();
@@ -178,6 +201,9 @@ export class BaseIndexes {
   }
 
   routesFrom(prefsrc: string): readonly string[] {
+    const keyed = this.base.lookup?.routeKeysFrom;
+    const asked = this.ask(`from ${prefsrc}`, keyed && (() => keyed(prefsrc)));
+    if (asked !== undefined) return asked;
     const hook = this.base.lookup?.routesFrom;
     if (hook) return this.keysOf('route', hook(prefsrc));
     if (!this.routesByPrefsrc) this.buildRoutes();

@@ -3,13 +3,17 @@
  * the snapshot's shard for it (src/db/table.ts routeKeysTo), not by indexing every route of every
  * new snapshot. The answers must be the kernel's: a taken slot refused before anything is sent,
  * replace / remove by spec / a new metric beside the others as `ip -j` then shows them, and the
- * same again on the next snapshot.
+ * same again on the next snapshot. And which routes go through a link or from an address is one
+ * pass over the routes: a link set down, its address removed, rolled back exactly (the kernel's
+ * silent flush restored), then committed.
  */
 import { describe, expect, it } from 'vitest';
 import type { IPDB } from '../../src/index.js';
 import { ValidationError } from '../../src/iproute/errors.js';
+import { CommitError } from '../../src/transactions/errors.js';
 import { ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
-import { BASE_SETUP, openDb } from './helpers.js';
+import { settle } from '../helpers/witness.js';
+import { BASE_SETUP, openDb, settleSame, stableDump, UNREACHABLE } from './helpers.js';
 
 interface IpRoute { gateway?: string; dev?: string; metric?: number; tos?: string }
 
@@ -68,6 +72,39 @@ describe('a transaction over 5,000 routes', () => {
       });
       expect(kernelRoutes(ns(), dst)).toEqual(['-|va|0|0x10', '-|va|7|0', '-|vb|0|0']);
       expect(dbRoutes(db, dst)).toEqual(kernelRoutes(ns(), dst));
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
+  it('sets a link down and removes its address: the flushed routes come back on a rollback, and go on a commit', async () => {
+    const lines = [...BASE_SETUP, 'link add vc type veth peer name vd', 'link set vc up', 'link set vd up', 'addr add 10.1.0.1/24 dev vc'];
+    // Through va, some from its address, and through vc: 5,000 in all.
+    for (let i = 0; i < 5000; i++) {
+      lines.push(`route add 10.200.${i >> 8}.${i & 255}/32 ${i % 2 ? 'via 10.1.0.2 dev vc' : `dev va${i % 4 === 0 ? ' src 10.0.0.1' : ''}`}`);
+    }
+    ipBatch(ns(), lines);
+    const db = await openDb(ns());
+    try {
+      await db.wait((s) => s.routes.size >= 5000);
+      const before = await stableDump(ns());
+      const draft = (tx: ReturnType<IPDB['begin']>) => {
+        tx.interfaces.get('va')!.state = 'down';
+        tx.interfaces.get('va')!.delIp('10.0.0.1/24');
+      };
+      const failing = db.begin();
+      draft(failing);
+      failing.routes.add(UNREACHABLE);
+      const err = await failing.commit().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(CommitError);
+      expect((err as CommitError).rolledBack, (err as Error).message).toBe(true);
+      await settleSame(ns(), before);
+
+      await db.transaction(draft);
+      const left = ipJson<{ dst: string; dev: string }>(ns(), '-4', 'route', 'show', 'table', 'main').filter((r) => r.dst.startsWith('10.200.'));
+      expect(left).toHaveLength(2500);
+      expect(left.every((r) => r.dev === 'vc')).toBe(true);
+      await settle(db, ns());
     } finally {
       db.close();
     }

@@ -205,6 +205,28 @@ describe('large tables', () => {
   });
 });
 
+/**
+ * The world's state plus `more` routes as a database snapshot's base (`fromDb`; `counted`, the
+ * same, counting walks over its route table: `walked()`) and as plain arrays (`arrays`).
+ */
+function bigBases(more: readonly RouteRecord[]): { fromDb: TxBase; counted: TxBase; arrays: TxBase; walked: () => number } {
+  const home = world.dump().home;
+  const routes = [...home.routes, ...more];
+  const events: DbEvent[] = [
+    ...home.interfaces.map((record) => ({ kind: 'interface' as const, op: 'new' as const, record })),
+    ...home.addresses.map((record) => ({ kind: 'address' as const, op: 'new' as const, record })),
+    ...routes.map((record) => ({ kind: 'route' as const, op: 'new' as const, record })),
+  ];
+  const fromDb = baseFromSnapshot(reduce(emptySnapshot(), events, 'resync').snapshot);
+  let walked = 0;
+  const counted: TxBase = {
+    ...fromDb,
+    routes: { ...fromDb.routes, values: () => { walked++; return fromDb.routes.values(); }, entries: () => { walked++; return fromDb.routes.entries!(); } },
+  };
+  const arrays = baseFromArrays({ interfaces: home.interfaces, addresses: home.addresses, routes }, { keys: KEY_OF });
+  return { fromDb, counted, arrays, walked: () => walked };
+}
+
 describe('a base over the database\'s snapshot', () => {
   it('plans the same as over plain arrays', () => {
     const home = world.dump().home;
@@ -239,22 +261,8 @@ describe('a base over the database\'s snapshot', () => {
       many.push(r, { ...r, table: 100 });
     }
     many.push({ ...many[2]!, priority: 7 }, { ...many[2]!, tos: 16 });
-    const routes = [...home.routes, ...many];
-    const events: DbEvent[] = [
-      ...home.interfaces.map((record) => ({ kind: 'interface' as const, op: 'new' as const, record })),
-      ...home.addresses.map((record) => ({ kind: 'address' as const, op: 'new' as const, record })),
-      ...routes.map((record) => ({ kind: 'route' as const, op: 'new' as const, record })),
-    ];
-    const { snapshot } = reduce(emptySnapshot(), events, 'resync');
-    const fromDb = baseFromSnapshot(snapshot);
+    const { fromDb, counted, arrays, walked } = bigBases(many);
     expect(fromDb.lookup?.routeKeysTo).toBeDefined();
-    // The snapshot's route table is never walked: every question goes to one shard.
-    let walked = 0;
-    const counted: TxBase = {
-      ...fromDb,
-      routes: { ...fromDb.routes, values: () => { walked++; return fromDb.routes.values(); }, entries: () => { walked++; return fromDb.routes.entries!(); } },
-    };
-    const arrays = baseFromArrays({ interfaces: home.interfaces, addresses: home.addresses, routes }, { keys: KEY_OF });
     const outcomes = (b: TxBase) => {
       const t = begin(b, { allocateIndex: sequential(40) });
       const tried = [
@@ -277,7 +285,8 @@ describe('a base over the database\'s snapshot', () => {
     };
     const a = outcomes(counted);
     expect(a).toEqual(outcomes(arrays));
-    expect(walked).toBe(0);
+    // The snapshot's route table is never walked: every question goes to one shard.
+    expect(walked()).toBe(0);
     // The answers themselves: the base's routes to 10.200.0.1/32 were seen, in every slot.
     expect(a.tried.slice(0, 3)).toEqual([
       expect.stringMatching(/exists already/), expect.stringMatching(/holds its slot \(table 254, metric 0,/),
@@ -285,5 +294,31 @@ describe('a base over the database\'s snapshot', () => {
     ]);
     expect(a.tried[10]).toMatch(/matches 4 objects/);
     expect(a.tried.slice(11)).toEqual(['ok', '9/0/10 null/0/10 null/16/11', 1]);
+  });
+
+  it('with many routes, plans a link down, a link removal and an address removal from one pass per question, as over arrays', () => {
+    const home = world.dump().home;
+    // 5,000 routes through v0 (index 11) and br0 (10), some from v0's address: the victims to restore.
+    const gw = home.routes.find((x) => x.family === 4 && x.oif === 11 && x.gateway !== null)!;
+    const v0Addr = home.addresses.find((a) => a.index === 11 && a.family === 4)!;
+    const many: RouteRecord[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const r = { ...gw, dst: `10.200.${i >> 8}.${i & 255}/32`, priority: null };
+      many.push(i % 2 ? r : { ...r, oif: 10, gateway: null, scope: 'link', prefsrc: i % 4 === 0 ? v0Addr.address : null });
+    }
+    const { fromDb, counted, arrays, walked } = bigBases(many);
+    expect(fromDb.lookup?.routeKeysVia).toBeDefined();
+    const edit = (b: TxBase) => {
+      const t = begin(b, { allocateIndex: sequential(40) });
+      t.interfaces.v0!.state = 'down';
+      t.interfaces.v0!.delIp(`${v0Addr.address}/${v0Addr.prefixlen}`);
+      t.interfaces.remove('mv0');
+      return t.review();
+    };
+    const review = edit(counted);
+    expect(review).toBe(edit(arrays));
+    expect(walked()).toBe(0);
+    // (the routes through v0 are in the plan's inverse, to restore: the questions were answered)
+    expect(review).toContain('10.200.0.1/32');
   });
 });
