@@ -264,11 +264,14 @@ export class LoadedShard<R> extends FrozenShard<R> {
  * of every record.
  */
 export function tableMatching<R>(table: Table<R>, test: (record: R) => boolean, visit: (key: string, record: R) => void): void {
-  for (const shard of table.shards) {
-    if (shard.size === 0) continue;
-    if (shard instanceof LoadedShard) (shard as LoadedShard<R>).matching(test, visit);
-    else shard.forEach((r, k) => { if (test(r)) visit(k, r); });
-  }
+  for (const shard of table.shards) shardMatching(shard, test, visit);
+}
+
+/** tableMatching() for one shard. */
+export function shardMatching<R>(shard: ReadonlyMap<string, R>, test: (record: R) => boolean, visit: (key: string, record: R) => void): void {
+  if (shard.size === 0) return;
+  if (shard instanceof LoadedShard) (shard as LoadedShard<R>).matching(test, visit);
+  else shard.forEach((r, k) => { if (test(r)) visit(k, r); });
 }
 
 function emptyTable<R>(shards: number): Table<R> {

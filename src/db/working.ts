@@ -13,7 +13,7 @@ import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import { changedFields, deepEqual } from './equal.js';
 import { freezeRecord } from './freeze.js';
 import { keyGroup, keyOf, nexthopsOf, routeKeyer } from './keys.js';
-import { FrozenShard, LoadedShard, shardOf } from './table.js';
+import { FrozenShard, shardMatching, shardOf } from './table.js';
 import type { AnyChange, DbSnapshot, Origin, Table } from './types.js';
 
 type Rec<K extends RecordKind> = RecordByKind[K];
@@ -180,13 +180,8 @@ export class Working {
     const overlay = this.overlays.get(kind);
     const shards = this.table(kind).shards;
     for (let i = 0; i < shards.length; i++) {
-      const shard = shards[i]!;
       const ov = overlay?.get(i);
-      if (shard.size > 0) {
-        const visit = (key: string, rec: Rec<K>): void => { if (!ov?.has(key)) fn(key, rec); };
-        if (shard instanceof LoadedShard) (shard as LoadedShard<Rec<K>>).matching(test, visit);
-        else shard.forEach((rec, key) => { if (test(rec)) visit(key, rec); });
-      }
+      shardMatching(shards[i]!, test, ov === undefined ? fn : (key, rec) => { if (!ov.has(key)) fn(key, rec); });
       if (ov) for (const [key, rec] of ov) if (rec !== null && test(rec as Rec<K>)) fn(key, rec as Rec<K>);
     }
   }

@@ -4,9 +4,8 @@
  * A base is worth keeping while its snapshot is current (it remembers look-ups): bases(), per
  * database, gives the same one for the same snapshot.
  */
-import type { RecordByKind, RecordKind } from '../iproute/records.js';
+import type { RecordByKind, RecordKind, RouteRecord } from '../iproute/records.js';
 import { KEY_OF } from '../db/keys.js';
-import type { RouteRecord } from '../iproute/records.js';
 import { routeKeysTo, tableEntries, tableGet, tableMatching, tableValues } from '../db/table.js';
 import type { DbSnapshot, Table } from '../db/types.js';
 import type { TxBase, TxTable } from './base.js';
