@@ -31,7 +31,7 @@ import type { RecordByKind, RecordKind } from '../iproute/records.js';
 import type { ViewCache } from './collection.js';
 import { TableLoad } from './bulk.js';
 import { DbClosedError, DbSourceError } from './errors.js';
-import { compileLoad, type CompiledLoad, type LoadOptions } from './load.js';
+import { compileLoad, type CompiledLoad, type DumpHint, type LoadOptions } from './load.js';
 import { waitFor, type WaitOptions, type Waited } from './observe.js';
 import { ApplyQueue, setImmediateYield } from './queue.js';
 import { Resync } from './reconcile.js';
@@ -233,6 +233,34 @@ export class Database implements Views {
     return this.requestResync(wanted);
   }
 
+  /**
+   * Re-dumps only the routes through link `index` (the source asks the kernel to filter the dump
+   * by output device: DumpHint.oif) and corrects those, origin 'resync': a route the database has
+   * with `index` as its only output device and the dump does not show is removed, and what the
+   * dump shows is stored as it is. What the safety net runs after a link went down or away
+   * (src/ipdb/effects-check.ts) instead of re-reading every route. Routes with several next hops
+   * are not swept here (a filtered dump speaks for each of them by the kernel's rules, not
+   * ours): ask resync() when those matter. Queued like resync().
+   */
+  resyncRoutesVia(index: number): Promise<void> {
+    if (this.closed) return Promise.reject(new DbClosedError());
+    if (!this.queue) return Promise.reject(new Error('database not open'));
+    if (!this.load.kinds.includes('route')) return Promise.resolve();
+    const queue = this.queue;
+    return new Promise<void>((resolve, reject) => {
+      queue.pushJob(async () => {
+        try {
+          await this.sweepRoutesVia(index);
+          resolve();
+        } catch (e) {
+          const err = e instanceof DbClosedError ? e : new DbSourceError('resync', { cause: e });
+          if (!this.closed) this.errorsSubject.next(err);
+          reject(err);
+        }
+      });
+    });
+  }
+
   /** Resolves once everything queued so far (events, resyncs) has been applied. */
   whenIdle(): Promise<void> {
     if (!this.queue) return this.closed ? Promise.reject(new DbClosedError()) : Promise.resolve();
@@ -365,10 +393,47 @@ export class Database implements Views {
     this.publish(load.finish(this.current.snapshot, heard));
   }
 
+  /** resyncRoutesVia(): the filtered dump applied, then its scope swept, slice by slice. */
+  private async sweepRoutesVia(index: number): Promise<void> {
+    const load = this.load;
+    const checkOpen = (): void => {
+      if (this.closed) throw new DbClosedError('database closed during a dump');
+    };
+    const resync = new Resync(['route'], {
+      immer: this.immer,
+      inScope: (_kind, r) => {
+        const route = r as RecordByKind['route'];
+        return route.oif === index && (route.multipath === null || route.multipath.length === 0) && load.keep('route', route);
+      },
+      // The candidates: one pass that keeps the routes through the link (Working.lookup).
+      candidates: (w) => w.lookup('route.oif', index),
+    });
+    await this.runResync('route', resync, { ...load.hint('route'), oif: index }, checkOpen);
+  }
+
+  /** One kind's dump (as `hint` narrows it) applied by `resync`, then its sweep, slice by slice. */
+  private async runResync(kind: RecordKind, resync: Resync, hint: DumpHint | undefined, checkOpen: () => void): Promise<void> {
+    const yieldToLoop = this.options.yieldToLoop ?? setImmediateYield;
+    for await (const chunk of dumpChunks(this.source!.dump(kind, hint))) {
+      checkOpen();
+      const kept = chunk.filter((ev) => ev.kind === kind && this.load.keep(kind, ev.record as RecordByKind[RecordKind]));
+      for (let i = 0; i < kept.length; i += this.dumpSliceSize) {
+        this.publish(resync.apply(this.state.snapshot, kept.slice(i, i + this.dumpSliceSize)));
+        await yieldToLoop();
+        checkOpen();
+      }
+    }
+    for (;;) {
+      const swept = resync.sweep(this.state.snapshot, this.dumpSliceSize);
+      this.publish(swept);
+      if (swept.done) break;
+      await yieldToLoop();
+      checkOpen();
+    }
+  }
+
   /** Mark, dump, sweep, kind by kind, slice by slice, publishing as it goes. */
   private async dumpAndSweep(kinds: readonly RecordKind[]): Promise<void> {
-    const source = this.source!;
-    const yieldToLoop = this.options.yieldToLoop ?? setImmediateYield;
     const checkOpen = (): void => {
       if (this.closed) throw new DbClosedError('database closed during a dump');
     };
@@ -382,23 +447,7 @@ export class Database implements Views {
       const effects = (kind === 'interface' || kind === 'address') && !kinds.includes('route')
         ? { effects: { complete: this.load.complete, origin: 'resync' as const } }
         : {};
-      const resync = new Resync([kind], { immer: this.immer, ...effects });
-      for await (const chunk of dumpChunks(source.dump(kind, this.load.hint(kind)))) {
-        checkOpen();
-        const kept = chunk.filter((ev) => ev.kind === kind && this.load.keep(kind, ev.record as RecordByKind[RecordKind]));
-        for (let i = 0; i < kept.length; i += this.dumpSliceSize) {
-          this.publish(resync.apply(this.state.snapshot, kept.slice(i, i + this.dumpSliceSize)));
-          await yieldToLoop();
-          checkOpen();
-        }
-      }
-      for (;;) {
-        const swept = resync.sweep(this.state.snapshot, this.dumpSliceSize);
-        this.publish(swept);
-        if (swept.done) break;
-        await yieldToLoop();
-        checkOpen();
-      }
+      await this.runResync(kind, new Resync([kind], { immer: this.immer, ...effects }), this.load.hint(kind), checkOpen);
     }
   }
 }

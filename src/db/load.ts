@@ -25,6 +25,8 @@ export type LoadOptions = { [K in RecordKind as (typeof PLURAL)[K]]?: KindLoad<R
 export interface DumpHint {
   families?: readonly Family[];
   tables?: readonly number[];
+  /** Routes only: those through this link (the kernel filters by output device). */
+  oif?: number;
 }
 
 export interface CompiledLoad {

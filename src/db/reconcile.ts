@@ -34,6 +34,12 @@ export interface ReconcileOptions {
    */
   inScope?: (kind: RecordKind, record: AnyRecord) => boolean;
   /**
+   * Where the sweep looks for records the dump did not mention (default: every record of the
+   * kinds). With `inScope`, for a narrow dump over a big table: the records in scope are among
+   * these keys (e.g. Working.lookup of the routes through one link), and no other is read.
+   */
+  candidates?: (w: Working, kind: RecordKind) => Iterable<string>;
+  /**
    * Run the kernel's side-effect rules for links found down or gone and addresses found gone
    * (see the header). For a re-dump that does not also re-read the routes: one that does would
    * only see its flushes undone by the route dump that follows.
@@ -105,9 +111,16 @@ export class Resync {
 
   private unseen(w: Working): [RecordKind, string][] {
     const out: [RecordKind, string][] = [];
-    const inScope = this.options.inScope;
+    const { inScope, candidates } = this.options;
     for (const kind of this.kinds) {
       const seen = this.seen.get(kind)!;
+      if (candidates) {
+        for (const key of candidates(w, kind)) {
+          const rec = w.get(kind, key);
+          if (rec !== undefined && !seen.has(key) && (!inScope || inScope(kind, rec as AnyRecord))) out.push([kind, key]);
+        }
+        continue;
+      }
       w.each(kind, (key, rec) => {
         if (!seen.has(key) && (!inScope || inScope(kind, rec as AnyRecord))) out.push([kind, key]);
       });

@@ -40,6 +40,8 @@ interface Planned {
   req: NetlinkRequest;
   /** A dump of one named table: the kernel answers ENOENT when the table does not exist yet. */
   table?: number;
+  /** A dump of the routes through one link: the kernel answers ENODEV when the link is gone. */
+  oif?: number;
 }
 
 /** The dump requests that together cover `kind` as narrowed by `hint`. */
@@ -58,8 +60,9 @@ export function planDumps(kind: RecordKind, hint: DumpHint | undefined): Planned
       return families.map((f) => ({ req: neighbourDump(fam(f)) }));
     case 'route': {
       const tables = hint?.tables;
-      if (!tables || tables.length === 0) return families.map((f) => ({ req: routeDump(fam(f)) }));
-      return families.flatMap((f) => [...new Set(tables)].map((table) => ({ req: routeDump({ ...fam(f), table }), table })));
+      const oif = hint?.oif !== undefined ? { oif: hint.oif } : {};
+      if (!tables || tables.length === 0) return families.map((f) => ({ req: routeDump({ ...fam(f), ...oif }), ...oif }));
+      return families.flatMap((f) => [...new Set(tables)].map((table) => ({ req: routeDump({ ...fam(f), table, ...oif }), table, ...oif })));
     }
   }
 }
@@ -147,11 +150,11 @@ export async function* dumpKind(
   if (rest) yield rest;
 }
 
-/** One planned dump, its messages to `take`; a missing table is an empty one. */
+/** One planned dump, its messages to `take`; a missing table, or link, is an empty one. */
 async function runDump(
   transport: NetlinkTransport,
   kind: RecordKind,
-  { req, table }: Planned,
+  { req, table, oif }: Planned,
   take: (buf: Buffer, start: number, end: number, msgType: number) => void,
   wake?: () => void,
   restarted?: () => void,
@@ -173,8 +176,10 @@ async function runDump(
       wake?.();
     }
   } catch (err) {
-    // A table that does not exist has no routes (it appears with its first route, announced).
+    // A table that does not exist has no routes (it appears with its first route, announced);
+    // nor has a link that does not exist (any more) routes through it.
     if (table !== undefined && err instanceof KernelError && err.errno === Errno.ENOENT) return;
+    if (oif !== undefined && err instanceof KernelError && err.errno === Errno.ENODEV) return;
     throw err;
   }
 }

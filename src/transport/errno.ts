@@ -196,6 +196,7 @@ export const Errno = {
   EBADF: 9,
   EAGAIN: 11,
   EEXIST: 17,
+  ENODEV: 19,
   EINVAL: 22,
   EMSGSIZE: 90,
   EOPNOTSUPP: 95,

@@ -371,3 +371,36 @@ describe('close', () => {
     await expect(opening).rejects.toBeInstanceOf(DbClosedError);
   });
 });
+
+describe('resyncRoutesVia', () => {
+  it('re-dumps the routes through one link only, and sweeps only those with it as their only device', async () => {
+    const { src, db, changes } = setup();
+    const via5 = route4('10.5.0.0/16', { oif: 5, gateway: null, scope: 'link' });
+    const via5b = route4('10.5.1.0/24', { oif: 5, gateway: null, scope: 'link' });
+    const via6 = route4('10.6.0.0/16', { oif: 6, gateway: null, scope: 'link' });
+    const multi = route4('10.7.0.0/16', {
+      oif: null, gateway: null, multipath: [{ gateway: '10.0.0.1', oif: 5, weight: 1 }, { gateway: '10.0.0.2', oif: 6, weight: 1 }],
+    });
+    for (const r of [via5, via5b, via6, multi]) src.set('route', r, { silent: true });
+    await db.open(src);
+    expect(db.routes.size).toBe(5);
+    // The kernel drops routes without a word: one through 5, one through 6, the multipath one;
+    // and changes another through 5.
+    for (const r of [via5, via6, multi]) src.remove('route', r, { silent: true });
+    src.remove('route', via5b, { silent: true });
+    const via5bChanged = { ...via5b, protocol: 'static' };
+    src.set('route', via5bChanged, { silent: true });
+    const from = changes.length;
+    await db.resyncRoutesVia(5);
+    // The dump asked the source for the routes through 5.
+    expect(src.dumps.at(-1)).toEqual({ kind: 'route', hint: { oif: 5 } });
+    expect(desc(changes.slice(from)).sort()).toEqual(['resync add route', 'resync remove route', 'resync remove route'].sort());
+    const dsts = db.routes.toArray().map((r) => r.dst).sort();
+    // 10.5.0.0/16 and the old 10.5.1.0/24 gone, the new one stored; 10.6.0.0/16 and the multipath route
+    // left for a full resync (not through 5 alone).
+    expect(dsts).toEqual(['10.1.0.0/16', '10.5.1.0/24', '10.6.0.0/16', '10.7.0.0/16']);
+    expect(db.routes.toArray().find((r) => r.dst === '10.5.1.0/24')!.protocol).toBe('static');
+    await db.resync(['route']);
+    expect(db.routes.toArray().map((r) => r.dst).sort()).toEqual(['10.1.0.0/16', '10.5.1.0/24']);
+  });
+});

@@ -8,7 +8,7 @@ import { keyOf } from '../../src/db/keys.js';
 import type { DumpHint } from '../../src/db/load.js';
 import type { DbSource, DumpResult } from '../../src/db/source.js';
 import type { DbEvent } from '../../src/db/types.js';
-import type { AnyRecord, RecordEvent, RecordKind } from '../../src/iproute/records.js';
+import type { AnyRecord, RecordEvent, RecordKind, RouteRecord } from '../../src/iproute/records.js';
 
 export interface DumpCall {
   kind: RecordKind;
@@ -57,8 +57,14 @@ export class FakeSource implements DbSource {
       this.failures.set(kind, fail - 1);
       return Promise.reject(new Error(`dump of ${kind} failed (scripted)`));
     }
-    // The dump reads the kernel when each chunk is produced, like a real one.
-    const read = (): RecordEvent[] => [...this.table(kind).values()].map((r) => ({ kind, op: 'new', record: structuredClone(r) }) as RecordEvent);
+    // The dump reads the kernel when each chunk is produced, like a real one; a dump of the routes
+    // through one link gets those only (the kernel's filter by output device).
+    const oif = kind === 'route' ? hint?.oif : undefined;
+    const through = (r: AnyRecord): boolean => {
+      const route = r as RouteRecord;
+      return oif === undefined || route.oif === oif || (route.multipath ?? []).some((h) => h.oif === oif);
+    };
+    const read = (): RecordEvent[] => [...this.table(kind).values()].filter(through).map((r) => ({ kind, op: 'new', record: structuredClone(r) }) as RecordEvent);
     if (this.chunkSize === 0) {
       return (async () => {
         await this.beforeChunk?.(kind, 0);

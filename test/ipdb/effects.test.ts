@@ -97,6 +97,20 @@ it('link down: IPv4 routes through it vanish silently in every table, error rout
   expect(exact.neighbours.filter({ dst: '10.0.0.2' })).toEqual([]);
 });
 
+it('a link with no route of several next hops goes down: only its routes are re-dumped, nothing to correct', async () => {
+  const before = { ...checked.stats.effects! };
+  const from = checkedChanges.length;
+  ipBatch(ns(), ['link set vd down']);
+  await settle(exact, ns());
+  await settle(checked, ns());
+  const after = checked.stats.effects!;
+  expect(after.triggers).toBeGreaterThan(before.triggers);
+  expect(after.targeted).toBeGreaterThan(before.targeted);
+  // (every re-dump of the burst was a targeted one)
+  expect(after.resyncs - before.resyncs).toBe(after.targeted - before.targeted);
+  expect(checkedChanges.slice(from).filter((c) => c.origin === 'resync')).toEqual([]);
+});
+
 it('link down and up again: what the kernel restores is announced', async () => {
   await step(['link set va down'], route('10.5.0.0/16'));
   await step(['link set va up', 'link set vc down'], route('10.12.0.0/16'));
