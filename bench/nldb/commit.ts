@@ -63,14 +63,18 @@ async function main(ns: string, specFile: string): Promise<void> {
   const t2 = performance.now();
   const loop = performance.eventLoopUtilization(loop0);
   const cpu = process.cpuUsage(cpu0);
+  // What db.sync() still waits for once the commit resolved: the safety net's re-dump of routes
+  // a link down (or an address removal) calls for (src/ipdb/effects-check.ts), if any.
+  await db.sync();
+  const t3 = performance.now();
   emitCounts({ changes: spec.items.length });
   await db.close();
   // commit: the whole db.transaction(), drafting included; draft: the part of it spent drafting;
   // commitIdle: the part of it the event loop's thread waited (for the kernel, or the thread
   // pool); commitCpu: the CPU time the process used meanwhile, all its threads (the kernel's work
-  // on a pool thread included).
+  // on a pool thread included); synced: db.sync() after it.
   emitWork({
-    open: (t1 - t0) / 1000, commit: (t2 - t1) / 1000, draft: (drafted - t1) / 1000, close: since(t2),
+    open: (t1 - t0) / 1000, commit: (t2 - t1) / 1000, draft: (drafted - t1) / 1000, synced: (t3 - t2) / 1000, close: since(t3),
     commitIdle: loop.idle / 1000, commitCpu: (cpu.user + cpu.system) / 1e6,
   });
 }
