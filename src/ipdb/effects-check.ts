@@ -77,7 +77,7 @@ export class EffectsCheck {
   /** Whether the database has a route of several next hops with one of them through `links`. */
   private multipathThrough(links: readonly number[]): boolean {
     let found = false;
-    tableMatching(this.db.state.snapshot.tables.route as never, (r: RouteRecord) =>
+    tableMatching(this.db.state.snapshot.tables.route, (r: RouteRecord) =>
       !found && r.multipath !== null && r.multipath.some((h) => h.oif !== null && links.includes(h.oif)), () => { found = true; });
     return found;
   }
