@@ -43,6 +43,9 @@ export const INDEXES = {
 
 export type IndexName = keyof typeof INDEXES;
 
+/** Values of one index found by a pass each in an update, before the whole index is built. */
+const PARTIAL_AT_MOST = 4;
+
 export interface WriteOptions {
   reason?: string;
   origin?: Origin;
@@ -152,25 +155,31 @@ export class Working {
    * Keys of the current records whose index `name` includes `value`, sorted: the order of the
    * changes a rule makes must not depend on how events were batched.
    *
-   * The first value asked of an index in an update is found by one pass that keeps only its
-   * records (a link going down in a table of 100,000 routes: about a tenth of what indexing every
-   * route by link took); a second value builds the whole index, once, for the rest of the update.
+   * The first values asked of an index in an update (up to PARTIAL_AT_MOST) are found by one pass
+   * each that keeps only their records (a link going down in a table of 100,000 routes: about a
+   * tenth of what indexing every route by link took; a link deleted asks for each of its
+   * addresses); one more builds the whole index, once, for the rest of the update.
    */
   lookup(name: IndexName, value: IndexValue): string[] {
     let index = this.indexes.get(name);
     const def = INDEXES[name];
-    const values = def.values as (r: unknown) => IndexValue[];
-    if (index === undefined) {
-      const found = new Set<string>();
-      const has = def.has as (r: unknown, v: IndexValue) => boolean;
-      this.matching(def.kind, (rec) => has(rec, value), (key) => { found.add(key); });
-      this.indexes.set(name, (index = new Map([[value, found]])));
-      this.partial.add(name);
-    } else if (this.partial.has(name) && !index.has(value)) {
-      index.clear();
-      this.partial.delete(name);
-      const idx = index;
-      this.each(def.kind, (key, rec) => addToIndex(idx, values(rec), key));
+    if (index === undefined || (this.partial.has(name) && !index.has(value))) {
+      if (index === undefined) {
+        this.indexes.set(name, (index = new Map()));
+        this.partial.add(name);
+      }
+      if (index.size < PARTIAL_AT_MOST) {
+        const found = new Set<string>();
+        const has = def.has as (r: unknown, v: IndexValue) => boolean;
+        this.matching(def.kind, (rec) => has(rec, value), (key) => { found.add(key); });
+        index.set(value, found);
+      } else {
+        index.clear();
+        this.partial.delete(name);
+        const idx = index;
+        const values = def.values as (r: unknown) => IndexValue[];
+        this.each(def.kind, (key, rec) => addToIndex(idx, values(rec), key));
+      }
     }
     return [...(index.get(value) ?? [])].sort();
   }
