@@ -38,8 +38,8 @@ export function commitCases(env: BenchEnv, fractions: readonly number[]): BenchC
 /**
  * One link of the shared big namespace set down (va5: its 100 routes of 100,000 flushed by the
  * kernel, which the database infers); afterwards (untimed) the link is set up again, its routes
- * added back, and the namespace counted: it must be as built, or the case fails rather than
- * leave the cases after it another namespace.
+ * added back, and the namespace counted: it must be as built, or the run is reported as an error
+ * (and the cases that read the namespace after it would report their counts as mismatched).
  */
 function linkDownBigCase(env: BenchEnv): BenchCase {
   const id = 'commit-link-down-big';
