@@ -6,6 +6,7 @@
  */
 import type { RecordByKind, RecordKind, RouteRecord } from '../iproute/records.js';
 import { KEY_OF } from '../db/keys.js';
+import { INDEXES } from '../db/working.js';
 import { routeKeysTo, tableEntries, tableGet, tableMatching, tableValues } from '../db/table.js';
 import type { DbSnapshot, Table } from '../db/types.js';
 import type { TxBase, TxTable } from './base.js';
@@ -51,14 +52,13 @@ function routeKeysWhere(routes: Table<RouteRecord>, test: (r: RouteRecord) => bo
   return out;
 }
 
-const via = (index: number) => (r: RouteRecord): boolean => r.oif === index || (r.multipath?.some((h) => h.oif === index) ?? false);
 
 export function baseFromSnapshot(snapshot: DbSnapshot, opts: { netns?: string | null } = {}): TxBase {
   const t = snapshot.tables;
   const routes = t.route as Table<RouteRecord>;
   const lookup = routes.size < ASK_ROUTES_FROM ? undefined : {
     routeKeysTo: (family: 4 | 6, table: number, dst: string) => routeKeysTo(routes, family, table, dst),
-    routeKeysVia: (index: number) => routeKeysWhere(routes, via(index)),
+    routeKeysVia: (index: number) => routeKeysWhere(routes, (r) => INDEXES['route.oif'].has(r, index)),
     routeKeysFrom: (prefsrc: string) => routeKeysWhere(routes, (r) => r.prefsrc === prefsrc),
   };
   return {
