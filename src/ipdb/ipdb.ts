@@ -132,6 +132,7 @@ export class IPDB implements Views {
       ...(options.load ? { load: options.load } : {}),
       // A commit's link changes are in the kernel's hands with nothing read (tx.ts, KernelExecutor).
       ...(events.pause ? { pauseEvents: () => events.pause!() } : {}),
+      ...(events.claimEchoes ? { claimEchoes: (claim) => events.claimEchoes!(claim) } : {}),
     });
     source.ownEcho = (ev, pid) => this.tx.isOwnEcho(ev, pid);
   }
@@ -212,8 +213,16 @@ export class IPDB implements Views {
   }
 
   /** Counters: notifications parsed, slices, losses, the largest backlog; the safety net's. */
-  get stats(): { queue: KernelSource['queueStats']; effects: EffectsCheck['stats'] | null; backlog: number } {
-    return { queue: this.source.queueStats, effects: this.effectsCheck?.stats ?? null, backlog: this.source.backlog };
+  /**
+   * Counters: the event queue's, the safety net's, the notifications not parsed yet, and
+   * `claimed`: the notifications of commits' own routes taken without decoding
+   * (transactions/echo-claim.ts).
+   */
+  get stats(): { queue: KernelSource['queueStats']; effects: EffectsCheck['stats'] | null; backlog: number; claimed: number } {
+    return {
+      queue: this.source.queueStats, effects: this.effectsCheck?.stats ?? null, backlog: this.source.backlog,
+      claimed: this.source.eventTransport.stats?.claimed ?? 0,
+    };
   }
 
   // ---- transactions (tx.ts) ----------------------------------------------------------------

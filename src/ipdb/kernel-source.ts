@@ -35,6 +35,7 @@ import { NetlinkSocket } from '../transport/socket.js';
 import type { NetlinkTransport, Notification } from '../transport/transport.js';
 import { DUMP_CHUNK, dumpKind, dumpKindEach, type DumpVisitor } from './dumps.js';
 import { EventQueue, type EventQueueOptions } from './event-queue.js';
+import { isClaimedRoute, type ClaimedRoute } from '../transactions/echo-claim.js';
 import { KeyedRouteReader } from './keyed-route-reader.js';
 import { isMirrored } from './mirrored.js';
 
@@ -200,7 +201,9 @@ export class KernelSource implements DbSource {
   private readonly routes = new KeyedRouteReader(1024);
 
   private toEvent(msg: Notification): DbEvent | null {
-    const ev: DbEvent | null = msg.type === RTM_NEWROUTE || msg.type === RTM_DELROUTE ? this.routeEvent(msg) : this.toRecordEvent(msg);
+    const ev: DbEvent | null = msg.type === RTM_NEWROUTE || msg.type === RTM_DELROUTE
+      ? (msg.claimed !== undefined && isClaimedRoute(msg.claimed) ? claimedRouteEvent(msg.claimed) : this.routeEvent(msg))
+      : this.toRecordEvent(msg);
     if (ev === null || !isMirrored(ev)) return null;
     // ownEcho is asked first and always: it may complete the event (see its doc).
     const echo = this.ownEcho?.(ev, msg.pid) ?? false;
@@ -212,6 +215,7 @@ export class KernelSource implements DbSource {
     return ev;
   }
 
+  /** A route event (routeEvent's shape). */
   private routeEvent(msg: Notification): DbEvent | null {
     const p = msg.payload;
     const record = this.routes.read(p, 0, p.length);
@@ -221,4 +225,12 @@ export class KernelSource implements DbSource {
     // One shape for every route event (the fields toEvent may add are there from the start).
     return { kind: 'route', op, record, key, nlmsgFlags: undefined, origin: undefined };
   }
+}
+
+/**
+ * The event of a notification the commit recognised as its own route's announcement
+ * (transactions/echo-claim.ts): the record and key it already had, for the same bytes.
+ */
+function claimedRouteEvent(c: ClaimedRoute): DbEvent {
+  return { kind: 'route', op: 'new', record: c.record, key: c.key, nlmsgFlags: undefined, origin: undefined };
 }

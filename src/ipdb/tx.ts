@@ -26,7 +26,7 @@ import type { Views } from '../db/state.js';
 import { NotFoundError } from '../iproute/errors.js';
 import { IPRoute } from '../iproute/iproute.js';
 import { NetlinkSocket } from '../transport/socket.js';
-import type { NetlinkTransport } from '../transport/transport.js';
+import type { EchoClaim, NetlinkTransport } from '../transport/transport.js';
 import type { InterfaceRecord, RecordByKind, RecordKind } from '../iproute/records.js';
 import type { IfRef, NetnsSpec } from '../iproute/specs.js';
 import type { NetnsRef } from '../transport/netns.js';
@@ -62,6 +62,8 @@ export interface TxLayerOptions {
   freeze?: FreezeOptions;
   /** Pauses the database's event socket until the returned function is called (KernelExecutorOptions.quiet). */
   pauseEvents?: () => () => void;
+  /** Puts a claim on the database's event socket (NetlinkTransport.claimEchoes); returns what removes it. */
+  claimEchoes?: (claim: EchoClaim) => () => void;
 }
 
 /** `db.interfaces` with freeze() and unfreeze(). */
@@ -108,6 +110,8 @@ export class TxLayer {
   private readonly inflight = new Set<string>();
   /** The veth pairs the running commit (or its rollback) creates: each end's index -> its name and its peer's index. */
   private readonly pairs = new Map<number, { ifname: string; peer: number }>();
+  /** What removes the echo claims of the running commit's batches (TxLayerOptions.claimEchoes). */
+  private readonly claims: (() => void)[] = [];
   /** The id of the transaction whose operations (or rollback) are being sent: txidOf(). */
   private sending: string | null = null;
   private frozenView: unknown;
@@ -118,7 +122,14 @@ export class TxLayer {
     this.label = netnsLabel(host.netns);
     this.baseOf = snapshotBases(this.label);
     this.home = this.label ?? { pid: process.pid };
-    this.executor = new KernelExecutor(() => this.commitSocket(), { home: this.home, ...(opts.pauseEvents ? { quiet: opts.pauseEvents } : {}) });
+    const claimEchoes = opts.claimEchoes;
+    this.executor = new KernelExecutor(() => this.commitSocket(), {
+      home: this.home,
+      ...(opts.pauseEvents ? { quiet: opts.pauseEvents } : {}),
+      // The event socket hands the database the records of the commit's own routes as it reads
+      // their notifications (echo-claim.ts); the claims end with the commit.
+      ...(claimEchoes ? { claimEchoes: (claim: EchoClaim) => { this.claims.push(claimEchoes(claim)); } } : {}),
+    });
     const load = compileLoad(opts.load);
     const db = host.database;
     // Commits wait for the kernel's notifications, not for the safety net's re-dump (TxHost.applied).
@@ -144,6 +155,7 @@ export class TxLayer {
           // The notifications of a rollback may still be on their way: let them in while the
           // objects are still marked as ours, then forget the marks.
           await applied().catch(() => undefined);
+          this.dropClaims();
           this.inflight.clear();
           this.pairs.clear();
           this.sending = null;
@@ -274,6 +286,11 @@ export class TxLayer {
     while (this.queued > 0) await this.tail;
   }
 
+  /** Ends the echo claims of the batches sent so far (what they did not take goes the usual way). */
+  private dropClaims(): void {
+    for (const drop of this.claims.splice(0)) drop();
+  }
+
   /** A new transaction over the database's current state. */
   begin(): Transaction {
     // The id is chosen here so that the executor knows which transaction is sending (txidOf()).
@@ -309,7 +326,13 @@ export class TxLayer {
       const ipr = await IPRoute.open(ns === null ? {} : { netns: ns });
       return { executor: new KernelExecutor(ipr.transport, { home: ns ?? { pid: process.pid } }), release: () => ipr.close() };
     };
-    this.recovered = await this.serialize(() => recoverUnfinished(this.journal!, executorFor));
+    this.recovered = await this.serialize(async () => {
+      try {
+        return await recoverUnfinished(this.journal!, executorFor);
+      } finally {
+        this.dropClaims();
+      }
+    });
     if (this.recovered.length > 0) await this.host.sync();
     return this.recovered;
   }

@@ -279,15 +279,12 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     if (fast !== null) return { type: head.type, flags: head.flags, payload: fast };
   }
   // Metrics, multipath, or something record-wire.ts leaves to the codec (which may refuse it).
+  // (In the kernel's order, as record-wire.ts writes them.)
   const attrs: RouteMessageInput['attrs'] = {};
-  if (dst.address !== null) attrs.dst = dst.address;
   // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
   attrs.table = r.table;
-  if (r.gateway !== null) attrs.gateway = r.gateway;
-  if (r.oif !== null) attrs.oif = r.oif;
+  if (dst.address !== null) attrs.dst = dst.address;
   if (r.priority !== null) attrs.priority = r.priority;
-  if (r.prefsrc !== null) attrs.prefsrc = r.prefsrc;
-  if (pref !== null) attrs.pref = pref;
   if (r.metrics !== null) {
     const m: Record<string, number> = {};
     let any = false;
@@ -299,11 +296,15 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     }
     if (any) attrs.metrics = m as unknown as NonNullable<RouteMessageInput['attrs']['metrics']>;
   }
+  if (r.prefsrc !== null) attrs.prefsrc = r.prefsrc;
+  if (r.gateway !== null) attrs.gateway = r.gateway;
+  if (r.oif !== null) attrs.oif = r.oif;
   if (r.multipath) {
     attrs.multipath = r.multipath.map((h) => ({
       flags: 0, hops: h.weight - 1, ifindex: h.oif ?? 0, attrs: h.gateway !== null ? { gateway: h.gateway } : {},
     }));
   }
+  if (pref !== null) attrs.pref = pref;
   const msg: RouteMessageInput = {
     family: r.family === 4 ? AF_INET : AF_INET6, dstLen: dst.len, srcLen: 0, tos: r.tos, table: r.table < 256 ? r.table : 0,
     protocol, scope, type, flags: 0, attrs,
@@ -389,8 +390,8 @@ export class FrameMemo {
   size = 0;
 }
 
-/** The offset of RTA_DST's address in a route message (writeRoute writes it first). */
-const ROUTE_DST_AT = NLMSG_HDRLEN + 12 + 4;
+/** The offset of RTA_DST's address in a route message (writeRoute writes it after RTA_TABLE). */
+const ROUTE_DST_AT = NLMSG_HDRLEN + 12 + 8 + 4;
 
 function remember(memo: FrameMemo, framed: FramedRequests, r: RouteRecord, intent: string, wire: RouteWire): void {
   if (wire.family !== 4 || wire.dst === null || wire.dst.indexOf(':') >= 0) return;

@@ -22,9 +22,10 @@ import type { NetnsSpec } from '../iproute/specs.js';
 import { NLM_F } from '../messages/index.js';
 import { KernelError } from '../transport/errors.js';
 import { FramedRequests } from '../transport/framed.js';
-import type { BatchResult, NetlinkTransport } from '../transport/transport.js';
+import type { BatchResult, EchoClaim, NetlinkTransport } from '../transport/transport.js';
 import type { OpExecutor, OpResult, SendContext } from './commit.js';
 import { changeOf, encodeOp, FrameMemo, frameOp, prepareOp, type PreparedOp } from './encode-op.js';
+import { routeEchoClaim } from './echo-claim.js';
 import { describeOne, type Operation } from './ops.js';
 
 export interface KernelExecutorOptions {
@@ -40,6 +41,11 @@ export interface KernelExecutorOptions {
    * link changes is in the kernel's hands; returns what ends the quiet (BatchOptions.quiet).
    */
   quiet?: () => () => void;
+  /**
+   * Takes a claim on the notifications of a batch's route additions (echo-claim.ts), made just
+   * before the batch is sent; whoever takes it drops it once those notifications are in.
+   */
+  claimEchoes?: (claim: EchoClaim) => void;
 }
 
 /** A refusal that is not the kernel's (a link not found by name over there), with an errno name. */
@@ -236,6 +242,10 @@ export class KernelExecutor implements OpExecutor {
     if (framed !== null && framed.count === ops.length) {
       // The whole plan, encoded by prepare() into one buffer, message j for operation j.
       const transport = await this.transportNow();
+      if (this.opts.claimEchoes !== undefined) {
+        const claim = routeEchoClaim(transport.portId, ops, framed);
+        if (claim !== null) this.opts.claimEchoes(claim);
+      }
       const answering = transport.requestFramed ? transport.requestFramed(framed, batchOpts) : transport.requestBatch(framed.requests(), batchOpts);
       ctx.started?.();
       const results = new Array<OpResult>(ops.length);

@@ -178,7 +178,7 @@ export function routeSize(r: RouteWire): number {
 }
 
 /**
- * Writes a route request's payload (rtmsg, RTA_DST, RTA_TABLE, ...) at b[off], into routeSize(r)
+ * Writes a route request's payload (rtmsg, RTA_TABLE, RTA_DST, ...) at b[off], into routeSize(r)
  * zeroed bytes; false when a text is not an address (the codec then says why).
  */
 export function writeRoute(b: Buffer, off: number, r: RouteWire): boolean {
@@ -192,16 +192,17 @@ export function writeRoute(b: Buffer, off: number, r: RouteWire): boolean {
   b[off + 6] = r.scope;
   b[off + 7] = r.type;
   // rtm_flags (bytes 8..11): 0
-  let at = off + RTMSG_LEN;
+  // In the order the kernel announces an IPv4 route (fib_dump_info), so that its notification of
+  // a plain route is these very bytes (transactions/echo-claim.ts).
+  let at = putU32(b, off + RTMSG_LEN, RTA.table, r.table);
   if (r.dst !== null) at = putIp(b, at, RTA.dst, r.dst, ipLen(r.dst));
   if (at < 0) return false;
-  at = putU32(b, at, RTA.table, r.table);
-  if (r.gateway !== null) at = putIp(b, at, RTA.gateway, r.gateway, ipLen(r.gateway));
-  if (at < 0) return false;
-  if (r.oif !== null) at = putU32(b, at, RTA.oif, r.oif);
   if (r.priority !== null) at = putU32(b, at, RTA.priority, r.priority);
   if (r.prefsrc !== null) at = putIp(b, at, RTA.prefsrc, r.prefsrc, ipLen(r.prefsrc));
   if (at < 0) return false;
+  if (r.gateway !== null) at = putIp(b, at, RTA.gateway, r.gateway, ipLen(r.gateway));
+  if (at < 0) return false;
+  if (r.oif !== null) at = putU32(b, at, RTA.oif, r.oif);
   if (r.pref !== null) {
     u16(b, at, NLA_HDRLEN + 1);
     u16(b, at + 2, RTA.pref);

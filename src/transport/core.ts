@@ -25,7 +25,7 @@ import {
 import type { FramedRequests } from './framed.js';
 import type { HookKind, HookMessage, NetlinkHook } from './hook.js';
 import type {
-  BatchOptions, BatchResult, DumpItem, DumpOptions, DumpVisitor, NetlinkRequest, NetlinkTransport, Notification, RequestOptions,
+  BatchOptions, BatchResult, DumpItem, DumpOptions, DumpVisitor, EchoClaim, NetlinkRequest, NetlinkTransport, Notification, RequestOptions,
 } from './transport.js';
 
 /** Chunks of a batch with at least this many requests are sent off the event loop's thread (transmitAsync). */
@@ -135,7 +135,7 @@ export abstract class TransportCore implements NetlinkTransport {
   abstract readonly portId: number;
   hook: NetlinkHook | undefined;
   /** Counters, for diagnostics and benchmarks. */
-  readonly stats: TransportStats = { sends: 0, datagrams: 0, strays: 0, overruns: 0, readAheads: 0 };
+  readonly stats: TransportStats = { sends: 0, datagrams: 0, strays: 0, overruns: 0, readAheads: 0, claimed: 0 };
 
   // rxjs is loaded only when someone asks for the $ views (see src/util/emitter.ts).
   private readonly notificationSubject = new Emitter<Notification[]>();
@@ -151,6 +151,8 @@ export abstract class TransportCore implements NetlinkTransport {
   private isClosed = false;
   private wasBusy = false;
   private readonly groups = new Set<number>();
+  /** Echo claims (claimEchoes), offered every lone notification from their port. */
+  private claims: EchoClaim[] = [];
 
   get notifications$(): Observable<Notification[]> {
     return this.notificationSubject.observable;
@@ -782,11 +784,39 @@ export abstract class TransportCore implements NetlinkTransport {
     const op = seq === 0 ? undefined : this.pending.get(seq);
     // (The echo of a request of ours answers it: the general path.)
     if (op?.kind === 'request' && (op.flags & NLM_F.ECHO) !== 0) return false;
+    if (this.claims.length > 0) {
+      const claimed = this.claimedBy(buf, length, group);
+      if (claimed !== undefined) {
+        this.stats.claimed += 1;
+        this.notificationBatch.push(claimed);
+        return true;
+      }
+    }
     this.notificationBatch.push({
       len, type: buf[4]! | (buf[5]! << 8), flags: buf[6]! | (buf[7]! << 8), seq, pid: u32At(buf, 12),
       payload: copyOf(buf, NLMSG_HDRLEN, len), group,
     });
     return true;
+  }
+
+  /** What a claim made of a lone notification from its port, if one did. */
+  private claimedBy(buf: Buffer, length: number, group: number): Notification | undefined {
+    const pid = u32At(buf, 12);
+    const claims = this.claims;
+    for (let k = 0; k < claims.length; k++) {
+      const c = claims[k]!;
+      if (c.pid !== pid) continue;
+      const n = c.match(buf, length, group);
+      if (n !== undefined) return n;
+    }
+    return undefined;
+  }
+
+  claimEchoes(claim: EchoClaim): () => void {
+    this.claims = [...this.claims, claim];
+    return () => {
+      this.claims = this.claims.filter((c) => c !== claim);
+    };
   }
 
   /** receive() for any datagram. */

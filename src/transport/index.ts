@@ -8,7 +8,7 @@ export { FakeTransport, type FakeAnswer, type FakeHandler, type FakeRequestInfo,
 export type { BatchBudget, TransportStats } from './ops.js';
 export {
   isDumpRestart,
-  type BatchOptions, type BatchResult, type DumpItem, type DumpOptions, type DumpRestart, type DumpVisitor, type NetlinkRequest,
+  type BatchOptions, type BatchResult, type DumpItem, type DumpOptions, type DumpRestart, type DumpVisitor, type EchoClaim, type NetlinkRequest,
   type NetlinkTransport, type Notification, type RequestOptions,
 } from './transport.js';
 export { collectDump } from './dump.js';

@@ -92,6 +92,8 @@ export interface TransportStats {
   overruns: number;
   /** Receives made on the thread pool while a dump was being handled (socket.ts, dumpReadAhead). */
   readAheads: number;
+  /** Notifications an echo claim recognised (NetlinkTransport.claimEchoes). */
+  claimed: number;
 }
 
 /** The largest send and the receive-buffer room available for the answers of one batch chunk. */

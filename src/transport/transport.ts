@@ -11,6 +11,7 @@ import type { DumpInterruptedError, NetlinkError, OverrunError } from './errors.
 import type { FramedRequests } from './framed.js';
 import type { NetlinkHook } from './hook.js';
 import type { Stream } from '../util/emitter.js';
+import type { TransportStats } from './ops.js';
 
 /** A message to send: the transport adds the header, the sequence number and NLM_F_REQUEST. */
 export interface NetlinkRequest {
@@ -100,6 +101,28 @@ export interface DumpVisitor {
 export interface Notification extends RawMessage {
   /** The multicast group it was sent to (from the sender's address), 0 for unicast. */
   group: number;
+  /**
+   * Set when an echo claim (NetlinkTransport.claimEchoes) recognised the message: what the claim
+   * says it stands for. The payload is still the message's (bytes equal to it).
+   */
+  claimed?: unknown;
+}
+
+/**
+ * A claim on the notifications our own requests cause (NetlinkTransport.claimEchoes): whoever
+ * sent them knows what they say, and can hand the reader of the notifications what it already has
+ * instead of bytes to decode.
+ */
+export interface EchoClaim {
+  /** The port id the requests went out from: the kernel writes it into what they cause. */
+  readonly pid: number;
+  /**
+   * A notification from `pid`, alone in its datagram: bytes [0, length) of `buf`, valid only
+   * during the call. Returns the Notification to deliver for it (its payload must outlive the
+   * call: bytes of the claim's own that are equal to the message's), or undefined to let it go
+   * the usual way.
+   */
+  match(buf: Buffer, length: number, group: number): Notification | undefined;
 }
 
 export interface NetlinkTransport {
@@ -110,6 +133,8 @@ export interface NetlinkTransport {
   readonly closed: boolean;
   /** Sees every message sent and every datagram received; may answer or fail requests itself. */
   hook: NetlinkHook | undefined;
+  /** Counters, where the transport keeps them (sockets and the fake do). */
+  readonly stats?: TransportStats;
 
   /**
    * Sends one message with NLM_F_REQUEST|NLM_F_ACK and resolves, when the ACK arrives, with the
@@ -153,6 +178,13 @@ export interface NetlinkTransport {
    * buffer, where an overrun is noticed on resuming. Optional.
    */
   pause?(): () => void;
+
+  /**
+   * Adds a claim on the notifications that requests of another socket cause (EchoClaim); the
+   * returned function removes it. Only datagrams read without an incoming hook are offered to a
+   * claim. Optional.
+   */
+  claimEchoes?(claim: EchoClaim): () => void;
 
   /** Unsolicited messages, in batches of what arrived together. */
   readonly notifications$: Observable<Notification[]>;

@@ -16,20 +16,22 @@ export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
   const del = v.op === 'del';
   const head = requestHead('route', v.op, !del);
   const table = v.table ?? RT_TABLE_MAIN;
+  // In the order the kernel announces an IPv4 route (fib_dump_info: table, dst, priority,
+  // metrics, prefsrc, then the next hop): a plain route's notification is then the very bytes of
+  // its request, which the transaction layer recognises without decoding (echo-claim.ts).
   const attrs: RouteMessageInput['attrs'] = {};
-  if (v.dst.prefixlen > 0) attrs.dst = v.dst.text.slice(0, v.dst.text.indexOf('/'));
   // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
   attrs.table = table;
-  if (v.gateway) attrs.gateway = v.gateway.text;
-  if (v.oif !== undefined) attrs.oif = ctx.index(v.oif);
+  if (v.dst.prefixlen > 0) attrs.dst = v.dst.text.slice(0, v.dst.text.indexOf('/'));
   if (v.priority !== undefined) attrs.priority = v.priority;
-  if (v.prefsrc) attrs.prefsrc = v.prefsrc.text;
-  if (v.pref !== undefined) attrs.pref = v.pref;
   if (v.metrics && v.metrics.size > 0) {
     const m: Record<string, unknown> = {};
     for (const [id, value] of v.metrics) m[METRICS.name(id)] = value;
     attrs.metrics = m as NonNullable<RouteMessageInput['attrs']['metrics']>;
   }
+  if (v.prefsrc) attrs.prefsrc = v.prefsrc.text;
+  if (v.gateway) attrs.gateway = v.gateway.text;
+  if (v.oif !== undefined) attrs.oif = ctx.index(v.oif);
   if (v.multipath) {
     attrs.multipath = v.multipath.map((nh) => ({
       flags: 0,
@@ -38,6 +40,7 @@ export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
       attrs: nh.gateway ? { gateway: nh.gateway.text } : {},
     }));
   }
+  if (v.pref !== undefined) attrs.pref = v.pref;
   // A delete matches on what it is given: protocol 0, type 0 and scope NOWHERE are wildcards.
   // An add gets ip's defaults: protocol boot, type unicast, and a scope derived from the type.
   const type = v.type ?? (del ? 0 : RTN_UNICAST);
