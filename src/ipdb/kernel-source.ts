@@ -232,5 +232,5 @@ export class KernelSource implements DbSource {
  * (transactions/echo-claim.ts): the record and key it already had, for the same bytes.
  */
 function claimedRouteEvent(c: ClaimedRoute): DbEvent {
-  return { kind: 'route', op: 'new', record: c.record, key: c.key, nlmsgFlags: undefined, origin: undefined };
+  return { kind: 'route', op: c.op, record: c.record, key: c.key, nlmsgFlags: undefined, origin: undefined };
 }

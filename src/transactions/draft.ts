@@ -20,7 +20,7 @@ import { KeyedEdits, type TxEdits } from './edits.js';
 import { invalid } from './errors.js';
 import { KEY_OF, routeKeyer } from '../db/keys.js';
 import {
-  addressRecord, neighbourRecord, neighbourTarget, routeMatcher, routeRecord, ruleMatcher, ruleRecord, type RouteMatch,
+  addressRecord, neighbourRecord, neighbourTarget, quickRouteMatcher, routeMatcher, routeRecord, ruleMatcher, ruleRecord, type RouteMatch,
 } from './normalise.js';
 import { gatewayLink, isConnected, type OnLinkView } from './onlink.js';
 import { QuickMemo } from './quick-specs.js';
@@ -191,6 +191,27 @@ class Table<K extends KeyedKind> {
   }
 
   /**
+   * The keys of the objects among the base's under `baseKeys` and the edits' under `editKeys`
+   * (valuesAmong's) that pass `test`, in the same order: what a remove by spec takes, without
+   * keying the record it finds again.
+   */
+  keysAmong(test: (r: RecordByKind[K]) => boolean, baseKeys: readonly string[], editKeys: Iterable<string>): string[] {
+    const m = this.edits.map;
+    const out: string[] = [];
+    for (let i = 0; i < baseKeys.length; i++) {
+      const k = baseKeys[i]!;
+      if (m.has(k)) continue;
+      const r = this.edits.baseGet(k);
+      if (r !== undefined && !this.hidden(r) && test(r)) out.push(k);
+    }
+    for (const k of editKeys) {
+      const r = m.get(k)?.final;
+      if (r && !this.hidden(r) && test(r)) out.push(k);
+    }
+    return out;
+  }
+
+  /**
    * values() among the base's objects under `baseKeys` and the edits' under `editKeys` only (what
    * an index says is at one place), in values()' order: the base's first, then the edits'.
    */
@@ -299,9 +320,17 @@ export class TxDraft {
         guard();
         if (isRecord('route', spec)) return t.route.removeKey(t.route.key(spec as RouteRecord), 'dst', spec.dst);
         const s = spec as RouteSpec;
-        const exact = this.tryKey(() => t.route.key(routeRecord(s, resolve)));
-        if (exact !== undefined && t.route.current(exact)) return t.route.removeKey(exact, 'dst', s.dst);
-        const m = routeMatcher(s, resolve);
+        // The routes to its destination that match it, by key: one is the one; of several, the
+        // one the spec names exactly (its record, unspecified fields as an add would fill them)
+        // is meant. (The exact record, when there, always matches.)
+        const m = quickRouteMatcher(s, resolve, quick) ?? routeMatcher(s, resolve);
+        const keys = t.route.keysAmong(m, this.ix.routesAt(m.family, m.table, m.dst), this.routeEditsAt(m.dst));
+        if (keys.length === 1) return t.route.removeKey(keys[0]!, 'dst', s.dst);
+        if (keys.length > 1) {
+          const exact = this.tryKey(() => t.route.key(routeRecord(s, resolve)));
+          if (exact !== undefined && keys.includes(exact)) return t.route.removeKey(exact, 'dst', s.dst);
+        }
+        // None, or more than one: only() says which.
         const r = t.route.only(m, 'dst', s.dst, this.routesTo(m));
         return t.route.removeKey(t.route.key(r), 'dst', s.dst);
       },
@@ -470,8 +499,13 @@ export class TxDraft {
    * answers from one shard) and the draft's own, never a walk over the whole table.
    */
   private routesTo(to: Pick<RouteMatch, 'family' | 'table' | 'dst'>): Iterable<RouteRecord> {
-    const t = this.tables.route;
-    return t.valuesAmong(this.ix.routesAt(to.family, to.table, to.dst), t.edits.hasPutsAt(to.dst) ? t.edits.putsAt(to.dst) : []);
+    return this.tables.route.valuesAmong(this.ix.routesAt(to.family, to.table, to.dst), this.routeEditsAt(to.dst));
+  }
+
+  /** The keys of the routes the draft itself puts to `dst`. */
+  private routeEditsAt(dst: string): Iterable<string> {
+    const edits = this.tables.route.edits;
+    return edits.hasPutsAt(dst) ? edits.putsAt(dst) : NO_KEYS;
   }
 
   private tryKey(f: () => string): string | undefined {

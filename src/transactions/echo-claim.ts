@@ -1,17 +1,18 @@
 /**
  * The kernel's announcements of a commit's own routes, recognised without decoding them.
  *
- * Every route a commit adds comes back on the database's event socket as an RTM_NEWROUTE
- * notification, which the database used to copy out of the receive buffer, decode into a record
- * and key anew: for 10,000 routes about a fifth of the commit, and most of its garbage. The commit
- * already holds that record and its key (the operation's spec and key), and the request it sent:
- * the route encoders write an IPv4 route's attributes in the order the kernel announces them
- * (fib_dump_info: table, dst, priority, prefsrc, then the next hop), so the kernel's notification
- * of a plain IPv4 route it took as asked is the request's payload byte for byte.
+ * Every route a commit adds (or removes) comes back on the database's event socket as an
+ * RTM_NEWROUTE (RTM_DELROUTE) notification, which the database used to copy out of the receive
+ * buffer, decode into a record and key anew: for 10,000 routes about a fifth of the commit, and
+ * most of its garbage. The commit already holds that record and its key (the operation's spec and
+ * key), and the request it sent: the route encoders write an IPv4 route's attributes in the order
+ * the kernel announces them (fib_dump_info: table, dst, priority, prefsrc, then the next hop), and
+ * a delete names every field of the record, so the kernel's notification of a plain IPv4 route it
+ * took (or removed) as asked is the request's payload byte for byte.
  *
- * So a notification from the commit's socket, numbered like one of its route requests, whose
- * payload equals that request's, is handed on with the operation's record and key (`claimed`) and
- * a view of the request's bytes as its payload. Equal bytes decode to equal records: the record is
+ * So a notification from the commit's socket, numbered like one of its route requests, of the
+ * request's kind, whose payload equals that request's, is handed on with the operation's record
+ * and key (`claimed`) and a view of the request's bytes as its payload. Equal bytes decode to equal records: the record is
  * the one the database would have decoded from the message (test/transactions/echo-claim.test.ts
  * holds encoding and the route reader to that). Anything else the kernel says differently (a
  * next-hop flag such as linkdown, a table above 255, whose rtm_table the kernel writes as 252, the
@@ -19,14 +20,15 @@
  */
 import type { RouteRecord } from '../iproute/records.js';
 import { NLMSG_HDRLEN } from '../messages/nlmsg.js';
-import { RTM_NEWROUTE } from '../messages/rtnl/constants.js';
+import { RTM_DELROUTE, RTM_NEWROUTE } from '../messages/rtnl/constants.js';
 import type { FramedRequests } from '../transport/framed.js';
 import type { EchoClaim, Notification } from '../transport/transport.js';
 import type { Operation } from './ops.js';
 
-/** What a claimed notification stands for (Notification.claimed): the route the commit asked for. */
+/** What a claimed notification stands for (Notification.claimed): the route the commit added or removed. */
 export interface ClaimedRoute {
   readonly claim: 'route';
+  readonly op: 'new' | 'del';
   readonly record: RouteRecord;
   /** The database's identity key of the record. */
   readonly key: string;
@@ -42,13 +44,13 @@ function u32(b: Uint8Array, off: number): number {
 
 /** Whether the kernel's notification of `op`'s request can be its request's bytes. */
 function claimable(op: Operation | undefined): op is Operation & { kind: 'route'; key: string } {
-  return op !== undefined && op.kind === 'route' && op.intent !== 'delete' && op.key !== undefined &&
+  return op !== undefined && op.kind === 'route' && op.key !== undefined &&
     op.spec.family === 4 && op.spec.metrics === null && op.spec.multipath === null;
 }
 
 /**
- * A claim on the notifications of the route additions among `ops`, sent as `framed` (message i
- * for operation i) from port `pid`; null when the plan has none.
+ * A claim on the notifications of the route requests among `ops`, sent as `framed` (message i for
+ * operation i) from port `pid`; null when the plan has none.
  */
 export function routeEchoClaim(pid: number, ops: readonly Operation[], framed: FramedRequests): EchoClaim | null {
   if (framed.count !== ops.length || !ops.some(claimable)) return null;
@@ -57,20 +59,22 @@ export function routeEchoClaim(pid: number, ops: readonly Operation[], framed: F
   return {
     pid,
     match(buf: Buffer, length: number, group: number): Notification | undefined {
-      if (length < NLMSG_HDRLEN || (buf[4]! | (buf[5]! << 8)) !== RTM_NEWROUTE) return undefined;
+      if (length < NLMSG_HDRLEN) return undefined;
+      const type = buf[4]! | (buf[5]! << 8);
+      if (type !== RTM_NEWROUTE && type !== RTM_DELROUTE) return undefined;
       const len = u32(buf, 0);
       const seq = u32(buf, 8);
       // The transport numbered the batch's requests in place, consecutively, before sending it.
       const i = seq - u32(bytes, starts[0]! + 8);
       if (i < 0 || i >= starts.length) return undefined;
       const op = ops[i];
-      if (!claimable(op)) return undefined;
+      if (!claimable(op) || type !== (op.intent === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE)) return undefined;
       const at = starts[i]!;
       if (u32(bytes, at) !== len || len > length) return undefined;
       for (let k = NLMSG_HDRLEN; k < len; k++) if (buf[k] !== bytes[at + k]) return undefined;
-      const claimed: ClaimedRoute = { claim: 'route', record: op.spec, key: op.key };
+      const claimed: ClaimedRoute = { claim: 'route', op: type === RTM_NEWROUTE ? 'new' : 'del', record: op.spec, key: op.key };
       return {
-        len, type: RTM_NEWROUTE, flags: buf[6]! | (buf[7]! << 8), seq, pid, group,
+        len, type, flags: buf[6]! | (buf[7]! << 8), seq, pid, group,
         payload: bytes.subarray(at + NLMSG_HDRLEN, at + len), claimed,
       };
     },

@@ -130,6 +130,23 @@ export function routeMatcher(spec: RouteSpec, resolve: ResolveIf): RouteMatch {
   { family: v.family, table, dst: v.dst.text });
 }
 
+/**
+ * routeMatcher() for the spec shapes quickRouteRecord() reads ({ dst, gateway?, oif? }, IPv4):
+ * the same predicate, from the record that reads it (its destination and gateway texts are the
+ * validator's), without the validator; null for any other spec. What removing 10,000 routes by
+ * destination asks 10,000 times.
+ */
+export function quickRouteMatcher(spec: RouteSpec, resolve: ResolveIf, memo?: QuickMemo): RouteMatch | null {
+  const r = quickRouteRecord(spec, resolve, memo);
+  if (r === null) return null;
+  const { table, dst } = r;
+  const gateway = spec.gateway !== undefined ? r.gateway : undefined;
+  const oif = spec.oif !== undefined ? r.oif : undefined;
+  return Object.assign((x: RouteRecord) =>
+    x.family === 4 && x.table === table && x.dst === dst && (gateway === undefined || x.gateway === gateway) && (oif === undefined || x.oif === oif),
+  { family: 4 as const, table, dst });
+}
+
 function addressScope(family: Family, text: string): string {
   if (family === 4) return text.startsWith('127.') ? 'host' : 'global';
   if (text === '::1') return 'host';

@@ -2,9 +2,10 @@
  * Echo claims on the kernel (src/transactions/echo-claim.ts): the kernel announces a plain IPv4
  * route it took as asked in the very bytes of its request (the encoders write the attributes in
  * the kernel's order), and the database takes the commit's own record for it without decoding.
- * Checked here: every such route of a commit is taken that way (db.stats.claimed), the others
- * (a table above 255, an IPv6 route, a route another program adds) are not, and the database
- * then shows what `ip -j` shows, and holds the same records a fresh database reads from a dump.
+ * Checked here: every such route a commit adds or removes is taken that way (db.stats.claimed),
+ * the others (a table above 255, an IPv6 route, a route another program adds) are not, and the
+ * database then shows what `ip -j` shows, and holds the same records a fresh database reads from a
+ * dump.
  */
 import { describe, expect, it } from 'vitest';
 import { IPDB } from '../../src/index.js';
@@ -64,10 +65,14 @@ describe('the notifications of a commit\'s own routes', () => {
         await fresh.close();
       }
 
-      // Removing them, and adding them again after a rollback, keeps the database right as well.
+      // Removing them: a delete names the whole record, and the kernel announces what it removed.
+      const removing = db.stats.claimed;
       await db.transaction((tx) => {
         for (let i = 0; i < 200; i++) tx.routes.remove({ dst: `172.17.${i}.0/24` });
       });
+      expect(db.stats.claimed - removing).toBe(200);
+      await settle(db, ns());
+      // Adding them again in a commit that fails: the rollback keeps the database right as well.
       const claimedBefore = db.stats.claimed;
       const failed = db.transaction((tx) => {
         for (let i = 0; i < 200; i++) tx.routes.add({ dst: `172.17.${i}.0/24`, gateway: '10.0.0.2', oif: 'va' });

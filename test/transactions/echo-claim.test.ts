@@ -98,21 +98,22 @@ describe('routeEchoClaim', () => {
   const pid = 4242;
   const records = ['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16'].map((dst) => routeRecord({ dst, gateway: '10.0.0.2', oif: 3 }, resolve as never));
 
-  it('claims the announcement of each route added, replaced or appended, and nothing else', () => {
+  it('claims the announcement of each route added, replaced, appended or removed, and nothing else', () => {
     const ops = [routeOp(records[0]!, 'create', '1'), routeOp(records[1]!, 'replace', '2'), routeOp(records[2]!, 'delete', '3')];
     const framed = framedPlan(ops, 500);
     const claim = routeEchoClaim(pid, ops, framed)!;
     expect(claim.pid).toBe(pid);
-    for (const i of [0, 1]) {
-      const b = announcement(framed, i, pid);
+    for (const i of [0, 1, 2]) {
+      const type = i === 2 ? RTM_DELROUTE : RTM_NEWROUTE;
+      const b = announcement(framed, i, pid, type);
       const n = claim.match(b, b.length, 7) as Notification;
-      expect(n).toMatchObject({ len: b.length, type: RTM_NEWROUTE, flags: 0x600, seq: 500 + i, pid, group: 7 });
+      expect(n).toMatchObject({ len: b.length, type, flags: 0x600, seq: 500 + i, pid, group: 7 });
       expect(Buffer.compare(n.payload, b.subarray(NLMSG_HDRLEN))).toBe(0);
       expect(isClaimedRoute(n.claimed)).toBe(true);
-      expect(n.claimed).toEqual({ claim: 'route', record: ops[i]!.spec, key: ops[i]!.key });
+      expect(n.claimed).toEqual({ claim: 'route', op: i === 2 ? 'del' : 'new', record: ops[i]!.spec, key: ops[i]!.key });
     }
     const miss = (b: Buffer): unknown => claim.match(b, b.length, 7);
-    // A delete (its announcement is the kernel's record of what went), or a DELROUTE.
+    // The other kind of announcement: a NEWROUTE for the delete, a DELROUTE for the addition.
     expect(miss(announcement(framed, 2, pid))).toBeUndefined();
     expect(miss(announcement(framed, 0, pid, RTM_DELROUTE))).toBeUndefined();
     // One byte of the payload different: a flag the kernel set (linkdown), another table.
@@ -137,9 +138,9 @@ describe('routeEchoClaim', () => {
     expect(miss(longer)).toBeUndefined();
   });
 
-  it('makes no claim for a plan without a route to add, or an IPv6 one', () => {
-    const del = [routeOp(records[0]!, 'delete')];
-    expect(routeEchoClaim(pid, del, framedPlan(del, 1))).toBeNull();
+  it('makes no claim for a plan without an IPv4 route of one next hop', () => {
+    const multi = [routeOp(routeRecord({ dst: '10.4.0.0/16', multipath: [{ gateway: '10.0.0.2', oif: 3 }, { gateway: '10.0.0.3', oif: 3 }] }, resolve as never))];
+    expect(routeEchoClaim(pid, multi, framedPlan(multi, 1))).toBeNull();
     const six = [routeOp(routeRecord({ dst: '2001:db8::/64', gateway: 'fe80::1', oif: 3 }, resolve as never))];
     expect(routeEchoClaim(pid, six, framedPlan(six, 1))).toBeNull();
   });

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AddressSpec, RouteSpec } from '../../src/iproute/specs.js';
 import type { IfTarget } from '../../src/iproute/validate/index.js';
-import { validAddressRecord, validRouteRecord } from '../../src/transactions/normalise.js';
+import type { RouteRecord } from '../../src/iproute/records.js';
+import { quickRouteMatcher, routeMatcher, validAddressRecord, validRouteRecord } from '../../src/transactions/normalise.js';
 import { QuickMemo, quickAddressRecord, quickRouteRecord } from '../../src/transactions/quick-specs.js';
 
 const resolve = (t: IfTarget): number => ('index' in t ? t.index : t.ifname === 'eth0' ? 2 : 7);
@@ -88,6 +89,29 @@ describe('quick route records', () => {
     fc.assert(fc.property(spec, (s) => { if (agree(routeBoth(s))) answered++; }), { numRuns: 3000 });
     // The generators reach the quick path often enough for the comparison to mean something.
     expect(answered).toBeGreaterThan(30);
+  });
+
+  it('match, as removal predicates, exactly the routes routeMatcher matches', () => {
+    // Routes near the specs: the same few destinations, gateways, links, tables and families.
+    const route = fc.record({
+      family: fc.constantFrom(4, 6), table: fc.constantFrom(254, 100), dst: fc.constantFrom('10.0.0.0/8', '10.1.2.3/32', '2001:db8::/32', 'default'),
+      gateway: fc.constantFrom(null, '10.0.0.2', '10.0.0.3'), oif: fc.constantFrom(null, 2, 3, 7),
+    }).map((r) => ({ ...validRouteRecord({ dst: '10.0.0.0/8', oif: 2 }, resolve), ...r }) as RouteRecord);
+    const spec = fc.record({
+      dst: fc.oneof(prefix, fc.constantFrom('10.0.0.0/8', '10.1.2.3', '10.1.2.3/32')),
+      gateway: fc.option(fc.oneof(quad, fc.constantFrom('10.0.0.2', '10.0.0.3')), { nil: undefined }),
+      oif: fc.option(ifref, { nil: undefined }),
+    }, { requiredKeys: [] });
+    let answered = 0;
+    fc.assert(fc.property(spec, fc.array(route, { maxLength: 8 }), (s, routes) => {
+      const quick = quickRouteMatcher(s as RouteSpec, resolve);
+      if (quick === null) return;
+      answered++;
+      const full = routeMatcher(s as RouteSpec, resolve);
+      expect({ family: quick.family, table: quick.table, dst: quick.dst }).toEqual({ family: full.family, table: full.table, dst: full.dst });
+      for (const r of routes) expect(quick(r), JSON.stringify([s, r])).toBe(full(r));
+    }), { numRuns: 3000 });
+    expect(answered).toBeGreaterThan(300);
   });
 
   it('give the same answers with a memo of the last gateway and interface as without', () => {
