@@ -212,7 +212,6 @@ export class IPDB implements Views {
     return this.database.resync(kinds);
   }
 
-  /** Counters: notifications parsed, slices, losses, the largest backlog; the safety net's. */
   /**
    * Counters: the event queue's, the safety net's, the notifications not parsed yet, and
    * `claimed`: the notifications of commits' own routes taken without decoding

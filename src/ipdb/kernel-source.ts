@@ -29,13 +29,13 @@ import {
   RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE,
   RTNLGRP_LINK, RTNLGRP_NEIGH, RTM_DELROUTE, RTM_NEWROUTE,
 } from '../messages/rtnl/constants.js';
+import { isClaimedRoute, type ClaimedRoute } from '../transactions/echo-claim.js';
 import { OverrunError } from '../transport/errors.js';
 import type { NetnsRef } from '../transport/netns.js';
 import { NetlinkSocket } from '../transport/socket.js';
 import type { NetlinkTransport, Notification } from '../transport/transport.js';
 import { DUMP_CHUNK, dumpKind, dumpKindEach, type DumpVisitor } from './dumps.js';
 import { EventQueue, type EventQueueOptions } from './event-queue.js';
-import { isClaimedRoute, type ClaimedRoute } from '../transactions/echo-claim.js';
 import { KeyedRouteReader } from './keyed-route-reader.js';
 import { isMirrored } from './mirrored.js';
 
@@ -215,7 +215,6 @@ export class KernelSource implements DbSource {
     return ev;
   }
 
-  /** A route event (routeEvent's shape). */
   private routeEvent(msg: Notification): DbEvent | null {
     const p = msg.payload;
     const record = this.routes.read(p, 0, p.length);

@@ -6,17 +6,18 @@
  * buffer, decode into a record and key anew: for 10,000 routes about a fifth of the commit, and
  * most of its garbage. The commit already holds that record and its key (the operation's spec and
  * key), and the request it sent: the route encoders write an IPv4 route's attributes in the order
- * the kernel announces them (fib_dump_info: table, dst, priority, prefsrc, then the next hop), and
- * a delete names every field of the record, so the kernel's notification of a plain IPv4 route it
- * took (or removed) as asked is the request's payload byte for byte.
+ * the kernel announces them (fib_dump_info: table, dst, priority, metrics, prefsrc, then the next
+ * hop), and a delete names every field of the record, so the kernel's notification of a plain
+ * IPv4 route it took (or removed) as asked is the request's payload byte for byte.
  *
  * So a notification from the commit's socket, numbered like one of its route requests, of the
  * request's kind, whose payload equals that request's, is handed on with the operation's record
- * and key (`claimed`) and a view of the request's bytes as its payload. Equal bytes decode to equal records: the record is
- * the one the database would have decoded from the message (test/transactions/echo-claim.test.ts
- * holds encoding and the route reader to that). Anything else the kernel says differently (a
- * next-hop flag such as linkdown, a table above 255, whose rtm_table the kernel writes as 252, the
- * cache info of an IPv6 route) differs in its bytes and goes the usual way.
+ * and key (`claimed`) and a view of the request's bytes as its payload. Equal bytes decode to
+ * equal records: the record is the one the database would have decoded from the message
+ * (test/transactions/echo-claim.test.ts holds encoding and the route readers to that). Anything
+ * the kernel says differently (a next-hop flag such as linkdown, a table above 255, whose
+ * rtm_table the kernel writes as 252, the cache info of an IPv6 route) differs in its bytes and
+ * goes the usual way.
  */
 import type { RouteRecord } from '../iproute/records.js';
 import { NLMSG_HDRLEN } from '../messages/nlmsg.js';

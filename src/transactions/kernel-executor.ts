@@ -42,7 +42,7 @@ export interface KernelExecutorOptions {
    */
   quiet?: () => () => void;
   /**
-   * Takes a claim on the notifications of a batch's route additions (echo-claim.ts), made just
+   * Takes a claim on the notifications of a batch's route requests (echo-claim.ts), made just
    * before the batch is sent; whoever takes it drops it once those notifications are in.
    */
   claimEchoes?: (claim: EchoClaim) => void;
