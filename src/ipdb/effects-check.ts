@@ -9,13 +9,19 @@
  * debounced: when the rules were exact it finds nothing (no change is emitted); when they were
  * not, it emits exactly the corrections, origin 'resync'.
  *
- * Targeted where it can be: after links went down or away (at most TARGETED_LINKS of them, none
- * with a route of several next hops through it), only the routes through each are re-dumped, the
- * kernel filtering by device (Database.resyncRoutesVia): a link down in a table of 100,000 routes
- * re-read its 100 routes, where the whole table took about 0.25 s of the event loop's thread.
- * The IPv6 addresses such a link loses with it are covered by that (the rules change no route
- * elsewhere for an address of a link that is down). Any other address that went re-dumps every
- * route: the kernel also flushes the routes using an IPv4 address as their source, on any link.
+ * Targeted where it can be: after links went down or away, only the routes through each are
+ * re-dumped, the kernel filtering by device (Database.resyncRoutesVia): a link down in a table of
+ * 100,000 routes re-read its 100 routes, where the whole table took about 0.25 s of the event
+ * loop's thread. The IPv6 addresses such a link loses with it are covered by that (the rules
+ * change no route elsewhere for an address of a link that is down). Any other address that went
+ * is covered by the routes of its own link (the last IPv4 address of a link takes the link's
+ * routes with it) and of every link with a route that uses the address as its preferred source:
+ * the kernel flushes those (IPv4, fib_sync_down_addr) or clears their source (IPv6,
+ * rt6_remove_prefsrc) on any link. Those are the links of the routes the rules took or changed
+ * for the address, and of the routes that still name it as their source (a table the rules leave
+ * alone). Every route is re-dumped when that makes more than TARGETED_LINKS links, when one of
+ * those routes has no single device (several next hops, or none), or when a route of several
+ * next hops goes through one of the links.
  *
  * Cost: one round of dumps per burst of triggers, at most one per (dump time + delay), never more
  * than one in flight; triggers during a round schedule one more after it.
@@ -52,7 +58,12 @@ export class EffectsCheck {
   readonly stats = { triggers: 0, resyncs: 0, targeted: 0, corrections: 0 };
   /** The links and addresses of the triggers since the last round. */
   private links = new Set<number>();
-  private addresses: { family: number; index: number }[] = [];
+  private addresses: { family: number; index: number; address: string }[] = [];
+  /**
+   * The devices of the routes the rules took or changed for an address that went, since the last
+   * round; null once one of them had no single device (every route is re-dumped then).
+   */
+  private sourceLinks: Set<number> | null = new Set();
   private readonly delayMs: number;
   private readonly sub: Unsubscribable;
   private timer: NodeJS.Timeout | undefined;
@@ -65,10 +76,13 @@ export class EffectsCheck {
     // listenChanges, not changes$: the check runs in every IPDB and must not load rxjs.
     this.sub = db.listenChanges((c) => {
       if (c.kind === 'route' && c.origin === 'resync' && this.running) this.stats.corrections += 1;
+      if (c.kind === 'route' && c.origin !== 'resync' && (c.reason === 'prefsrc-removed' || c.reason === 'last-ipv4-address-removed')) {
+        this.noteSourceLink(c.before!);
+      }
       if (triggersRouteFlush(c)) {
         this.stats.triggers += 1;
         if (c.kind === 'interface') this.links.add((c.before ?? c.after)!.index);
-        else if (c.kind === 'address') this.addresses.push({ family: c.before!.family, index: c.before!.index });
+        else if (c.kind === 'address') this.addresses.push({ family: c.before!.family, index: c.before!.index, address: c.before!.address });
         this.schedule();
       }
     });
@@ -80,6 +94,27 @@ export class EffectsCheck {
     tableMatching(this.db.state.snapshot.tables.route, (r: RouteRecord) =>
       !found && r.multipath !== null && r.multipath.some((h) => h.oif !== null && links.includes(h.oif)), () => { found = true; });
     return found;
+  }
+
+  /** Notes the device of a route an address that went concerns (none: every route is re-dumped). */
+  private noteSourceLink(r: RouteRecord): void {
+    if (r.oif === null || (r.multipath !== null && r.multipath.length > 0)) this.sourceLinks = null;
+    else this.sourceLinks?.add(r.oif);
+  }
+
+  /**
+   * The links whose routes cover the addresses that went (see the header): each address's own,
+   * the sources' noted, and those of the routes still naming one of them as their source; null
+   * when only every route does.
+   */
+  private addressLinks(addresses: readonly { family: number; index: number; address: string }[]): Set<number> | null {
+    if (addresses.length === 0) return new Set();
+    const sources = new Set(addresses.map((a) => `${a.family}|${a.address}`));
+    tableMatching(this.db.state.snapshot.tables.route, (r: RouteRecord) => r.prefsrc !== null && sources.has(`${r.family}|${r.prefsrc}`),
+      (_key, r) => this.noteSourceLink(r));
+    const out = this.sourceLinks;
+    if (out !== null) for (const a of addresses) out.add(a.index);
+    return out;
   }
 
   /** True while a re-dump is waiting or running. */
@@ -124,11 +159,13 @@ export class EffectsCheck {
   private run(): void {
     if (this.closed) return;
     this.stats.resyncs += 1;
-    const links = [...this.links];
     const covered = (a: { family: number; index: number }): boolean => a.family === 6 && this.links.has(a.index);
-    const all = !this.addresses.every(covered) || links.length > TARGETED_LINKS || this.multipathThrough(links);
+    const more = this.addressLinks(this.addresses.filter((a) => !covered(a)));
+    const links = [...new Set([...this.links, ...(more ?? [])])];
+    const all = more === null || links.length > TARGETED_LINKS || this.multipathThrough(links);
     this.links = new Set();
     this.addresses = [];
+    this.sourceLinks = new Set();
     if (!all) this.stats.targeted += 1;
     // Failures reach db.errors$; a targeted round that failed is done again in full.
     const done = all

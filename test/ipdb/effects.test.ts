@@ -130,6 +130,21 @@ it('one of several IPv4 addresses removed: only the prefsrc routes go', async ()
   expect(exact.routes.filter({ dst: '10.5.0.0/16' })).toHaveLength(1);
 });
 
+it('an IPv4 address removed away from routes of several next hops: only the links concerned are re-dumped, nothing to correct', async () => {
+  // vb's address is the source of a route through vd, in the main table and in table 100.
+  ipBatch(ns(), ['addr add 10.20.0.1/24 dev vb', 'addr add 10.21.0.1/24 dev vd',
+    'route add 10.22.0.0/16 via 10.21.0.2 src 10.20.0.1', 'route add 10.23.0.0/16 via 10.21.0.2 src 10.20.0.1 table 100']);
+  await settle(exact, ns());
+  await settle(checked, ns());
+  const before = { ...checked.stats.effects! };
+  await step(['addr del 10.20.0.1/24 dev vb'], route('10.22.0.0/16'));
+  const after = checked.stats.effects!;
+  expect(after.targeted).toBeGreaterThan(before.targeted);
+  // (every re-dump of the burst was a targeted one: vb's routes and vd's)
+  expect(after.resyncs - before.resyncs).toBe(after.targeted - before.targeted);
+  expect(exact.routes.filter({ dst: '10.23.0.0/16', table: 100 })).toHaveLength(1);
+});
+
 it('an IPv6 address removed: prefsrc cleared, routes kept as the kernel keeps them', async () => {
   const from = exactChanges.length;
   ip(ns(), '-6', 'addr', 'del', '2001:db8::1/64', 'dev', 'va');
