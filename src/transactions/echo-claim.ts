@@ -5,19 +5,21 @@
  * RTM_NEWROUTE (RTM_DELROUTE) notification, which the database used to copy out of the receive
  * buffer, decode into a record and key anew: for 10,000 routes about a fifth of the commit, and
  * most of its garbage. The commit already holds that record and its key (the operation's spec and
- * key), and the request it sent: the route encoders write an IPv4 route's attributes in the order
- * the kernel announces them (fib_dump_info: table, dst, priority, metrics, prefsrc, then the next
- * hop), and a delete names every field of the record, so the kernel's notification of a plain
- * IPv4 route it took (or removed) as asked is the request's payload byte for byte.
+ * key), and the request it sent: the route encoders write a route's attributes in the order the
+ * kernel announces them (IPv4's fib_dump_info: table, dst, priority, prefsrc, then the next hop;
+ * IPv6's rt6_fill_node: table, dst, prefsrc, priority, the next hop, then its cache info and
+ * preference), and a delete names every field of the record, so the kernel's notification of a
+ * plain route it took (or removed) as asked is the request's payload byte for byte, but for
+ * IPv6's RTA_CACHEINFO, which no record holds.
  *
  * So a notification from the commit's socket, numbered like one of its route requests, of the
- * request's kind, whose payload equals that request's, is handed on with the operation's record
- * and key (`claimed`) and a view of the request's bytes as its payload. Equal bytes decode to
- * equal records: the record is the one the database would have decoded from the message
- * (test/transactions/echo-claim.test.ts holds encoding and the route readers to that). Anything
- * the kernel says differently (a next-hop flag such as linkdown, a table above 255, whose
- * rtm_table the kernel writes as 252, the cache info of an IPv6 route) differs in its bytes and
- * goes the usual way.
+ * request's kind, whose payload equals that request's (RTA_CACHEINFO aside), is handed on with the
+ * operation's record and key (`claimed`), and as its payload a view of the request's bytes (a copy
+ * of its own, when it had a cache info). Equal bytes decode to equal records: the record is the one
+ * the database would have decoded from the message (test/transactions/echo-claim.test.ts holds
+ * encoding and the route readers to that). Anything the kernel says differently (a next-hop flag
+ * such as linkdown, a table above 255, whose rtm_table the kernel writes as 252, an expiry)
+ * differs in its bytes and goes the usual way.
  */
 import type { RouteRecord } from '../iproute/records.js';
 import { NLMSG_HDRLEN } from '../messages/nlmsg.js';
@@ -43,10 +45,39 @@ function u32(b: Uint8Array, off: number): number {
   return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 }
 
+/** struct rtmsg, before a route message's attributes. */
+const RTMSG_LEN = 12;
+const RTA_CACHEINFO = 12;
+const NLA_TYPE_MASK = 0x3fff;
+
+/**
+ * Whether a notification's message (`buf`, `len` bytes) says what request `bytes[at, at + reqLen)`
+ * says, attribute for attribute, a RTA_CACHEINFO of the notification aside.
+ */
+function sameButCacheinfo(buf: Uint8Array, len: number, bytes: Uint8Array, at: number, reqLen: number): boolean {
+  const head = NLMSG_HDRLEN + RTMSG_LEN;
+  if (len < head || reqLen < head) return false;
+  for (let k = NLMSG_HDRLEN; k < head; k++) if (buf[k] !== bytes[at + k]) return false;
+  let a = head;
+  let b = head;
+  while (a < len) {
+    if (a + 4 > len) return false;
+    const n = buf[a]! | (buf[a + 1]! << 8);
+    if (n < 4 || a + n > len) return false;
+    const step = Math.min((n + 3) & ~3, len - a);
+    if (((buf[a + 2]! | (buf[a + 3]! << 8)) & NLA_TYPE_MASK) !== RTA_CACHEINFO) {
+      if (b + step > reqLen) return false;
+      for (let k = 0; k < step; k++) if (buf[a + k] !== bytes[at + b + k]) return false;
+      b += step;
+    }
+    a += step;
+  }
+  return b === reqLen;
+}
+
 /** Whether the kernel's notification of `op`'s request can be its request's bytes. */
 function claimable(op: Operation | undefined): op is Operation & { kind: 'route'; key: string } {
-  return op !== undefined && op.kind === 'route' && op.key !== undefined &&
-    op.spec.family === 4 && op.spec.metrics === null && op.spec.multipath === null;
+  return op !== undefined && op.kind === 'route' && op.key !== undefined && op.spec.metrics === null && op.spec.multipath === null;
 }
 
 /**
@@ -71,13 +102,19 @@ export function routeEchoClaim(pid: number, ops: readonly Operation[], framed: F
       const op = ops[i];
       if (!claimable(op) || type !== (op.intent === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE)) return undefined;
       const at = starts[i]!;
-      if (u32(bytes, at) !== len || len > length) return undefined;
-      for (let k = NLMSG_HDRLEN; k < len; k++) if (buf[k] !== bytes[at + k]) return undefined;
+      const reqLen = u32(bytes, at);
+      if (len > length) return undefined;
+      let payload: Buffer;
+      if (len === reqLen) {
+        // (IPv4: the same bytes throughout.)
+        for (let k = NLMSG_HDRLEN; k < len; k++) if (buf[k] !== bytes[at + k]) return undefined;
+        payload = bytes.subarray(at + NLMSG_HDRLEN, at + len);
+      } else {
+        if (op.spec.family !== 6 || !sameButCacheinfo(buf, len, bytes, at, reqLen)) return undefined;
+        payload = Buffer.from(buf.subarray(NLMSG_HDRLEN, len));
+      }
       const claimed: ClaimedRoute = { claim: 'route', op: type === RTM_NEWROUTE ? 'new' : 'del', record: op.spec, key: op.key };
-      return {
-        len, type, flags: buf[6]! | (buf[7]! << 8), seq, pid, group,
-        payload: bytes.subarray(at + NLMSG_HDRLEN, at + len), claimed,
-      };
+      return { len, type, flags: buf[6]! | (buf[7]! << 8), seq, pid, group, payload, claimed };
     },
   };
 }

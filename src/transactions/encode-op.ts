@@ -279,12 +279,13 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     if (fast !== null) return { type: head.type, flags: head.flags, payload: fast };
   }
   // Metrics, multipath, or something record-wire.ts leaves to the codec (which may refuse it).
-  // (In the kernel's order, as record-wire.ts writes them.)
+  // (In the kernel's order, as record-wire.ts writes them: IPv6 has the source before the metric.)
   const attrs: RouteMessageInput['attrs'] = {};
   // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
   attrs.table = r.table;
   if (dst.address !== null) attrs.dst = dst.address;
-  if (r.priority !== null) attrs.priority = r.priority;
+  if (r.family === 4 && r.priority !== null) attrs.priority = r.priority;
+  if (r.family === 6 && r.prefsrc !== null) attrs.prefsrc = r.prefsrc;
   if (r.metrics !== null) {
     const m: Record<string, number> = {};
     let any = false;
@@ -296,7 +297,8 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     }
     if (any) attrs.metrics = m as unknown as NonNullable<RouteMessageInput['attrs']['metrics']>;
   }
-  if (r.prefsrc !== null) attrs.prefsrc = r.prefsrc;
+  if (r.family === 4 && r.prefsrc !== null) attrs.prefsrc = r.prefsrc;
+  if (r.family === 6 && r.priority !== null) attrs.priority = r.priority;
   if (r.gateway !== null) attrs.gateway = r.gateway;
   if (r.oif !== null) attrs.oif = r.oif;
   if (r.multipath) {

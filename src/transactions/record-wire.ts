@@ -192,14 +192,16 @@ export function writeRoute(b: Buffer, off: number, r: RouteWire): boolean {
   b[off + 6] = r.scope;
   b[off + 7] = r.type;
   // rtm_flags (bytes 8..11): 0
-  // In the order the kernel announces an IPv4 route (fib_dump_info), so that its notification of
-  // a plain route is these very bytes (transactions/echo-claim.ts).
+  // In the order the kernel announces a route (IPv4's fib_dump_info: priority, then prefsrc;
+  // IPv6's rt6_fill_node: prefsrc, then priority), so that its notification of a plain route is
+  // these very bytes (transactions/echo-claim.ts).
   let at = putU32(b, off + RTMSG_LEN, RTA.table, r.table);
   if (r.dst !== null) at = putIp(b, at, RTA.dst, r.dst, ipLen(r.dst));
   if (at < 0) return false;
-  if (r.priority !== null) at = putU32(b, at, RTA.priority, r.priority);
+  if (r.family === 4 && r.priority !== null) at = putU32(b, at, RTA.priority, r.priority);
   if (r.prefsrc !== null) at = putIp(b, at, RTA.prefsrc, r.prefsrc, ipLen(r.prefsrc));
   if (at < 0) return false;
+  if (r.family === 6 && r.priority !== null) at = putU32(b, at, RTA.priority, r.priority);
   if (r.gateway !== null) at = putIp(b, at, RTA.gateway, r.gateway, ipLen(r.gateway));
   if (at < 0) return false;
   if (r.oif !== null) at = putU32(b, at, RTA.oif, r.oif);

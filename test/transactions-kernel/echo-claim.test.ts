@@ -1,9 +1,9 @@
 /**
- * Echo claims on the kernel (src/transactions/echo-claim.ts): the kernel announces a plain IPv4
- * route it took as asked in the very bytes of its request (the encoders write the attributes in
- * the kernel's order), and the database takes the commit's own record for it without decoding.
- * Checked here: every such route a commit adds or removes is taken that way (db.stats.claimed),
- * the others (a table above 255, an IPv6 route, a route another program adds) are not, and the
+ * Echo claims on the kernel (src/transactions/echo-claim.ts): the kernel announces a plain route
+ * it took as asked in the very bytes of its request (the encoders write the attributes in the
+ * kernel's order; IPv6 adds its cache info), and the database takes the commit's own record for it
+ * without decoding. Checked here: every such route a commit adds or removes is taken that way
+ * (db.stats.claimed), the others (a table above 255, a route another program adds) are not, and the
  * database then shows what `ip -j` shows, and holds the same records a fresh database reads from a
  * dump.
  */
@@ -12,7 +12,7 @@ import { IPDB } from '../../src/index.js';
 import type { RouteSpec } from '../../src/iproute/specs.js';
 import { CommitError } from '../../src/transactions/errors.js';
 import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
-import { settle } from '../helpers/witness.js';
+import { noDad, settle } from '../helpers/witness.js';
 import { BASE_SETUP, openDb } from './helpers.js';
 
 /** Route records by identity, comparable across two databases. */
@@ -24,6 +24,8 @@ describe('the notifications of a commit\'s own routes', () => {
   const ns = useNetnsEach('echo');
 
   it('are taken without decoding when they are the request\'s bytes, and the database shows what ip shows', async () => {
+    // (No duplicate address detection: 2001:db8::1 is a usable source at once.)
+    noDad(ns());
     ipBatch(ns(), [...BASE_SETUP, 'link add vc type veth peer name vd', 'link set vc up', 'link set vd up', 'addr add 10.9.0.1/24 dev vc']);
     const db = await openDb(ns());
     try {
@@ -39,11 +41,18 @@ describe('the notifications of a commit\'s own routes', () => {
         { dst: '172.16.7.0/24', type: 'blackhole' },
         { dst: '172.16.8.1', gateway: '10.9.0.2' },
       ];
+      // IPv6: the same, the kernel adding its cache info.
+      claimable.push(
+        { dst: '2001:db8:5::/64', gateway: '2001:db8::2', oif: 'va' },
+        { dst: '2001:db8:6::/64', oif: 'va', priority: 5 },
+        { dst: '2001:db8:7::/64', gateway: '2001:db8::3', oif: 'va', table: 100, prefsrc: '2001:db8::1' },
+        { dst: '2001:db8:8::/64', gateway: '2001:db8::2', oif: 'va', pref: 'high' },
+      );
       for (let i = 0; i < 200; i++) claimable.push({ dst: `172.17.${i}.0/24`, gateway: '10.0.0.2', oif: 'va' });
-      // Announced otherwise: rtm_table 252 for a table above 255; IPv6 with its cache info.
+      // Announced otherwise: rtm_table 252 for a table above 255.
       const others: RouteSpec[] = [
         { dst: '172.18.0.0/24', gateway: '10.0.0.2', oif: 'va', table: 1000 },
-        { dst: '2001:db8:5::/64', gateway: '2001:db8::2', oif: 'va' },
+        { dst: '2001:db8:9::/64', gateway: '2001:db8::2', oif: 'va', table: 1000 },
       ];
       const before = db.stats.claimed;
       await db.transaction((tx) => {

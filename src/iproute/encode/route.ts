@@ -16,20 +16,24 @@ export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
   const del = v.op === 'del';
   const head = requestHead('route', v.op, !del);
   const table = v.table ?? RT_TABLE_MAIN;
-  // In the order the kernel announces an IPv4 route (fib_dump_info: table, dst, priority,
-  // metrics, prefsrc, then the next hop): a plain route's notification is then the very bytes of
-  // its request, which the transaction layer recognises without decoding (echo-claim.ts).
+  // In the order the kernel announces a route (IPv4's fib_dump_info: table, dst, priority,
+  // metrics, prefsrc, then the next hop; IPv6's rt6_fill_node: table, dst, prefsrc, metrics,
+  // priority, then the next hop): a plain route's notification then carries the very bytes of its
+  // request, which the transaction layer recognises without decoding (echo-claim.ts).
+  const v4 = v.family === 4;
   const attrs: RouteMessageInput['attrs'] = {};
   // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
   attrs.table = table;
   if (v.dst.prefixlen > 0) attrs.dst = v.dst.text.slice(0, v.dst.text.indexOf('/'));
-  if (v.priority !== undefined) attrs.priority = v.priority;
+  if (v4 && v.priority !== undefined) attrs.priority = v.priority;
+  if (!v4 && v.prefsrc) attrs.prefsrc = v.prefsrc.text;
   if (v.metrics && v.metrics.size > 0) {
     const m: Record<string, unknown> = {};
     for (const [id, value] of v.metrics) m[METRICS.name(id)] = value;
     attrs.metrics = m as NonNullable<RouteMessageInput['attrs']['metrics']>;
   }
-  if (v.prefsrc) attrs.prefsrc = v.prefsrc.text;
+  if (v4 && v.prefsrc) attrs.prefsrc = v.prefsrc.text;
+  if (!v4 && v.priority !== undefined) attrs.priority = v.priority;
   if (v.gateway) attrs.gateway = v.gateway.text;
   if (v.oif !== undefined) attrs.oif = ctx.index(v.oif);
   if (v.multipath) {
