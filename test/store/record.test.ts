@@ -66,7 +66,9 @@ describe('recording', () => {
   });
 
   it('flushes by itself after flushMs', async () => {
-    const store = files.open({ flushMs: 5 });
+    // Long enough that the change is still buffered when the database is idle, on a busy machine
+    // too (5 ms once let the timer flush it first: a CI run saw buffered 0 there).
+    const store = files.open({ flushMs: 250 });
     const { db, source } = await openDb();
     const ns = store.attach(db, 'main');
     source.set('route', routeN(1));
