@@ -5,6 +5,7 @@ addresses: one interface transaction (`with ipdb.interfaces[name] as i: i.add_ip
 routes, veths: IPDB's global transaction: every ipdb.routes.add() / ipdb.create() begins a
 transaction on its new object, and one ipdb.commit() applies them all (rolling all back on error).
 links-down: one interface transaction per link (`with ipdb.interfaces[name] as i: i.down()`).
+routes-remove: every route's remove() (`ipdb.routes[dst].remove()`), then one ipdb.commit().
 WORK reports open (IPDB start and initial load) and commit separately.
 """
 import sys
@@ -31,6 +32,10 @@ if spec['kind'] == 'addresses':
 elif spec['kind'] == 'routes':
     for r in items:
         ipdb.routes.add(dst=r['dst'], gateway=r['gateway'], oif=ipdb.interfaces[r['ifname']].index)
+    ipdb.commit()
+elif spec['kind'] == 'routes-remove':
+    for r in items:
+        ipdb.routes[r['dst']].remove()
     ipdb.commit()
 elif spec['kind'] == 'links-down':
     for item in items:

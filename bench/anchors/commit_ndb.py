@@ -4,7 +4,7 @@ usage: commit_ndb.py NETNS SPEC.json
 addresses: one interface object collecting add_ip() calls, then one commit().
 routes, veths: one ndb.begin() Transaction with every new object pushed, committed on exit
 (NDB commits them one by one and rolls back the committed ones on failure); links-down: the
-links, set down, pushed the same way.
+links, set down, pushed the same way; routes-remove: every route, removed, pushed the same way.
 WORK reports open (NDB start and initial load) and commit separately.
 """
 import sys
@@ -32,6 +32,10 @@ elif spec['kind'] == 'routes':
     with ndb.begin() as tx:
         for r in items:
             tx.push(ndb.routes.create(dst=r['dst'], gateway=r['gateway'], oif=ndb.interfaces[r['ifname']]['index']))
+elif spec['kind'] == 'routes-remove':
+    with ndb.begin() as tx:
+        for r in items:
+            tx.push(ndb.routes[{'dst': r['dst']}].remove())
 elif spec['kind'] == 'links-down':
     with ndb.begin() as tx:
         for item in items:

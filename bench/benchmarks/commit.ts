@@ -2,7 +2,7 @@
  * "commit" (issue 4): one transaction making many changes, each run on a fresh namespace (lo and
  * one veth pair, see commit-spec.ts), checked afterwards against the kernel with `ip -j`: every
  * change of the set must be there. Sizes: 5,000 addresses on one link, 10,000 routes, 200 veth
- * pairs, and each at a tenth. And a small change to a big table: 10 routes added to the `dump`
+ * pairs, 10,000 routes removed (the run's namespace has them first), and each at a tenth. And a small change to a big table: 10 routes added to the `dump`
  * benchmark's namespace (109,004 routes), the database already open on it, as a router's
  * controller would (commitBigCase); and one of its links set down (linkDownBigCase).
  */
@@ -10,18 +10,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchCase, Contender, RunContext } from '../lib/contender.js';
-import { type ChangeKind, type CommitSpec, commitNamespace, countApplied, makeSpec, specBatch, writeSpec } from '../lib/commit-spec.js';
+import { type ChangeKind, type CommitSpec, commitNamespace, countApplied, makeSpec, specBatch, startLines, writeSpec } from '../lib/commit-spec.js';
 import { writeBatchFile } from '../lib/netns.js';
 import { type BuiltState, routeLinesVia, settledCounts } from '../lib/state.js';
 import { ipBatchBaseline, nldbContender, pythonAnchor } from './contenders.js';
 import type { BenchEnv } from './env.js';
 
-export const COMMIT_FULL: Record<ChangeKind, number> = { addresses: 5_000, routes: 10_000, veths: 200 };
+export const COMMIT_FULL: Record<ChangeKind, number> = { addresses: 5_000, routes: 10_000, veths: 200, 'routes-remove': 10_000 };
 
 const WHAT: Record<ChangeKind, string> = {
   addresses: 'IPv4 /32 addresses added to one link',
   routes: 'IPv4 /32 routes added via one gateway',
   veths: 'veth pairs created',
+  'routes-remove': 'IPv4 /32 routes (via one gateway) removed by destination',
 };
 
 export function commitCases(env: BenchEnv, fractions: readonly number[]): BenchCase[] {
@@ -139,13 +140,17 @@ function commitCase(env: BenchEnv, kind: ChangeKind, n: number): BenchCase {
   const spec: CommitSpec = makeSpec(kind, n);
   const specFile = writeSpec(spec, dir, 'spec');
   const batchFile = writeBatchFile(join(dir, 'spec.batch'), specBatch(spec));
+  const start = startLines(spec);
   return {
     id, group: 'commit', title: `${n.toLocaleString('en-US')} ${WHAT[kind]}, one transaction`, workKey: 'commit', contenders: contendersFor(env, batchFile),
     params: { kind, changes: n },
     async setup() {},
     expected: () => ({ changes: n }),
     async prepareRun(): Promise<RunContext> {
-      return { ns: commitNamespace(env.pool, 'commit'), dir, specFile };
+      const ns = commitNamespace(env.pool, 'commit');
+      // (Untimed: the routes a removal takes away.)
+      if (start.length > 0) env.pool.batch(ns, start, 'commit-start');
+      return { ns, dir, specFile };
     },
     async finishRun(_c, ctx): Promise<{ changes: number }> {
       try {

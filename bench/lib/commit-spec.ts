@@ -2,13 +2,14 @@
  * The change sets of the "commit" benchmark, written to a JSON file that every contender reads
  * (bench/anchors/_spec.py, bench/nldb/commit.ts), so all of them make exactly the same changes;
  * `ip -batch` gets the same set as batch lines. The namespace each run starts from is tiny: lo and
- * one veth pair va0/vb0, up, with 10.0.0.1/24 on va0 (the routes' gateway 10.0.0.2 is on it).
+ * one veth pair va0/vb0, up, with 10.0.0.1/24 on va0 (the routes' gateway 10.0.0.2 is on it); for
+ * a removal, the routes to remove as well (startLines).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type NetnsPool, ipJson } from './netns.js';
 
-export type ChangeKind = 'addresses' | 'routes' | 'veths';
+export type ChangeKind = 'addresses' | 'routes' | 'veths' | 'routes-remove';
 
 export interface AddressItem { address: string; prefixlen: number }
 export interface RouteItem { dst: string; gateway: string; ifname: string }
@@ -19,6 +20,8 @@ export interface LinkItem { ifname: string }
 export type CommitSpec =
   | { kind: 'addresses'; ifname: string; items: AddressItem[] }
   | { kind: 'routes'; items: RouteItem[] }
+  /** Routes removed by destination (each run's namespace has them: startLines). */
+  | { kind: 'routes-remove'; items: RouteItem[] }
   | { kind: 'veths'; items: VethItem[] }
   /** Links set down (the kernel then flushes the routes through them, without a word). */
   | { kind: 'links-down'; items: LinkItem[] };
@@ -38,7 +41,8 @@ export function makeSpec(kind: ChangeKind, n: number, opts: { routesTo?: 'privat
   switch (kind) {
     case 'addresses':
       return { kind, ifname: IFNAME, items: seq.map((k) => ({ address: `10.${100 + (k >> 16)}.${quad(k)}`, prefixlen: 32 })) };
-    case 'routes': {
+    case 'routes':
+    case 'routes-remove': {
       const dst = opts.routesTo === 'benchmarking' ? (k: number) => `198.${18 + (k >> 16)}.${quad(k)}/32` : (k: number) => `172.${16 + (k >> 16)}.${quad(k)}/32`;
       return { kind, items: seq.map((k) => ({ dst: dst(k), gateway: GATEWAY, ifname: IFNAME })) };
     }
@@ -59,11 +63,18 @@ export function specBatch(spec: CommitSpec): string[] {
       return spec.items.map((a) => `addr add ${a.address}/${a.prefixlen} dev ${spec.ifname}`);
     case 'routes':
       return spec.items.map((r) => `route add ${r.dst} via ${r.gateway} dev ${r.ifname}`);
+    case 'routes-remove':
+      return spec.items.map((r) => `route del ${r.dst} via ${r.gateway} dev ${r.ifname}`);
     case 'veths':
       return spec.items.map((v) => `link add ${v.ifname} type veth peer name ${v.peer}`);
     case 'links-down':
       return spec.items.map((l) => `link set ${l.ifname} down`);
   }
+}
+
+/** What a run's namespace holds before the change set, beyond commitNamespace's: a removal's routes. */
+export function startLines(spec: CommitSpec): string[] {
+  return spec.kind === 'routes-remove' ? spec.items.map((r) => `route add ${r.dst} via ${r.gateway} dev ${r.ifname}`) : [];
 }
 
 /** A fresh namespace in the starting state of every commit run. */
@@ -90,10 +101,13 @@ export function countApplied(ns: string, spec: CommitSpec): number {
       const have = ipJson<IpAddr>(ns, '-4', 'addr', 'show', 'dev', spec.ifname).flatMap((l) => l.addr_info ?? []);
       return have.filter((a) => want.has(`${a.local}/${a.prefixlen}`)).length;
     }
-    case 'routes': {
+    case 'routes':
+    case 'routes-remove': {
       // ip prints a host route's dst without its /32.
       const want = new Set(spec.items.map((r) => r.dst.replace(/\/32$/, '')));
-      return ipJson<IpRoute>(ns, '-4', 'route', 'show', 'table', 'main').filter((r) => r.dst !== undefined && want.has(r.dst)).length;
+      const there = ipJson<IpRoute>(ns, '-4', 'route', 'show', 'table', 'main').filter((r) => r.dst !== undefined && want.has(r.dst)).length;
+      // (A removal's changes are the routes no longer there.)
+      return spec.kind === 'routes' ? there : spec.items.length - there;
     }
     case 'veths': {
       const names = new Set(ipJson<IpLink>(ns, 'link', 'show').map((l) => l.ifname));

@@ -14,7 +14,7 @@ interface NldbTransaction {
     get(name: string): { addIp(spec: { address: string; prefixlen: number }): unknown; state: string } | undefined;
     create(spec: { ifname: string; kind: string; peer: string }): unknown;
   };
-  routes: { add(spec: { dst: string; gateway: string; oif: string }): unknown };
+  routes: { add(spec: { dst: string; gateway: string; oif: string }): unknown; remove(spec: { dst: string }): unknown };
 }
 
 /**
@@ -32,6 +32,9 @@ async function applySpec(draft: unknown, spec: CommitSpec): Promise<void> {
     }
     case 'routes':
       for (const r of spec.items) tx.routes.add({ dst: r.dst, gateway: r.gateway, oif: r.ifname });
+      return;
+    case 'routes-remove':
+      for (const r of spec.items) tx.routes.remove({ dst: r.dst });
       return;
     case 'veths':
       for (const v of spec.items) tx.interfaces.create({ ifname: v.ifname, kind: 'veth', peer: v.peer });
