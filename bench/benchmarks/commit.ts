@@ -2,9 +2,10 @@
  * "commit" (issue 4): one transaction making many changes, each run on a fresh namespace (lo and
  * one veth pair, see commit-spec.ts), checked afterwards against the kernel with `ip -j`: every
  * change of the set must be there. Sizes: 5,000 addresses on one link, 10,000 routes, 200 veth
- * pairs, 10,000 routes removed (the run's namespace has them first), and each at a tenth. And a small change to a big table: 10 routes added to the `dump`
- * benchmark's namespace (109,004 routes), the database already open on it, as a router's
- * controller would (commitBigCase); and one of its links set down (linkDownBigCase).
+ * pairs, 10,000 routes removed (the run's namespace has them first), and each at a tenth. And a
+ * small change to a big table: 10 routes added to the `dump` benchmark's namespace (109,004
+ * routes), the database already open on it, as a router's controller would (commitBigCase); and
+ * one of its links set down (linkDownBigCase).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
