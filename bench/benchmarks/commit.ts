@@ -165,10 +165,8 @@ function commitCase(env: BenchEnv, kind: ChangeKind, n: number): BenchCase {
     async setup() {},
     expected: () => ({ changes: n }),
     async prepareRun(): Promise<RunContext> {
-      const ns = commitNamespace(env.pool, 'commit');
-      // (Untimed: the routes a removal takes away.)
-      if (start.length > 0) env.pool.batch(ns, start, 'commit-start');
-      return { ns, dir, specFile };
+      // (Untimed: with the routes a removal takes away.)
+      return { ns: commitNamespace(env.pool, 'commit', start), dir, specFile };
     },
     async finishRun(_c, ctx): Promise<{ changes: number }> {
       try {

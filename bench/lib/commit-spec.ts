@@ -77,8 +77,11 @@ export function startLines(spec: CommitSpec): string[] {
   return spec.kind === 'routes-remove' ? spec.items.map((r) => `route add ${r.dst} via ${r.gateway} dev ${r.ifname}`) : [];
 }
 
-/** A fresh namespace in the starting state of every commit run. */
-export function commitNamespace(pool: NetnsPool, tag: string): string {
+/**
+ * A fresh namespace in the starting state of every commit run, and then `start` (startLines: what
+ * the run's change set needs there first), untimed.
+ */
+export function commitNamespace(pool: NetnsPool, tag: string, start: readonly string[] = []): string {
   const ns = pool.create(tag);
   pool.batch(ns, [
     `link add ${IFNAME} type veth peer name vb0`,
@@ -86,6 +89,7 @@ export function commitNamespace(pool: NetnsPool, tag: string): string {
     'link set vb0 up',
     `addr add 10.0.0.1/24 dev ${IFNAME}`,
   ], 'commit-base');
+  if (start.length > 0) pool.batch(ns, start, 'commit-start');
   return ns;
 }
 

@@ -65,10 +65,9 @@ async function applySpec(draft: unknown, spec: CommitSpec): Promise<void> {
  * down in the background (a work queue), and the timed commit is not to run beside that.
  */
 async function warmUp(nldb: NldbModule, spec: CommitSpec, times: number, pool: NetnsPool): Promise<void> {
+  const start = startLines(spec);
   for (let i = 0; i < times; i++) {
-    const ns = commitNamespace(pool, 'warm');
-    const start = startLines(spec);
-    if (start.length > 0) pool.batch(ns, start, 'warm-start');
+    const ns = commitNamespace(pool, 'warm', start);
     const db = await nldb.IPDB.open({ netns: ns });
     try {
       await db.transaction(async (tx) => applySpec(tx, spec));
