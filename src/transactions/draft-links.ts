@@ -3,7 +3,7 @@
  *
  * Each link the transaction touches gets an immer draft of its frozen base record (created on
  * first access, so a host with 2,000 links does not copy 2,000 records for one change); nested
- * values are copy-on-write too. What the link should become is read back with immer's current()
+ * values are copy-on-write too. A link the transaction creates is a plain record of its own. What the link should become is read back with immer's current()
  * and compared field by field with the base when planning (edits()): setting a value back is no
  * change, and only the fields the transaction writes are ever sent.
  *
@@ -13,7 +13,7 @@
  * Removing a link shows the kernel's cascade in the draft: a veth's peer goes with it, devices
  * stacked on it are removed too, its ports show no master.
  */
-import { createDraft, current, type Draft } from 'immer';
+import { createDraft, current, isDraft, type Draft } from 'immer';
 import { NotFoundError } from '../iproute/errors.js';
 import type { AddressRecord, InterfaceRecord } from '../iproute/records.js';
 import type { AddressSpec, IfRef, LinkSpec } from '../iproute/specs.js';
@@ -68,6 +68,11 @@ interface LinkEntry {
   index: number;
   /** null: created by this transaction. */
   base: InterfaceRecord | null;
+  /**
+   * An immer draft of the base record; for a link the transaction creates, the record itself,
+   * plain and mutable: it is the transaction's own, shares nothing with the snapshot, and so needs
+   * no copy-on-write (an immer draft each costs a quarter of drafting 200 veth pairs).
+   */
   draft: Draft<InterfaceRecord>;
   /** draft.ifname, kept beside it (renames go through the facade) for look-ups by name. */
   name: string;
@@ -80,6 +85,17 @@ interface LinkEntry {
 }
 
 const WRITABLE = new Set<string>(LINK_SET_FIELDS);
+
+/**
+ * The link as the draft now has it, as a record of its own: later writes through the facade do
+ * not show in it. (A created link's nested values are copied one level deep, as far as the facade
+ * and a kind's settings go.)
+ */
+function recordOf(e: LinkEntry): InterfaceRecord {
+  if (isDraft(e.draft)) return current(e.draft) as InterfaceRecord;
+  const r = e.draft as InterfaceRecord;
+  return { ...r, altnames: [...r.altnames], info: r.info === null ? null : { ...r.info } };
+}
 
 export interface LinkDraftHooks {
   /** Throws when the transaction is no longer open. */
@@ -237,13 +253,13 @@ export class LinkDraft {
     });
     const peerIndex = v.kind === 'veth' ? this.allocateAfter(index) : null;
     const main = record(index, v.ifname!, v, peerIndex ?? lower, info);
-    const e: LinkEntry = { index, base: null, draft: createDraft(main), name: main.ifname, removed: null, movedTo: null, peer: peerIndex, primary: true };
+    const e: LinkEntry = { index, base: null, draft: main, name: main.ifname, removed: null, movedTo: null, peer: peerIndex, primary: true };
     this.entries.set(index, e);
     this.names.set(main.ifname, e);
     this.created.push(index);
     if (peerIndex !== null) {
       const p = record(peerIndex, v.peer!.ifname!, v.peer!, index, null);
-      const pe: LinkEntry = { index: peerIndex, base: null, draft: createDraft(p), name: p.ifname, removed: null, movedTo: null, peer: index, primary: false };
+      const pe: LinkEntry = { index: peerIndex, base: null, draft: p, name: p.ifname, removed: null, movedTo: null, peer: index, primary: false };
       this.entries.set(peerIndex, pe);
       this.names.set(p.ifname, pe);
       this.created.push(peerIndex);
@@ -280,7 +296,7 @@ export class LinkDraft {
   private drop(e: LinkEntry, how: 'explicit' | 'implicit', gone: number[]): void {
     if (e.removed) return;
     gone.push(e.index);
-    const rec = current(e.draft) as InterfaceRecord;
+    const rec = recordOf(e);
     if (e.base === null) {
       // Never sent: forget it, and its veth peer with it.
       this.entries.delete(e.index);
@@ -359,7 +375,7 @@ export class LinkDraft {
       ...this.hooks.methods(e.index),
       remove: () => this.remove(e.index),
       moveTo: (netns: string) => this.moveTo(e.index, netns),
-      toJSON: () => current(e.draft),
+      toJSON: () => recordOf(e),
     };
     const self = this;
     const handler: ProxyHandler<object> = {
@@ -414,7 +430,7 @@ export class LinkDraft {
       const e = this.entries.get(i);
       if (!e || e.removed || !e.primary) continue;
       const peer = e.peer !== null ? this.entries.get(e.peer) : undefined;
-      created.push({ record: current(e.draft) as InterfaceRecord, peer: peer ? (current(peer.draft) as InterfaceRecord) : null });
+      created.push({ record: recordOf(e), peer: peer ? recordOf(peer) : null });
     }
     const set = new Map<number, LinkFieldEdits>();
     const moved = new Map<number, string>();
@@ -422,7 +438,7 @@ export class LinkDraft {
     for (const e of this.entries.values()) {
       if (!e.base || e.removed) continue;
       if (e.movedTo !== null) moved.set(e.index, e.movedTo);
-      const now = current(e.draft) as InterfaceRecord;
+      const now = recordOf(e);
       const fields: LinkFieldEdits = {};
       for (const k of Object.keys(now) as (keyof InterfaceRecord)[]) {
         if (sameRecord(now[k], e.base[k])) continue;

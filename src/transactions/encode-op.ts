@@ -33,7 +33,7 @@ import type { EncodeContext, NetlinkRequest } from '../iproute/encode/index.js';
 import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 import {
-  addressPayload, addressSize, routePayload, routeSize, writeAddress, writeRoute, type AddressWire, type RouteWire,
+  addressPayload, addressSize, linkCreateSize, routePayload, routeSize, writeAddress, writeLinkCreate, writeRoute, type AddressWire, type RouteWire,
 } from './record-wire.js';
 import type { FramedRequests } from '../transport/framed.js';
 
@@ -335,7 +335,7 @@ export function encodeOp(op: Operation, home: NetnsSpec): NetlinkRequest | null 
 
 /**
  * Appends the request of an operation to `framed`, written in place where record-wire.ts can (the
- * addresses and routes big plans are made of), else encoded (encodeOp) and copied. Returns false,
+ * addresses, routes and new links big plans are made of), else encoded (encodeOp) and copied. Returns false,
  * appending nothing, for an operation that names another namespace (prepareOp's business). Throws
  * as encodeOp does. Never NLM_F_ECHO: commits learn of their changes from the event socket.
  */
@@ -368,6 +368,15 @@ export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec, 
         return true;
       }
       framed.drop();
+    }
+  } else if (op.kind === 'interface' && op.intent === 'create') {
+    const size = linkCreateSize(op.spec);
+    if (size >= 0) {
+      const head = requestHead('interface', 'add');
+      // (add() first: it may grow the buffer.)
+      const at = framed.add(head.type, head.flags, size);
+      writeLinkCreate(framed.bytes, at, op.spec);
+      return true;
     }
   }
   const req = encodeOp(op, home);

@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteRecord } from '../../src/iproute/records.js';
 import { ValidationError } from '../../src/iproute/errors.js';
-import { sideEffects } from '../../src/transactions/effects.js';
+import { applyOp, sideEffects } from '../../src/transactions/effects.js';
+import { linkDeleteOp } from '../../src/transactions/inverse.js';
+import { TxState } from '../../src/transactions/state.js';
 import { describe as describeOp, KIND_RANK, review, type Operation } from '../../src/transactions/ops.js';
 import { begin } from '../../src/transactions/transaction.js';
 import { buildWorld, sequential } from './fixture.js';
@@ -208,6 +210,42 @@ describe('inverses of a plan of additions only', () => {
     const shape = (o: Operation) => ({ dev: o.dev, spec: o.spec, intent: o.intent, inverse: o.inverse });
     expect(ops.map(shape)).toEqual(simulated.map(shape).map((x, i) => ({ ...x, inverse: x.inverse.map((inv) => ({ ...inv, id: `${ops[i]!.id}.1` })) })));
     expect(ops.every((o) => o.inverse.length === 1 && o.inverse[0]!.intent === 'delete' && o.inverse[0]!.id === `${o.id}.1`)).toBe(true);
+  });
+});
+
+describe('inverses of link creations', () => {
+  it('take nothing else with them when run right after the creation (what fillInverses assumes)', () => {
+    // A plan that builds on its new links in every way a plan can: ports, a stacked device, a
+    // veth end moved under a new bridge, addresses, routes, and a name an old link gave up.
+    const t = tx();
+    t.interfaces.remove('mv0');
+    t.interfaces.v0!.state = 'down';
+    t.interfaces.v0!.ifname = 'old0';
+    t.interfaces.create({ ifname: 'v0', kind: 'veth', peer: 'n1', state: 'up', master: 'br0' });
+    t.interfaces.create({ ifname: 'nb', kind: 'bridge', state: 'up' });
+    t.interfaces.n1!.master = 'nb';
+    t.interfaces.create({ ifname: 'mv1', kind: 'macvlan', link: 'v0', info: { mode: 'bridge' } });
+    t.interfaces.v0!.addIp('10.70.0.1/24');
+    t.interfaces.nb!.addIp('fd00:70::1/64');
+    t.routes.add({ dst: '10.71.0.0/16', gateway: '10.70.0.254', oif: 'v0' });
+    t.routes.add({ dst: '10.72.0.0/16', oif: 'mv1' });
+    const ops = t.plan();
+    const creations = ops.filter((o) => o.kind === 'interface' && o.intent === 'create');
+    expect(creations.length).toBe(3);
+    const state = new TxState(world.base());
+    let checked = 0;
+    for (const op of ops) {
+      applyOp(state, op);
+      if (op.kind !== 'interface' || op.intent !== 'create') continue;
+      const own = new Set([op.spec.index, ...(op.spec.peer ? [op.spec.peer.index] : [])].map((i) => `interface:${state.key('interface', state.interface(i)!)}`));
+      const fx = sideEffects(state, linkDeleteOp(state, op.spec, 'undo')).map((v) => `${v.kind}:${v.key}`);
+      expect(fx.filter((k) => !own.has(k)), op.spec.ifname).toEqual([]);
+      checked += 1;
+    }
+    expect(checked).toBe(3);
+    // (The check itself sees side effects: deleting a link that has things on it names them.)
+    const v0 = state.interface(creations[0]!.spec.index)!;
+    expect(sideEffects(state, linkDeleteOp(state, v0, 'undo')).map((v) => v.kind).sort()).toEqual(expect.arrayContaining(['address', 'interface', 'route']));
   });
 });
 
