@@ -3,9 +3,10 @@
  *
  * Each link the transaction touches gets an immer draft of its frozen base record (created on
  * first access, so a host with 2,000 links does not copy 2,000 records for one change); nested
- * values are copy-on-write too. A link the transaction creates is a plain record of its own. What the link should become is read back with immer's current()
- * and compared field by field with the base when planning (edits()): setting a value back is no
- * change, and only the fields the transaction writes are ever sent.
+ * values are copy-on-write too. A link the transaction creates is a plain record of its own. What
+ * the link should become is read back (immer's current(), or a copy) and compared field by field
+ * with the base when planning (edits()): setting a value back is no change, and only the fields
+ * the transaction writes are ever sent.
  *
  * A facade (a Proxy over the immer draft) checks each write as it happens: only the fields a link
  * can be set to are writable, values are validated by IPRoute's checks, and `master` takes a name
@@ -71,7 +72,8 @@ interface LinkEntry {
   /**
    * An immer draft of the base record; for a link the transaction creates, the record itself,
    * plain and mutable: it is the transaction's own, shares nothing with the snapshot, and so needs
-   * no copy-on-write (an immer draft each costs a quarter of drafting 200 veth pairs).
+   * no copy-on-write (immer's drafts were about a quarter of drafting 200 veth pairs, in a profile
+   * of a process's first commit).
    */
   draft: Draft<InterfaceRecord>;
   /** draft.ifname, kept beside it (renames go through the facade) for look-ups by name. */

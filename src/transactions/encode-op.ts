@@ -33,7 +33,8 @@ import type { EncodeContext, NetlinkRequest } from '../iproute/encode/index.js';
 import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 import {
-  addressPayload, addressSize, linkCreateSize, routePayload, routeSize, writeAddress, writeLinkCreate, writeRoute, type AddressWire, type RouteWire,
+  addressPayload, addressSize, linkCreateSize, routePayload, routeSize, writeAddress, writeLinkCreate, writeRoute,
+  type AddressWire, type RouteWire,
 } from './record-wire.js';
 import type { FramedRequests } from '../transport/framed.js';
 
@@ -335,9 +336,10 @@ export function encodeOp(op: Operation, home: NetnsSpec): NetlinkRequest | null 
 
 /**
  * Appends the request of an operation to `framed`, written in place where record-wire.ts can (the
- * addresses, routes and new links big plans are made of), else encoded (encodeOp) and copied. Returns false,
- * appending nothing, for an operation that names another namespace (prepareOp's business). Throws
- * as encodeOp does. Never NLM_F_ECHO: commits learn of their changes from the event socket.
+ * addresses, routes and new links big plans are made of), else encoded (encodeOp) and copied.
+ * Returns false, appending nothing, for an operation that names another namespace (prepareOp's
+ * business). Throws as encodeOp does. Never NLM_F_ECHO: commits learn of their changes from the
+ * event socket.
  */
 export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec, memo?: FrameMemo): boolean {
   if (op.kind === 'address') {

@@ -264,7 +264,8 @@ function macOf(text: string | undefined): Uint8Array | null {
 /** The size of one end's ifinfomsg and attributes (without IFLA_LINK and IFLA_LINKINFO), or -1. */
 function endSize(e: LinkEnd): number {
   if (!isIndex(e.index) || typeof e.ifname !== 'string') return -1;
-  if ((e.mtu !== undefined && !isU32(e.mtu)) || (e.txqlen !== undefined && !isU32(e.txqlen)) || (e.group !== undefined && !isU32(e.group))) return -1;
+  const u32OrNone = (v: number | undefined): boolean => v === undefined || isU32(v);
+  if (!u32OrNone(e.mtu) || !u32OrNone(e.txqlen) || !u32OrNone(e.group)) return -1;
   let n = IFINFOMSG_LEN + stringLen(e.ifname);
   if (e.mtu !== undefined) n += attrLen(4);
   if (e.address !== undefined) {
@@ -311,7 +312,8 @@ const hasPeer = (s: LinkCreateSpec): boolean => s.kind === 'veth' && s.peer !== 
  * own settings (`info`, other than a veth's peer), or a value the codec should report.
  */
 export function linkCreateSize(s: LinkCreateSpec): number {
-  if (typeof s.kind !== 'string' || (s.info !== undefined && !hasPeer(s)) || (s.link !== undefined && !isU32(s.link))) return -1;
+  if (typeof s.kind !== 'string' || (s.info !== undefined && !hasPeer(s))) return -1;
+  if (s.link !== undefined && !isU32(s.link)) return -1;
   const own = endSize(s);
   if (own < 0) return -1;
   let info = stringLen(s.kind);

@@ -1,7 +1,7 @@
 /**
  * Transaction ids: RFC 9562 version-4 UUIDs, and distinct (the journal keys transactions by them).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { randomId } from '../../src/util/random-id.js';
 
 describe('randomId', () => {
@@ -17,5 +17,29 @@ describe('randomId', () => {
       const seen = new Set(hex.map((h) => parseInt(h[nibble]!, 16) & (nibble === 16 ? 0x3 : 0xf)));
       expect(seen.size, `nibble ${nibble}`).toBe(nibble === 16 ? 4 : 16);
     }
+  });
+
+  it('differs between processes whose Math.random() is seeded alike', () => {
+    // Node started with the same --random-seed draws the same numbers in every process: the
+    // process id and the clock tell their ids apart. (Here: the same draws replayed, as another
+    // process would make them, under another pid, then at another millisecond.)
+    const seeded = () => { let x = 0.123; return () => (x = (x * 9301 + 0.49297) % 1); };
+    const pid = Object.getOwnPropertyDescriptor(process, 'pid')!;
+    const idWith = (p: number, now: number): string => {
+      const random = vi.spyOn(Math, 'random').mockImplementation(seeded());
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+      Object.defineProperty(process, 'pid', { ...pid, value: p });
+      try {
+        return randomId();
+      } finally {
+        Object.defineProperty(process, 'pid', pid);
+        random.mockRestore();
+        clock.mockRestore();
+      }
+    };
+    const t = 1_795_000_000_000;
+    expect(idWith(100, t)).toBe(idWith(100, t));
+    expect(idWith(100, t)).not.toBe(idWith(101, t));
+    expect(idWith(100, t)).not.toBe(idWith(100, t + 1));
   });
 });
