@@ -89,6 +89,15 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'create a veth pair with its settings in the request (mtu, txqlen and group; the peer\'s mtu)',
+    draft: (tx) => { tx.interfaces.create({ ifname: 'n0', kind: 'veth', peer: { ifname: 'n1', mtu: 1300 }, mtu: 1400, txqlen: 500, group: 7 }); },
+    check: (ns) => {
+      const [n0, n1] = [link(ns, 'n0'), link(ns, 'n1')];
+      expect([n0.mtu, n0.txqlen, n0.group, n0.linkinfo.info_kind]).toEqual([1400, 500, '7', 'veth']);
+      expect([n1.mtu, n1.link]).toEqual([1300, 'n0']);
+    },
+  },
+  {
     name: 'create a vxlan', draft: (tx) => { tx.interfaces.create({ ifname: 'vx1', kind: 'vxlan', info: { id: 42, port: 4789, local: '10.0.0.1', link: 'va' } }); },
     check: (ns) => { const d = link(ns, 'vx1').linkinfo.info_data; expect([d.id, d.port, d.local]).toEqual([42, 4789, '10.0.0.1']); },
   },
