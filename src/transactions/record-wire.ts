@@ -249,6 +249,7 @@ interface LinkEnd {
 }
 
 const isIndex = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
+const u32OrNone = (v: number | undefined): boolean => v === undefined || isU32(v);
 const stringLen = (text: string): number => attrLen(Buffer.byteLength(text) + 1);
 
 /** The MAC address's bytes, or null when the codec should say what is wrong with it. */
@@ -264,7 +265,6 @@ function macOf(text: string | undefined): Uint8Array | null {
 /** The size of one end's ifinfomsg and attributes (without IFLA_LINK and IFLA_LINKINFO), or -1. */
 function endSize(e: LinkEnd): number {
   if (!isIndex(e.index) || typeof e.ifname !== 'string') return -1;
-  const u32OrNone = (v: number | undefined): boolean => v === undefined || isU32(v);
   if (!u32OrNone(e.mtu) || !u32OrNone(e.txqlen) || !u32OrNone(e.group)) return -1;
   let n = IFINFOMSG_LEN + stringLen(e.ifname);
   if (e.mtu !== undefined) n += attrLen(4);

@@ -2,8 +2,8 @@
  * A random UUID (v4) for transaction ids. They only need to be unique among the transactions of
  * one journal, not unpredictable, so the random bits come from Math.random() (V8 seeds each
  * isolate's generator from the system's entropy): the first call to the Web Crypto global loads
- * Node's crypto modules, 2-3 ms charged to a process's first transaction (measured on Node 20),
- * and importing `node:crypto` up front would charge 3-4 ms to every process's start-up instead.
+ * Node's crypto modules, about 2 ms of a process's first transaction in a profile (Node 20), and
+ * importing `node:crypto` up front would charge 3-4 ms to every process's start-up instead.
  * The process id and the clock are mixed in too, so that processes started with the same
  * `--random-seed` (a test runner's reproducible runs) still name their transactions apart in a
  * journal they share.
