@@ -29,6 +29,7 @@ import { latin1Bytes as ascii, latin1Text } from '../util/latin1.js';
 import { routeHeaderTexts, routeRecordMapper } from '../iproute/decode/route.js';
 import { formatIp } from '../messages/index.js';
 import type { RouteRecord } from '../iproute/records.js';
+import { u32le } from '../util/bytes.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -128,7 +129,7 @@ export class KeyedRouteReader {
       switch (at) {
         case RTA_TABLE:
           if (n !== 4) return this.generic(buf, s, e);
-          table = u32(buf, v);
+          table = u32le(buf, v);
           break;
         case RTA_DST:
           if (n !== alen) return this.generic(buf, s, e);
@@ -144,11 +145,11 @@ export class KeyedRouteReader {
           break;
         case RTA_OIF:
           if (n !== 4) return this.generic(buf, s, e);
-          oif = u32(buf, v);
+          oif = u32le(buf, v);
           break;
         case RTA_PRIORITY:
           if (n !== 4) return this.generic(buf, s, e);
-          priority = u32(buf, v);
+          priority = u32le(buf, v);
           break;
         case RTA_PREF:
           if (n !== 1) return this.generic(buf, s, e);
@@ -290,11 +291,6 @@ export class KeyedRouteReader {
     }
     return m;
   }
-}
-
-/** A little-endian u32 at `off` (in bounds: checked by the caller), without readUInt32LE's checks. */
-function u32(b: Buffer, off: number): number {
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) + b[off + 3]! * 0x1000000;
 }
 
 /** Writes a string of ASCII characters (an address's text). */

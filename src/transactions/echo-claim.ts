@@ -27,6 +27,7 @@ import { RTM_DELROUTE, RTM_NEWROUTE } from '../messages/rtnl/constants.js';
 import type { FramedRequests } from '../transport/framed.js';
 import type { EchoClaim, Notification } from '../transport/transport.js';
 import type { Operation } from './ops.js';
+import { u32le } from '../util/bytes.js';
 
 /** What a claimed notification stands for (Notification.claimed): the route the commit added or removed. */
 export interface ClaimedRoute {
@@ -39,10 +40,6 @@ export interface ClaimedRoute {
 
 export function isClaimedRoute(v: unknown): v is ClaimedRoute {
   return typeof v === 'object' && v !== null && (v as ClaimedRoute).claim === 'route';
-}
-
-function u32(b: Uint8Array, off: number): number {
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 }
 
 /** struct rtmsg, before a route message's attributes. */
@@ -94,15 +91,15 @@ export function routeEchoClaim(pid: number, ops: readonly Operation[], framed: F
       if (length < NLMSG_HDRLEN) return undefined;
       const type = buf[4]! | (buf[5]! << 8);
       if (type !== RTM_NEWROUTE && type !== RTM_DELROUTE) return undefined;
-      const len = u32(buf, 0);
-      const seq = u32(buf, 8);
+      const len = u32le(buf, 0);
+      const seq = u32le(buf, 8);
       // The transport numbered the batch's requests in place, consecutively, before sending it.
-      const i = seq - u32(bytes, starts[0]! + 8);
+      const i = seq - u32le(bytes, starts[0]! + 8);
       if (i < 0 || i >= starts.length) return undefined;
       const op = ops[i];
       if (!claimable(op) || type !== (op.intent === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE)) return undefined;
       const at = starts[i]!;
-      const reqLen = u32(bytes, at);
+      const reqLen = u32le(bytes, at);
       if (len > length) return undefined;
       let payload: Buffer;
       if (len === reqLen) {

@@ -232,7 +232,9 @@ export class KernelExecutor implements OpExecutor {
     // From a thread-pool thread. Addresses and routes: the kernel's work overlaps with reading
     // the answers and the database's notifications (5,000 address additions: about 0.26 s in the
     // kernel, 0.1 s for the notifications). Links: quietly, nothing read meanwhile. Creating a
-    // device waits in the kernel for the other CPUs (a veth end for an RCU grace period): 200 veth
+    // device waits in the kernel for the other CPUs (each veth end: veth_init_queues lowers its
+    // real tx queue count to 1, and netif_set_real_num_tx_queues waits for an expedited RCU grace
+    // period, which interrupts a busy CPU and reschedules its thread; perf, sched_switch): 200 veth
     // pairs took the kernel 42-56 ms sent by this thread right after drafting, and 31-38 ms from
     // the pool with this thread idle; from the pool with this thread reading meanwhile, the
     // commit took as long as when this thread sent them.

@@ -18,6 +18,7 @@ import { Errno } from './errno.js';
 import { DumpInterruptedError, KernelError, NetlinkError, OverrunError, TransportError, type OverrunReason } from './errors.js';
 import { DumpStream, DumpVisit } from './dump.js';
 import { Emitter, type Stream } from '../util/emitter.js';
+import { u32le } from '../util/bytes.js';
 import {
   arm, asTransportError, closedError, dumpOp, localMessage, notification, planChunks, requestOp,
   type BatchBudget, type DumpOp, type Op, type RequestOp, type TransportStats,
@@ -87,11 +88,6 @@ const NOTHING = (): void => {};
 
 /** A batch request's settle: its result is kept on the op itself (no closure per request). */
 function keepResult(this: void): void {}
-
-/** A little-endian u32 read in place (Buffer#readUInt32LE checks its arguments first). */
-function u32At(b: Buffer, off: number): number {
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) + b[off + 3]! * 0x1000000;
-}
 
 /** A copy of buf[start, end) in a Buffer of its own (one allocation: no view of a copy). */
 const sliceCopy = Uint8Array.prototype.slice as (this: Buffer, start: number, end: number) => Buffer;
@@ -759,10 +755,10 @@ export abstract class TransportCore implements NetlinkTransport {
    */
   private plainAck(buf: Buffer, length: number): boolean {
     if (length < NLMSG_HDRLEN + 4) return false;
-    const len = u32At(buf, 0);
+    const len = u32le(buf, 0);
     if (len < NLMSG_HDRLEN + 4 || len > length || nlmsgAlign(len) < length ||
-      (buf[4]! | (buf[5]! << 8)) !== NLMSG_ERROR || u32At(buf, NLMSG_HDRLEN) !== 0) return false;
-    const seq = u32At(buf, 8);
+      (buf[4]! | (buf[5]! << 8)) !== NLMSG_ERROR || u32le(buf, NLMSG_HDRLEN) !== 0) return false;
+    const seq = u32le(buf, 8);
     const op = this.pending.get(seq);
     if (op?.kind === 'request') {
       this.complete(op, { ok: true, replies: op.replies });
@@ -778,9 +774,9 @@ export abstract class TransportCore implements NetlinkTransport {
    */
   private loneNotification(buf: Buffer, group: number, length: number): boolean {
     if (length < NLMSG_HDRLEN) return false;
-    const len = u32At(buf, 0);
+    const len = u32le(buf, 0);
     if (len < NLMSG_HDRLEN || len > length || nlmsgAlign(len) < length) return false;
-    const seq = u32At(buf, 8);
+    const seq = u32le(buf, 8);
     const op = seq === 0 ? undefined : this.pending.get(seq);
     // (The echo of a request of ours answers it: the general path.)
     if (op?.kind === 'request' && (op.flags & NLM_F.ECHO) !== 0) return false;
@@ -793,7 +789,7 @@ export abstract class TransportCore implements NetlinkTransport {
       }
     }
     this.notificationBatch.push({
-      len, type: buf[4]! | (buf[5]! << 8), flags: buf[6]! | (buf[7]! << 8), seq, pid: u32At(buf, 12),
+      len, type: buf[4]! | (buf[5]! << 8), flags: buf[6]! | (buf[7]! << 8), seq, pid: u32le(buf, 12),
       payload: copyOf(buf, NLMSG_HDRLEN, len), group,
     });
     return true;
@@ -801,7 +797,7 @@ export abstract class TransportCore implements NetlinkTransport {
 
   /** What a claim made of a lone notification from its port, if one did. */
   private claimedBy(buf: Buffer, length: number, group: number): Notification | undefined {
-    const pid = u32At(buf, 12);
+    const pid = u32le(buf, 12);
     const claims = this.claims;
     for (let k = 0; k < claims.length; k++) {
       const c = claims[k]!;

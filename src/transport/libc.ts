@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import koffi from 'koffi';
 import { TransportError } from './errors.js';
+import { u32le } from '../util/bytes.js';
 
 // ---- constants (x86_64 Linux; the generic values shared by arm64 and riscv64) -------------------
 
@@ -193,19 +194,19 @@ export class Receiver {
  */
 function groupOf(ctl: Buffer, hdr: number, control: number, name: number): number {
   // The 64-bit lengths are read as their low 32 bits: the control space is 64 bytes.
-  const controlLen = u32At(ctl, hdr + 40);
+  const controlLen = u32le(ctl, hdr + 40);
   let off = control;
   const end = control + Math.min(controlLen, CONTROL_SPACE);
   while (off + 16 <= end) {
-    const len = u32At(ctl, off);
-    if (len < 16 || u32At(ctl, off + 4) !== 0) break;
-    if (u32At(ctl, off + 8) === SOL_NETLINK_LEVEL && u32At(ctl, off + 12) === NETLINK_PKTINFO && len >= 20) {
-      return u32At(ctl, off + 16);
+    const len = u32le(ctl, off);
+    if (len < 16 || u32le(ctl, off + 4) !== 0) break;
+    if (u32le(ctl, off + 8) === SOL_NETLINK_LEVEL && u32le(ctl, off + 12) === NETLINK_PKTINFO && len >= 20) {
+      return u32le(ctl, off + 16);
     }
     off += (len + 7) & ~7;
   }
   // No PKTINFO: fall back to the address's group mask (exact up to group 32).
-  const mask = u32At(ctl, name + 8);
+  const mask = u32le(ctl, name + 8);
   return mask === 0 ? 0 : 32 - Math.clz32(mask);
 }
 
@@ -317,18 +318,13 @@ export class MultiReceiver {
 
   /** The length of datagram k of the last call (more than slotSize: it was cut). */
   length(k: number): number {
-    return u32At(this.ctl, k * MMSGHDR_SIZE + 56);
+    return u32le(this.ctl, k * MMSGHDR_SIZE + 56);
   }
 
   /** The multicast group of datagram k of the last call; 0 for unicast. */
   group(k: number): number {
     return groupOf(this.ctl, k * MMSGHDR_SIZE, this.controlAt(k), this.nameAt(k));
   }
-}
-
-/** A little-endian u32 read without Buffer#readUInt32LE's argument checks. */
-function u32At(b: Buffer, off: number): number {
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) + b[off + 3]! * 0x1000000;
 }
 
 // struct msghdr (56 bytes on LP64), struct mmsghdr (a msghdr and its length: 64), struct iovec
