@@ -103,6 +103,7 @@ function isRecord(kind: KeyedKind, x: unknown): boolean {
 
 const NO_ROUTES: RouteRecord[] = Object.freeze([]) as unknown as RouteRecord[];
 const NO_KEYS: readonly string[] = Object.freeze([]);
+const ANY = (): boolean => true;
 
 /**
  * Table.put()'s check of a record that nothing is under its key yet: throws to refuse it. `near`
@@ -191,9 +192,9 @@ class Table<K extends KeyedKind> {
   }
 
   /**
-   * The keys of the objects among the base's under `baseKeys` and the edits' under `editKeys`
-   * (valuesAmong's) that pass `test`, in the same order: what a remove by spec takes, without
-   * keying the record it finds again.
+   * The keys of the visible objects among the base's under `baseKeys` (those the edits leave
+   * alone) and the edits' under `editKeys` that pass `test`, the base's first: what a remove by
+   * spec takes, without keying the record it finds again.
    */
   keysAmong(test: (r: RecordByKind[K]) => boolean, baseKeys: readonly string[], editKeys: Iterable<string>): string[] {
     const m = this.edits.map;
@@ -215,18 +216,9 @@ class Table<K extends KeyedKind> {
    * values() among the base's objects under `baseKeys` and the edits' under `editKeys` only (what
    * an index says is at one place), in values()' order: the base's first, then the edits'.
    */
-  *valuesAmong(baseKeys: readonly string[], editKeys: Iterable<string>): Iterable<RecordByKind[K]> {
-    const m = this.edits.map;
-    for (let i = 0; i < baseKeys.length; i++) {
-      const k = baseKeys[i]!;
-      if (m.has(k)) continue;
-      const r = this.edits.baseGet(k);
-      if (r !== undefined && !this.hidden(r)) yield r;
-    }
-    for (const k of editKeys) {
-      const r = m.get(k)?.final;
-      if (r && !this.hidden(r)) yield r;
-    }
+  valuesAmong(baseKeys: readonly string[], editKeys: Iterable<string>): RecordByKind[K][] {
+    // (keysAmong found each one visible: current() gives it back.)
+    return this.keysAmong(ANY, baseKeys, editKeys).map((k) => this.current(k)!);
   }
 
   /** The single object matching `test`, or a ValidationError (none, or ambiguous). */

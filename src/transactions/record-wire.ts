@@ -304,7 +304,7 @@ function writeEnd(b: Buffer, off: number, e: LinkEnd): number {
   return at;
 }
 
-/** Whether the request carries IFLA_INFO_DATA the codec must build (a kind's own settings). */
+/** Whether the request's IFLA_INFO_DATA is a veth's peer (the only kind's data this file writes). */
 const hasPeer = (s: LinkCreateSpec): boolean => s.kind === 'veth' && s.peer !== undefined;
 
 /**
