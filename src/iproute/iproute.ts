@@ -353,6 +353,7 @@ export class IPRoute {
 
 function routeMatches(r: RouteRecord, v: ValidRoute, oif: number | undefined): boolean {
   if (r.dst !== v.dst.text) return false;
+  if (r.src !== (v.src?.text ?? null)) return false;
   if (v.priority !== undefined && r.priority !== v.priority && !(v.family === 4 && v.priority === 0 && r.priority === null)) return false;
   if (v.gateway && r.gateway !== v.gateway.text) return false;
   if (oif !== undefined && r.oif !== oif) return false;

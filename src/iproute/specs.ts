@@ -144,6 +144,11 @@ export interface RouteSpec {
   scope?: string | number;
   type?: string | number;
   prefsrc?: string;
+  /**
+   * IPv6 only: the source prefix of a source-specific route (RTA_SRC, ip's `from`), part of the
+   * route's identity. 'default' (or a /0) is none. Refused for IPv4, whose kernel ignores it.
+   */
+  src?: PrefixSpec;
   multipath?: NextHopSpec[];
   /** RTAX_* names ('mtu', 'advmss', 'hoplimit', ...) to numbers. */
   metrics?: Record<string, number>;

@@ -6,9 +6,8 @@
  * buffer, decode into a record and key anew: for 10,000 routes about a fifth of the commit, and
  * most of its garbage. The commit already holds that record and its key (the operation's spec and
  * key), and the request it sent: the route encoders write a route's attributes in the order the
- * kernel announces them (IPv4's fib_dump_info: table, dst, priority, prefsrc, then the next hop;
- * IPv6's rt6_fill_node: table, dst, prefsrc, priority, the next hop, then its cache info and
- * preference), and a delete names every field of the record, so the kernel's notification of a
+ * kernel announces them (ROUTE_ATTR_ORDER, src/iproute/encode/route.ts; IPv6 adds its cache info
+ * before the preference), and a delete names every field of the record, so the kernel's notification of a
  * plain route it took (or removed) as asked is the request's payload byte for byte, but for
  * IPv6's RTA_CACHEINFO, which no record holds.
  *

@@ -30,6 +30,7 @@ import type { AddressRecord, NeighbourRecord, RouteRecord, RuleRecord } from '..
 import { prepareChange, type Change, type PreparedChange } from '../iproute/requests.js';
 import type { AddressSpec, NeighbourSpec, NetnsSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
 import type { EncodeContext, NetlinkRequest } from '../iproute/encode/index.js';
+import { routeAttrsInOrder } from '../iproute/encode/route.js';
 import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 import {
@@ -133,6 +134,7 @@ export function routeSpec(r: RouteRecord): RouteSpec {
   if (r.oif !== null) s.oif = r.oif;
   if (r.priority !== null) s.priority = r.priority;
   if (r.prefsrc !== null) s.prefsrc = r.prefsrc;
+  if (r.src !== null) s.src = r.src;
   if (r.tos !== 0) s.tos = r.tos;
   if (r.metrics !== null) s.metrics = { ...r.metrics };
   if (r.pref !== null && r.family === 6) s.pref = r.pref;
@@ -268,48 +270,45 @@ function scopeNumber(name: string): number {
 export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' | 'append' | 'delete'): NetlinkRequest {
   const head = requestHead('route', ROUTE_OP[intent]);
   const dst = prefixParts(r.family, r.dst);
+  const src = r.src !== null ? prefixParts(r.family, r.src) : null;
   const pref = r.family === 6 && r.pref !== null ? enumNumber(ROUTE_PREFS, r.pref, 'pref', 3) : null;
   const protocol = enumNumber(PROTOCOLS, r.protocol, 'protocol', 255);
   const scope = scopeNumber(r.scope);
   const type = enumNumber(ROUTE_TYPES, r.type, 'type', 255);
-  if (r.metrics === null && r.multipath === null) {
+  if (r.metrics === null && r.multipath === null && r.src === null) {
     const fast = routePayload({
       family: r.family, dst: dst.address, dstLen: dst.len, tos: r.tos, table: r.table, protocol, scope, type,
       gateway: r.gateway, oif: r.oif, priority: r.priority, prefsrc: r.prefsrc, pref,
     });
     if (fast !== null) return { type: head.type, flags: head.flags, payload: fast };
   }
-  // Metrics, multipath, or something record-wire.ts leaves to the codec (which may refuse it).
-  // (In the kernel's order, as record-wire.ts writes them: IPv6 has the source before the metric.)
-  const attrs: RouteMessageInput['attrs'] = {};
-  // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
-  attrs.table = r.table;
-  if (dst.address !== null) attrs.dst = dst.address;
-  if (r.family === 4 && r.priority !== null) attrs.priority = r.priority;
-  if (r.family === 6 && r.prefsrc !== null) attrs.prefsrc = r.prefsrc;
+  // Metrics, multipath, a source prefix, or something record-wire.ts leaves to the codec (which may refuse it),
+  // in the kernel's order as record-wire.ts writes it.
+  let metrics: Record<string, number> | undefined;
   if (r.metrics !== null) {
-    const m: Record<string, number> = {};
-    let any = false;
     // As the spec validator does: metrics without a number-valued RTAX_* name are not sent.
     for (const k of Object.keys(r.metrics)) {
       if (METRICS.value(k) === undefined) continue;
-      m[k] = r.metrics[k]!;
-      any = true;
+      (metrics ??= {})[k] = r.metrics[k]!;
     }
-    if (any) attrs.metrics = m as unknown as NonNullable<RouteMessageInput['attrs']['metrics']>;
   }
-  if (r.family === 4 && r.prefsrc !== null) attrs.prefsrc = r.prefsrc;
-  if (r.family === 6 && r.priority !== null) attrs.priority = r.priority;
-  if (r.gateway !== null) attrs.gateway = r.gateway;
-  if (r.oif !== null) attrs.oif = r.oif;
-  if (r.multipath) {
-    attrs.multipath = r.multipath.map((h) => ({
+  const attrs = routeAttrsInOrder(r.family, {
+    // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
+    table: r.table,
+    dst: dst.address ?? undefined,
+    src: src?.address ?? undefined,
+    priority: r.priority ?? undefined,
+    prefsrc: r.prefsrc ?? undefined,
+    metrics: metrics as RouteMessageInput['attrs']['metrics'],
+    gateway: r.gateway ?? undefined,
+    oif: r.oif ?? undefined,
+    multipath: r.multipath?.map((h) => ({
       flags: 0, hops: h.weight - 1, ifindex: h.oif ?? 0, attrs: h.gateway !== null ? { gateway: h.gateway } : {},
-    }));
-  }
-  if (pref !== null) attrs.pref = pref;
+    })),
+    pref: pref ?? undefined,
+  });
   const msg: RouteMessageInput = {
-    family: r.family === 4 ? AF_INET : AF_INET6, dstLen: dst.len, srcLen: 0, tos: r.tos, table: r.table < 256 ? r.table : 0,
+    family: r.family === 4 ? AF_INET : AF_INET6, dstLen: dst.len, srcLen: src?.len ?? 0, tos: r.tos, table: r.table < 256 ? r.table : 0,
     protocol, scope, type, flags: 0, attrs,
   };
   return { type: head.type, flags: head.flags, payload: rtnl.route.encode(msg) };
@@ -351,7 +350,7 @@ export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec, 
       if (writeAddress(framed.bytes, at, wire)) return true;
       framed.drop();
     }
-  } else if (op.kind === 'route' && op.spec.metrics === null && op.spec.multipath === null) {
+  } else if (op.kind === 'route' && op.spec.metrics === null && op.spec.multipath === null && op.spec.src === null) {
     const r = op.spec;
     if (memo !== undefined && memo.route !== null && repeatRoute(framed, memo, r, op.intent)) return true;
     const head = requestHead('route', ROUTE_OP[op.intent]);

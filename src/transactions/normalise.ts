@@ -82,8 +82,7 @@ export function validRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteReco
     family: v.family,
     table: v.table ?? RT_TABLE_MAIN,
     dst: v.dst.text,
-    // RTA_SRC (source-specific IPv6 routes) is not in RouteSpec yet.
-    src: null,
+    src: v.src?.text ?? null,
     gateway: v.gateway?.text ?? null,
     oif: v.oif ? resolve(v.oif, 'oif') : null,
     priority,
@@ -125,6 +124,7 @@ export function routeMatcher(spec: RouteSpec, resolve: ResolveIf): RouteMatch {
     (v.scope === undefined || r.scope === SCOPES.name(v.scope)) &&
     (v.type === undefined || r.type === ROUTE_TYPES.name(v.type)) &&
     (v.prefsrc === undefined || r.prefsrc === v.prefsrc.text) &&
+    (spec.src === undefined || r.src === (v.src?.text ?? null)) &&
     (v.tos === undefined || r.tos === v.tos) &&
     (hops === undefined || (r.multipath ?? []).map((h) => `${h.gateway ?? ''}@${h.oif ?? ''}`).sort().join(',') === hops),
   { family: v.family, table, dst: v.dst.text });

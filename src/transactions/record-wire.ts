@@ -209,9 +209,9 @@ export function writeRoute(b: Buffer, off: number, r: RouteWire): boolean {
   b[off + 6] = r.scope;
   b[off + 7] = r.type;
   // rtm_flags (bytes 8..11): 0
-  // In the order the kernel announces a route (IPv4's fib_dump_info: priority, then prefsrc;
-  // IPv6's rt6_fill_node: prefsrc, then priority), so that its notification of a plain route is
-  // these very bytes (transactions/echo-claim.ts).
+  // In the order the kernel announces a route (ROUTE_ATTR_ORDER, iproute/encode/route.ts: IPv4
+  // has priority before prefsrc, IPv6 the other way round), so that its notification of a plain
+  // route is these very bytes (transactions/echo-claim.ts).
   let at = putU32(b, off + RTMSG_LEN, RTA.table, r.table);
   if (r.dst !== null) at = putIp(b, at, RTA.dst, r.dst, ipLen(r.dst));
   if (at < 0) return false;

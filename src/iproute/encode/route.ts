@@ -12,46 +12,65 @@ const RT_SCOPE_LINK = 253;
 const RT_SCOPE_HOST = 254;
 const RT_SCOPE_NOWHERE = 255;
 
+type RouteAttrs = RouteMessageInput['attrs'];
+
+/**
+ * The order the kernel announces a route's attributes in (IPv4's fib_dump_info: table, dst,
+ * priority, metrics, prefsrc, then the next hop; IPv6's rt6_fill_node: table, dst, src, prefsrc,
+ * metrics, priority, then the next hop; IPv4 routes have no src). Requests are written in it too: a plain route's
+ * notification then carries the very bytes of its request, which the transaction layer recognises
+ * without decoding (transactions/echo-claim.ts). The in-place writer of plain routes
+ * (transactions/record-wire.ts, writeRoute) is held to it by byte-equality tests.
+ */
+export const ROUTE_ATTR_ORDER: { readonly [F in 4 | 6]: readonly (keyof RouteAttrs)[] } = {
+  4: ['table', 'dst', 'priority', 'metrics', 'prefsrc', 'gateway', 'oif', 'multipath', 'pref'],
+  6: ['table', 'dst', 'src', 'prefsrc', 'metrics', 'priority', 'gateway', 'oif', 'multipath', 'pref'],
+};
+
+/**
+ * A route request's attributes as the codec takes them, in ROUTE_ATTR_ORDER for `family` (the
+ * codec writes them in the order the object has them); those undefined are left out.
+ */
+export function routeAttrsInOrder(family: 4 | 6, parts: RouteAttrs): RouteAttrs {
+  const attrs: Record<string, unknown> = {};
+  for (const k of ROUTE_ATTR_ORDER[family]) if (parts[k] !== undefined) attrs[k] = parts[k];
+  return attrs as RouteAttrs;
+}
+
 export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
   const del = v.op === 'del';
   const head = requestHead('route', v.op, !del);
   const table = v.table ?? RT_TABLE_MAIN;
-  // In the order the kernel announces a route (IPv4's fib_dump_info: table, dst, priority,
-  // metrics, prefsrc, then the next hop; IPv6's rt6_fill_node: table, dst, prefsrc, metrics,
-  // priority, then the next hop): a plain route's notification then carries the very bytes of its
-  // request, which the transaction layer recognises without decoding (echo-claim.ts).
-  const v4 = v.family === 4;
-  const attrs: RouteMessageInput['attrs'] = {};
-  // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
-  attrs.table = table;
-  if (v.dst.prefixlen > 0) attrs.dst = v.dst.text.slice(0, v.dst.text.indexOf('/'));
-  if (v4 && v.priority !== undefined) attrs.priority = v.priority;
-  if (!v4 && v.prefsrc) attrs.prefsrc = v.prefsrc.text;
+  let metrics: Record<string, unknown> | undefined;
   if (v.metrics && v.metrics.size > 0) {
-    const m: Record<string, unknown> = {};
-    for (const [id, value] of v.metrics) m[METRICS.name(id)] = value;
-    attrs.metrics = m as NonNullable<RouteMessageInput['attrs']['metrics']>;
+    metrics = {};
+    for (const [id, value] of v.metrics) metrics[METRICS.name(id)] = value;
   }
-  if (v4 && v.prefsrc) attrs.prefsrc = v.prefsrc.text;
-  if (!v4 && v.priority !== undefined) attrs.priority = v.priority;
-  if (v.gateway) attrs.gateway = v.gateway.text;
-  if (v.oif !== undefined) attrs.oif = ctx.index(v.oif);
-  if (v.multipath) {
-    attrs.multipath = v.multipath.map((nh) => ({
+  const attrs = routeAttrsInOrder(v.family, {
+    // rtm_table holds 8 bits; RTA_TABLE always carries the whole id.
+    table,
+    dst: v.dst.prefixlen > 0 ? v.dst.text.slice(0, v.dst.text.indexOf('/')) : undefined,
+    src: v.src ? v.src.text.slice(0, v.src.text.indexOf('/')) : undefined,
+    priority: v.priority,
+    prefsrc: v.prefsrc?.text,
+    metrics: metrics as RouteAttrs['metrics'],
+    gateway: v.gateway?.text,
+    oif: v.oif !== undefined ? ctx.index(v.oif) : undefined,
+    multipath: v.multipath?.map((nh) => ({
       flags: 0,
       hops: nh.weight - 1,
       ifindex: nh.oif !== undefined ? ctx.index(nh.oif) : 0,
       attrs: nh.gateway ? { gateway: nh.gateway.text } : {},
-    }));
-  }
-  if (v.pref !== undefined) attrs.pref = v.pref;
+    })),
+    pref: v.pref,
+  });
   // A delete matches on what it is given: protocol 0, type 0 and scope NOWHERE are wildcards.
   // An add gets ip's defaults: protocol boot, type unicast, and a scope derived from the type.
   const type = v.type ?? (del ? 0 : RTN_UNICAST);
   const msg: RouteMessageInput = {
     family: afOf(v.family),
     dstLen: v.dst.prefixlen,
-    srcLen: 0,
+    srcLen: v.src?.prefixlen ?? 0,
     tos: v.tos ?? 0,
     table: table < 256 ? table : 0,
     protocol: v.protocol ?? (del ? 0 : RTPROT_BOOT),

@@ -30,6 +30,8 @@ export interface ValidRoute {
   scope?: number;
   type?: number;
   prefsrc?: ParsedIp;
+  /** IPv6's source prefix (RTA_SRC); absent when none was given or it is a /0. */
+  src?: Prefix;
   multipath?: ValidNextHop[];
   /** RTAX_* id → value (names in names.ts METRICS). */
   metrics?: Map<number, number>;
@@ -37,7 +39,7 @@ export interface ValidRoute {
   pref?: number;
 }
 
-const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'multipath', 'metrics', 'tos', 'pref'] as const;
+const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'src', 'multipath', 'metrics', 'tos', 'pref'] as const;
 
 export function validateRoute(op: RouteOp, spec: RouteSpec): ValidRoute {
   const c = new Checker();
@@ -85,6 +87,12 @@ function checkRoute(c: Checker, op: RouteOp, spec: unknown): ValidRoute | undefi
     if (out.type === 0 && op !== 'del') c.fail('type', s.type, 'route type', "'unspec' only matches, it cannot be created");
   }
   if (s.prefsrc !== undefined) out.prefsrc = checkIp(c, 'prefsrc', s.prefsrc, family);
+  if (s.src !== undefined) {
+    const src = checkPrefix(c, 'src', s.src, { allowDefault: true, network: true, family });
+    // (IPv4's fib takes a route with RTA_SRC and drops the source: a different route than asked.)
+    if (src !== undefined && src.prefixlen > 0 && family !== 6) c.fail('src', s.src, 'source prefix', 'only IPv6 routes can be source-specific');
+    else if (src !== undefined && src.prefixlen > 0) out.src = src;
+  }
   if (s.tos !== undefined) out.tos = c.u8('tos', s.tos, 'TOS');
   if (s.pref !== undefined) {
     if (family !== 6) c.fail('pref', s.pref, 'route preference', 'only IPv6 routes have a preference');
