@@ -7,9 +7,9 @@
  * most of its garbage. The commit already holds that record and its key (the operation's spec and
  * key), and the request it sent: the route encoders write a route's attributes in the order the
  * kernel announces them (ROUTE_ATTR_ORDER, src/iproute/encode/route.ts; IPv6 adds its cache info
- * before the preference), and a delete names every field of the record, so the kernel's notification of a
- * plain route it took (or removed) as asked is the request's payload byte for byte, but for
- * IPv6's RTA_CACHEINFO, which no record holds.
+ * before the preference), and a delete names every field of the record, so the kernel's
+ * notification of a plain route it took (or removed) as asked is the request's payload byte for
+ * byte, but for IPv6's RTA_CACHEINFO, which no record holds.
  *
  * So a notification from the commit's socket, numbered like one of its route requests, of the
  * request's kind, whose payload equals that request's (RTA_CACHEINFO aside), is handed on with the

@@ -282,8 +282,8 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     });
     if (fast !== null) return { type: head.type, flags: head.flags, payload: fast };
   }
-  // Metrics, multipath, a source prefix, or something record-wire.ts leaves to the codec (which may refuse it),
-  // in the kernel's order as record-wire.ts writes it.
+  // Metrics, multipath, a source prefix, or something record-wire.ts leaves to the codec (which
+  // may refuse it), in the kernel's order as record-wire.ts writes it (ROUTE_ATTR_ORDER).
   let metrics: Record<string, number> | undefined;
   if (r.metrics !== null) {
     // As the spec validator does: metrics without a number-valued RTAX_* name are not sent.

@@ -189,8 +189,18 @@ describe('route specs', () => {
     ['an IPv4 preference', { dst: 'default', pref: 'high' }, 'pref', 'high'],
     ['a bad prefsrc', { dst: 'default', prefsrc: 'me' }, 'prefsrc', 'me'],
     ['a tos past 8 bits', { dst: 'default', tos: 256 }, 'tos', 256],
+    ['an IPv4 source prefix', { dst: '10.5.0.0/24', src: '10.1.0.0/16' }, 'src', '10.1.0.0/16'],
+    ['a source prefix of the other family', { dst: '2001:db8:5::/64', src: '10.1.0.0/16' }, 'src', '10.1.0.0/16'],
+    ['host bits past the source prefix', { dst: '2001:db8:5::/64', src: '2001:db8:1::1/48' }, 'src', '2001:db8:1::1/48'],
   ] as const)('refuses %s', (_what, spec, field, value) => {
     refused(() => validateRoute('add', spec as never), field, value);
+  });
+
+  it('keeps an IPv6 source prefix, takes the family from it, and drops a /0 (no source)', () => {
+    expect(validateRoute('add', { dst: '2001:db8:5::/64', src: '2001:db8:1::/48' }).src).toMatchObject({ prefixlen: 48, text: '2001:db8:1::/48' });
+    expect(validateRoute('add', { dst: 'default', src: '2001:db8:1::/48' })).toMatchObject({ family: 6, src: { text: '2001:db8:1::/48' } });
+    expect(validateRoute('add', { dst: '2001:db8:5::/64', src: 'default' }).src).toBeUndefined();
+    expect(validateRoute('add', { dst: '10.5.0.0/24', src: 'default' }).src).toBeUndefined();
   });
 });
 

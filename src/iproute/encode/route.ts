@@ -17,9 +17,9 @@ type RouteAttrs = RouteMessageInput['attrs'];
 /**
  * The order the kernel announces a route's attributes in (IPv4's fib_dump_info: table, dst,
  * priority, metrics, prefsrc, then the next hop; IPv6's rt6_fill_node: table, dst, src, prefsrc,
- * metrics, priority, then the next hop; IPv4 routes have no src). Requests are written in it too: a plain route's
- * notification then carries the very bytes of its request, which the transaction layer recognises
- * without decoding (transactions/echo-claim.ts). The in-place writer of plain routes
+ * metrics, priority, then the next hop; IPv4 routes have no src). Requests are written in it too:
+ * a plain route's notification then carries the very bytes of its request, which the transaction
+ * layer recognises without decoding (transactions/echo-claim.ts). The in-place writer of plain routes
  * (transactions/record-wire.ts, writeRoute) is held to it by byte-equality tests.
  */
 export const ROUTE_ATTR_ORDER: { readonly [F in 4 | 6]: readonly (keyof RouteAttrs)[] } = {

@@ -49,14 +49,16 @@ export function validateRoute(op: RouteOp, spec: RouteSpec): ValidRoute {
 }
 
 /**
- * The family nothing states outright: dst when it is not 'default', else the first gateway or
- * prefsrc that parses; IPv4 when nothing says.
+ * The family nothing states outright: dst when it is not 'default', else the first gateway,
+ * prefsrc or source prefix that parses; IPv4 when nothing says.
  */
 function impliedFamily(s: Record<string, unknown>): Family {
   const candidates: unknown[] = [];
   if (typeof s.dst === 'string') candidates.push(s.dst.split('/')[0]);
   else if (typeof s.dst === 'object' && s.dst !== null) candidates.push((s.dst as Record<string, unknown>).address);
   candidates.push(s.gateway, s.prefsrc);
+  if (typeof s.src === 'string') candidates.push(s.src.split('/')[0]);
+  else if (typeof s.src === 'object' && s.src !== null) candidates.push((s.src as Record<string, unknown>).address);
   if (Array.isArray(s.multipath)) for (const nh of s.multipath) candidates.push((nh as Record<string, unknown> | null)?.gateway);
   for (const v of candidates) {
     const ip = typeof v === 'string' ? parseIp(v) : null;
