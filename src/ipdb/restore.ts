@@ -150,13 +150,11 @@ export function draftRestore(tx: Transaction, plan: RestorePlan): void {
   for (const { key, record: r } of diff.routes.removed) if (!kernelRoute(r) && routes.has(key)) tx.routes.remove(r);
   for (const { after: r, before } of diff.routes.changed) {
     if (kernelRoute(r) || !routes.has(keyOf('route', before))) continue;
-    const spec = routeSpec(r, ix, issues);
-    if (spec) tx.routes.replace(spec);
+    tx.routes.replace(routeSpec(r, ix));
   }
   for (const { record: r } of diff.routes.added) {
     if (kernelRoute(r)) continue;
-    const spec = routeSpec(r, ix, issues);
-    if (!spec) continue;
+    const spec = routeSpec(r, ix);
     try {
       tx.routes.add(spec);
     } catch (err) {
@@ -278,11 +276,7 @@ function addressSpec(a: AddressRecord, ix: Remap): AddressSpec {
   return s;
 }
 
-function routeSpec(r: RouteRecord, ix: Remap, issues: string[]): RouteSpec | null {
-  if (r.src !== null) {
-    issues.push(`route ${r.dst} from ${r.src}: source-specific routes cannot be re-created yet`);
-    return null;
-  }
+function routeSpec(r: RouteRecord, ix: Remap): RouteSpec {
   const s: RouteSpec = {
     family: r.family, dst: r.dst, table: r.table, protocol: named(r.protocol), scope: named(r.scope), type: named(r.type), tos: r.tos,
   };
@@ -290,6 +284,7 @@ function routeSpec(r: RouteRecord, ix: Remap, issues: string[]): RouteSpec | nul
   if (r.oif !== null) s.oif = ix(r.oif);
   if (r.priority !== null) s.priority = r.priority;
   if (r.prefsrc !== null) s.prefsrc = r.prefsrc;
+  if (r.src !== null) s.src = r.src;
   if (r.multipath) {
     s.multipath = r.multipath.map((h) => ({
       ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: ix(h.oif) } : {}), weight: h.weight,

@@ -121,6 +121,7 @@ export interface AddressSpec {
 }
 
 export interface NextHopSpec {
+  /** Of the route's family, or IPv6 for an IPv4 route (as RouteSpec.gateway). */
   gateway?: string;
   oif?: IfRef;
   /** 1..256 (rtnh_hops + 1); 1 when absent. */
@@ -134,6 +135,11 @@ export interface RouteSpec {
   dst: PrefixSpec;
   /** Table id or name ('main', 'local'); main when absent. */
   table?: number | string;
+  /**
+   * Of the route's family, or an IPv6 next hop of an IPv4 route (RFC 5549, ip's `via inet6
+   * fe80::1`, sent as RTA_VIA; the kernel wants `oif` with a link-local one). An IPv4 default
+   * route via IPv6 needs `family: 4`: else the gateway implies IPv6.
+   */
   gateway?: string;
   oif?: IfRef;
   /** The metric (RTA_PRIORITY). */

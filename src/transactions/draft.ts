@@ -406,11 +406,11 @@ export class TxDraft {
       if (!rec.multipath.some((h) => h.gateway !== null && h.oif === null)) return rec;
       return {
         ...rec,
-        multipath: rec.multipath.map((h) => (h.gateway !== null && h.oif === null ? { ...h, oif: gatewayLink(this.onLink, rec.family, rec.table, h.gateway) } : h)),
+        multipath: rec.multipath.map((h) => (h.gateway !== null && h.oif === null ? { ...h, oif: gatewayLink(this.onLink, rec.table, h.gateway) } : h)),
       };
     }
     if (rec.gateway === null || rec.oif !== null) return rec;
-    const oif = gatewayLink(this.onLink, rec.family, rec.table, rec.gateway);
+    const oif = gatewayLink(this.onLink, rec.table, rec.gateway);
     return oif === null ? rec : { ...rec, oif };
   }
 

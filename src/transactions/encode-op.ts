@@ -30,7 +30,7 @@ import type { AddressRecord, NeighbourRecord, RouteRecord, RuleRecord } from '..
 import { prepareChange, type Change, type PreparedChange } from '../iproute/requests.js';
 import type { AddressSpec, NeighbourSpec, NetnsSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
 import type { EncodeContext, NetlinkRequest } from '../iproute/encode/index.js';
-import { routeAttrsInOrder } from '../iproute/encode/route.js';
+import { gatewayAttrs, routeAttrsInOrder } from '../iproute/encode/route.js';
 import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 import {
@@ -300,10 +300,10 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     priority: r.priority ?? undefined,
     prefsrc: r.prefsrc ?? undefined,
     metrics: metrics as RouteMessageInput['attrs']['metrics'],
-    gateway: r.gateway ?? undefined,
+    ...gatewayAttrs(r.family, r.gateway ?? undefined),
     oif: r.oif ?? undefined,
     multipath: r.multipath?.map((h) => ({
-      flags: 0, hops: h.weight - 1, ifindex: h.oif ?? 0, attrs: h.gateway !== null ? { gateway: h.gateway } : {},
+      flags: 0, hops: h.weight - 1, ifindex: h.oif ?? 0, attrs: gatewayAttrs(r.family, h.gateway ?? undefined),
     })),
     pref: pref ?? undefined,
   });

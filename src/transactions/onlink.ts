@@ -49,10 +49,18 @@ export interface OnLinkView {
   addresses(): Iterable<AddressRecord>;
 }
 
-/** The index of the link `gateway` is reached through, or null when nothing says. */
-export function gatewayLink(view: OnLinkView, family: Family, table: number, gateway: string): number | null {
+/**
+ * The index of the link `gateway` is reached through, or null when nothing says. The gateway's own
+ * family is looked up, in the route's `table`: an IPv4 route via an IPv6 gateway is completed from
+ * the IPv6 routes (fib_check_nh_v6_gw hands the look-up to IPv6 with the route's table).
+ */
+export function gatewayLink(view: OnLinkView, table: number, gateway: string): number | null {
   const ip = parseIp(gateway);
   if (!ip) return null;
+  const family: Family = ip.family;
+  // A link-local gateway is not looked up: every link has fe80::/64, and the kernel wants the
+  // device named ("Egress device not specified", ip6_validate_gw), so the draft does not pick one.
+  if (family === 6 && ip.bytes[0] === 0xfe && (ip.bytes[1]! & 0xc0) === 0x80) return null;
   const order = [...new Set([table, 255, 254])];
   for (const t of order) {
     let best = -1;

@@ -188,6 +188,8 @@ export function routeSize(r: RouteWire): number {
   if ((r.oif !== null && !isU32(r.oif)) || (r.priority !== null && !isU32(r.priority)) || (r.pref !== null && !isU8(r.pref))) return -1;
   const nDst = ipLen(r.dst);
   const nGateway = ipLen(r.gateway);
+  // A gateway of the other family goes as RTA_VIA (encode/route.ts, gatewayAttrs): the codec's.
+  if (nGateway > 0 && nGateway !== (r.family === 4 ? 4 : 16)) return -1;
   const nPrefsrc = ipLen(r.prefsrc);
   return RTMSG_LEN + (nDst > 0 ? attrLen(nDst) : 0) + attrLen(4) + (nGateway > 0 ? attrLen(nGateway) : 0) +
     (r.oif !== null ? attrLen(4) : 0) + (r.priority !== null ? attrLen(4) : 0) + (nPrefsrc > 0 ? attrLen(nPrefsrc) : 0) +

@@ -9,7 +9,7 @@
  *
  *   interface   index ifname kind mtu address state operstate master link
  *   address     index family address prefixlen
- *   route       family table dst gateway oif priority protocol scope type multipath
+ *   route       family table dst src gateway oif priority protocol scope type multipath
  *   rule        family priority table src dst action
  *   neighbour   index family dst lladdr state
  *
@@ -33,7 +33,7 @@ function ipJson<T = any>(ns: string, ...args: string[]): T[] {
 export interface WInterface { index: number; ifname: string; kind: string | null; mtu: number; address: string | null; state: 'up' | 'down'; operstate: string; master: number | null; link: number | null }
 export interface WAddress { index: number; family: 4 | 6; address: string; prefixlen: number }
 export interface WNextHop { gateway: string | null; oif: number | null; weight: number }
-export interface WRoute { family: 4 | 6; table: number; dst: string; gateway: string | null; oif: number | null; priority: number | null; protocol: string; scope: string; type: string; multipath: WNextHop[] | null }
+export interface WRoute { family: 4 | 6; table: number; dst: string; src: string | null; gateway: string | null; oif: number | null; priority: number | null; protocol: string; scope: string; type: string; multipath: WNextHop[] | null }
 export interface WRule { family: 4 | 6; priority: number; table: number; src: string | null; dst: string | null; action: string }
 export interface WNeighbour { index: number; family: 4 | 6; dst: string; lladdr: string | null; state: string }
 
@@ -107,14 +107,17 @@ export function kernelState(ns: string): WState {
         family,
         table: table(r.table),
         dst: fullPrefix(r.dst, family),
-        gateway: r.gateway ?? null,
+        // A source-specific IPv6 route's source prefix ("from"; ip leaves it out when there is none).
+        src: r.from !== undefined ? fullPrefix(r.from, family) : null,
+        // An IPv6 next hop of an IPv4 route is shown as "via": { family: "inet6", host }.
+        gateway: r.gateway ?? r.via?.host ?? null,
         oif: indexOf(names, r.dev),
         priority: r.metric ?? null,
         protocol: String(r.protocol),
         scope: String(r.scope),
         type: String(r.type),
         multipath: r.nexthops
-          ? r.nexthops.map((h: any) => ({ gateway: h.gateway ?? null, oif: indexOf(names, h.dev), weight: h.weight ?? 1 }))
+          ? r.nexthops.map((h: any) => ({ gateway: h.gateway ?? h.via?.host ?? null, oif: indexOf(names, h.dev), weight: h.weight ?? 1 }))
           : null,
       });
     }
@@ -159,7 +162,7 @@ export function projectSnapshot(s: { interfaces: readonly any[]; addresses: read
     })),
     addresses: s.addresses.map((r) => ({ index: r.index, family: r.family, address: r.address, prefixlen: r.prefixlen })),
     routes: s.routes.map((r) => ({
-      family: r.family, table: r.table, dst: r.dst, gateway: r.gateway, oif: r.oif, priority: r.priority, protocol: r.protocol,
+      family: r.family, table: r.table, dst: r.dst, src: r.src, gateway: r.gateway, oif: r.oif, priority: r.priority, protocol: r.protocol,
       scope: r.scope, type: r.type,
       multipath: r.multipath ? r.multipath.map((h: any) => ({ gateway: h.gateway, oif: h.oif, weight: h.weight })) : null,
     })),

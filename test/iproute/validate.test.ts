@@ -170,7 +170,8 @@ describe('route specs', () => {
     ['host bits past the prefix', { dst: '10.0.0.1/24' }, 'dst', '10.0.0.1/24'],
     ['a malformed dst', { dst: '10.0.0/24' }, 'dst', '10.0.0/24'],
     ['a malformed gateway', { dst: '10.0.0.0/24', gateway: '10.0.0.999' }, 'gateway', '10.0.0.999'],
-    ['a gateway of the other family', { dst: '10.0.0.0/24', gateway: 'fe80::1' }, 'gateway', 'fe80::1'],
+    ['an IPv4 gateway of an IPv6 route (no RTA_VIA for IPv6)', { dst: '2001:db8::/32', gateway: '10.0.0.1' }, 'gateway', '10.0.0.1'],
+    ['an IPv4 next hop of an IPv6 route', { dst: '2001:db8::/32', multipath: [{ gateway: 'fe80::1', oif: 2 }, { gateway: '10.0.0.1', oif: 2 }] }, 'multipath[1].gateway', '10.0.0.1'],
     ['a family that disagrees with dst', { family: 4, dst: '2001:db8::/32' }, 'dst', '2001:db8::/32'],
     ['a bad family', { family: 5, dst: 'default' }, 'family', 5],
     ['a table past 32 bits', { dst: 'default', table: 2 ** 32 }, 'table', 2 ** 32],
@@ -194,6 +195,15 @@ describe('route specs', () => {
     ['host bits past the source prefix', { dst: '2001:db8:5::/64', src: '2001:db8:1::1/48' }, 'src', '2001:db8:1::1/48'],
   ] as const)('refuses %s', (_what, spec, field, value) => {
     refused(() => validateRoute('add', spec as never), field, value);
+  });
+
+  it('takes an IPv6 gateway of an IPv4 route (RFC 5549: RTA_VIA), which names no family of its own', () => {
+    expect(validateRoute('add', { dst: '10.6.0.0/24', gateway: 'FE80::1', oif: 2 })).toMatchObject({ family: 4, gateway: { family: 6, text: 'fe80::1' } });
+    expect(validateRoute('add', { dst: '10.6.0.0/24', multipath: [{ gateway: 'fe80::1', oif: 2 }, { gateway: '10.0.0.2' }] }).multipath)
+      .toMatchObject([{ gateway: { family: 6 } }, { gateway: { family: 4 } }]);
+    // With dst 'default', the gateway is what says the family, unless the family is given.
+    expect(validateRoute('add', { dst: 'default', gateway: 'fe80::1', oif: 2 }).family).toBe(6);
+    expect(validateRoute('add', { family: 4, dst: 'default', gateway: 'fe80::1', oif: 2 }).family).toBe(4);
   });
 
   it('keeps an IPv6 source prefix, takes the family from it, and drops a /0 (no source)', () => {

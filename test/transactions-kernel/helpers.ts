@@ -8,8 +8,9 @@
  * IPv6 link-local addresses and routes come back a moment after a link is up again.
  */
 import { expect } from 'vitest';
-import { IPDB, type IPDBOptions } from '../../src/index.js';
-import { ip, ipJson } from '../helpers/netns.js';
+import { IPDB, type IPDBOptions, type Transaction } from '../../src/index.js';
+import { ValidationError } from '../../src/iproute/errors.js';
+import { ip, ipBatch, ipJson } from '../helpers/netns.js';
 import { noDad } from '../helpers/witness.js';
 
 export type Dump = Record<'links' | 'addresses' | 'routes' | 'rules' | 'neighbours', string[]>;
@@ -129,6 +130,25 @@ export function addrs(ns: string, name: string): string[] {
 
 export function routes(ns: string, ...args: string[]): string[] {
   return ip(ns, 'route', 'show', ...args).trim().split('\n').map((l) => l.trim()).filter(Boolean);
+}
+
+/**
+ * On `ns` set up as BASE_SETUP, a transaction of `change` is refused before anything is sent: a
+ * ValidationError naming `field` and `value`, and the namespace's routes of `family` as they were.
+ */
+export async function expectRouteRefused(ns: string, family: 4 | 6, change: (tx: Transaction) => void, field: string, value: unknown): Promise<void> {
+  noDad(ns);
+  ipBatch(ns, BASE_SETUP);
+  const db = await openDb(ns);
+  try {
+    const before = ipJson(ns, `-${family}`, 'route', 'show', 'table', 'all');
+    const bad = db.transaction(change);
+    await expect(bad).rejects.toBeInstanceOf(ValidationError);
+    await expect(bad).rejects.toMatchObject({ errors: [expect.objectContaining({ field, value })] });
+    expect(ipJson(ns, `-${family}`, 'route', 'show', 'table', 'all')).toEqual(before);
+  } finally {
+    await db.close();
+  }
 }
 
 /** A route the kernel refuses (ENETUNREACH: nothing leads to its gateway): makes a commit fail last. */

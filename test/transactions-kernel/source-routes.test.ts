@@ -7,11 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IPRoute } from '../../src/index.js';
-import { ValidationError } from '../../src/iproute/errors.js';
 import { CommitError } from '../../src/transactions/errors.js';
 import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { noDad, settle } from '../helpers/witness.js';
-import { BASE_SETUP, openDb, stableDump, settleSame, UNREACHABLE } from './helpers.js';
+import { BASE_SETUP, expectRouteRefused, openDb, stableDump, settleSame, UNREACHABLE } from './helpers.js';
 
 /** The namespace's IPv6 routes to 2001:db8:5::/64 as `ip -j` shows them: "from via metric". */
 function fives(ns: string): string[] {
@@ -66,21 +65,10 @@ describe('source-specific IPv6 routes in a transaction', () => {
   });
 
   it('are refused for IPv4, naming the field and value, with nothing sent', async () => {
-    noDad(ns());
-    ipBatch(ns(), BASE_SETUP);
-    const db = await openDb(ns());
-    try {
-      const before = ipJson(ns(), '-4', 'route', 'show', 'table', 'all');
-      const bad = db.transaction((tx) => {
-        tx.routes.add({ dst: '172.16.0.0/24', gateway: '10.0.0.2' });
-        tx.routes.add({ dst: '10.5.0.0/24', src: '10.1.0.0/16', oif: 'va' });
-      });
-      await expect(bad).rejects.toBeInstanceOf(ValidationError);
-      await expect(bad).rejects.toMatchObject({ errors: [expect.objectContaining({ field: 'src', value: '10.1.0.0/16' })] });
-      expect(ipJson(ns(), '-4', 'route', 'show', 'table', 'all')).toEqual(before);
-    } finally {
-      await db.close();
-    }
+    await expectRouteRefused(ns(), 4, (tx) => {
+      tx.routes.add({ dst: '172.16.0.0/24', gateway: '10.0.0.2' });
+      tx.routes.add({ dst: '10.5.0.0/24', src: '10.1.0.0/16', oif: 'va' });
+    }, 'src', '10.1.0.0/16');
   });
 
   it('go through IPRoute too', async () => {

@@ -3,6 +3,7 @@ import { rtnl, type RouteMessageInput } from '../../messages/index.js';
 import { METRICS, RT_TABLE_MAIN } from '../names.js';
 import { requestHead } from '../ops.js';
 import type { ValidRoute } from '../validate/index.js';
+import { AF_INET, AF_INET6 } from '../../messages/rtnl/constants.js';
 import { afOf, type EncodeContext, type NetlinkRequest } from './common.js';
 
 const RTPROT_BOOT = 3;
@@ -23,9 +24,21 @@ type RouteAttrs = RouteMessageInput['attrs'];
  * (transactions/record-wire.ts, writeRoute) is held to it by byte-equality tests.
  */
 export const ROUTE_ATTR_ORDER: { readonly [F in 4 | 6]: readonly (keyof RouteAttrs)[] } = {
-  4: ['table', 'dst', 'priority', 'metrics', 'prefsrc', 'gateway', 'oif', 'multipath', 'pref'],
-  6: ['table', 'dst', 'src', 'prefsrc', 'metrics', 'priority', 'gateway', 'oif', 'multipath', 'pref'],
+  4: ['table', 'dst', 'priority', 'metrics', 'prefsrc', 'gateway', 'via', 'oif', 'multipath', 'pref'],
+  6: ['table', 'dst', 'src', 'prefsrc', 'metrics', 'priority', 'gateway', 'via', 'oif', 'multipath', 'pref'],
 };
+
+/**
+ * A gateway as the kernel takes and announces it (fib_nexthop_info): RTA_GATEWAY when it is of the
+ * route's family, RTA_VIA (struct rtvia: its family, then its address) when it is not, as an
+ * IPv6 next hop of an IPv4 route is. The two never come together, so RTA_VIA has RTA_GATEWAY's
+ * place in the order. `gateway` is an address's text (the record's, or a validated spec's).
+ */
+export function gatewayAttrs(family: 4 | 6, gateway: string | undefined): Pick<RouteAttrs, 'gateway' | 'via'> {
+  if (gateway === undefined) return {};
+  const other = gateway.includes(':') ? family === 4 : family === 6;
+  return other ? { via: { family: family === 4 ? AF_INET6 : AF_INET, address: gateway } } : { gateway };
+}
 
 /**
  * A route request's attributes as the codec takes them, in ROUTE_ATTR_ORDER for `family` (the
@@ -54,13 +67,13 @@ export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
     priority: v.priority,
     prefsrc: v.prefsrc?.text,
     metrics: metrics as RouteAttrs['metrics'],
-    gateway: v.gateway?.text,
+    ...gatewayAttrs(v.family, v.gateway?.text),
     oif: v.oif !== undefined ? ctx.index(v.oif) : undefined,
     multipath: v.multipath?.map((nh) => ({
       flags: 0,
       hops: nh.weight - 1,
       ifindex: nh.oif !== undefined ? ctx.index(nh.oif) : 0,
-      attrs: nh.gateway ? { gateway: nh.gateway.text } : {},
+      attrs: gatewayAttrs(v.family, nh.gateway?.text),
     })),
     pref: v.pref,
   });

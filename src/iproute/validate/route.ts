@@ -79,7 +79,7 @@ function checkRoute(c: Checker, op: RouteOp, spec: unknown): ValidRoute | undefi
   if (s.dst === undefined) c.fail('dst', undefined, 'prefix', "missing: give a prefix or 'default'");
   else out.dst = checkPrefix(c, 'dst', s.dst, { allowDefault: true, network: true, family });
   if (s.table !== undefined) out.table = checkTable(c, 'table', s.table);
-  if (s.gateway !== undefined) out.gateway = checkIp(c, 'gateway', s.gateway, family);
+  if (s.gateway !== undefined) out.gateway = checkGateway(c, 'gateway', s.gateway, family);
   if (s.oif !== undefined) out.oif = checkIfRef(c, 'oif', s.oif);
   if (s.priority !== undefined) out.priority = c.u32('priority', s.priority, 'metric');
   if (s.protocol !== undefined) out.protocol = c.enumValue('protocol', s.protocol, PROTOCOLS, 255, 'protocol');
@@ -109,6 +109,15 @@ function checkRoute(c: Checker, op: RouteOp, spec: unknown): ValidRoute | undefi
   return c.ok ? (out as ValidRoute) : undefined;
 }
 
+/**
+ * A gateway of the route's family, or an IPv6 gateway of an IPv4 route (`ip route add 10.6.0.0/24
+ * via inet6 fe80::1 dev eth0`: RFC 5549's next hop, which the kernel takes and announces as RTA_VIA).
+ * IPv6 routes have no RTA_VIA (the kernel refuses one), so an IPv4 gateway of theirs is refused here.
+ */
+function checkGateway(c: Checker, field: string, value: unknown, family: Family): ParsedIp | undefined {
+  return checkIp(c, field, value, family === 4 ? undefined : family);
+}
+
 function checkMultipath(c: Checker, s: Record<string, unknown>, family: Family): ValidNextHop[] | undefined {
   if (!Array.isArray(s.multipath)) return c.fail('multipath', s.multipath, 'next hops', 'expected an array');
   if (s.multipath.length === 0) return c.fail('multipath', s.multipath, 'next hops', 'empty; leave multipath out for a single path');
@@ -121,7 +130,7 @@ function checkMultipath(c: Checker, s: Record<string, unknown>, family: Family):
     const nh = c.object(at, raw, ['gateway', 'oif', 'weight'], 'next hop');
     if (!nh) return;
     const hop: ValidNextHop = { weight: 1 };
-    if (nh.gateway !== undefined) hop.gateway = checkIp(c, `${at}.gateway`, nh.gateway, family);
+    if (nh.gateway !== undefined) hop.gateway = checkGateway(c, `${at}.gateway`, nh.gateway, family);
     if (nh.oif !== undefined) hop.oif = checkIfRef(c, `${at}.oif`, nh.oif);
     if (nh.gateway === undefined && nh.oif === undefined) c.fail(`${at}.gateway`, undefined, 'next hop', 'a next hop needs a gateway or an oif');
     if (nh.weight !== undefined) hop.weight = c.int(`${at}.weight`, nh.weight, 1, 256, 'weight') ?? 1;
