@@ -34,6 +34,7 @@ export function describeRecord(kind: RecordKind, r: AnyRecord, names: IfNames): 
       if (x.src) parts.push(`from ${x.src}`);
       if (x.gateway) parts.push(`via ${x.gateway}`);
       if (x.oif !== null) parts.push(`dev ${names(x.oif)}`);
+      if (x.onlink) parts.push('onlink');
       if (x.multipath) parts.push(`(${x.multipath.length} nexthops)`);
       parts.push(`table ${tableName(x.table)}`);
       if (x.priority !== null) parts.push(`metric ${x.priority}`);

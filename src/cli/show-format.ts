@@ -77,7 +77,7 @@ export function addressesTable(rows: readonly AddressRecord[], names: IfNames, s
 }
 
 function nexthops(hops: readonly NextHop[], names: IfNames): string {
-  return hops.map((h) => [h.gateway ? `via ${h.gateway}` : null, h.oif !== null ? `dev ${names(h.oif)}` : null, `weight ${h.weight}`]
+  return hops.map((h) => [h.gateway ? `via ${h.gateway}` : null, h.oif !== null ? `dev ${names(h.oif)}` : null, `weight ${h.weight}`, h.onlink ? 'onlink' : null]
     .filter((x) => x !== null).join(' ')).join('; ');
 }
 
@@ -102,6 +102,7 @@ function extras(r: RouteRecord): string {
   const out: string[] = [];
   if (r.tos) out.push(`tos 0x${r.tos.toString(16)}`);
   if (r.pref) out.push(`pref ${r.pref}`);
+  if (r.onlink) out.push('onlink');
   for (const [k, v] of Object.entries(r.metrics ?? {})) if (k !== 'lock') out.push(`${k} ${v}`);
   return out.join(' ');
 }

@@ -26,7 +26,7 @@
 import { GROUP_SEP } from '../db/keys.js';
 import { hashGroupBytes } from '../db/table.js';
 import { latin1Bytes as ascii, latin1Text } from '../util/latin1.js';
-import { routeHeaderTexts, routeRecordMapper } from '../iproute/decode/route.js';
+import { routeHeaderTexts, routeRecordMapper, RTNH_F_ONLINK } from '../iproute/decode/route.js';
 import { formatIp } from '../messages/index.js';
 import type { RouteRecord } from '../iproute/records.js';
 import { u32le } from '../util/bytes.js';
@@ -107,6 +107,8 @@ export class KeyedRouteReader {
     const protocol = buf[s + 5]!;
     const scope = buf[s + 6]!;
     const type = buf[s + 7]!;
+    // An onlink route (RTNH_F_ONLINK in rtm_flags) is rare: the generic reader says so.
+    if ((buf[s + 8]! & RTNH_F_ONLINK) !== 0) return this.generic(buf, s, e);
     let seen = 0; // bit per attribute type below 32: a duplicate goes to the generic reader
     let dst = -1; // offset of RTA_DST's value
     let gateway: Addr | null = null;
@@ -257,6 +259,7 @@ export class KeyedRouteReader {
       tos,
       metrics: null,
       pref: pref < 0 ? null : t.pref[pref]!,
+      onlink: false,
     }) as RouteRecord;
   }
 

@@ -285,9 +285,11 @@ function routeSpec(r: RouteRecord, ix: Remap): RouteSpec {
   if (r.priority !== null) s.priority = r.priority;
   if (r.prefsrc !== null) s.prefsrc = r.prefsrc;
   if (r.src !== null) s.src = r.src;
+  if (r.onlink) s.onlink = true;
   if (r.multipath) {
     s.multipath = r.multipath.map((h) => ({
       ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: ix(h.oif) } : {}), weight: h.weight,
+      ...(h.onlink ? { onlink: true } : {}),
     }));
   }
   if (r.metrics) s.metrics = { ...r.metrics };

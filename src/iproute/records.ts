@@ -65,6 +65,8 @@ export interface NextHop {
   oif: number | null;
   /** ip's weight: rtnh_hops + 1. */
   weight: number;
+  /** RTNH_F_ONLINK in rtnh_flags: the gateway is taken as on this hop's link (ip's `onlink`). */
+  onlink: boolean;
 }
 
 export interface RouteRecord {
@@ -93,6 +95,12 @@ export interface RouteRecord {
   metrics: Record<string, number> | null;
   /** RTA_PREF for IPv6 routes: 'low' | 'medium' | 'high', or null. */
   pref: string | null;
+  /**
+   * RTNH_F_ONLINK in rtm_flags (a single path; next hops say it each): the gateway is taken as on
+   * the link whatever its addresses say (ip's `onlink`, a default route of a /32 VPS address).
+   * Not part of the identity key. (The last field: the store's columns follow the fields' order.)
+   */
+  onlink: boolean;
 }
 
 export interface RuleRecord {

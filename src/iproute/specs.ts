@@ -126,6 +126,8 @@ export interface NextHopSpec {
   oif?: IfRef;
   /** 1..256 (rtnh_hops + 1); 1 when absent. */
   weight?: number;
+  /** As RouteSpec.onlink, for this hop (with its own gateway and oif). */
+  onlink?: boolean;
 }
 
 export interface RouteSpec {
@@ -161,6 +163,12 @@ export interface RouteSpec {
   tos?: number;
   /** IPv6 router preference: 'low' | 'medium' | 'high'. */
   pref?: string;
+  /**
+   * ip's `onlink` (RTNH_F_ONLINK): take the gateway as on `oif`'s link whatever the link's
+   * addresses say (`default via 172.31.1.1 dev eth0 onlink` beside a /32 address). Needs `gateway`
+   * and `oif`. With multipath, say it per next hop.
+   */
+  onlink?: boolean;
 }
 
 export interface RuleSpec {

@@ -15,6 +15,7 @@ import type { AnyRecord, RecordKind } from '../iproute/records.js';
 import { loadCheckpoint } from './parts.js';
 import { HistoryRangeError } from './errors.js';
 import type { ObjectMaps } from './maps.js';
+import { upgradeStored } from './upgrade.js';
 
 export type TimeLike = Date | number;
 
@@ -84,8 +85,8 @@ function entryOf(r: Row): HistoryEntry {
     op: r.op,
     kind: r.kind,
     key: r.key,
-    before: r.before === null ? undefined : (JSON.parse(r.before) as AnyRecord),
-    after: r.after === null ? undefined : (JSON.parse(r.after) as AnyRecord),
+    before: r.before === null ? undefined : upgradeStored(r.kind, JSON.parse(r.before) as AnyRecord),
+    after: r.after === null ? undefined : upgradeStored(r.kind, JSON.parse(r.after) as AnyRecord),
     origin: r.origin,
   };
   if (r.fields !== null) e.fields = JSON.parse(r.fields) as string[];
@@ -116,7 +117,7 @@ export function mapsAt(reader: SqliteDb, ns: string, time: number): ObjectMaps {
   for (const [kind, key, after] of rows) {
     const m = maps[kind] as Map<string, unknown>;
     if (after === null) m.delete(key);
-    else m.set(key, JSON.parse(after));
+    else m.set(key, upgradeStored(kind, JSON.parse(after)));
   }
   return maps;
 }

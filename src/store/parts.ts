@@ -21,6 +21,7 @@ import type { RecordKind } from '../iproute/records.js';
 import { decodePart, encodePart } from './codec.js';
 import type { StoreCore } from './core.js';
 import { emptyMaps, type ObjectMaps } from './maps.js';
+import { upgradeStored } from './upgrade.js';
 import type { Job } from './writer.js';
 
 /** Records per part, about: one part is encoded in one turn (~3 ms) and filled in one writer job (~15 ms). */
@@ -170,6 +171,7 @@ function keyerOf(kind: RecordKind): (r: unknown) => string {
 /** The records of one stored part, each with its key. */
 export function decodeKeyed(kind: RecordKind, data: string): { keys: string[]; records: unknown[] } {
   const records = decodePart(data);
+  for (const r of records) upgradeStored(kind, r);
   const key = keyerOf(kind);
   return { keys: records.map(key), records };
 }
@@ -181,13 +183,13 @@ export function loadCheckpoint(reader: SqliteDb, id: number): ObjectMaps {
   for (const [kind, data] of parts) {
     const m = maps[kind] as Map<string, unknown>;
     const key = keyerOf(kind);
-    for (const r of decodePart(data)) m.set(key(r), r);
+    for (const r of decodePart(data)) m.set(key(r), upgradeStored(kind, r));
   }
   const rows = reader.prepare('SELECT kind, key, record FROM checkpoint_rows WHERE checkpoint_id = ?').raw().iterate(id) as Iterable<[RecordKind, string, string]>;
   for (const [kind, key, record] of rows) {
     const m = maps[kind] as Map<string, unknown>;
     if (record === 'null') m.delete(key);
-    else m.set(key, JSON.parse(record));
+    else m.set(key, upgradeStored(kind, JSON.parse(record)));
   }
   return maps;
 }

@@ -11,13 +11,15 @@
  *       and .ready, checkpoint_rows as rows laid over the parts ('null': removed), namespaces.fill
  *       (the state tables are being filled from that baseline: fill.ts). Existing checkpoints keep
  *       their rows and no parts, which reads the same.
+ *   v4  routes.onlink. Records stored before it have no `onlink`: upgrade.ts fills it in as they
+ *       are read.
  *
  * Tables keyed by identity key are ordinary rowid tables with a UNIQUE index, not WITHOUT ROWID:
  * objects change in no particular key order, and a WITHOUT ROWID table moves whole records around
  * its B-tree on every such insert (measured: three times slower on a 100,000-route storm).
  */
 import type { Migration } from './migrate.js';
-import { STATE_TABLES, stateTableDdl } from './state-tables.js';
+import { addedColumnsDdl, STATE_TABLES, stateTableDdl } from './state-tables.js';
 import { KINDS } from '../db/types.js';
 
 export const STORE_COMPONENT = 'store';
@@ -117,7 +119,10 @@ UPDATE checkpoints SET objects = (SELECT count(*) FROM checkpoint_rows r WHERE r
 ALTER TABLE namespaces ADD COLUMN fill INTEGER;
 `;
 
-export const STORE_MIGRATIONS: readonly Migration[] = [V1, V2, V3];
+/** Columns added to the state tables after V2 made them (STATE_TABLES says which, by `since`). */
+const V4 = addedColumnsDdl(4);
+
+export const STORE_MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4];
 
 /** The tables and views a namespace-scoped query sees filtered to its namespace (all have `ns`). */
 export const SCOPED_OBJECTS: readonly string[] = [

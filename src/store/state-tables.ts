@@ -11,10 +11,11 @@
  * `group` -> `group_id`. Fields holding arrays or objects (altnames, info, multipath, metrics) are
  * JSON text columns (read them with json_each / ->>).
  *
- * This table is the definition of schema version 2 (schema.ts builds that migration from it). It
- * must not change under existing files: a new column is a new migration (ALTER TABLE ... ADD COLUMN
- * ... GENERATED ALWAYS AS (...) VIRTUAL) plus its entry here, and test/store/schema.test.ts checks
- * that every record field has a column and SCHEMA.md lists every column.
+ * Its columns without `since` are the definition of schema version 2 (schema.ts builds that
+ * migration from them). They must not change under existing files: a new column is an entry here
+ * with `since` set to a new schema version, whose migration adds it (addedColumnsDdl: ALTER TABLE
+ * ... ADD COLUMN ... VIRTUAL); test/store/schema.test.ts checks that every record field has a
+ * column and SCHEMA.md lists every column.
  */
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
 
@@ -26,6 +27,8 @@ export interface ColumnSpec<R> {
   /** The record field it reads. */
   readonly field: keyof R & string;
   readonly type: SqlType;
+  /** The schema version that added it, when later than 2 (which made the tables). */
+  readonly since?: number;
 }
 
 export interface StateTable<R> {
@@ -38,7 +41,8 @@ export interface StateTable<R> {
   readonly indexes: readonly (readonly string[])[];
 }
 
-const c = <R>(column: string, field: keyof R & string, type: SqlType): ColumnSpec<R> => ({ column, field, type });
+const c = <R>(column: string, field: keyof R & string, type: SqlType, since?: number): ColumnSpec<R> =>
+  (since === undefined ? { column, field, type } : { column, field, type, since });
 
 export const STATE_TABLES: { readonly [K in RecordKind]: StateTable<RecordByKind[K]> } = {
   interface: {
@@ -98,6 +102,7 @@ export const STATE_TABLES: { readonly [K in RecordKind]: StateTable<RecordByKind
       c('tos', 'tos', 'INTEGER'),
       c('metrics', 'metrics', 'TEXT'),
       c('pref', 'pref', 'TEXT'),
+      c('onlink', 'onlink', 'INTEGER', 4),
     ],
     indexes: [['oif']],
   },
@@ -136,8 +141,21 @@ export const STATE_TABLES: { readonly [K in RecordKind]: StateTable<RecordByKind
 
 /** CREATE TABLE and CREATE INDEX statements for one kind's table. */
 export function stateTableDdl(spec: StateTable<unknown>): string {
-  const cols = spec.columns.map((col) => `  ${col.column} ${col.type} GENERATED ALWAYS AS (record ->> '$.${col.field}') VIRTUAL`);
+  const cols = spec.columns.filter((col) => col.since === undefined).map((col) => `  ${columnDdl(col)}`);
   const table = `CREATE TABLE ${spec.table} (\n  ns TEXT NOT NULL,\n  key TEXT NOT NULL,\n  record TEXT NOT NULL,\n${cols.join(',\n')},\n  UNIQUE (ns, key)\n);`;
   const indexes = spec.indexes.map((cols) => `CREATE INDEX ${spec.table}_${cols.join('_')} ON ${spec.table} (ns, ${cols.join(', ')});`);
   return [table, ...indexes].join('\n');
+}
+
+function columnDdl(col: ColumnSpec<unknown>): string {
+  return `${col.column} ${col.type} GENERATED ALWAYS AS (record ->> '$.${col.field}') VIRTUAL`;
+}
+
+/** The columns schema version `version` added to the state tables (SQLite adds VIRTUAL ones in place). */
+export function addedColumnsDdl(version: number): string {
+  const out: string[] = [];
+  for (const spec of Object.values(STATE_TABLES) as StateTable<unknown>[]) {
+    for (const col of spec.columns) if (col.since === version) out.push(`ALTER TABLE ${spec.table} ADD COLUMN ${columnDdl(col)};`);
+  }
+  return out.join('\n');
 }

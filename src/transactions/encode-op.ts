@@ -31,6 +31,7 @@ import { prepareChange, type Change, type PreparedChange } from '../iproute/requ
 import type { AddressSpec, NeighbourSpec, NetnsSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
 import type { EncodeContext, NetlinkRequest } from '../iproute/encode/index.js';
 import { gatewayAttrs, routeAttrsInOrder } from '../iproute/encode/route.js';
+import { RTNH_F_ONLINK } from '../iproute/decode/route.js';
 import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 import {
@@ -138,9 +139,11 @@ export function routeSpec(r: RouteRecord): RouteSpec {
   if (r.tos !== 0) s.tos = r.tos;
   if (r.metrics !== null) s.metrics = { ...r.metrics };
   if (r.pref !== null && r.family === 6) s.pref = r.pref;
+  if (r.onlink) s.onlink = true;
   if (r.multipath) {
     s.multipath = r.multipath.map((h) => ({
       ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: h.oif } : {}), weight: h.weight,
+      ...(h.onlink ? { onlink: true } : {}),
     }));
   }
   return s;
@@ -278,7 +281,7 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
   if (r.metrics === null && r.multipath === null && r.src === null) {
     const fast = routePayload({
       family: r.family, dst: dst.address, dstLen: dst.len, tos: r.tos, table: r.table, protocol, scope, type,
-      gateway: r.gateway, oif: r.oif, priority: r.priority, prefsrc: r.prefsrc, pref,
+      gateway: r.gateway, oif: r.oif, priority: r.priority, prefsrc: r.prefsrc, pref, onlink: r.onlink,
     });
     if (fast !== null) return { type: head.type, flags: head.flags, payload: fast };
   }
@@ -303,13 +306,13 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     ...gatewayAttrs(r.family, r.gateway ?? undefined),
     oif: r.oif ?? undefined,
     multipath: r.multipath?.map((h) => ({
-      flags: 0, hops: h.weight - 1, ifindex: h.oif ?? 0, attrs: gatewayAttrs(r.family, h.gateway ?? undefined),
+      flags: h.onlink ? RTNH_F_ONLINK : 0, hops: h.weight - 1, ifindex: h.oif ?? 0, attrs: gatewayAttrs(r.family, h.gateway ?? undefined),
     })),
     pref: pref ?? undefined,
   });
   const msg: RouteMessageInput = {
     family: r.family === 4 ? AF_INET : AF_INET6, dstLen: dst.len, srcLen: src?.len ?? 0, tos: r.tos, table: r.table < 256 ? r.table : 0,
-    protocol, scope, type, flags: 0, attrs,
+    protocol, scope, type, flags: r.onlink ? RTNH_F_ONLINK : 0, attrs,
   };
   return { type: head.type, flags: head.flags, payload: rtnl.route.encode(msg) };
 }
@@ -359,7 +362,7 @@ export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec, 
     const wire: RouteWire = {
       family: r.family, dst: dst.address, dstLen: dst.len, tos: r.tos, table: r.table, protocol: enumNumber(PROTOCOLS, r.protocol, 'protocol', 255),
       scope: scopeNumber(r.scope), type: enumNumber(ROUTE_TYPES, r.type, 'type', 255), gateway: r.gateway, oif: r.oif, priority: r.priority,
-      prefsrc: r.prefsrc, pref,
+      prefsrc: r.prefsrc, pref, onlink: r.onlink,
     };
     const size = routeSize(wire);
     if (size >= 0) {
@@ -464,7 +467,7 @@ function repeatRoute(framed: FramedRequests, memo: FrameMemo, r: RouteRecord, in
   const p = memo.route!;
   if (intent !== memo.intent || r.family !== p.family || r.table !== p.table || r.tos !== p.tos || r.protocol !== p.protocol ||
     r.scope !== p.scope || r.type !== p.type || r.gateway !== p.gateway || r.oif !== p.oif || r.priority !== p.priority ||
-    r.prefsrc !== p.prefsrc || r.pref !== p.pref) return false;
+    r.prefsrc !== p.prefsrc || r.pref !== p.pref || r.onlink !== p.onlink) return false;
   const dst = r.dst;
   const slash = dst.indexOf('/');
   // The prefix length as prefixParts() reads it (family 4: 32 when none is written).

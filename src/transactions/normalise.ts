@@ -75,6 +75,7 @@ export function validRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteReco
         gateway: h.gateway?.text ?? null,
         oif: h.oif ? resolve(h.oif, `multipath[${i}].oif`) : null,
         weight: h.weight,
+        onlink: h.onlink,
       }))
     : null;
   const priority = v.family === 6 ? (v.priority ?? IP6_RT_PRIO_USER) : v.priority ? v.priority : null;
@@ -95,6 +96,7 @@ export function validRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteReco
     // Taken from the spec (validated above): names and numbers as RouteRecord keeps them.
     metrics: metricsRecord(spec.metrics),
     pref: v.family === 6 ? ROUTE_PREFS.name(v.pref ?? 0) : null,
+    onlink: v.onlink,
   };
 }
 

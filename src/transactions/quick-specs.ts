@@ -155,6 +155,7 @@ export function quickRouteRecord(spec: RouteSpec, resolve: ResolveIf, memo?: Qui
     tos: 0,
     metrics: null,
     pref: null,
+    onlink: false,
   };
 }
 

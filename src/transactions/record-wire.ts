@@ -180,6 +180,8 @@ export interface RouteWire {
   prefsrc: string | null;
   /** RTA_PREF's number (IPv6 only), or null. */
   pref: number | null;
+  /** RTNH_F_ONLINK in rtm_flags. */
+  onlink: boolean;
 }
 
 /** The size of a route request's payload, or -1 when this file does not write it (the codec will). */
@@ -210,7 +212,8 @@ export function writeRoute(b: Buffer, off: number, r: RouteWire): boolean {
   b[off + 5] = r.protocol;
   b[off + 6] = r.scope;
   b[off + 7] = r.type;
-  // rtm_flags (bytes 8..11): 0
+  // rtm_flags (bytes 8..11): RTNH_F_ONLINK (4) or nothing.
+  if (r.onlink) b[off + 8] = 4;
   // In the order the kernel announces a route (ROUTE_ATTR_ORDER, iproute/encode/route.ts: IPv4
   // has priority before prefsrc, IPv6 the other way round), so that its notification of a plain
   // route is these very bytes (transactions/echo-claim.ts).

@@ -9,7 +9,7 @@
  *
  *   interface   index ifname kind mtu address state operstate master link
  *   address     index family address prefixlen
- *   route       family table dst src gateway oif priority protocol scope type multipath
+ *   route       family table dst src gateway oif priority protocol scope type multipath onlink
  *   rule        family priority table src dst action
  *   neighbour   index family dst lladdr state
  *
@@ -32,8 +32,8 @@ function ipJson<T = any>(ns: string, ...args: string[]): T[] {
 
 export interface WInterface { index: number; ifname: string; kind: string | null; mtu: number; address: string | null; state: 'up' | 'down'; operstate: string; master: number | null; link: number | null }
 export interface WAddress { index: number; family: 4 | 6; address: string; prefixlen: number }
-export interface WNextHop { gateway: string | null; oif: number | null; weight: number }
-export interface WRoute { family: 4 | 6; table: number; dst: string; src: string | null; gateway: string | null; oif: number | null; priority: number | null; protocol: string; scope: string; type: string; multipath: WNextHop[] | null }
+export interface WNextHop { gateway: string | null; oif: number | null; weight: number; onlink: boolean }
+export interface WRoute { family: 4 | 6; table: number; dst: string; src: string | null; gateway: string | null; oif: number | null; priority: number | null; protocol: string; scope: string; type: string; multipath: WNextHop[] | null; onlink: boolean }
 export interface WRule { family: 4 | 6; priority: number; table: number; src: string | null; dst: string | null; action: string }
 export interface WNeighbour { index: number; family: 4 | 6; dst: string; lladdr: string | null; state: string }
 
@@ -63,6 +63,11 @@ function indexOf(names: Map<string, number>, name: unknown): number | null {
   const m = /^if(\d+)$/.exec(s);
   if (m) return Number(m[1]);
   throw new Error(`witness: unknown interface name ${s}`);
+}
+
+/** Whether ip's flags of a route (or next hop) include "onlink". */
+function onlinkIn(x: { flags?: string[] }): boolean {
+  return (x.flags ?? []).includes('onlink');
 }
 
 function fullPrefix(dst: string, family: 4 | 6): string {
@@ -117,8 +122,9 @@ export function kernelState(ns: string): WState {
         scope: String(r.scope),
         type: String(r.type),
         multipath: r.nexthops
-          ? r.nexthops.map((h: any) => ({ gateway: h.gateway ?? h.via?.host ?? null, oif: indexOf(names, h.dev), weight: h.weight ?? 1 }))
+          ? r.nexthops.map((h: any) => ({ gateway: h.gateway ?? h.via?.host ?? null, oif: indexOf(names, h.dev), weight: h.weight ?? 1, onlink: onlinkIn(h) }))
           : null,
+        onlink: onlinkIn(r),
       });
     }
   }
@@ -164,7 +170,8 @@ export function projectSnapshot(s: { interfaces: readonly any[]; addresses: read
     routes: s.routes.map((r) => ({
       family: r.family, table: r.table, dst: r.dst, src: r.src, gateway: r.gateway, oif: r.oif, priority: r.priority, protocol: r.protocol,
       scope: r.scope, type: r.type,
-      multipath: r.multipath ? r.multipath.map((h: any) => ({ gateway: h.gateway, oif: h.oif, weight: h.weight })) : null,
+      multipath: r.multipath ? r.multipath.map((h: any) => ({ gateway: h.gateway, oif: h.oif, weight: h.weight, onlink: h.onlink })) : null,
+      onlink: r.onlink,
     })),
     rules: s.rules.map((r) => ({ family: r.family, priority: r.priority, table: r.table, src: r.src, dst: r.dst, action: r.action })),
     neighbours: s.neighbours.map((r) => ({ index: r.index, family: r.family, dst: r.dst, lladdr: r.lladdr, state: r.state })),

@@ -3,8 +3,8 @@
  * every route request is written in so that a plain route's notification repeats its request's
  * bytes (echo claims). Held here to the kernel's own bytes (the captured dumps of
  * test/fixtures/route4.json and route6.json: `ip route show table all`, `ip -6 route show table
- * all`, metrics, sources, priorities and multipath among them; route4-via.json, IPv4 routes via
- * IPv6 next hops), and the encoders to the table.
+ * all`, metrics, sources, priorities and multipath among them; route4-nexthops.json, IPv4 routes via
+ * IPv6 next hops and onlink ones), and the encoders to the table.
  */
 import { describe, expect, it } from 'vitest';
 import { indexOnly } from '../../src/iproute/encode/index.js';
@@ -67,20 +67,22 @@ describe('the order of a route\'s attributes', () => {
     });
   }
 
-  it('puts RTA_VIA where RTA_GATEWAY goes, in the kernel\'s dump of IPv4 routes via IPv6 next hops (route4-via.json)', () => {
-    const routes = fixtureMessages(loadFixture('route4-via'), 'received').filter((m) => m.type === RTM_NEWROUTE);
+  it('puts RTA_VIA where RTA_GATEWAY goes, in the kernel\'s dump of IPv4 routes via IPv6 next hops (route4-nexthops.json)', () => {
+    const routes = fixtureMessages(loadFixture('route4-nexthops'), 'received').filter((m) => m.type === RTM_NEWROUTE);
     const vias = routes.filter((r) => orderedNames(r.payload).includes('via'));
     expect(vias.length).toBe(2);
     for (const r of routes) expect(inOrder(orderedNames(r.payload), ROUTE_ATTR_ORDER[4]), orderedNames(r.payload).join(', ')).toBe(true);
   });
 
-  it('gives back the kernel\'s own bytes for its routes via IPv6 next hops, single and multipath (route4-via.json)', () => {
-    const routes = fixtureMessages(loadFixture('route4-via'), 'received').filter((m) => m.type === RTM_NEWROUTE);
-    const records = routes.map((m) => ({ m, r: routeRecordAt(m.payload)! })).filter(({ r }) => [r.gateway, ...(r.multipath ?? []).map((h) => h.gateway)].some((g) => g?.includes(':')));
-    // 10.60.0.0/24 via fe80::1, 10.61.0.0/24 via 2001:db8::7 metric 20, 10.62.0.0/24 with two next hops.
-    expect(records.map(({ r }) => r.dst)).toEqual(['10.60.0.0/24', '10.61.0.0/24', '10.62.0.0/24']);
+  it('gives back the kernel\'s own bytes for its routes via IPv6 next hops and onlink ones, single and multipath (route4-nexthops.json)', () => {
+    const routes = fixtureMessages(loadFixture('route4-nexthops'), 'received').filter((m) => m.type === RTM_NEWROUTE);
+    const records = routes.map((m) => ({ m, r: routeRecordAt(m.payload)! })).filter(({ r }) => /^10\.6\d\./.test(r.dst));
+    // 10.60.0.0/24 via fe80::1, 10.61.0.0/24 via 2001:db8::7 metric 20, 10.62.0.0/24 with two next
+    // hops via IPv6; 10.63.0.0/24 onlink, 10.64.0.0/24 with an onlink next hop.
+    expect(records.map(({ r }) => `${r.dst} ${r.onlink} ${(r.multipath ?? []).map((h) => h.onlink).join(',')}`))
+      .toEqual(['10.60.0.0/24 false ', '10.61.0.0/24 false ', '10.62.0.0/24 false false,false', '10.63.0.0/24 true ', '10.64.0.0/24 false true,false']);
     for (const { m, r } of records) {
-      // (The record-wire fast path refuses a gateway of the other family: this is the codec's.)
+      // (A gateway of the other family is the codec's to write; an onlink single path, record-wire's.)
       expect(Buffer.from(encodeRouteRecord(r, 'create').payload).toString('hex'), r.dst).toBe(m.payload.toString('hex'));
     }
     // A spec saying the same gives the same bytes (the kernel's dump says protocol boot, scope universe).
@@ -98,7 +100,7 @@ describe('the order of a route\'s attributes', () => {
       expect(names).toEqual(ROUTE_ATTR_ORDER[family].filter((n) => n !== 'multipath' && n !== 'via' && (family === 6 || n !== 'pref')));
       const record: RouteRecord = {
         family, dst: spec.dst, src: 'src' in spec ? spec.src ?? null : null, table: 100, tos: 0, protocol: 'boot', scope: 'universe', type: 'unicast', gateway: spec.gateway, oif: 2,
-        priority: 50, prefsrc: spec.prefsrc, metrics: { mtu: 1400 }, multipath: null, pref: family === 6 ? 'high' : null,
+        priority: 50, prefsrc: spec.prefsrc, metrics: { mtu: 1400 }, multipath: null, pref: family === 6 ? 'high' : null, onlink: false,
       };
       expect(Buffer.from(encodeRouteRecord(record, 'create').payload).toString('hex')).toBe(Buffer.from(viaSpec.payload).toString('hex'));
     }

@@ -171,6 +171,11 @@ describe('route specs', () => {
     ['a malformed dst', { dst: '10.0.0/24' }, 'dst', '10.0.0/24'],
     ['a malformed gateway', { dst: '10.0.0.0/24', gateway: '10.0.0.999' }, 'gateway', '10.0.0.999'],
     ['an IPv4 gateway of an IPv6 route (no RTA_VIA for IPv6)', { dst: '2001:db8::/32', gateway: '10.0.0.1' }, 'gateway', '10.0.0.1'],
+    ['onlink without an oif', { dst: '10.5.0.0/24', gateway: '192.0.2.1', onlink: true }, 'onlink', true],
+    ['onlink without a gateway', { dst: '10.5.0.0/24', oif: 2, onlink: true }, 'onlink', true],
+    ['onlink that is not a boolean', { dst: '10.5.0.0/24', gateway: '192.0.2.1', oif: 2, onlink: 'yes' }, 'onlink', 'yes'],
+    ['onlink beside multipath', { dst: '10.5.0.0/24', onlink: true, multipath: [{ gateway: '192.0.2.1', oif: 2 }] }, 'onlink', true],
+    ['an onlink next hop without an oif', { dst: '10.5.0.0/24', multipath: [{ gateway: '192.0.2.1', onlink: true }] }, 'multipath[0].onlink', true],
     ['an IPv4 next hop of an IPv6 route', { dst: '2001:db8::/32', multipath: [{ gateway: 'fe80::1', oif: 2 }, { gateway: '10.0.0.1', oif: 2 }] }, 'multipath[1].gateway', '10.0.0.1'],
     ['a family that disagrees with dst', { family: 4, dst: '2001:db8::/32' }, 'dst', '2001:db8::/32'],
     ['a bad family', { family: 5, dst: 'default' }, 'family', 5],
@@ -195,6 +200,14 @@ describe('route specs', () => {
     ['host bits past the source prefix', { dst: '2001:db8:5::/64', src: '2001:db8:1::1/48' }, 'src', '2001:db8:1::1/48'],
   ] as const)('refuses %s', (_what, spec, field, value) => {
     refused(() => validateRoute('add', spec as never), field, value);
+  });
+
+  it('takes onlink with a gateway and an oif, per next hop too; false is the same as leaving it out', () => {
+    expect(validateRoute('add', { dst: '10.5.0.0/24', gateway: '192.0.2.1', oif: 2, onlink: true }).onlink).toBe(true);
+    expect(validateRoute('add', { dst: '10.5.0.0/24', oif: 2, onlink: false }).onlink).toBe(false);
+    expect(validateRoute('add', { dst: '10.5.0.0/24', oif: 2 }).onlink).toBe(false);
+    expect(validateRoute('add', { dst: '10.5.0.0/24', multipath: [{ gateway: '192.0.2.1', oif: 2, onlink: true }, { gateway: '10.0.0.2' }] }).multipath?.map((h) => h.onlink))
+      .toEqual([true, false]);
   });
 
   it('takes an IPv6 gateway of an IPv4 route (RFC 5549: RTA_VIA), which names no family of its own', () => {

@@ -29,8 +29,9 @@ function prefix(dst: string, family: 4 | 6): string {
 export interface WitnessRoute {
   family: 4 | 6; table: number; dst: string; gateway: string | null; oif: number | null; priority: number | null;
   protocol: string; scope: string; type: string; prefsrc: string | null; pref: string | null;
-  multipath: { gateway: string | null; oif: number | null; weight: number }[] | null;
+  multipath: { gateway: string | null; oif: number | null; weight: number; onlink: boolean }[] | null;
   metrics: Record<string, number> | null;
+  onlink: boolean;
 }
 
 export function witnessRoutes(ns: string, family: 4 | 6): WitnessRoute[] {
@@ -49,9 +50,10 @@ export function witnessRoutes(ns: string, family: 4 | 6): WitnessRoute[] {
     prefsrc: r.prefsrc ?? null,
     pref: r.pref ?? null,
     multipath: r.nexthops
-      ? r.nexthops.map((nh: any) => ({ gateway: nh.gateway ?? null, oif: dev(nh.dev), weight: nh.weight ?? 1 }))
+      ? r.nexthops.map((nh: any) => ({ gateway: nh.gateway ?? null, oif: dev(nh.dev), weight: nh.weight ?? 1, onlink: (nh.flags ?? []).includes('onlink') }))
       : null,
     metrics: r.metrics ? Object.assign({}, ...r.metrics) : null,
+    onlink: (r.flags ?? []).includes('onlink'),
   }));
 }
 

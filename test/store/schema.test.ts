@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { KINDS, PLURAL } from '../../src/db/types.js';
 import { HistoryRangeError, isEmptyDiff, migrate, SchemaError, STATE_TABLES, STORE_MIGRATIONS, Store } from '../../src/store/index.js';
 import { keyOf } from '../../src/db/keys.js';
-import type { AnyRecord, RecordKind } from '../../src/iproute/records.js';
+import type { AnyRecord, RecordKind, RouteRecord } from '../../src/iproute/records.js';
 import { addr4, iface, neigh, route4, rule } from '../db/fixtures.js';
 import { FakeClock, openDb, useStoreFiles } from './helpers.js';
 
@@ -34,7 +34,9 @@ describe('current-state tables', () => {
       const record = db[PLURAL[kind]].toArray()[0] as unknown as Record<string, unknown>;
       for (const col of spec.columns) {
         const v = record[col.field];
-        expect(row![col.column], `${spec.table}.${col.column}`).toEqual(v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
+        // (SQLite reads JSON's true and false as 1 and 0.)
+        const want = v !== null && typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? Number(v) : v;
+        expect(row![col.column], `${spec.table}.${col.column}`).toEqual(want);
       }
     }
     db.close();
@@ -85,6 +87,12 @@ CREATE TABLE journal_tx (tx_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 INSERT INTO journal_tx VALUES ('tx-old', 'committed');
 `;
 
+/** A route record as nldb stored it before schema version 4: no `onlink` (store/upgrade.ts fills it in). */
+function storedBeforeV4(r: RouteRecord): string {
+  const { onlink: _, ...old } = r;
+  return JSON.stringify(old);
+}
+
 describe('migrations', () => {
   it('opens a store written by an older version: v1 history and checkpoints survive, v2 tables appear', async () => {
     const path = files.path();
@@ -99,13 +107,13 @@ describe('migrations', () => {
     old.prepare("INSERT INTO checkpoint_rows VALUES (1, 'interface', '2', ?)").run(JSON.stringify(eth0));
     const h = old.prepare('INSERT INTO history (ns, time, kind, key, op, origin, txid, reason, fields, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     h.run('main', 1700000001000, 'interface', '2', 'change', 'kernel', null, null, '["mtu"]', JSON.stringify(eth0), JSON.stringify(eth0big));
-    h.run('main', 1700000002000, 'route', 'r1', 'add', 'commit', 'tx-old', null, null, null, JSON.stringify(r1));
+    h.run('main', 1700000002000, 'route', 'r1', 'add', 'commit', 'tx-old', null, null, null, storedBeforeV4(r1));
     old.close();
 
     const clock = new FakeClock(1700000010000);
     const store = files.open({ now: clock.now }, path);
     expect((await store.query<{ component: string; version: number }>('SELECT component, version FROM schema_versions ORDER BY component')))
-      .toEqual([{ component: 'journal', version: 1 }, { component: 'store', version: 3 }]);
+      .toEqual([{ component: 'journal', version: 1 }, { component: 'store', version: STORE_MIGRATIONS.length }]);
     const ns = store.namespace('main');
     const hist = await ns.history();
     expect(hist.map((e) => [e.op, e.kind, e.txid, e.fields])).toEqual([['change', 'interface', null, ['mtu']], ['add', 'route', 'tx-old', undefined]]);
@@ -143,21 +151,21 @@ describe('migrations', () => {
     cp.run('main', '@attach 2023-11-14T22:13:20.000Z 0a0b0c', 1_700_000_000_000, 1, 0);
     row.run(1, 'interface', k.eth0, JSON.stringify(eth0));
     row.run(1, 'address', k.a1, JSON.stringify(a1));
-    row.run(1, 'route', k.r1, JSON.stringify(r1));
+    row.run(1, 'route', k.r1, storedBeforeV4(r1));
     const h = old.prepare('INSERT INTO history (ns, time, kind, key, op, origin, txid, reason, fields, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     h.run('main', 1_700_000_001_000, 'interface', k.eth0, 'change', 'kernel', null, null, '["mtu"]', JSON.stringify(eth0), JSON.stringify(eth0big));
     cp.run('main', 'before', 1_700_000_001_500, 0, 1);
-    for (const [kind, key, rec] of [['interface', k.eth0, eth0big], ['address', k.a1, a1], ['route', k.r1, r1]] as const) row.run(2, kind, key, JSON.stringify(rec));
-    h.run('main', 1_700_000_002_000, 'route', k.r1, 'remove', 'kernel', null, null, null, JSON.stringify(r1), null);
-    h.run('main', 1_700_000_003_000, 'route', k.r2, 'add', 'commit', 'tx-1', null, null, null, JSON.stringify(r2));
+    for (const [kind, key, rec] of [['interface', k.eth0, eth0big], ['address', k.a1, a1], ['route', k.r1, r1]] as const) row.run(2, kind, key, kind === 'route' ? storedBeforeV4(rec) : JSON.stringify(rec));
+    h.run('main', 1_700_000_002_000, 'route', k.r1, 'remove', 'kernel', null, null, null, storedBeforeV4(r1), null);
+    h.run('main', 1_700_000_003_000, 'route', k.r2, 'add', 'commit', 'tx-1', null, null, null, storedBeforeV4(r2));
     old.prepare('INSERT INTO interfaces (ns, key, record) VALUES (?, ?, ?)').run('main', k.eth0, JSON.stringify(eth0big));
     old.prepare('INSERT INTO addresses (ns, key, record) VALUES (?, ?, ?)').run('main', k.a1, JSON.stringify(a1));
-    old.prepare('INSERT INTO routes (ns, key, record) VALUES (?, ?, ?)').run('main', k.r2, JSON.stringify(r2));
+    old.prepare('INSERT INTO routes (ns, key, record) VALUES (?, ?, ?)').run('main', k.r2, storedBeforeV4(r2));
     old.close();
 
     const clock = new FakeClock(1_700_000_010_000);
     const store = files.open({ now: clock.now, retention: { maxRows: 1, chunk: 1, intervalMs: 3_600_000 } }, path);
-    expect((await store.query<{ v: number }>("SELECT version AS v FROM schema_versions WHERE component = 'store'"))[0]!.v).toBe(3);
+    expect((await store.query<{ v: number }>("SELECT version AS v FROM schema_versions WHERE component = 'store'"))[0]!.v).toBe(STORE_MIGRATIONS.length);
     const ns = store.namespace('main');
     expect((await ns.checkpoints()).map((c) => [c.name, c.objects, c.replayable])).toEqual([
       ['@attach 2023-11-14T22:13:20.000Z 0a0b0c', 3, true], ['before', 3, true],
@@ -202,11 +210,12 @@ describe('migrations', () => {
   it('refuses a file from a newer version, leaving it untouched', () => {
     const path = files.path();
     const newer = new BetterSqlite3(path);
-    migrate(newer, 'store', ['CREATE TABLE a (x)', 'CREATE TABLE b (x)', 'CREATE TABLE c (x)', 'CREATE TABLE d (x)']);
+    const newerVersion = STORE_MIGRATIONS.length + 1;
+    migrate(newer, 'store', Array.from({ length: newerVersion }, (_, i) => `CREATE TABLE t${i} (x)`));
     newer.close();
     expect(() => Store.open(path)).toThrow(SchemaError);
     const check = new BetterSqlite3(path, { readonly: true });
-    expect(check.prepare("SELECT version FROM schema_versions WHERE component = 'store'").pluck().get()).toBe(4);
+    expect(check.prepare("SELECT version FROM schema_versions WHERE component = 'store'").pluck().get()).toBe(newerVersion);
     check.close();
   });
 });

@@ -1,7 +1,7 @@
 /** SQL: current-state tables kept from the same batches, history views, read-only enforcement. */
 import { describe, expect, it } from 'vitest';
 import { KINDS, PLURAL } from '../../src/db/types.js';
-import { STATE_TABLES, StoreQueryError, StoreReadOnlyError } from '../../src/store/index.js';
+import { STATE_TABLES, STORE_MIGRATIONS, StoreQueryError, StoreReadOnlyError } from '../../src/store/index.js';
 import { addr4, iface, neigh, route4, route6, rule } from '../db/fixtures.js';
 import type { FakeSource } from '../db/fake-source.js';
 import { openDb, useStoreFiles } from './helpers.js';
@@ -18,7 +18,7 @@ const seed = (s: FakeSource): void => {
   s.set('route', route4('10.3.0.0/16', { gateway: '10.1.0.254', oif: 3 }), { silent: true });
   s.set('route', route4('10.4.0.0/16', {
     oif: null,
-    multipath: [{ gateway: '10.0.0.253', oif: 2, weight: 1 }, { gateway: '10.1.0.253', oif: 3, weight: 2 }],
+    multipath: [{ gateway: '10.0.0.253', oif: 2, weight: 1, onlink: false }, { gateway: '10.1.0.253', oif: 3, weight: 2, onlink: false }],
   }), { silent: true });
   s.set('rule', rule(1000, { table: 100 }), { silent: true });
   s.set('neighbour', neigh(2, '10.0.0.254'), { silent: true });
@@ -133,7 +133,7 @@ describe('read-only enforcement', () => {
     await expect(ns.query('SELECT nope FROM routes')).rejects.toBeInstanceOf(StoreQueryError);
     await expect(ns.query('SELECT 1; DELETE FROM routes')).rejects.toBeInstanceOf(StoreQueryError);
     expect((await ns.query<{ n: number }>('SELECT count(*) AS n FROM routes'))[0]!.n).toBe(3);
-    expect((await store.query<{ v: number }>("SELECT version AS v FROM schema_versions WHERE component = 'store'"))[0]!.v).toBe(3);
+    expect((await store.query<{ v: number }>("SELECT version AS v FROM schema_versions WHERE component = 'store'"))[0]!.v).toBe(STORE_MIGRATIONS.length);
     db.close();
   });
 });

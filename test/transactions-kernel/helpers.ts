@@ -137,15 +137,22 @@ export function routes(ns: string, ...args: string[]): string[] {
  * ValidationError naming `field` and `value`, and the namespace's routes of `family` as they were.
  */
 export async function expectRouteRefused(ns: string, family: 4 | 6, change: (tx: Transaction) => void, field: string, value: unknown): Promise<void> {
-  noDad(ns);
-  ipBatch(ns, BASE_SETUP);
-  const db = await openDb(ns);
-  try {
+  await withBaseDb(ns, async (db) => {
     const before = ipJson(ns, `-${family}`, 'route', 'show', 'table', 'all');
     const bad = db.transaction(change);
     await expect(bad).rejects.toBeInstanceOf(ValidationError);
     await expect(bad).rejects.toMatchObject({ errors: [expect.objectContaining({ field, value })] });
     expect(ipJson(ns, `-${family}`, 'route', 'show', 'table', 'all')).toEqual(before);
+  });
+}
+
+/** `ns` set up as BASE_SETUP (no DAD), an IPDB on it for `fn`, closed afterwards whatever happens. */
+export async function withBaseDb(ns: string, fn: (db: IPDB) => Promise<void>): Promise<void> {
+  noDad(ns);
+  ipBatch(ns, BASE_SETUP);
+  const db = await openDb(ns);
+  try {
+    await fn(db);
   } finally {
     await db.close();
   }

@@ -10,7 +10,7 @@ import { IPRoute } from '../../src/index.js';
 import { CommitError } from '../../src/transactions/errors.js';
 import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { noDad, settle } from '../helpers/witness.js';
-import { BASE_SETUP, expectRouteRefused, openDb, stableDump, settleSame, UNREACHABLE } from './helpers.js';
+import { BASE_SETUP, expectRouteRefused, stableDump, settleSame, UNREACHABLE, withBaseDb } from './helpers.js';
 
 /** The namespace's IPv6 routes to 2001:db8:5::/64 as `ip -j` shows them: "from via metric". */
 function fives(ns: string): string[] {
@@ -22,10 +22,7 @@ describe('source-specific IPv6 routes in a transaction', () => {
   const ns = useNetnsEach('srcrt');
 
   it('are added with their source, removed by it beside their twin without one, and brought back with it by a rollback', async () => {
-    noDad(ns());
-    ipBatch(ns(), BASE_SETUP);
-    const db = await openDb(ns());
-    try {
+    await withBaseDb(ns(), async (db) => {
       const claimed = db.stats.claimed;
       await db.transaction((tx) => {
         tx.routes.add({ dst: '2001:db8:5::/64', src: '2001:db8:1::/48', gateway: '2001:db8::2', oif: 'va', priority: 7 });
@@ -59,9 +56,7 @@ describe('source-specific IPv6 routes in a transaction', () => {
       await expect(failed).rejects.toMatchObject({ rolledBack: true });
       await settleSame(ns(), before);
       expect(fives(ns())).toEqual(['from 2001:db8:1::/48 via 2001:db8::2 metric 7', 'from any via 2001:db8::3 metric 7']);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('are refused for IPv4, naming the field and value, with nothing sent', async () => {

@@ -10,7 +10,7 @@ import { IPRoute } from '../../src/index.js';
 import { CommitError } from '../../src/transactions/errors.js';
 import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { noDad, settle } from '../helpers/witness.js';
-import { BASE_SETUP, expectRouteRefused, openDb, stableDump, settleSame, UNREACHABLE } from './helpers.js';
+import { BASE_SETUP, expectRouteRefused, stableDump, settleSame, UNREACHABLE, withBaseDb } from './helpers.js';
 
 /** The namespace's IPv4 routes to 10.6-10.9.0.0/24 as `ip -j` shows them: "dst via dev[; ...]". */
 function vias(ns: string): string[] {
@@ -29,10 +29,7 @@ describe('IPv4 routes via IPv6 next hops in a transaction', () => {
   const ns = useNetnsEach('viart');
 
   it('are added as the kernel has them, removed, and brought back by a rollback', async () => {
-    noDad(ns());
-    ipBatch(ns(), BASE_SETUP);
-    const db = await openDb(ns());
-    try {
+    await withBaseDb(ns(), async (db) => {
       const claimed = db.stats.claimed;
       await db.transaction((tx) => {
         tx.routes.add({ dst: '10.6.0.0/24', gateway: 'fe80::1', oif: 'va' });
@@ -68,16 +65,11 @@ describe('IPv4 routes via IPv6 next hops in a transaction', () => {
       await expect(failed).rejects.toMatchObject({ rolledBack: true });
       await settleSame(ns(), before);
       expect(vias(ns())).toEqual(ADDED);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('with a link-local gateway and no device are left to the kernel, which refuses them, as ip does', async () => {
-    noDad(ns());
-    ipBatch(ns(), BASE_SETUP);
-    const db = await openDb(ns());
-    try {
+    await withBaseDb(ns(), async (db) => {
       const before = await stableDump(ns());
       // Every link has fe80::/64: the draft does not pick one, and the kernel wants it named.
       const failed = db.transaction((tx) => {
@@ -88,9 +80,7 @@ describe('IPv4 routes via IPv6 next hops in a transaction', () => {
       await expect(failed).rejects.toMatchObject({ rolledBack: true, op: { spec: { dst: '10.7.0.0/24', oif: null } } });
       await expect(failed).rejects.toMatchObject({ cause: { kernelMessage: 'Egress device not specified' } });
       await settleSame(ns(), before);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('are refused for IPv6 routes (IPv4 gateways), naming the field and value, with nothing sent', async () => {

@@ -34,10 +34,15 @@ const prefix = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ mi
   return `${[24, 16, 8, 0].map((s) => Math.floor(net / 2 ** s) % 256).join('.')}/${len}`;
 });
 
+/** onlink: true only where the validator takes it (a gateway and an oif). */
+const onlinkWhereValid = (s: Record<string, unknown>) => (s.onlink && (s.gateway === undefined || s.oif === undefined) ? { ...s, onlink: undefined } : s);
+
 /** Route specs of every field a plain IPv4 route can say (the shapes a claim can take). */
 const spec: fc.Arbitrary<RouteSpec> = fc.record({
   dst: prefix,
-  gateway: fc.option(quad, { nil: undefined }),
+  // (An IPv6 next hop too: RTA_VIA, written by the codec.)
+  gateway: fc.option(fc.oneof({ arbitrary: quad, weight: 4 }, { arbitrary: fc.integer({ min: 1, max: 0xffff }).map((n) => `fe80::${n.toString(16)}`), weight: 1 }), { nil: undefined }),
+  onlink: fc.option(fc.boolean(), { nil: undefined }),
   oif: fc.option(fc.integer({ min: 1, max: 1 << 20 }), { nil: undefined }),
   table: fc.option(fc.oneof(fc.integer({ min: 1, max: 255 }), fc.integer({ min: 256, max: 0xffffffff })), { nil: undefined }),
   priority: fc.option(fc.integer({ min: 0, max: 0xffffffff }), { nil: undefined }),
@@ -47,7 +52,7 @@ const spec: fc.Arbitrary<RouteSpec> = fc.record({
   scope: fc.option(fc.constantFrom('global', 'link', 'host', 'site'), { nil: undefined }),
   type: fc.option(fc.constantFrom('unicast', 'blackhole', 'unreachable', 'prohibit', 'local'), { nil: undefined }),
 }, { requiredKeys: ['dst'] }).filter((s) => s.gateway !== undefined || s.oif !== undefined || (s.type !== undefined && s.type !== 'unicast'))
-  .map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as unknown as RouteSpec);
+  .map((s) => Object.fromEntries(Object.entries(onlinkWhereValid(s)).filter(([, v]) => v !== undefined)) as unknown as RouteSpec);
 
 const hex = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
 /** IPv6 route specs: a /64 or /128 destination, a global or link-local gateway, source, metric, preference. */
@@ -60,7 +65,8 @@ const spec6: fc.Arbitrary<RouteSpec> = fc.record({
   prefsrc: fc.option(hex.map((h) => `2001:db8:ffff::${h}`), { nil: undefined }),
   pref: fc.option(fc.constantFrom('low', 'medium', 'high'), { nil: undefined }),
   protocol: fc.option(fc.constantFrom('boot', 'static', 'ra'), { nil: undefined }),
-}, { requiredKeys: ['dst', 'oif'] }).map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as unknown as RouteSpec);
+  onlink: fc.option(fc.boolean(), { nil: undefined }),
+}, { requiredKeys: ['dst', 'oif'] }).map((s) => Object.fromEntries(Object.entries(onlinkWhereValid(s)).filter(([, v]) => v !== undefined)) as unknown as RouteSpec);
 
 const routeOp = (spec: RouteRecord, intent: 'create' | 'replace' | 'append' | 'delete' = 'create', id = '1'): Operation =>
   ({ id, kind: 'route', intent, spec, key: keyOf('route', spec), role: 'forward', inverse: [] }) as unknown as Operation;
@@ -101,8 +107,9 @@ describe('a route request read back', () => {
       if (reader.key !== undefined) fast++;
       expect(generic(payload, 0, payload.length)).toEqual(record);
     }), { numRuns: 2000 });
-    // (Most of them by the reader's fast path, which is what a database reads notifications with.)
-    expect(fast).toBeGreaterThan(1500);
+    // (Most of them by the reader's fast path, which is what a database reads notifications with;
+    // onlink routes and IPv6 next hops of IPv4 routes go the generic way.)
+    expect(fast).toBeGreaterThan(1200);
   });
 });
 

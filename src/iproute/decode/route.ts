@@ -4,6 +4,9 @@ import type { NextHop, RouteRecord } from '../records.js';
 import { enumText, ipFamily } from './common.js';
 import { routeReader } from './readers.generated.js';
 
+/** rtnh_flags (and a single path's rtm_flags): the one next-hop flag that is configuration. */
+export const RTNH_F_ONLINK = 4;
+
 /**
  * The attributes a RouteRecord is made of. Dumps and notifications decode only these (a
  * projection), and routeRecord's parameter type allows only these: reading another one is a
@@ -95,6 +98,8 @@ export function routeRecord(m: RouteRecordSource): RouteRecord | null {
     tos: m.tos,
     metrics: a.metrics === undefined ? null : metrics(a.metrics as Record<string, unknown>),
     pref: a.pref === undefined ? null : enumText(a.pref),
+    // (The low byte of rtm_flags is the single path's RTNH_F_*; status bits such as linkdown aside.)
+    onlink: (m.flags & RTNH_F_ONLINK) !== 0,
   };
 }
 
@@ -103,6 +108,7 @@ function nextHop(nh: NextHopEntry): NextHop {
     gateway: nh.attrs.gateway ?? nh.attrs.via?.address ?? null,
     oif: nh.ifindex === 0 ? null : nh.ifindex,
     weight: nh.hops + 1,
+    onlink: (nh.flags & RTNH_F_ONLINK) !== 0,
   };
 }
 

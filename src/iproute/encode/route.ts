@@ -4,6 +4,7 @@ import { METRICS, RT_TABLE_MAIN } from '../names.js';
 import { requestHead } from '../ops.js';
 import type { ValidRoute } from '../validate/index.js';
 import { AF_INET, AF_INET6 } from '../../messages/rtnl/constants.js';
+import { RTNH_F_ONLINK } from '../decode/route.js';
 import { afOf, type EncodeContext, type NetlinkRequest } from './common.js';
 
 const RTPROT_BOOT = 3;
@@ -70,9 +71,9 @@ export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
     ...gatewayAttrs(v.family, v.gateway?.text),
     oif: v.oif !== undefined ? ctx.index(v.oif) : undefined,
     multipath: v.multipath?.map((nh) => ({
-      flags: 0,
       hops: nh.weight - 1,
       ifindex: nh.oif !== undefined ? ctx.index(nh.oif) : 0,
+      flags: nh.onlink ? RTNH_F_ONLINK : 0,
       attrs: gatewayAttrs(v.family, nh.gateway?.text),
     })),
     pref: v.pref,
@@ -89,7 +90,7 @@ export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
     protocol: v.protocol ?? (del ? 0 : RTPROT_BOOT),
     scope: v.scope ?? defaultScope(v, type),
     type,
-    flags: 0,
+    flags: v.onlink ? RTNH_F_ONLINK : 0,
     attrs,
   };
   return { ...head, payload: rtnl.route.encode(msg) };

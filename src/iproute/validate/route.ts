@@ -16,6 +16,8 @@ export interface ValidNextHop {
   oif?: IfTarget;
   /** 1..256, as ip counts it (the kernel's rtnh_hops is weight - 1). */
   weight: number;
+  /** RTNH_F_ONLINK: the gateway is taken as on `oif`'s link. */
+  onlink: boolean;
 }
 
 export interface ValidRoute {
@@ -37,9 +39,11 @@ export interface ValidRoute {
   metrics?: Map<number, number>;
   tos?: number;
   pref?: number;
+  /** RTNH_F_ONLINK (a single path's; next hops have their own). */
+  onlink: boolean;
 }
 
-const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'src', 'multipath', 'metrics', 'tos', 'pref'] as const;
+const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'src', 'multipath', 'metrics', 'tos', 'pref', 'onlink'] as const;
 
 export function validateRoute(op: RouteOp, spec: RouteSpec): ValidRoute {
   const c = new Checker();
@@ -75,7 +79,7 @@ function checkRoute(c: Checker, op: RouteOp, spec: unknown): ValidRoute | undefi
   if (!s) return undefined;
   const family = s.family !== undefined ? checkFamily(c, 'family', s.family) : impliedFamily(s);
   if (family === undefined) return undefined;
-  const out: Partial<ValidRoute> = { op, family };
+  const out: Partial<ValidRoute> = { op, family, onlink: false };
   if (s.dst === undefined) c.fail('dst', undefined, 'prefix', "missing: give a prefix or 'default'");
   else out.dst = checkPrefix(c, 'dst', s.dst, { allowDefault: true, network: true, family });
   if (s.table !== undefined) out.table = checkTable(c, 'table', s.table);
@@ -104,6 +108,7 @@ function checkRoute(c: Checker, op: RouteOp, spec: unknown): ValidRoute | undefi
       else out.pref = p;
     }
   }
+  if (s.onlink !== undefined) out.onlink = checkOnlink(c, 'onlink', s.onlink, s.gateway, s.oif);
   if (s.multipath !== undefined) out.multipath = checkMultipath(c, s, family);
   if (s.metrics !== undefined) out.metrics = checkMetrics(c, s.metrics);
   return c.ok ? (out as ValidRoute) : undefined;
@@ -118,18 +123,33 @@ function checkGateway(c: Checker, field: string, value: unknown, family: Family)
   return checkIp(c, field, value, family === 4 ? undefined : family);
 }
 
+/**
+ * ip's `onlink`: a boolean, and only with a gateway and a device (the kernel refuses it without a
+ * gateway, "PERVASIVE and ONLINK can not be set", and without a device, "Nexthop device required
+ * for onlink"). `onlink: false` is the same as leaving it out.
+ */
+function checkOnlink(c: Checker, field: string, value: unknown, gateway: unknown, oif: unknown): boolean {
+  if (typeof value !== 'boolean') return c.fail(field, value, 'flag', 'expected true or false') ?? false;
+  if (value && (gateway === undefined || oif === undefined)) {
+    return c.fail(field, value, 'flag', `onlink needs a gateway and an oif (${gateway === undefined ? 'no gateway' : 'no oif'})`) ?? false;
+  }
+  return value;
+}
+
 function checkMultipath(c: Checker, s: Record<string, unknown>, family: Family): ValidNextHop[] | undefined {
   if (!Array.isArray(s.multipath)) return c.fail('multipath', s.multipath, 'next hops', 'expected an array');
   if (s.multipath.length === 0) return c.fail('multipath', s.multipath, 'next hops', 'empty; leave multipath out for a single path');
-  if (s.gateway !== undefined || s.oif !== undefined) {
-    c.fail(s.gateway !== undefined ? 'gateway' : 'oif', s.gateway ?? s.oif, 'next hop', 'give gateway and oif per next hop in multipath, not beside it');
+  if (s.gateway !== undefined || s.oif !== undefined || s.onlink !== undefined) {
+    const f = s.gateway !== undefined ? 'gateway' : s.oif !== undefined ? 'oif' : 'onlink';
+    c.fail(f, s[f], 'next hop', `give ${f} per next hop in multipath, not beside it`);
   }
   const hops: ValidNextHop[] = [];
   s.multipath.forEach((raw: unknown, i: number) => {
     const at = `multipath[${i}]`;
-    const nh = c.object(at, raw, ['gateway', 'oif', 'weight'], 'next hop');
+    const nh = c.object(at, raw, ['gateway', 'oif', 'weight', 'onlink'], 'next hop');
     if (!nh) return;
-    const hop: ValidNextHop = { weight: 1 };
+    const hop: ValidNextHop = { weight: 1, onlink: false };
+    if (nh.onlink !== undefined) hop.onlink = checkOnlink(c, `${at}.onlink`, nh.onlink, nh.gateway, nh.oif);
     if (nh.gateway !== undefined) hop.gateway = checkGateway(c, `${at}.gateway`, nh.gateway, family);
     if (nh.oif !== undefined) hop.oif = checkIfRef(c, `${at}.oif`, nh.oif);
     if (nh.gateway === undefined && nh.oif === undefined) c.fail(`${at}.gateway`, undefined, 'next hop', 'a next hop needs a gateway or an oif');
