@@ -11,7 +11,8 @@ import { expect } from 'vitest';
 import { IPDB, type IPDBOptions, type Transaction } from '../../src/index.js';
 import { ValidationError } from '../../src/iproute/errors.js';
 import { ip, ipBatch, ipJson } from '../helpers/netns.js';
-import { noDad } from '../helpers/witness.js';
+import { noDad, settle } from '../helpers/witness.js';
+import { CommitError } from '../../src/transactions/errors.js';
 
 export type Dump = Record<'links' | 'addresses' | 'routes' | 'rules' | 'neighbours', string[]>;
 
@@ -144,6 +145,23 @@ export async function expectRouteRefused(ns: string, family: 4 | 6, change: (tx:
     await expect(bad).rejects.toMatchObject({ errors: [expect.objectContaining({ field, value })] });
     expect(ipJson(ns, `-${family}`, 'route', 'show', 'table', 'all')).toEqual(before);
   });
+}
+
+/**
+ * A commit that removes link `ifname` (the kernel drops its routes with it) and then fails (on
+ * UNREACHABLE) is rolled back, and the namespace dumps as it did before: the link, its addresses,
+ * and the routes the kernel dropped, as they were.
+ */
+export async function expectLinkRemovalUndone(db: IPDB, ns: string, ifname: string): Promise<void> {
+  await settle(db, ns);
+  const before = await stableDump(ns);
+  const failed = db.transaction((tx) => {
+    tx.interfaces.remove(ifname);
+    tx.routes.add(UNREACHABLE);
+  });
+  await expect(failed).rejects.toBeInstanceOf(CommitError);
+  await expect(failed).rejects.toMatchObject({ rolledBack: true });
+  await settleSame(ns, before);
 }
 
 /** `ns` set up as BASE_SETUP (no DAD), an IPDB on it for `fn`, closed afterwards whatever happens. */

@@ -8,10 +8,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IPRoute } from '../../src/index.js';
-import { CommitError } from '../../src/transactions/errors.js';
 import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { noDad, settle } from '../helpers/witness.js';
-import { BASE_SETUP, expectRouteRefused, stableDump, settleSame, UNREACHABLE, withBaseDb } from './helpers.js';
+import { BASE_SETUP, expectLinkRemovalUndone, expectRouteRefused, withBaseDb } from './helpers.js';
 
 /** The namespace's routes to 10.5x and 2001:db8:5x as `ip -j` shows them: "dst via[ onlink][; ...]". */
 function onlinks(ns: string): string[] {
@@ -59,15 +58,7 @@ describe('onlink routes in a transaction', () => {
         'route add 10.52.0.0/24 nexthop via 192.0.2.1 dev va onlink nexthop via 10.0.0.2 dev va',
         'route add 2001:db8:50::/64 via 2001:db8:99::1 dev va onlink',
       ]);
-      await settle(db, ns());
-      const before = await stableDump(ns());
-      const failed = db.transaction((tx) => {
-        tx.interfaces.remove('va');
-        tx.routes.add(UNREACHABLE);
-      });
-      await expect(failed).rejects.toBeInstanceOf(CommitError);
-      await expect(failed).rejects.toMatchObject({ rolledBack: true });
-      await settleSame(ns(), before);
+      await expectLinkRemovalUndone(db, ns(), 'va');
       expect(onlinks(ns())).toEqual(ADDED);
     });
   });

@@ -7,10 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IPRoute } from '../../src/index.js';
-import { CommitError } from '../../src/transactions/errors.js';
 import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { noDad, settle } from '../helpers/witness.js';
-import { BASE_SETUP, expectRouteRefused, stableDump, settleSame, UNREACHABLE, withBaseDb } from './helpers.js';
+import { BASE_SETUP, expectLinkRemovalUndone, expectRouteRefused, withBaseDb } from './helpers.js';
 
 /** The namespace's IPv6 routes to 2001:db8:5::/64 as `ip -j` shows them: "from via metric". */
 function fives(ns: string): string[] {
@@ -46,15 +45,7 @@ describe('source-specific IPv6 routes in a transaction', () => {
 
       // Removing the link drops its routes; the failed commit's rollback restores them exactly.
       ip(ns(), '-6', 'route', 'add', '2001:db8:5::/64', 'via', '2001:db8::3', 'dev', 'va', 'metric', '7');
-      await settle(db, ns());
-      const before = await stableDump(ns());
-      const failed = db.transaction((tx) => {
-        tx.interfaces.remove('va');
-        tx.routes.add(UNREACHABLE);
-      });
-      await expect(failed).rejects.toBeInstanceOf(CommitError);
-      await expect(failed).rejects.toMatchObject({ rolledBack: true });
-      await settleSame(ns(), before);
+      await expectLinkRemovalUndone(db, ns(), 'va');
       expect(fives(ns())).toEqual(['from 2001:db8:1::/48 via 2001:db8::2 metric 7', 'from any via 2001:db8::3 metric 7']);
     });
   });

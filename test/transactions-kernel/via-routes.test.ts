@@ -10,7 +10,7 @@ import { IPRoute } from '../../src/index.js';
 import { CommitError } from '../../src/transactions/errors.js';
 import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { noDad, settle } from '../helpers/witness.js';
-import { BASE_SETUP, expectRouteRefused, stableDump, settleSame, UNREACHABLE, withBaseDb } from './helpers.js';
+import { BASE_SETUP, expectLinkRemovalUndone, expectRouteRefused, stableDump, settleSame, withBaseDb } from './helpers.js';
 
 /** The namespace's IPv4 routes to 10.6-10.9.0.0/24 as `ip -j` shows them: "dst via dev[; ...]". */
 function vias(ns: string): string[] {
@@ -55,15 +55,7 @@ describe('IPv4 routes via IPv6 next hops in a transaction', () => {
       // Added by ip: removing their link drops them; the failed commit's rollback restores them.
       ip(ns(), 'route', 'add', '10.6.0.0/24', 'via', 'inet6', 'fe80::1', 'dev', 'va');
       ip(ns(), 'route', 'add', '10.8.0.0/24', 'nexthop', 'via', 'inet6', 'fe80::1', 'dev', 'va', 'nexthop', 'via', 'inet6', 'fe80::2', 'dev', 'vb');
-      await settle(db, ns());
-      const before = await stableDump(ns());
-      const failed = db.transaction((tx) => {
-        tx.interfaces.remove('va');
-        tx.routes.add(UNREACHABLE);
-      });
-      await expect(failed).rejects.toBeInstanceOf(CommitError);
-      await expect(failed).rejects.toMatchObject({ rolledBack: true });
-      await settleSame(ns(), before);
+      await expectLinkRemovalUndone(db, ns(), 'va');
       expect(vias(ns())).toEqual(ADDED);
     });
   });
