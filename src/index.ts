@@ -30,11 +30,11 @@ export {
 // ---- the low-level API and the records -------------------------------------------------------
 export { IPRoute, type IPRouteOptions, type BatchOutcome, type MessageByKind } from './iproute/iproute.js';
 export type {
-  Family, RecordKind, InterfaceRecord, AddressRecord, RouteRecord, RuleRecord, NeighbourRecord, NextHop, RecordByKind,
+  Family, RecordKind, InterfaceRecord, AddressRecord, RouteRecord, RuleRecord, NeighbourRecord, NextHop, RouteEncap, RecordByKind,
   AnyRecord, RecordEvent,
 } from './iproute/records.js';
 export type {
-  IfRef, FamilySpec, PrefixSpec, NetnsSpec, LinkSpec, AddressSpec, RouteSpec, RuleSpec, NeighbourSpec, NextHopSpec,
+  IfRef, FamilySpec, PrefixSpec, NetnsSpec, LinkSpec, AddressSpec, RouteSpec, RuleSpec, NeighbourSpec, NextHopSpec, EncapSpec,
   VethPeerSpec, VxlanInfoSpec, MacvlanInfoSpec, BridgeInfoSpec, VlanInfoSpec, LinkOp, AddressOp, RouteOp, RuleOp, NeighbourOp,
 } from './iproute/specs.js';
 export type { AddressFilter, LinkFilter, NeighbourFilter, RouteFilter, RuleFilter } from './iproute/filters.js';

@@ -77,7 +77,8 @@ export function addressesTable(rows: readonly AddressRecord[], names: IfNames, s
 }
 
 function nexthops(hops: readonly NextHop[], names: IfNames): string {
-  return hops.map((h) => [h.gateway ? `via ${h.gateway}` : null, h.oif !== null ? `dev ${names(h.oif)}` : null, `weight ${h.weight}`, h.onlink ? 'onlink' : null]
+  return hops.map((h) => [h.gateway ? `via ${h.gateway}` : null, h.oif !== null ? `dev ${names(h.oif)}` : null, `weight ${h.weight}`, h.onlink ? 'onlink' : null,
+    h.encap ? `encap ${h.encap.type}` : null, h.realms !== null && h.realms !== undefined ? realmsText(h.realms) : null]
     .filter((x) => x !== null).join(' ')).join('; ');
 }
 
@@ -98,11 +99,19 @@ export function routesTable(rows: readonly RouteRecord[], names: IfNames, style:
   return renderTable(sorted, cols, style);
 }
 
+/** RTA_FLOW as ip prints it: 'realm 9' (a "to" realm alone), 'realms 3/5' (from/to). */
+function realmsText(v: number): string {
+  const from = v >>> 16;
+  return from === 0 ? `realm ${v & 0xffff}` : `realms ${from}/${v & 0xffff}`;
+}
+
 function extras(r: RouteRecord): string {
   const out: string[] = [];
   if (r.tos) out.push(`tos 0x${r.tos.toString(16)}`);
   if (r.pref) out.push(`pref ${r.pref}`);
   if (r.onlink) out.push('onlink');
+  if (r.encap) out.push(`encap ${r.encap.type}`);
+  if (r.realms !== null && r.realms !== undefined) out.push(realmsText(r.realms));
   for (const [k, v] of Object.entries(r.metrics ?? {})) if (k !== 'lock') out.push(`${k} ${v}`);
   return out.join(' ');
 }

@@ -122,7 +122,7 @@ export function routeSlot(r: RouteRecord): string {
 /** A route's nexthops as a list: the multipath list, or the single (gateway, oif) pair. */
 export function nexthopsOf(r: RouteRecord): readonly NextHop[] {
   if (r.multipath && r.multipath.length > 0) return r.multipath;
-  return [{ gateway: r.gateway, oif: r.oif, weight: 1, onlink: r.onlink }];
+  return [{ gateway: r.gateway, oif: r.oif, weight: 1, onlink: r.onlink, encap: r.encap, realms: r.realms }];
 }
 
 /** A nexthop's identity: where it sends packets. */

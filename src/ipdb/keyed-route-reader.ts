@@ -17,8 +17,9 @@
  * Only the common shapes are read here: an IPv4 or IPv6 route with one next hop, holding at most
  * RTA_TABLE, RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PRIORITY, RTA_PREFSRC and RTA_PREF among the
  * attributes a record holds (others, such as RTA_CACHEINFO, are ignored as the projection ignores
- * them). Anything else (RTA_SRC, RTA_VIA, RTA_MULTIPATH, RTA_METRICS, a duplicate or odd-sized
- * attribute, a truncated message, another family) goes to the generic reader unchanged, and gets
+ * them). Anything else (RTA_SRC, RTA_VIA, RTA_MULTIPATH, RTA_METRICS, RTA_FLOW, an encapsulation,
+ * the onlink flag, a duplicate or odd-sized attribute, a truncated message, another family) goes
+ * to the generic reader unchanged, and gets
  * no key (the caller keys it with routeKey). The record and the key are the same as routeRecord's
  * and routeKey's: a property test holds the two paths together
  * (test/ipdb/keyed-route-reader.test.ts).
@@ -41,8 +42,11 @@ const RTA_PRIORITY = 6;
 const RTA_PREFSRC = 7;
 const RTA_METRICS = 8;
 const RTA_MULTIPATH = 9;
+const RTA_FLOW = 11;
 const RTA_TABLE = 15;
 const RTA_VIA = 18;
+const RTA_ENCAP_TYPE = 21;
+const RTA_ENCAP = 22;
 const RTA_PREF = 20;
 
 /** The decimal text of 0..255, as bytes. */
@@ -157,10 +161,10 @@ export class KeyedRouteReader {
           if (n !== 1) return this.generic(buf, s, e);
           pref = buf[v]!;
           break;
-        case RTA_SRC: case RTA_VIA: case RTA_MULTIPATH: case RTA_METRICS:
+        case RTA_SRC: case RTA_VIA: case RTA_MULTIPATH: case RTA_METRICS: case RTA_FLOW: case RTA_ENCAP_TYPE: case RTA_ENCAP:
           return this.generic(buf, s, e);
         default:
-          break; // not part of a record (RTA_CACHEINFO, RTA_FLOW, ...)
+          break; // not part of a record (RTA_CACHEINFO, RTA_EXPIRES, ...)
       }
     }
 
@@ -260,6 +264,8 @@ export class KeyedRouteReader {
       metrics: null,
       pref: pref < 0 ? null : t.pref[pref]!,
       onlink: false,
+      encap: null,
+      realms: null,
     }) as RouteRecord;
   }
 

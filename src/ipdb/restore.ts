@@ -286,10 +286,12 @@ function routeSpec(r: RouteRecord, ix: Remap): RouteSpec {
   if (r.prefsrc !== null) s.prefsrc = r.prefsrc;
   if (r.src !== null) s.src = r.src;
   if (r.onlink) s.onlink = true;
+  if (r.encap) s.encap = { ...r.encap };
+  if (r.realms !== null) s.realms = r.realms;
   if (r.multipath) {
     s.multipath = r.multipath.map((h) => ({
       ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: ix(h.oif) } : {}), weight: h.weight,
-      ...(h.onlink ? { onlink: true } : {}),
+      ...(h.onlink ? { onlink: true } : {}), ...(h.encap ? { encap: { ...h.encap } } : {}), ...(h.realms !== null ? { realms: h.realms } : {}),
     }));
   }
   if (r.metrics) s.metrics = { ...r.metrics };

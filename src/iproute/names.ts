@@ -5,7 +5,7 @@
  * from the codec's tables; only the metrics (a record-side naming) and NUD parsing live here.
  */
 import type { EnumDef } from '../messages/index.js';
-import { FR_ACT, IF_OPER, MACVLAN_MODE, RTA_PREF, RTN, RTPROT, RT_SCOPE, RT_TABLE, rtnlSchema } from '../messages/index.js';
+import { FR_ACT, IF_OPER, LWTUNNEL_ENCAP, MACVLAN_MODE, RTA_PREF, RTN, RTPROT, RT_SCOPE, RT_TABLE, rtnlSchema } from '../messages/index.js';
 
 export interface EnumTable {
   /** The name of `n`, or its decimal string when it has none. */
@@ -50,6 +50,9 @@ export const RT_TABLE_MAIN = 254;
 
 /** RTA_PREF (ICMPV6_ROUTER_PREF_*). */
 export const ROUTE_PREFS = fromEnum(RTA_PREF);
+
+/** RTA_ENCAP_TYPE (LWTUNNEL_ENCAP_*): 'mpls', 'ip', 'ip6', 'seg6', 'bpf', ... ('none' is no encap). */
+export const ENCAP_TYPES = fromEnum(LWTUNNEL_ENCAP, {}, ['none']);
 
 /** fib_rule_hdr.action (FR_ACT_*). Records say 'to_tbl' for a lookup, as the kernel names it. */
 export const RULE_ACTIONS = fromEnum(FR_ACT, { lookup: 1 }, ['res3', 'res4']);

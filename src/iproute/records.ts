@@ -67,6 +67,22 @@ export interface NextHop {
   weight: number;
   /** RTNH_F_ONLINK in rtnh_flags: the gateway is taken as on this hop's link (ip's `onlink`). */
   onlink: boolean;
+  /** This hop's tunnel encapsulation (RTA_ENCAP in its attributes), or null. */
+  encap: RouteEncap | null;
+  /** This hop's RTA_FLOW (IPv4 realms), or null. */
+  realms: number | null;
+}
+
+/**
+ * A lightweight tunnel encapsulation (ip's `encap ip id 5 dst 10.1.1.1`, `encap seg6 ...`): its
+ * type's name (RTA_ENCAP_TYPE, LWTUNNEL_ENCAP_*: 'ip', 'ip6', 'mpls', 'seg6', 'bpf', ...) and
+ * its attributes as the kernel sent them (RTA_ENCAP's payload, hex), sent back as they are when
+ * the route is made again. (The kernel decodes them; a record only has to keep them exactly.)
+ */
+export interface RouteEncap {
+  type: string;
+  /** RTA_ENCAP's nested attributes, hex. */
+  data: string;
 }
 
 export interface RouteRecord {
@@ -98,9 +114,17 @@ export interface RouteRecord {
   /**
    * RTNH_F_ONLINK in rtm_flags (a single path; next hops say it each): the gateway is taken as on
    * the link whatever its addresses say (ip's `onlink`, a default route of a /32 VPS address).
-   * Not part of the identity key. (The last field: the store's columns follow the fields' order.)
+   * Not part of the identity key.
    */
   onlink: boolean;
+  /** The single path's tunnel encapsulation (RTA_ENCAP), or null; next hops say their own. */
+  encap: RouteEncap | null;
+  /**
+   * RTA_FLOW of an IPv4 route (ip's `realms`: the "to" realm in the low 16 bits, "from" in the
+   * high ones), or null; next hops say their own. (The last fields: the store's columns follow the
+   * fields' order.)
+   */
+  realms: number | null;
 }
 
 export interface RuleRecord {

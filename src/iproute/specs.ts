@@ -9,7 +9,10 @@
  * Enumerations take the record's name ('static', 'link', 'blackhole') or the kernel's number.
  * Every spec is validated whole before anything is sent (validate/*.ts).
  */
-import type { Family } from './records.js';
+import type { Family, RouteEncap } from './records.js';
+
+/** A RouteRecord's encapsulation, whose type may also be given as its number (LWTUNNEL_ENCAP_*). */
+export type EncapSpec = Omit<RouteEncap, 'type'> & { type: string | number };
 
 /** An interface: its index, or its name. */
 export type IfRef = number | string;
@@ -128,6 +131,9 @@ export interface NextHopSpec {
   weight?: number;
   /** As RouteSpec.onlink, for this hop (with its own gateway and oif). */
   onlink?: boolean;
+  /** As RouteSpec.encap and .realms, for this hop. */
+  encap?: EncapSpec | null;
+  realms?: number | null;
 }
 
 export interface RouteSpec {
@@ -169,6 +175,13 @@ export interface RouteSpec {
    * and `oif`. With multipath, say it per next hop.
    */
   onlink?: boolean;
+  /**
+   * A lightweight tunnel encapsulation as a RouteRecord keeps it: `{ type: 'ip', data: <RTA_ENCAP's
+   * attributes, hex> }` (copy it from a record; the kernel checks the attributes). null: none.
+   */
+  encap?: EncapSpec | null;
+  /** IPv4 only: RTA_FLOW, ip's `realms` ("to" realm in the low 16 bits, "from" in the high). null: none. */
+  realms?: number | null;
 }
 
 export interface RuleSpec {

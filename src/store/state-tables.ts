@@ -8,7 +8,7 @@
  *
  * Column names are the record's field names in snake_case, except where the field name is an SQL
  * keyword users would otherwise have to quote: `index` -> `ifindex`, `table` -> `table_id`,
- * `group` -> `group_id`. Fields holding arrays or objects (altnames, info, multipath, metrics) are
+ * `group` -> `group_id`. Fields holding arrays or objects (altnames, info, multipath, metrics, encap) are
  * JSON text columns (read them with json_each / ->>).
  *
  * Its columns without `since` are the definition of schema version 2 (schema.ts builds that
@@ -103,6 +103,8 @@ export const STATE_TABLES: { readonly [K in RecordKind]: StateTable<RecordByKind
       c('metrics', 'metrics', 'TEXT'),
       c('pref', 'pref', 'TEXT'),
       c('onlink', 'onlink', 'INTEGER', 4),
+      c('encap', 'encap', 'TEXT', 4),
+      c('realms', 'realms', 'INTEGER', 4),
     ],
     indexes: [['oif']],
   },

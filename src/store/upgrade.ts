@@ -4,7 +4,8 @@
  * reach the records inside checkpoint parts without decoding every one of them.
  *
  * A field added later is filled with the value every record written before it had:
- * - routes and their next hops: `onlink` (false: nldb could not make or show onlink routes).
+ * - routes and their next hops: `onlink` (false), `encap` and `realms` (null): nldb did not read
+ *   them before.
  *
  * Without this, a checkpoint taken before would differ from the live state in every route
  * (db.diff), and a restore would replace them all.
@@ -14,8 +15,17 @@ import type { RecordKind } from '../iproute/records.js';
 /** `record` (a fresh object of `kind`, from JSON) completed in place; returned for chaining. */
 export function upgradeStored<T>(kind: RecordKind, record: T): T {
   if (kind !== 'route' || record === null || typeof record !== 'object') return record;
-  const r = record as { onlink?: boolean; multipath?: { onlink?: boolean }[] | null };
-  if (r.onlink === undefined) r.onlink = false;
-  if (Array.isArray(r.multipath)) for (const h of r.multipath) if (h.onlink === undefined) h.onlink = false;
+  const r = record as NewFields & { multipath?: NewFields[] | null };
+  fill(r);
+  if (Array.isArray(r.multipath)) for (const h of r.multipath) fill(h);
   return record;
+}
+
+/** What routes and next hops gained in schema version 4. */
+interface NewFields { onlink?: boolean; encap?: unknown; realms?: number | null }
+
+function fill(x: NewFields): void {
+  if (x.onlink === undefined) x.onlink = false;
+  if (x.encap === undefined) x.encap = null;
+  if (x.realms === undefined) x.realms = null;
 }

@@ -26,13 +26,13 @@
 import { NLM_F, NLMSG_HDRLEN, rtnl, type AddrMessageInput, type LinkMessageInput, type RouteMessageInput } from '../messages/index.js';
 import { requestHead } from '../iproute/ops.js';
 import { ValidationError } from '../iproute/errors.js';
-import type { AddressRecord, NeighbourRecord, RouteRecord, RuleRecord } from '../iproute/records.js';
+import type { AddressRecord, NeighbourRecord, RouteEncap, RouteRecord, RuleRecord } from '../iproute/records.js';
 import { prepareChange, type Change, type PreparedChange } from '../iproute/requests.js';
 import type { AddressSpec, NeighbourSpec, NetnsSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
 import type { EncodeContext, NetlinkRequest } from '../iproute/encode/index.js';
-import { gatewayAttrs, routeAttrsInOrder } from '../iproute/encode/route.js';
+import { encapAttrs, gatewayAttrs, routeAttrsInOrder } from '../iproute/encode/route.js';
 import { RTNH_F_ONLINK } from '../iproute/decode/route.js';
-import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
+import { ENCAP_TYPES, METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 import {
   addressPayload, addressSize, linkCreateSize, routePayload, routeSize, writeAddress, writeLinkCreate, writeRoute,
@@ -140,10 +140,13 @@ export function routeSpec(r: RouteRecord): RouteSpec {
   if (r.metrics !== null) s.metrics = { ...r.metrics };
   if (r.pref !== null && r.family === 6) s.pref = r.pref;
   if (r.onlink) s.onlink = true;
+  if (r.encap) s.encap = { ...r.encap };
+  if (r.realms !== null && r.realms !== undefined) s.realms = r.realms;
   if (r.multipath) {
     s.multipath = r.multipath.map((h) => ({
       ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: h.oif } : {}), weight: h.weight,
-      ...(h.onlink ? { onlink: true } : {}),
+      ...(h.onlink ? { onlink: true } : {}), ...(h.encap ? { encap: { ...h.encap } } : {}),
+      ...(h.realms !== null && h.realms !== undefined ? { realms: h.realms } : {}),
     }));
   }
   return s;
@@ -278,7 +281,8 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
   const protocol = enumNumber(PROTOCOLS, r.protocol, 'protocol', 255);
   const scope = scopeNumber(r.scope);
   const type = enumNumber(ROUTE_TYPES, r.type, 'type', 255);
-  if (r.metrics === null && r.multipath === null && r.src === null) {
+  // (`== null`: a journal written before records had encap and realms holds records without them.)
+  if (r.metrics === null && r.multipath === null && r.src === null && r.encap == null && r.realms == null) {
     const fast = routePayload({
       family: r.family, dst: dst.address, dstLen: dst.len, tos: r.tos, table: r.table, protocol, scope, type,
       gateway: r.gateway, oif: r.oif, priority: r.priority, prefsrc: r.prefsrc, pref, onlink: r.onlink,
@@ -305,8 +309,11 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     metrics: metrics as RouteMessageInput['attrs']['metrics'],
     ...gatewayAttrs(r.family, r.gateway ?? undefined),
     oif: r.oif ?? undefined,
+    ...recordEncap(r.encap, intent),
+    flow: r.realms ?? undefined,
     multipath: r.multipath?.map((h) => ({
-      flags: h.onlink ? RTNH_F_ONLINK : 0, hops: h.weight - 1, ifindex: h.oif ?? 0, attrs: gatewayAttrs(r.family, h.gateway ?? undefined),
+      flags: h.onlink ? RTNH_F_ONLINK : 0, hops: h.weight - 1, ifindex: h.oif ?? 0,
+      attrs: { ...gatewayAttrs(r.family, h.gateway ?? undefined), ...recordEncap(h.encap, intent), ...(h.realms !== null ? { flow: h.realms } : {}) },
     })),
     pref: pref ?? undefined,
   });
@@ -315,6 +322,16 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     protocol, scope, type, flags: r.onlink ? RTNH_F_ONLINK : 0, attrs,
   };
   return { type: head.type, flags: head.flags, payload: rtnl.route.encode(msg) };
+}
+
+/**
+ * A record's encapsulation as the codec takes it; none for a delete, which finds the route without
+ * it (the kernel would build the tunnel state again to compare it, and some types cannot be built
+ * from what a dump says: a BPF program is named, not given).
+ */
+function recordEncap(e: RouteEncap | null, intent: string): ReturnType<typeof encapAttrs> {
+  if (e === null || e === undefined || intent === 'delete') return {};
+  return encapAttrs({ type: enumNumber(ENCAP_TYPES, e.type, 'encap.type', 0xffff), data: Buffer.from(e.data, 'hex') });
 }
 
 /**
@@ -353,7 +370,7 @@ export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec, 
       if (writeAddress(framed.bytes, at, wire)) return true;
       framed.drop();
     }
-  } else if (op.kind === 'route' && op.spec.metrics === null && op.spec.multipath === null && op.spec.src === null) {
+  } else if (op.kind === 'route' && op.spec.metrics === null && op.spec.multipath === null && op.spec.src === null && op.spec.encap == null && op.spec.realms == null) {
     const r = op.spec;
     if (memo !== undefined && memo.route !== null && repeatRoute(framed, memo, r, op.intent)) return true;
     const head = requestHead('route', ROUTE_OP[op.intent]);

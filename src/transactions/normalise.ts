@@ -16,11 +16,11 @@
  *   needs an explicit priority here: the kernel's choice would not be known in advance.
  * - neighbour: state PERMANENT, flags 0.
  */
-import type { AddressRecord, Family, NeighbourRecord, NextHop, RouteRecord, RuleRecord } from '../iproute/records.js';
+import type { AddressRecord, Family, NeighbourRecord, NextHop, RouteEncap, RouteRecord, RuleRecord } from '../iproute/records.js';
 import type { AddressSpec, NeighbourSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
-import { PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, RULE_ACTIONS, SCOPES, nudName, RT_TABLE_MAIN } from '../iproute/names.js';
+import { ENCAP_TYPES, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, RULE_ACTIONS, SCOPES, nudName, RT_TABLE_MAIN } from '../iproute/names.js';
 import {
-  validateAddress, validateNeighbour, validateRoute, validateRule, type IfTarget, type ValidRoute,
+  validateAddress, validateNeighbour, validateRoute, validateRule, type IfTarget, type ValidEncap, type ValidRoute,
 } from '../iproute/validate/index.js';
 import { invalid } from './errors.js';
 import { quickAddressRecord, quickRouteRecord, type QuickMemo } from './quick-specs.js';
@@ -76,6 +76,8 @@ export function validRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteReco
         oif: h.oif ? resolve(h.oif, `multipath[${i}].oif`) : null,
         weight: h.weight,
         onlink: h.onlink,
+        encap: encapRecord(h.encap),
+        realms: h.realms ?? null,
       }))
     : null;
   const priority = v.family === 6 ? (v.priority ?? IP6_RT_PRIO_USER) : v.priority ? v.priority : null;
@@ -97,7 +99,14 @@ export function validRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteReco
     metrics: metricsRecord(spec.metrics),
     pref: v.family === 6 ? ROUTE_PREFS.name(v.pref ?? 0) : null,
     onlink: v.onlink,
+    encap: encapRecord(v.encap),
+    realms: v.realms ?? null,
   };
+}
+
+/** A validated encapsulation as records keep it: the type's name, the attributes in hex. */
+function encapRecord(e: ValidEncap | undefined): RouteEncap | null {
+  return e === undefined ? null : { type: ENCAP_TYPES.name(e.type), data: e.data.toString('hex') };
 }
 
 /** routeMatcher's predicate, with the destination every route it accepts has. */

@@ -156,6 +156,8 @@ export function quickRouteRecord(spec: RouteSpec, resolve: ResolveIf, memo?: Qui
     metrics: null,
     pref: null,
     onlink: false,
+    encap: null,
+    realms: null,
   };
 }
 

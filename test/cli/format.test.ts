@@ -28,7 +28,7 @@ function iface(over: Partial<InterfaceRecord>): InterfaceRecord {
 function route(over: Partial<RouteRecord>): RouteRecord {
   return {
     family: 4, table: 254, dst: '10.0.0.0/24', src: null, gateway: null, oif: 2, priority: null, protocol: 'boot', scope: 'global',
-    type: 'unicast', multipath: null, prefsrc: null, tos: 0, metrics: null, pref: null, onlink: false, ...over,
+    type: 'unicast', multipath: null, prefsrc: null, tos: 0, metrics: null, pref: null, onlink: false, encap: null, realms: null, ...over,
   };
 }
 
@@ -92,7 +92,7 @@ describe('show tables', () => {
   it('one titled table per kind asked for', () => {
     const out = renderShow({
       interfaces,
-      routes: [route({ oif: 3, gateway: '10.0.0.2' }), route({ dst: '10.1.0.0/24', oif: null, multipath: [{ gateway: '10.0.0.3', oif: 3, weight: 1, onlink: false }, { gateway: '10.0.0.4', oif: 2, weight: 3, onlink: false }] })],
+      routes: [route({ oif: 3, gateway: '10.0.0.2' }), route({ dst: '10.1.0.0/24', oif: null, multipath: [{ gateway: '10.0.0.3', oif: 3, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.0.0.4', oif: 2, weight: 3, onlink: false, encap: null, realms: null }] })],
       rules: [rule({})],
       neighbours: [],
     }, ['interfaces', 'routes', 'rules', 'neighbours'], plain);

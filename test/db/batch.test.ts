@@ -24,7 +24,7 @@ const arbEvent: fc.Arbitrary<DbEvent> = fc.oneof(
     return op === 'replace' ? replaced(r) : op === 'del' ? del('route', r) : nu('route', r);
   }),
   fc.record({ hops: fc.uniqueArray(link, { minLength: 1, maxLength: 3 }), gone: fc.boolean(), src: fc.constantFrom(null, '2001:db8::1') }).map(({ hops, gone, src }) => {
-    const mp = hops.map((o) => ({ gateway: `fe80::${o}`, oif: o, weight: 1, onlink: false }));
+    const mp = hops.map((o) => ({ gateway: `fe80::${o}`, oif: o, weight: 1, onlink: false, encap: null, realms: null }));
     const r = mp.length === 1
       ? route6('2001:db8:9::/48', { gateway: mp[0]!.gateway, oif: mp[0]!.oif, prefsrc: src })
       : route6('2001:db8:9::/48', { gateway: null, oif: null, multipath: mp, prefsrc: src });

@@ -379,7 +379,7 @@ describe('resyncRoutesVia', () => {
     const via5b = route4('10.5.1.0/24', { oif: 5, gateway: null, scope: 'link' });
     const via6 = route4('10.6.0.0/16', { oif: 6, gateway: null, scope: 'link' });
     const multi = route4('10.7.0.0/16', {
-      oif: null, gateway: null, multipath: [{ gateway: '10.0.0.1', oif: 5, weight: 1, onlink: false }, { gateway: '10.0.0.2', oif: 6, weight: 1, onlink: false }],
+      oif: null, gateway: null, multipath: [{ gateway: '10.0.0.1', oif: 5, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.0.0.2', oif: 6, weight: 1, onlink: false, encap: null, realms: null }],
     });
     for (const r of [via5, via5b, via6, multi]) src.set('route', r, { silent: true });
     await db.open(src);

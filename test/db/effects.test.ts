@@ -21,8 +21,8 @@ const routes = (s: DbSnapshot): RouteRecord[] => new DbState(s).routes.toArray()
 const dsts = (s: DbSnapshot): string[] => routes(s).map((r) => `${r.family}:${r.dst}`);
 
 describe('link removed (RTM_DELLINK)', () => {
-  const mp4 = route4('10.9.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: A, weight: 1, onlink: false }, { gateway: '10.1.0.1', oif: B, weight: 1, onlink: false }] });
-  const mp6 = route6('2001:db8:9::/48', { oif: null, multipath: [{ gateway: 'fe80::1', oif: A, weight: 1, onlink: false }, { gateway: 'fe80::2', oif: B, weight: 1, onlink: false }] });
+  const mp4 = route4('10.9.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: A, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.1.0.1', oif: B, weight: 1, onlink: false, encap: null, realms: null }] });
+  const mp6 = route6('2001:db8:9::/48', { oif: null, multipath: [{ gateway: 'fe80::1', oif: A, weight: 1, onlink: false, encap: null, realms: null }, { gateway: 'fe80::2', oif: B, weight: 1, onlink: false, encap: null, realms: null }] });
   const base = () => start([
     nu('address', addr4(A, '10.0.0.5/24')),
     nu('address', addr6(A, '2001:db8::5/64')),
@@ -72,8 +72,8 @@ describe('link down (IFF_UP cleared)', () => {
       nu('route', route4('10.0.0.5/32', { table: 255, type: 'local', scope: 'host', oif: A, protocol: 'kernel' })),
       nu('route', route4('10.0.0.255/32', { table: 255, type: 'broadcast', scope: 'link', oif: A, protocol: 'kernel' })),
       nu('route', route4('10.66.0.0/16', { type: 'unreachable', oif: A })),
-      nu('route', route4('10.9.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: A, weight: 1, onlink: false }, { gateway: '10.1.0.1', oif: B, weight: 1, onlink: false }] })),
-      nu('route', route4('10.8.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: A, weight: 1, onlink: false }, { gateway: '10.0.0.2', oif: A, weight: 1, onlink: false }] })),
+      nu('route', route4('10.9.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: A, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.1.0.1', oif: B, weight: 1, onlink: false, encap: null, realms: null }] })),
+      nu('route', route4('10.8.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: A, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.0.0.2', oif: A, weight: 1, onlink: false, encap: null, realms: null }] })),
       nu('route', route4('10.1.0.0/24', { oif: B, scope: 'link' })),
     ]);
     const r = reduce(before, [down], 'kernel');
@@ -85,7 +85,7 @@ describe('link down (IFF_UP cleared)', () => {
     const before = start([
       nu('route', route6('fe80::/64', { oif: A, priority: 256, protocol: 'kernel' })),
       nu('route', route6('fe80::/64', { oif: B, priority: 256, protocol: 'kernel' })),
-      nu('route', route6('2001:db8:9::/48', { oif: null, multipath: [{ gateway: 'fe80::1', oif: A, weight: 1, onlink: false }, { gateway: 'fe80::2', oif: B, weight: 1, onlink: false }] })),
+      nu('route', route6('2001:db8:9::/48', { oif: null, multipath: [{ gateway: 'fe80::1', oif: A, weight: 1, onlink: false, encap: null, realms: null }, { gateway: 'fe80::2', oif: B, weight: 1, onlink: false, encap: null, realms: null }] })),
     ]);
     const r = reduce(before, [down], 'kernel');
     expect(routes(r.snapshot).map((x) => `${x.dst}@${x.oif}`)).toEqual(['2001:db8:9::/48@null', 'fe80::/64@3']);

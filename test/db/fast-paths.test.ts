@@ -37,7 +37,7 @@ const arbAnyRoute: fc.Arbitrary<RouteRecord> = fc
     priority: fc.constantFrom(null, 0, 10), protocol: fc.constantFrom('boot', 'static', 'kernel'), scope: fc.constantFrom('universe', 'link'),
     type: fc.constantFrom('unicast', 'blackhole'), prefsrc: fc.constantFrom(null, '10.0.0.1'), gateway: fc.constantFrom(null, '10.0.0.2', '10.0.0.3'),
     oif: fc.constantFrom(null, 2, 3), metrics: fc.constantFrom(null, { mtu: 1400 }),
-    multipath: fc.constantFrom<NextHop[] | null>(null, [], [{ gateway: '10.0.0.2', oif: 2, weight: 1, onlink: false }, { gateway: '10.0.0.3', oif: 3, weight: 2, onlink: false }]),
+    multipath: fc.constantFrom<NextHop[] | null>(null, [], [{ gateway: '10.0.0.2', oif: 2, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.0.0.3', oif: 3, weight: 2, onlink: false, encap: null, realms: null }]),
   })
   .map(({ v6, d, ...over }) => (v6 ? route6(`2001:db8:${d}::/64`, over) : route4(`10.${d}.0.0/16`, over)));
 
@@ -89,7 +89,7 @@ describe('load into an empty table', () => {
 
   it('freezes what it stores, keeps the other tables, and is the base itself when the dump is empty', () => {
     const base = reduce(emptySnapshot(), [nu('interface', iface(2, 'eth0'))], 'kernel').snapshot;
-    const r = route4('10.1.0.0/16', { multipath: [{ gateway: '10.0.0.1', oif: 2, weight: 1, onlink: false }] });
+    const r = route4('10.1.0.0/16', { multipath: [{ gateway: '10.0.0.1', oif: 2, weight: 1, onlink: false, encap: null, realms: null }] });
     const load = new TableLoad('route');
     load.add(r);
     const out = load.finish(base, false);

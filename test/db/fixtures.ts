@@ -59,7 +59,7 @@ export function route4(dst: string, over: Partial<RouteRecord> = {}): RouteRecor
     tos: 0,
     metrics: null,
     pref: null,
-    onlink: false,
+    onlink: false, encap: null, realms: null,
     ...over,
   };
 }

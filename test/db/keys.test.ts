@@ -57,17 +57,17 @@ describe('route identity', () => {
   });
 
   it('an IPv6 multipath route is identified by its set of nexthops, in any order', () => {
-    const a = { gateway: 'fe80::1', oif: 2, weight: 1, onlink: false };
-    const b = { gateway: 'fe80::2', oif: 3, weight: 1, onlink: false };
+    const a = { gateway: 'fe80::1', oif: 2, weight: 1, onlink: false, encap: null, realms: null };
+    const b = { gateway: 'fe80::2', oif: 3, weight: 1, onlink: false, encap: null, realms: null };
     const ab = route6('2001:db8::/64', { oif: null, gateway: null, multipath: [a, b] });
-    const ba = route6('2001:db8::/64', { oif: null, gateway: null, multipath: [b, { ...a, weight: 5, onlink: false }] });
+    const ba = route6('2001:db8::/64', { oif: null, gateway: null, multipath: [b, { ...a, weight: 5 }] });
     expect(routeKey(ab)).toBe(routeKey(ba));
     expect(routeKey(ab)).not.toBe(routeKey(route6('2001:db8::/64', { oif: 2, gateway: 'fe80::1' })));
   });
 
   it('an IPv4 multipath route keeps order and weights in its identity (fib_info compares them)', () => {
-    const a = { gateway: '10.0.0.1', oif: 2, weight: 1, onlink: false };
-    const b = { gateway: '10.0.1.1', oif: 3, weight: 1, onlink: false };
+    const a = { gateway: '10.0.0.1', oif: 2, weight: 1, onlink: false, encap: null, realms: null };
+    const b = { gateway: '10.0.1.1', oif: 3, weight: 1, onlink: false, encap: null, realms: null };
     const r = (mp: typeof a[]) => route4('10.9.0.0/16', { oif: null, multipath: mp });
     expect(routeKey(r([a, b]))).not.toBe(routeKey(r([b, a])));
     expect(routeKey(r([a, b]))).not.toBe(routeKey(r([a, { ...b, weight: 2 }])));

@@ -79,9 +79,9 @@ describe('NLM_F_REPLACE', () => {
 });
 
 describe('IPv6 multipath bookkeeping', () => {
-  const A: NextHop = { gateway: 'fe80::a', oif: 2, weight: 1, onlink: false };
-  const B: NextHop = { gateway: 'fe80::b', oif: 3, weight: 1, onlink: false };
-  const C: NextHop = { gateway: 'fe80::c', oif: 4, weight: 1, onlink: false };
+  const A: NextHop = { gateway: 'fe80::a', oif: 2, weight: 1, onlink: false, encap: null, realms: null };
+  const B: NextHop = { gateway: 'fe80::b', oif: 3, weight: 1, onlink: false, encap: null, realms: null };
+  const C: NextHop = { gateway: 'fe80::c', oif: 4, weight: 1, onlink: false, encap: null, realms: null };
   const single = (h: NextHop) => route6('2001:db8:9::/48', { gateway: h.gateway, oif: h.oif });
   const multi = (...hs: NextHop[]) => route6('2001:db8:9::/48', { gateway: null, oif: null, multipath: hs });
 
@@ -126,7 +126,7 @@ describe('IPv6 multipath bookkeeping', () => {
   });
 
   it('IPv4 has no siblings: an IPv4 multipath route is one object, deleted exactly', () => {
-    const mp = route4('10.9.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: 2, weight: 1, onlink: false }, { gateway: '10.1.0.1', oif: 3, weight: 1, onlink: false }] });
+    const mp = route4('10.9.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: 2, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.1.0.1', oif: 3, weight: 1, onlink: false, encap: null, realms: null }] });
     const s1 = run([nu('route', mp), nu('route', route4('10.9.0.0/16', { gateway: '10.0.0.1', oif: 2 }))]).snapshot;
     const r = run([del('route', route4('10.9.0.0/16', { gateway: '10.1.0.1', oif: 3 }))], s1);
     expect(r.changes).toEqual([]);

@@ -20,7 +20,7 @@ const arbRoute = fc.record({
   prefsrc: fc.constantFrom(null, '10.0.0.1', '10.0.0.2'),
 }).map(({ d, oif, hop2, prefsrc }): RouteRecord => route4(`10.${d}.0.0/16`, hop2 === null ? { oif, prefsrc } : {
   oif: null, gateway: null, prefsrc,
-  multipath: [{ gateway: '10.0.0.254', oif, weight: 1, onlink: false }, { gateway: '10.0.0.253', oif: hop2, weight: 1, onlink: false }],
+  multipath: [{ gateway: '10.0.0.254', oif, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.0.0.253', oif: hop2, weight: 1, onlink: false, encap: null, realms: null }],
 }));
 
 function base(routes: RouteRecord[], loaded: boolean): DbSnapshot {

@@ -10,6 +10,7 @@
  *   interface   index ifname kind mtu address state operstate master link
  *   address     index family address prefixlen
  *   route       family table dst src gateway oif priority protocol scope type multipath onlink
+ *               encap (its type) realms
  *   rule        family priority table src dst action
  *   neighbour   index family dst lladdr state
  *
@@ -32,8 +33,8 @@ function ipJson<T = any>(ns: string, ...args: string[]): T[] {
 
 export interface WInterface { index: number; ifname: string; kind: string | null; mtu: number; address: string | null; state: 'up' | 'down'; operstate: string; master: number | null; link: number | null }
 export interface WAddress { index: number; family: 4 | 6; address: string; prefixlen: number }
-export interface WNextHop { gateway: string | null; oif: number | null; weight: number; onlink: boolean }
-export interface WRoute { family: 4 | 6; table: number; dst: string; src: string | null; gateway: string | null; oif: number | null; priority: number | null; protocol: string; scope: string; type: string; multipath: WNextHop[] | null; onlink: boolean }
+export interface WNextHop { gateway: string | null; oif: number | null; weight: number; onlink: boolean; encap: string | null; realms: number | null }
+export interface WRoute { family: 4 | 6; table: number; dst: string; src: string | null; gateway: string | null; oif: number | null; priority: number | null; protocol: string; scope: string; type: string; multipath: WNextHop[] | null; onlink: boolean; encap: string | null; realms: number | null }
 export interface WRule { family: 4 | 6; priority: number; table: number; src: string | null; dst: string | null; action: string }
 export interface WNeighbour { index: number; family: 4 | 6; dst: string; lladdr: string | null; state: string }
 
@@ -63,6 +64,12 @@ function indexOf(names: Map<string, number>, name: unknown): number | null {
   const m = /^if(\d+)$/.exec(s);
   if (m) return Number(m[1]);
   throw new Error(`witness: unknown interface name ${s}`);
+}
+
+/** ip's "flow" of a route (or next hop), { from?, to } realms, as RTA_FLOW's number. */
+function realmsIn(x: { flow?: { from?: string; to?: string } }): number | null {
+  if (x.flow === undefined) return null;
+  return ((Number(x.flow.from ?? 0) << 16) | Number(x.flow.to ?? 0)) >>> 0;
 }
 
 /** Whether ip's flags of a route (or next hop) include "onlink". */
@@ -122,9 +129,15 @@ export function kernelState(ns: string): WState {
         scope: String(r.scope),
         type: String(r.type),
         multipath: r.nexthops
-          ? r.nexthops.map((h: any) => ({ gateway: h.gateway ?? h.via?.host ?? null, oif: indexOf(names, h.dev), weight: h.weight ?? 1, onlink: onlinkIn(h) }))
+          ? r.nexthops.map((h: any) => ({
+            gateway: h.gateway ?? h.via?.host ?? null, oif: indexOf(names, h.dev), weight: h.weight ?? 1, onlink: onlinkIn(h), encap: h.encap ?? null, realms: realmsIn(h),
+          }))
           : null,
         onlink: onlinkIn(r),
+        // The encapsulation's type only. (ip -j prints an `encap ip` route's tunnel destination
+        // under "dst", the route's own key: such routes do not go through this witness.)
+        encap: r.encap ?? null,
+        realms: realmsIn(r),
       });
     }
   }
@@ -170,8 +183,10 @@ export function projectSnapshot(s: { interfaces: readonly any[]; addresses: read
     routes: s.routes.map((r) => ({
       family: r.family, table: r.table, dst: r.dst, src: r.src, gateway: r.gateway, oif: r.oif, priority: r.priority, protocol: r.protocol,
       scope: r.scope, type: r.type,
-      multipath: r.multipath ? r.multipath.map((h: any) => ({ gateway: h.gateway, oif: h.oif, weight: h.weight, onlink: h.onlink })) : null,
+      multipath: r.multipath ? r.multipath.map((h: any) => ({ gateway: h.gateway, oif: h.oif, weight: h.weight, onlink: h.onlink, encap: h.encap?.type ?? null, realms: h.realms })) : null,
       onlink: r.onlink,
+      encap: r.encap?.type ?? null,
+      realms: r.realms,
     })),
     rules: s.rules.map((r) => ({ family: r.family, priority: r.priority, table: r.table, src: r.src, dst: r.dst, action: r.action })),
     neighbours: s.neighbours.map((r) => ({ index: r.index, family: r.family, dst: r.dst, lladdr: r.lladdr, state: r.state })),

@@ -66,7 +66,7 @@ describe('IPv6 preferred source', () => {
 });
 
 describe('IPv6 multipath groups keep the kernel dump order', () => {
-  const hop = (gateway: string, oif = 3) => ({ gateway, oif, weight: 1, onlink: false });
+  const hop = (gateway: string, oif = 3) => ({ gateway, oif, weight: 1, onlink: false, encap: null, realms: null });
   const group = (...gws: string[]) => route6('2001:db8:5::/48', { gateway: null, oif: null, multipath: gws.map((g) => hop(g)) });
 
   it('an appended sibling is announced first but dumped last', () => {

@@ -134,7 +134,7 @@ describe('the safety net', () => {
     expect(many.src.dumps.slice(dumps)).toEqual([{ kind: 'route', hint: undefined }]);
 
     const multi = await setup(3, (src) => src.set('route', route4('10.9.0.0/16', {
-      oif: null, gateway: null, multipath: [{ gateway: '10.0.2.9', oif: 2, weight: 1, onlink: false }, { gateway: '10.0.3.9', oif: 3, weight: 1, onlink: false }],
+      oif: null, gateway: null, multipath: [{ gateway: '10.0.2.9', oif: 2, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.0.3.9', oif: 3, weight: 1, onlink: false, encap: null, realms: null }],
     }), { silent: true }));
     dumps = multi.src.dumps.length;
     down(multi.src, 4);

@@ -74,13 +74,17 @@ describe('the order of a route\'s attributes', () => {
     for (const r of routes) expect(inOrder(orderedNames(r.payload), ROUTE_ATTR_ORDER[4]), orderedNames(r.payload).join(', ')).toBe(true);
   });
 
-  it('gives back the kernel\'s own bytes for its routes via IPv6 next hops and onlink ones, single and multipath (route4-nexthops.json)', () => {
+  it('gives back the kernel\'s own bytes for its routes via IPv6 next hops, onlink, with realms or an encapsulation, single and multipath (route4-nexthops.json)', () => {
     const routes = fixtureMessages(loadFixture('route4-nexthops'), 'received').filter((m) => m.type === RTM_NEWROUTE);
     const records = routes.map((m) => ({ m, r: routeRecordAt(m.payload)! })).filter(({ r }) => /^10\.6\d\./.test(r.dst));
     // 10.60.0.0/24 via fe80::1, 10.61.0.0/24 via 2001:db8::7 metric 20, 10.62.0.0/24 with two next
-    // hops via IPv6; 10.63.0.0/24 onlink, 10.64.0.0/24 with an onlink next hop.
-    expect(records.map(({ r }) => `${r.dst} ${r.onlink} ${(r.multipath ?? []).map((h) => h.onlink).join(',')}`))
-      .toEqual(['10.60.0.0/24 false ', '10.61.0.0/24 false ', '10.62.0.0/24 false false,false', '10.63.0.0/24 true ', '10.64.0.0/24 false true,false']);
+    // hops via IPv6; 10.63.0.0/24 onlink, 10.64.0.0/24 with an onlink next hop; 10.65.0.0/24 realms
+    // 3/5, 10.66.0.0/24 with a next hop of realm 7 and an ip encapsulation.
+    const said = (x: { onlink: boolean; realms: number | null; encap: { type: string } | null }) => `${x.onlink ? 'onlink' : '-'}/${x.realms ?? '-'}/${x.encap?.type ?? '-'}`;
+    expect(records.map(({ r }) => `${r.dst} ${said(r)} ${(r.multipath ?? []).map(said).join(',')}`)).toEqual([
+      '10.60.0.0/24 -/-/- ', '10.61.0.0/24 -/-/- ', '10.62.0.0/24 -/-/- -/-/-,-/-/-', '10.63.0.0/24 onlink/-/- ',
+      '10.64.0.0/24 -/-/- onlink/-/-,-/-/-', `10.65.0.0/24 -/${(3 << 16) | 5}/- `, '10.66.0.0/24 -/-/- -/7/ip,-/-/-',
+    ]);
     for (const { m, r } of records) {
       // (A gateway of the other family is the codec's to write; an onlink single path, record-wire's.)
       expect(Buffer.from(encodeRouteRecord(r, 'create').payload).toString('hex'), r.dst).toBe(m.payload.toString('hex'));
@@ -90,17 +94,48 @@ describe('the order of a route\'s attributes', () => {
     expect(Buffer.from(encodeRoute(spec, indexOnly).payload).toString('hex')).toBe(records[1]!.m.payload.toString('hex'));
   });
 
+  it('gives back the kernel\'s own bytes for every route of the captured dumps, encapsulations (ip, seg6) among them', () => {
+    // Two things a request says otherwise, on purpose: no RTA_CACHEINFO (the kernel's statistics of
+    // an IPv6 route), and rtm_table 0 rather than the kernel's 252 beside an RTA_TABLE above 255 (as ip).
+    const expected = (p: Buffer): string => {
+      const out: Buffer[] = [Buffer.from(p.subarray(0, RTMSG_LEN))];
+      for (let off = RTMSG_LEN; off + 4 <= p.length;) {
+        const len = p.readUInt16LE(off);
+        const step = (len + 3) & ~3;
+        if ((p.readUInt16LE(off + 2) & NLA_TYPE_MASK) !== 12) out.push(p.subarray(off, off + step));
+        off += step;
+      }
+      const b = Buffer.concat(out);
+      if (b[4] === 252) b[4] = 0;
+      return b.toString('hex');
+    };
+    let encapped = 0;
+    for (const fixture of ['route4', 'route6', 'route4-nexthops']) {
+      for (const m of fixtureMessages(loadFixture(fixture), 'received').filter((x) => x.type === RTM_NEWROUTE)) {
+        const r = routeRecordAt(m.payload)!;
+        if (r.encap !== null || r.multipath?.some((h) => h.encap !== null)) encapped++;
+        expect(Buffer.from(encodeRouteRecord(r, 'create').payload).toString('hex'), `${fixture} ${r.dst}`).toBe(expected(m.payload));
+      }
+    }
+    // 10.44.0.0/24 encap ip (in route4.json and route4-nexthops.json), and 2001:db8:5::/64 encap
+    // seg6 (route6.json, and route4.json, whose `ip route show table all` brought IPv6 routes too);
+    // and 10.66.0.0/24's next hop (route4-nexthops.json).
+    expect(encapped).toBe(4 + 1);
+  });
+
   it('is the one the encoders write, for a route that says everything', () => {
+    // (LWTUNNEL_IP_DST 1.1.1.1: what the attributes say is the kernel's to check.)
+    const ENCAP = { type: 'ip', data: '0800020001010101' };
     for (const family of [4, 6] as const) {
       const spec = family === 4
-        ? { dst: '10.7.0.0/24', gateway: '10.0.0.4', oif: 2, prefsrc: '10.0.0.1', priority: 50, metrics: { mtu: 1400 }, table: 100 }
-        : { dst: '2001:db8:1::/64', src: '2001:db8:9::/48', gateway: '2001:db8::2', oif: 2, prefsrc: '2001:db8::1', priority: 50, metrics: { mtu: 1400 }, table: 100, pref: 'high' };
+        ? { dst: '10.7.0.0/24', gateway: '10.0.0.4', oif: 2, prefsrc: '10.0.0.1', priority: 50, metrics: { mtu: 1400 }, table: 100, encap: ENCAP, realms: 5 }
+        : { dst: '2001:db8:1::/64', src: '2001:db8:9::/48', gateway: '2001:db8::2', oif: 2, prefsrc: '2001:db8::1', priority: 50, metrics: { mtu: 1400 }, table: 100, pref: 'high', encap: ENCAP };
       const viaSpec = encodeRoute(validateRoute('add', spec as never), indexOnly);
       const names = orderedNames(Buffer.from(viaSpec.payload));
       expect(names).toEqual(ROUTE_ATTR_ORDER[family].filter((n) => n !== 'multipath' && n !== 'via' && (family === 6 || n !== 'pref')));
       const record: RouteRecord = {
         family, dst: spec.dst, src: 'src' in spec ? spec.src ?? null : null, table: 100, tos: 0, protocol: 'boot', scope: 'universe', type: 'unicast', gateway: spec.gateway, oif: 2,
-        priority: 50, prefsrc: spec.prefsrc, metrics: { mtu: 1400 }, multipath: null, pref: family === 6 ? 'high' : null, onlink: false,
+        priority: 50, prefsrc: spec.prefsrc, metrics: { mtu: 1400 }, multipath: null, pref: family === 6 ? 'high' : null, onlink: false, encap: ENCAP, realms: family === 4 ? 5 : null,
       };
       expect(Buffer.from(encodeRouteRecord(record, 'create').payload).toString('hex')).toBe(Buffer.from(viaSpec.payload).toString('hex'));
     }

@@ -13,7 +13,7 @@ let ipr: IPRoute;
 let v0 = 0;
 let v1 = 0;
 
-const FIELDS = ['family', 'table', 'dst', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'pref', 'multipath', 'metrics', 'onlink'] as const;
+const FIELDS = ['family', 'table', 'dst', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'pref', 'multipath', 'metrics', 'onlink', 'realms'] as const;
 const view = (rs: readonly RouteRecord[]) => sorted(rs.map((r) => pick(r, FIELDS)));
 
 beforeAll(async () => {
@@ -51,7 +51,7 @@ describe('route add', () => {
 
   it('adds a multipath route with weights', async () => {
     const r = await ipr.route('add', { dst: '10.2.0.0/16', multipath: [{ gateway: '10.0.0.2', weight: 3 }, { gateway: '10.0.1.2', oif: 'v1' }] });
-    expect(r?.multipath).toEqual([{ gateway: '10.0.0.2', oif: v0, weight: 3, onlink: false }, { gateway: '10.0.1.2', oif: v1, weight: 1, onlink: false }]);
+    expect(r?.multipath).toEqual([{ gateway: '10.0.0.2', oif: v0, weight: 3, onlink: false, encap: null, realms: null }, { gateway: '10.0.1.2', oif: v1, weight: 1, onlink: false, encap: null, realms: null }]);
     expect(seen(4, 254, '10.2.0.0/16')[0]?.multipath).toEqual(r?.multipath);
   });
 
@@ -59,7 +59,7 @@ describe('route add', () => {
     const a = await ipr.route('add', { dst: '2001:db8:10::/48', gateway: '2001:db8::2', priority: 50 });
     expect(a).toMatchObject({ family: 6, dst: '2001:db8:10::/48', gateway: '2001:db8::2', oif: v0, priority: 50, pref: 'medium' });
     const m = await ipr.route('add', { dst: '2001:db8:20::/48', multipath: [{ gateway: '2001:db8::2', weight: 2 }, { gateway: '2001:db8:1::2' }] });
-    expect(m?.multipath).toEqual([{ gateway: '2001:db8::2', oif: v0, weight: 2, onlink: false }, { gateway: '2001:db8:1::2', oif: v1, weight: 1, onlink: false }]);
+    expect(m?.multipath).toEqual([{ gateway: '2001:db8::2', oif: v0, weight: 2, onlink: false, encap: null, realms: null }, { gateway: '2001:db8:1::2', oif: v1, weight: 1, onlink: false, encap: null, realms: null }]);
     const d = await ipr.route('add', { dst: 'default', gateway: '2001:db8::fe', table: 200 });
     expect(d).toMatchObject({ family: 6, table: 200, dst: 'default', gateway: '2001:db8::fe' });
     expect(seen(6, 254, '2001:db8:10::/48').map((w) => pick(w, ['gateway', 'oif', 'priority']))).toEqual([{ gateway: '2001:db8::2', oif: v0, priority: 50 }]);

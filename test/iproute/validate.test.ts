@@ -176,6 +176,15 @@ describe('route specs', () => {
     ['onlink that is not a boolean', { dst: '10.5.0.0/24', gateway: '192.0.2.1', oif: 2, onlink: 'yes' }, 'onlink', 'yes'],
     ['onlink beside multipath', { dst: '10.5.0.0/24', onlink: true, multipath: [{ gateway: '192.0.2.1', oif: 2 }] }, 'onlink', true],
     ['an onlink next hop without an oif', { dst: '10.5.0.0/24', multipath: [{ gateway: '192.0.2.1', onlink: true }] }, 'multipath[0].onlink', true],
+    ['realms of an IPv6 route', { dst: '2001:db8::/32', oif: 2, realms: 5 }, 'realms', 5],
+    ['realms past 32 bits', { dst: '10.5.0.0/24', oif: 2, realms: 2 ** 32 }, 'realms', 2 ** 32],
+    ['an encapsulation of an unknown type', { dst: '10.5.0.0/24', oif: 2, encap: { type: 'gre', data: '' } }, 'encap.type', 'gre'],
+    ["an encapsulation of type 'none'", { dst: '10.5.0.0/24', oif: 2, encap: { type: 'none', data: '' } }, 'encap.type', 'none'],
+    ['an encapsulation whose data is not hex', { dst: '10.5.0.0/24', oif: 2, encap: { type: 'ip', data: '0g' } }, 'encap.data', '0g'],
+    ['an encapsulation with an odd number of hex digits', { dst: '10.5.0.0/24', oif: 2, encap: { type: 'ip', data: 'abc' } }, 'encap.data', 'abc'],
+    ['an encapsulation with an unknown field', { dst: '10.5.0.0/24', oif: 2, encap: { type: 'ip', data: '', id: 5 } }, 'encap.id', 5],
+    ['an encapsulation beside multipath', { dst: '10.5.0.0/24', encap: { type: 'ip', data: '' }, multipath: [{ oif: 2 }] }, 'encap', { type: 'ip', data: '' }],
+    ['a next hop\'s realms of an IPv6 route', { dst: '2001:db8::/32', multipath: [{ oif: 2, realms: 1 }] }, 'multipath[0].realms', 1],
     ['an IPv4 next hop of an IPv6 route', { dst: '2001:db8::/32', multipath: [{ gateway: 'fe80::1', oif: 2 }, { gateway: '10.0.0.1', oif: 2 }] }, 'multipath[1].gateway', '10.0.0.1'],
     ['a family that disagrees with dst', { family: 4, dst: '2001:db8::/32' }, 'dst', '2001:db8::/32'],
     ['a bad family', { family: 5, dst: 'default' }, 'family', 5],
@@ -208,6 +217,15 @@ describe('route specs', () => {
     expect(validateRoute('add', { dst: '10.5.0.0/24', oif: 2 }).onlink).toBe(false);
     expect(validateRoute('add', { dst: '10.5.0.0/24', multipath: [{ gateway: '192.0.2.1', oif: 2, onlink: true }, { gateway: '10.0.0.2' }] }).multipath?.map((h) => h.onlink))
       .toEqual([true, false]);
+  });
+
+  it('takes an encapsulation (a name or number, its attributes in hex) and IPv4 realms, per next hop too; null is none', () => {
+    expect(validateRoute('add', { dst: '10.5.0.0/24', oif: 2, encap: { type: 'seg6', data: 'AB01' }, realms: 7 }))
+      .toMatchObject({ encap: { type: 5, data: Buffer.from([0xab, 1]) }, realms: 7 });
+    expect(validateRoute('add', { dst: '10.5.0.0/24', oif: 2, encap: { type: 99, data: '' } }).encap?.type).toBe(99);
+    expect(validateRoute('add', { dst: '10.5.0.0/24', oif: 2, encap: null, realms: null })).not.toHaveProperty('encap');
+    expect(validateRoute('add', { dst: '10.5.0.0/24', multipath: [{ oif: 2, encap: { type: 'ip', data: '' }, realms: 3 }] }).multipath)
+      .toMatchObject([{ encap: { type: 2 }, realms: 3 }]);
   });
 
   it('takes an IPv6 gateway of an IPv4 route (RFC 5549: RTA_VIA), which names no family of its own', () => {

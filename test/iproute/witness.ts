@@ -29,9 +29,15 @@ function prefix(dst: string, family: 4 | 6): string {
 export interface WitnessRoute {
   family: 4 | 6; table: number; dst: string; gateway: string | null; oif: number | null; priority: number | null;
   protocol: string; scope: string; type: string; prefsrc: string | null; pref: string | null;
-  multipath: { gateway: string | null; oif: number | null; weight: number; onlink: boolean }[] | null;
+  multipath: { gateway: string | null; oif: number | null; weight: number; onlink: boolean; encap: { type: string } | null; realms: number | null }[] | null;
   metrics: Record<string, number> | null;
   onlink: boolean;
+  realms: number | null;
+}
+
+/** ip's "flow" ({ from?, to } realms) as RTA_FLOW's number, or null. */
+function realms(x: { flow?: { from?: string; to?: string } }): number | null {
+  return x.flow === undefined ? null : ((Number(x.flow.from ?? 0) << 16) | Number(x.flow.to ?? 0)) >>> 0;
 }
 
 export function witnessRoutes(ns: string, family: 4 | 6): WitnessRoute[] {
@@ -50,10 +56,15 @@ export function witnessRoutes(ns: string, family: 4 | 6): WitnessRoute[] {
     prefsrc: r.prefsrc ?? null,
     pref: r.pref ?? null,
     multipath: r.nexthops
-      ? r.nexthops.map((nh: any) => ({ gateway: nh.gateway ?? null, oif: dev(nh.dev), weight: nh.weight ?? 1, onlink: (nh.flags ?? []).includes('onlink') }))
+      ? r.nexthops.map((nh: any) => ({
+        gateway: nh.gateway ?? null, oif: dev(nh.dev), weight: nh.weight ?? 1, onlink: (nh.flags ?? []).includes('onlink'),
+        // (ip shows an encapsulation's attributes its own way: only its type is compared.)
+        encap: nh.encap === undefined ? null : { type: String(nh.encap) }, realms: realms(nh),
+      }))
       : null,
     metrics: r.metrics ? Object.assign({}, ...r.metrics) : null,
     onlink: (r.flags ?? []).includes('onlink'),
+    realms: realms(r),
   }));
 }
 

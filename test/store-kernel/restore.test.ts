@@ -26,9 +26,11 @@ function build(ns: string): void {
     'addr add 10.1.0.1/24 dev va', 'addr add 10.1.0.5/24 dev va', 'addr add 2001:db8:1::1/64 dev va', 'addr add 10.3.0.1/24 dev br0',
     'route add 10.50.0.0/16 via 10.1.0.2', 'route add 10.51.0.0/16 via 10.1.0.2 metric 20',
     'route add 10.60.0.0/16 via 10.1.0.2 table 100', 'route add 2001:db8:50::/48 via 2001:db8:1::2',
-    // An IPv6 next hop of an IPv4 route (RTA_VIA), a source-specific IPv6 route (RTA_SRC), an onlink one.
+    // An IPv6 next hop of an IPv4 route (RTA_VIA), a source-specific IPv6 route (RTA_SRC), an onlink one,
+    // realms (RTA_FLOW), a seg6 encapsulation.
     'route add 10.53.0.0/16 via inet6 2001:db8:1::2 dev va', 'route add 2001:db8:51::/48 from 2001:db8:9::/48 via 2001:db8:1::2',
-    'route add 10.54.0.0/16 via 192.0.2.1 dev va onlink',
+    'route add 10.54.0.0/16 via 192.0.2.1 dev va onlink', 'route add 10.55.0.0/16 via 10.1.0.2 realms 3/5',
+    'route add 2001:db8:52::/48 encap seg6 mode encap segs 2001:db8:1::9 dev va',
     'rule add from 10.1.0.0/24 table 100 priority 1000',
     'neigh add 10.1.0.9 lladdr 02:00:00:00:00:09 dev va nud permanent',
   ];
@@ -63,6 +65,7 @@ describe('checkpoint, change with ip, restore', () => {
       'addr del 10.1.0.5/24 dev va', 'addr del 2001:db8:1::1/64 dev va', 'addr add 10.1.0.7/24 dev va',
       'route del 10.50.0.0/16', 'route del 10.60.0.0/16 table 100', 'route add 10.52.0.0/16 via 10.1.0.2',
       'route del 10.53.0.0/16', 'route del 2001:db8:51::/48 from 2001:db8:9::/48', 'route del 10.54.0.0/16',
+      'route del 10.55.0.0/16', 'route del 2001:db8:52::/48',
       'rule del priority 1000', 'rule add from 10.9.0.0/24 table 100 priority 1001',
       'neigh del 10.1.0.9 dev va', 'neigh add 10.1.0.10 lladdr 02:00:00:00:00:10 dev va nud permanent',
       'link set vb down',

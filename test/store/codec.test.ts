@@ -24,7 +24,7 @@ describe('checkpoint parts', () => {
       route: [
         route4('10.1.0.0/16', { gateway: '10.0.0.254' }),
         route4('10.2.0.0/16', { gateway: '10.0.0.254' }),
-        route4('10.3.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: 2, weight: 1, onlink: false }, { gateway: '10.0.0.2', oif: 3, weight: 2, onlink: false }] }),
+        route4('10.3.0.0/16', { oif: null, multipath: [{ gateway: '10.0.0.1', oif: 2, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.0.0.2', oif: 3, weight: 2, onlink: false, encap: null, realms: null }] }),
         route6('2001:db8::/64', { metrics: { mtu: 1400, hoplimit: 64 }, pref: 'high' }),
       ],
       rule: [rule(1000), rule(1001, { iifname: 'eth0', fwmark: 7, fwmask: 255 })],

@@ -18,7 +18,7 @@ const seed = (s: FakeSource): void => {
   s.set('route', route4('10.3.0.0/16', { gateway: '10.1.0.254', oif: 3 }), { silent: true });
   s.set('route', route4('10.4.0.0/16', {
     oif: null,
-    multipath: [{ gateway: '10.0.0.253', oif: 2, weight: 1, onlink: false }, { gateway: '10.1.0.253', oif: 3, weight: 2, onlink: false }],
+    multipath: [{ gateway: '10.0.0.253', oif: 2, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.1.0.253', oif: 3, weight: 2, onlink: false, encap: null, realms: null }],
   }), { silent: true });
   s.set('rule', rule(1000, { table: 100 }), { silent: true });
   s.set('neighbour', neigh(2, '10.0.0.254'), { silent: true });

@@ -19,14 +19,16 @@ type RouteAttrs = RouteMessageInput['attrs'];
 /**
  * The order the kernel announces a route's attributes in (IPv4's fib_dump_info: table, dst,
  * priority, metrics, prefsrc, then the next hop; IPv6's rt6_fill_node: table, dst, src, prefsrc,
- * metrics, priority, then the next hop; IPv4 routes have no src). Requests are written in it too:
+ * metrics, priority, then the next hop; IPv4 routes have no src). The next hop is its gateway (or
+ * RTA_VIA), oif, encapsulation (lwtunnel_fill_encap: RTA_ENCAP, then RTA_ENCAP_TYPE) and, for
+ * IPv4, realms (RTA_FLOW); a multipath route has them per hop, in the same order. Requests are written in it too:
  * a plain route's notification then carries the very bytes of its request, which the transaction
  * layer recognises without decoding (transactions/echo-claim.ts). The in-place writer of plain routes
  * (transactions/record-wire.ts, writeRoute) is held to it by byte-equality tests.
  */
 export const ROUTE_ATTR_ORDER: { readonly [F in 4 | 6]: readonly (keyof RouteAttrs)[] } = {
-  4: ['table', 'dst', 'priority', 'metrics', 'prefsrc', 'gateway', 'via', 'oif', 'multipath', 'pref'],
-  6: ['table', 'dst', 'src', 'prefsrc', 'metrics', 'priority', 'gateway', 'via', 'oif', 'multipath', 'pref'],
+  4: ['table', 'dst', 'priority', 'metrics', 'prefsrc', 'gateway', 'via', 'oif', 'encap', 'encapType', 'flow', 'multipath', 'pref'],
+  6: ['table', 'dst', 'src', 'prefsrc', 'metrics', 'priority', 'gateway', 'via', 'oif', 'encap', 'encapType', 'multipath', 'pref'],
 };
 
 /**
@@ -35,6 +37,11 @@ export const ROUTE_ATTR_ORDER: { readonly [F in 4 | 6]: readonly (keyof RouteAtt
  * IPv6 next hop of an IPv4 route is. The two never come together, so RTA_VIA has RTA_GATEWAY's
  * place in the order. `gateway` is an address's text (the record's, or a validated spec's).
  */
+/** An encapsulation as the codec takes it: RTA_ENCAP's payload as raw bytes, and its type's number. */
+export function encapAttrs(encap: { type: number; data: Buffer } | undefined): Pick<RouteAttrs, 'encap' | 'encapType'> {
+  return encap === undefined ? {} : { encap: encap.data as RouteAttrs['encap'], encapType: encap.type as RouteAttrs['encapType'] };
+}
+
 export function gatewayAttrs(family: 4 | 6, gateway: string | undefined): Pick<RouteAttrs, 'gateway' | 'via'> {
   if (gateway === undefined) return {};
   const other = gateway.includes(':') ? family === 4 : family === 6;
@@ -70,11 +77,13 @@ export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
     metrics: metrics as RouteAttrs['metrics'],
     ...gatewayAttrs(v.family, v.gateway?.text),
     oif: v.oif !== undefined ? ctx.index(v.oif) : undefined,
+    ...encapAttrs(v.encap),
+    flow: v.realms,
     multipath: v.multipath?.map((nh) => ({
       hops: nh.weight - 1,
       ifindex: nh.oif !== undefined ? ctx.index(nh.oif) : 0,
       flags: nh.onlink ? RTNH_F_ONLINK : 0,
-      attrs: gatewayAttrs(v.family, nh.gateway?.text),
+      attrs: { ...gatewayAttrs(v.family, nh.gateway?.text), ...encapAttrs(nh.encap), ...(nh.realms !== undefined ? { flow: nh.realms } : {}) },
     })),
     pref: v.pref,
   });

@@ -7,6 +7,6 @@ export {
 } from './values.js';
 export { validateLink, LINK_KINDS, type ValidLink, type ValidLinkInfo, type ValidPeer } from './link.js';
 export { validateAddress, type ValidAddress } from './address.js';
-export { validateRoute, type ValidRoute, type ValidNextHop } from './route.js';
+export { validateRoute, type ValidEncap, type ValidRoute, type ValidNextHop } from './route.js';
 export { validateRule, type ValidRule } from './rule.js';
 export { validateNeighbour, type ValidNeighbour } from './neighbour.js';

@@ -6,7 +6,7 @@
  */
 import type { Family } from '../records.js';
 import type { RouteOp, RouteSpec } from '../specs.js';
-import { METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES } from '../names.js';
+import { ENCAP_TYPES, METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES } from '../names.js';
 import { Checker } from './check.js';
 import { parseIp, type ParsedIp } from './ip.js';
 import { checkFamily, checkIfRef, checkIp, checkPrefix, checkTable, type IfTarget, type Prefix } from './values.js';
@@ -18,6 +18,15 @@ export interface ValidNextHop {
   weight: number;
   /** RTNH_F_ONLINK: the gateway is taken as on `oif`'s link. */
   onlink: boolean;
+  encap?: ValidEncap;
+  /** RTA_FLOW (IPv4 realms). */
+  realms?: number;
+}
+
+/** An encapsulation: RTA_ENCAP_TYPE's number and RTA_ENCAP's payload. */
+export interface ValidEncap {
+  type: number;
+  data: Buffer;
 }
 
 export interface ValidRoute {
@@ -41,9 +50,12 @@ export interface ValidRoute {
   pref?: number;
   /** RTNH_F_ONLINK (a single path's; next hops have their own). */
   onlink: boolean;
+  encap?: ValidEncap;
+  /** RTA_FLOW (IPv4 realms). */
+  realms?: number;
 }
 
-const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'src', 'multipath', 'metrics', 'tos', 'pref', 'onlink'] as const;
+const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'src', 'multipath', 'metrics', 'tos', 'pref', 'onlink', 'encap', 'realms'] as const;
 
 export function validateRoute(op: RouteOp, spec: RouteSpec): ValidRoute {
   const c = new Checker();
@@ -109,6 +121,8 @@ function checkRoute(c: Checker, op: RouteOp, spec: unknown): ValidRoute | undefi
     }
   }
   if (s.onlink !== undefined) out.onlink = checkOnlink(c, 'onlink', s.onlink, s.gateway, s.oif);
+  if (s.encap !== undefined && s.encap !== null) out.encap = checkEncap(c, 'encap', s.encap);
+  if (s.realms !== undefined && s.realms !== null) out.realms = checkRealms(c, 'realms', s.realms, family);
   if (s.multipath !== undefined) out.multipath = checkMultipath(c, s, family);
   if (s.metrics !== undefined) out.metrics = checkMetrics(c, s.metrics);
   return c.ok ? (out as ValidRoute) : undefined;
@@ -136,20 +150,48 @@ function checkOnlink(c: Checker, field: string, value: unknown, gateway: unknown
   return value;
 }
 
+/**
+ * A record's encapsulation ({ type, data }: ENCAP_TYPES's name or number, RTA_ENCAP's payload in
+ * hex), sent as it is: the kernel checks the attributes (and says what it refuses).
+ */
+function checkEncap(c: Checker, field: string, value: unknown): ValidEncap | undefined {
+  const e = c.object(field, value, ['type', 'data'], 'encapsulation');
+  if (!e) return undefined;
+  const type = e.type === undefined ? c.fail(`${field}.type`, undefined, 'encapsulation type', 'missing')
+    : c.enumValue(`${field}.type`, e.type, ENCAP_TYPES, 0xffff, 'encapsulation type');
+  if (type === 0) c.fail(`${field}.type`, e.type, 'encapsulation type', "'none' is no encapsulation: leave encap out");
+  let data: Buffer | undefined;
+  if (typeof e.data !== 'string' || !/^(?:[0-9a-fA-F]{2})*$/.test(e.data)) {
+    c.fail(`${field}.data`, e.data, 'hex', 'expected RTA_ENCAP\'s attributes as an even number of hex digits');
+  } else {
+    data = Buffer.from(e.data, 'hex');
+  }
+  return type !== undefined && type !== 0 && data !== undefined ? { type, data } : undefined;
+}
+
+/** RTA_FLOW: a u32 (realms), IPv4 only (IPv6 routes have none). */
+function checkRealms(c: Checker, field: string, value: unknown, family: Family): number | undefined {
+  if (family !== 4) return c.fail(field, value, 'realms', 'only IPv4 routes have realms');
+  return c.u32(field, value, 'realms');
+}
+
 function checkMultipath(c: Checker, s: Record<string, unknown>, family: Family): ValidNextHop[] | undefined {
   if (!Array.isArray(s.multipath)) return c.fail('multipath', s.multipath, 'next hops', 'expected an array');
   if (s.multipath.length === 0) return c.fail('multipath', s.multipath, 'next hops', 'empty; leave multipath out for a single path');
-  if (s.gateway !== undefined || s.oif !== undefined || s.onlink !== undefined) {
-    const f = s.gateway !== undefined ? 'gateway' : s.oif !== undefined ? 'oif' : 'onlink';
+  const beside = (['gateway', 'oif', 'onlink', 'encap', 'realms'] as const).find((f) => s[f] !== undefined && s[f] !== null);
+  if (beside !== undefined) {
+    const f = beside;
     c.fail(f, s[f], 'next hop', `give ${f} per next hop in multipath, not beside it`);
   }
   const hops: ValidNextHop[] = [];
   s.multipath.forEach((raw: unknown, i: number) => {
     const at = `multipath[${i}]`;
-    const nh = c.object(at, raw, ['gateway', 'oif', 'weight', 'onlink'], 'next hop');
+    const nh = c.object(at, raw, ['gateway', 'oif', 'weight', 'onlink', 'encap', 'realms'], 'next hop');
     if (!nh) return;
     const hop: ValidNextHop = { weight: 1, onlink: false };
     if (nh.onlink !== undefined) hop.onlink = checkOnlink(c, `${at}.onlink`, nh.onlink, nh.gateway, nh.oif);
+    if (nh.encap !== undefined && nh.encap !== null) hop.encap = checkEncap(c, `${at}.encap`, nh.encap);
+    if (nh.realms !== undefined && nh.realms !== null) hop.realms = checkRealms(c, `${at}.realms`, nh.realms, family);
     if (nh.gateway !== undefined) hop.gateway = checkGateway(c, `${at}.gateway`, nh.gateway, family);
     if (nh.oif !== undefined) hop.oif = checkIfRef(c, `${at}.oif`, nh.oif);
     if (nh.gateway === undefined && nh.oif === undefined) c.fail(`${at}.gateway`, undefined, 'next hop', 'a next hop needs a gateway or an oif');
