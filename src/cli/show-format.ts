@@ -128,9 +128,26 @@ export function rulesTable(rows: readonly RuleRecord[], names: IfNames, style: S
     { header: 'FWMARK', cell: (r) => (r.fwmark === null ? null : r.fwmask !== null && r.fwmask !== 0xffffffff ? `0x${r.fwmark.toString(16)}/0x${r.fwmask.toString(16)}` : `0x${r.fwmark.toString(16)}`) },
     { header: 'ACTION', cell: (r) => ruleAction(r) },
     { header: 'PROTO', cell: (r) => r.protocol },
+    { header: 'EXTRA', cell: (r) => ruleExtras(r) },
   ];
   const sorted = [...rows].sort((a, b) => a.family - b.family || a.priority - b.priority);
   return renderTable(sorted, cols, style);
+}
+
+/** The selectors ip prints after the others: not, suppress_*, l3mdev, uidrange, ipproto, ports. */
+function ruleExtras(r: RuleRecord): string {
+  const range = (x: { start: number; end: number }) => (x.start === x.end ? `${x.start}` : `${x.start}-${x.end}`);
+  const out: string[] = [];
+  if (r.invert) out.push('not');
+  if (r.l3mdev) out.push('l3mdev');
+  if (r.uidRange) out.push(`uidrange ${range(r.uidRange)}`);
+  if (r.ipProto !== null && r.ipProto !== undefined) out.push(`ipproto ${r.ipProto}`);
+  if (r.sportRange) out.push(`sport ${range(r.sportRange)}`);
+  if (r.dportRange) out.push(`dport ${range(r.dportRange)}`);
+  if (r.suppressPrefixlen !== null && r.suppressPrefixlen !== undefined) out.push(`suppress_prefixlength ${r.suppressPrefixlen}`);
+  if (r.suppressIfgroup !== null && r.suppressIfgroup !== undefined) out.push(`suppress_ifgroup ${r.suppressIfgroup}`);
+  if (r.extra) out.push('(more)');
+  return out.join(' ');
 }
 
 export function ruleAction(r: RuleRecord): string {

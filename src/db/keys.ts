@@ -74,12 +74,19 @@ export function neighbourKey(r: Pick<NeighbourRecord, 'family' | 'index' | 'dst'
 // equal in action, table, goto target, priority, interfaces, fwmark/mask, and the family's
 // selectors (src/dst prefixes, tos). Rules have no in-place update (there is no NLM_F_REPLACE for rules), so every
 // field we record is identity. Known limit: without NLM_F_EXCL the kernel accepts an exact
-// duplicate, which we cannot tell apart (two equal rules are one object here); fields our record
-// lacks (uidrange, ipproto, ports, suppress_prefixlen, l3mdev) are not compared.
+// duplicate, which we cannot tell apart (two equal rules are one object here). The selectors
+// records gained later (invert, suppress_*, l3mdev, uid and port ranges, ip protocol, the other
+// attributes) are a second part of the key, there only when one of them is set: a rule without
+// them keeps the key it always had.
 
 export function ruleKey(r: RuleRecord): string {
   const rest = [r.action, r.table, r.goto, r.src, r.dst, r.iifname, r.oifname, r.fwmark, r.fwmask, r.tos, r.protocol];
-  return `${r.family}|${r.priority}${GROUP_SEP}${JSON.stringify(rest)}`;
+  const key = `${r.family}|${r.priority}${GROUP_SEP}${JSON.stringify(rest)}`;
+  // (`!= null` and falsy checks: records stored before these fields were there have none of them.)
+  if (!r.invert && r.suppressPrefixlen == null && r.suppressIfgroup == null && !r.l3mdev && r.uidRange == null && r.ipProto == null &&
+    r.sportRange == null && r.dportRange == null && r.extra == null) return key;
+  const more = [r.invert, r.suppressPrefixlen, r.suppressIfgroup, r.l3mdev, r.uidRange, r.ipProto, r.sportRange, r.dportRange, r.extra];
+  return `${key}${JSON.stringify(more)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ import type { RestorePlan } from '../store/index.js';
 import { ValidationError } from '../transactions/errors.js';
 import type { InterfaceDraft } from '../transactions/draft.js';
 import type { Transaction } from '../transactions/transaction.js';
+import { ruleSelectors } from '../transactions/encode-op.js';
 
 /** The checkpoint cannot be restored (nothing was sent); `issues` says why, one line each. */
 export class RestoreError extends StoreError {
@@ -310,7 +311,7 @@ function ruleSpec(r: RuleRecord): RuleSpec {
   if (r.oifname !== null) s.oifname = r.oifname;
   if (r.fwmark !== null) s.fwmark = r.fwmark;
   if (r.fwmask !== null) s.fwmask = r.fwmask;
-  return s;
+  return Object.assign(s, ruleSelectors(r));
 }
 
 function neighbourSpec(n: NeighbourRecord, ix: Remap): NeighbourSpec {

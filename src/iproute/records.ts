@@ -144,6 +144,33 @@ export interface RuleRecord {
   fwmask: number | null;
   tos: number;
   protocol: string | null;
+  /** FIB_RULE_INVERT in the header's flags: ip's `not` (the selectors match what they do not say). */
+  invert: boolean;
+  /** FRA_SUPPRESS_PREFIXLEN: a lookup's result is ignored at this prefix length or shorter (wg-quick's `suppress_prefixlength 0`); null: none. */
+  suppressPrefixlen: number | null;
+  /** FRA_SUPPRESS_IFGROUP: a lookup's result through a device of this group is ignored; null: none. */
+  suppressIfgroup: number | null;
+  /** FRA_L3MDEV: look up the table of the packet's L3 master device (VRF); such a rule has no table. */
+  l3mdev: boolean;
+  /** FRA_UID_RANGE (inclusive), or null. */
+  uidRange: PortRange | null;
+  /** FRA_IP_PROTO (6 tcp, 17 udp, ...), or null. */
+  ipProto: number | null;
+  /** FRA_SPORT_RANGE and FRA_DPORT_RANGE (inclusive), or null. */
+  sportRange: PortRange | null;
+  dportRange: PortRange | null;
+  /**
+   * The rule's other attributes (FRA_FLOW realms, FRA_TUN_ID, FRA_DSCP, flow label and port masks,
+   * anything newer), as the kernel sent them (whole attributes, hex), sent back as they are when
+   * the rule is made again; null when it has none.
+   */
+  extra: string | null;
+}
+
+/** An inclusive range: a rule's ports or uids. */
+export interface PortRange {
+  start: number;
+  end: number;
 }
 
 export interface NeighbourRecord {

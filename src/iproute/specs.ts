@@ -9,7 +9,7 @@
  * Enumerations take the record's name ('static', 'link', 'blackhole') or the kernel's number.
  * Every spec is validated whole before anything is sent (validate/*.ts).
  */
-import type { Family, RouteEncap } from './records.js';
+import type { Family, PortRange, RouteEncap } from './records.js';
 
 /** A RouteRecord's encapsulation, whose type may also be given as its number (LWTUNNEL_ENCAP_*). */
 export type EncapSpec = Omit<RouteEncap, 'type'> & { type: string | number };
@@ -202,6 +202,22 @@ export interface RuleSpec {
   fwmask?: number;
   tos?: number;
   protocol?: string | number;
+  /** ip's `not`: the rule matches what its selectors do not. */
+  invert?: boolean;
+  /** ip's `suppress_prefixlength N` (wg-quick: 0), and `suppress_ifgroup N`. */
+  suppressPrefixlen?: number | null;
+  suppressIfgroup?: number | null;
+  /** ip's `l3mdev`: look up the VRF's table (such a rule takes no table). */
+  l3mdev?: boolean;
+  /** ip's `uidrange A-B`. */
+  uidRange?: PortRange | null;
+  /** ip's `ipproto`: a number, or 'tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'gre', 'esp', 'ah'. */
+  ipProto?: number | string | null;
+  /** ip's `sport` / `dport`: one port, or an inclusive range. */
+  sportRange?: number | PortRange | null;
+  dportRange?: number | PortRange | null;
+  /** A RuleRecord's `extra` (its other attributes, hex), sent as it is. */
+  extra?: string | null;
 }
 
 export interface NeighbourSpec {

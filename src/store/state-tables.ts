@@ -8,7 +8,8 @@
  *
  * Column names are the record's field names in snake_case, except where the field name is an SQL
  * keyword users would otherwise have to quote: `index` -> `ifindex`, `table` -> `table_id`,
- * `group` -> `group_id`. Fields holding arrays or objects (altnames, info, multipath, metrics, encap) are
+ * `group` -> `group_id`. Fields holding arrays or objects (altnames, info, multipath, metrics, encap,
+ * rules' ranges) are
  * JSON text columns (read them with json_each / ->>).
  *
  * Its columns without `since` are the definition of schema version 2 (schema.ts builds that
@@ -124,6 +125,15 @@ export const STATE_TABLES: { readonly [K in RecordKind]: StateTable<RecordByKind
       c('fwmask', 'fwmask', 'INTEGER'),
       c('tos', 'tos', 'INTEGER'),
       c('protocol', 'protocol', 'TEXT'),
+      c('invert', 'invert', 'INTEGER', 4),
+      c('suppress_prefixlen', 'suppressPrefixlen', 'INTEGER', 4),
+      c('suppress_ifgroup', 'suppressIfgroup', 'INTEGER', 4),
+      c('l3mdev', 'l3mdev', 'INTEGER', 4),
+      c('uid_range', 'uidRange', 'TEXT', 4),
+      c('ip_proto', 'ipProto', 'INTEGER', 4),
+      c('sport_range', 'sportRange', 'TEXT', 4),
+      c('dport_range', 'dportRange', 'TEXT', 4),
+      c('extra', 'extra', 'TEXT', 4),
     ],
     indexes: [],
   },

@@ -3,29 +3,36 @@
  * (checkpoint parts and rows, history). Stored JSON is never rewritten: a migration could not
  * reach the records inside checkpoint parts without decoding every one of them.
  *
- * A field added later is filled with the value every record written before it had:
- * - routes and their next hops: `onlink` (false), `encap` and `realms` (null): nldb did not read
- *   them before.
+ * A field added later is filled with the value every record written before it had (nldb did not
+ * read those attributes before, schema version 4):
+ * - routes and their next hops: `onlink` false, `encap` and `realms` null;
+ * - rules: `invert` and `l3mdev` false, the suppressors, ranges, `ipProto` and `extra` null.
  *
- * Without this, a checkpoint taken before would differ from the live state in every route
- * (db.diff), and a restore would replace them all.
+ * Without this, a checkpoint taken before would differ from the live state in every route and
+ * rule (db.diff), and a restore would replace them all.
  */
 import type { RecordKind } from '../iproute/records.js';
 
+/** The fields gained, with the value a record stored without them had. */
+const ROUTE_FIELDS: Readonly<Record<string, unknown>> = { onlink: false, encap: null, realms: null };
+const RULE_FIELDS: Readonly<Record<string, unknown>> = {
+  invert: false, suppressPrefixlen: null, suppressIfgroup: null, l3mdev: false, uidRange: null, ipProto: null, sportRange: null,
+  dportRange: null, extra: null,
+};
+
 /** `record` (a fresh object of `kind`, from JSON) completed in place; returned for chaining. */
 export function upgradeStored<T>(kind: RecordKind, record: T): T {
-  if (kind !== 'route' || record === null || typeof record !== 'object') return record;
-  const r = record as NewFields & { multipath?: NewFields[] | null };
-  fill(r);
-  if (Array.isArray(r.multipath)) for (const h of r.multipath) fill(h);
+  if ((kind !== 'route' && kind !== 'rule') || record === null || typeof record !== 'object') return record;
+  const r = record as Record<string, unknown>;
+  if (kind === 'rule') {
+    fill(r, RULE_FIELDS);
+    return record;
+  }
+  fill(r, ROUTE_FIELDS);
+  if (Array.isArray(r.multipath)) for (const h of r.multipath as Record<string, unknown>[]) fill(h, ROUTE_FIELDS);
   return record;
 }
 
-/** What routes and next hops gained in schema version 4. */
-interface NewFields { onlink?: boolean; encap?: unknown; realms?: number | null }
-
-function fill(x: NewFields): void {
-  if (x.onlink === undefined) x.onlink = false;
-  if (x.encap === undefined) x.encap = null;
-  if (x.realms === undefined) x.realms = null;
+function fill(x: Record<string, unknown>, fields: Readonly<Record<string, unknown>>): void {
+  for (const f in fields) if (x[f] === undefined) x[f] = fields[f];
 }

@@ -164,6 +164,24 @@ export function ruleSpec(r: RuleRecord): RuleSpec {
   if (r.fwmask !== null) s.fwmask = r.fwmask;
   if (r.tos !== 0) s.tos = r.tos;
   if (r.protocol !== null && r.protocol !== 'unspec') s.protocol = r.protocol;
+  return Object.assign(s, ruleSelectors(r));
+}
+
+/**
+ * The selectors rule records gained later, as a spec says them (only those set: a record stored
+ * before them has none, which reads as unset).
+ */
+export function ruleSelectors(r: RuleRecord): RuleSpec {
+  const s: RuleSpec = {};
+  if (r.invert) s.invert = true;
+  if (r.suppressPrefixlen != null) s.suppressPrefixlen = r.suppressPrefixlen;
+  if (r.suppressIfgroup != null) s.suppressIfgroup = r.suppressIfgroup;
+  if (r.l3mdev) s.l3mdev = true;
+  if (r.uidRange != null) s.uidRange = { ...r.uidRange };
+  if (r.ipProto != null) s.ipProto = r.ipProto;
+  if (r.sportRange != null) s.sportRange = { ...r.sportRange };
+  if (r.dportRange != null) s.dportRange = { ...r.dportRange };
+  if (r.extra != null) s.extra = r.extra;
   return s;
 }
 

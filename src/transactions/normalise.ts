@@ -16,7 +16,7 @@
  *   needs an explicit priority here: the kernel's choice would not be known in advance.
  * - neighbour: state PERMANENT, flags 0.
  */
-import type { AddressRecord, Family, NeighbourRecord, NextHop, RouteEncap, RouteRecord, RuleRecord } from '../iproute/records.js';
+import type { AddressRecord, Family, NeighbourRecord, NextHop, PortRange, RouteEncap, RouteRecord, RuleRecord } from '../iproute/records.js';
 import type { AddressSpec, NeighbourSpec, RouteSpec, RuleSpec } from '../iproute/specs.js';
 import { ENCAP_TYPES, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, RULE_ACTIONS, SCOPES, nudName, RT_TABLE_MAIN } from '../iproute/names.js';
 import {
@@ -198,7 +198,7 @@ export function ruleRecord(spec: RuleSpec): RuleRecord {
   return {
     family: v.family,
     priority: v.priority!,
-    table: v.table ?? (action === FR_ACT_TO_TBL ? RT_TABLE_MAIN : 0),
+    table: v.table ?? (action === FR_ACT_TO_TBL && !v.l3mdev ? RT_TABLE_MAIN : 0),
     src: v.src && v.src.prefixlen > 0 ? v.src.text : null,
     dst: v.dst && v.dst.prefixlen > 0 ? v.dst.text : null,
     action: RULE_ACTIONS.name(action),
@@ -209,6 +209,16 @@ export function ruleRecord(spec: RuleSpec): RuleRecord {
     fwmask: fwmark === null ? null : (v.fwmask ?? 0xffffffff),
     tos: v.tos ?? 0,
     protocol: PROTOCOLS.name(v.protocol ?? 0),
+    invert: v.invert,
+    suppressPrefixlen: v.suppressPrefixlen ?? null,
+    suppressIfgroup: v.suppressIfgroup ?? null,
+    l3mdev: v.l3mdev,
+    uidRange: v.uidRange ?? null,
+    ipProto: v.ipProto ?? null,
+    sportRange: v.sportRange ?? null,
+    dportRange: v.dportRange ?? null,
+    // (As the kernel will send them back: a copy of a record's `extra` is in its order.)
+    extra: v.extra !== undefined && v.extra.length > 0 ? v.extra.toString('hex') : null,
   };
 }
 
@@ -228,7 +238,20 @@ export function ruleMatcher(spec: RuleSpec): (r: RuleRecord) => boolean {
     (v.oifname === undefined || r.oifname === v.oifname) &&
     (v.fwmark === undefined || r.fwmark === v.fwmark) &&
     (v.fwmask === undefined || r.fwmask === v.fwmask) &&
-    (v.tos === undefined || r.tos === v.tos);
+    (v.tos === undefined || r.tos === v.tos) &&
+    (given.invert === undefined || r.invert === v.invert) &&
+    (given.l3mdev === undefined || r.l3mdev === v.l3mdev) &&
+    (given.suppressPrefixlen === undefined || r.suppressPrefixlen === (v.suppressPrefixlen ?? null)) &&
+    (given.suppressIfgroup === undefined || r.suppressIfgroup === (v.suppressIfgroup ?? null)) &&
+    (given.ipProto === undefined || r.ipProto === (v.ipProto ?? null)) &&
+    (given.uidRange === undefined || sameRange(r.uidRange, v.uidRange)) &&
+    (given.sportRange === undefined || sameRange(r.sportRange, v.sportRange)) &&
+    (given.dportRange === undefined || sameRange(r.dportRange, v.dportRange)) &&
+    (given.extra === undefined || r.extra === (v.extra !== undefined && v.extra.length > 0 ? v.extra.toString('hex') : null));
+}
+
+function sameRange(a: PortRange | null, b: PortRange | undefined): boolean {
+  return b === undefined ? a === null : a !== null && a.start === b.start && a.end === b.end;
 }
 
 /** A whole NeighbourRecord for an add or replace. */

@@ -13,6 +13,7 @@ import { makeStyle, stripAnsi, visibleLength } from '../../src/cli/style.js';
 import { renderTable } from '../../src/cli/table.js';
 import type { AnyChange, InterfaceRecord, RouteRecord, RuleRecord } from '../../src/index.js';
 import { KernelError } from '../../src/transport/index.js';
+import { RULE_SELECTORS_UNSET } from '../db/fixtures.js';
 
 const plain = makeStyle(false);
 const colour = makeStyle(true);
@@ -35,7 +36,7 @@ function route(over: Partial<RouteRecord>): RouteRecord {
 function rule(over: Partial<RuleRecord>): RuleRecord {
   return {
     family: 4, priority: 1000, table: 100, src: '10.0.0.0/8', dst: null, action: 'to_tbl', goto: null, iifname: null, oifname: null,
-    fwmark: null, fwmask: null, tos: 0, protocol: 'boot', ...over,
+    fwmark: null, fwmask: null, tos: 0, protocol: 'boot', ...RULE_SELECTORS_UNSET, ...over,
   };
 }
 

@@ -68,6 +68,12 @@ export function route6(dst: string, over: Partial<RouteRecord> = {}): RouteRecor
   return { ...route4(dst), family: 6, priority: 1024, pref: 'medium', ...over };
 }
 
+/** The rule selectors records gained later, none of them set. */
+export const RULE_SELECTORS_UNSET = {
+  invert: false, suppressPrefixlen: null, suppressIfgroup: null, l3mdev: false, uidRange: null, ipProto: null, sportRange: null, dportRange: null,
+  extra: null,
+} as const;
+
 export function rule(priority: number, over: Partial<RuleRecord> = {}): RuleRecord {
   return {
     family: 4,
@@ -83,6 +89,7 @@ export function rule(priority: number, over: Partial<RuleRecord> = {}): RuleReco
     fwmask: null,
     tos: 0,
     protocol: null,
+    ...RULE_SELECTORS_UNSET,
     ...over,
   };
 }

@@ -49,7 +49,7 @@ describe('SCHEMA.md', () => {
     const documented = new Map<string, string[]>();
     for (const section of doc.split(/^### /m).slice(1)) {
       const name = section.split(/[\s(]/)[0]!;
-      documented.set(name, [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]!));
+      documented.set(name, [...section.matchAll(/^\| `([a-z0-9_]+)` \|/gm)].map((m) => m[1]!));
     }
     const path = files.path();
     files.open({}, path);

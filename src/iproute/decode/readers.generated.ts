@@ -378,12 +378,15 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
   };
 }
 
-/** fib_rule_hdr with FRA_PRIORITY, FRA_TABLE, FRA_SRC, FRA_DST, FRA_GOTO, FRA_IIFNAME, FRA_OIFNAME, FRA_FWMARK, FRA_FWMASK, FRA_PROTOCOL. */
+/** fib_rule_hdr with FRA_PRIORITY, FRA_TABLE, FRA_SRC, FRA_DST, FRA_GOTO, FRA_IIFNAME, FRA_OIFNAME, FRA_FWMARK, FRA_FWMASK, FRA_PROTOCOL, FRA_SUPPRESS_PREFIXLEN, FRA_SUPPRESS_IFGROUP, FRA_L3MDEV, FRA_UID_RANGE, FRA_IP_PROTO, FRA_SPORT_RANGE, FRA_DPORT_RANGE. */
 export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
   const fallback = rt.fallback;
   const f$action = rt.fieldEnum('action');
   const e$protocol = rt.attrEnum('protocol');
-  const attrs: Record<string, unknown> = { priority: undefined, table: undefined, src: undefined, dst: undefined, goto: undefined, iifname: undefined, oifname: undefined, fwmark: undefined, fwmask: undefined, protocol: undefined };
+  const d$uidRange = rt.attr('uidRange');
+  const d$sportRange = rt.attr('sportRange');
+  const d$dportRange = rt.attr('dportRange');
+  const attrs: Record<string, unknown> = { priority: undefined, table: undefined, src: undefined, dst: undefined, goto: undefined, iifname: undefined, oifname: undefined, fwmark: undefined, fwmask: undefined, protocol: undefined, suppressPrefixlen: undefined, suppressIfgroup: undefined, l3mdev: undefined, uidRange: undefined, ipProto: undefined, sportRange: undefined, dportRange: undefined };
   const out: Record<string, unknown> = { family: undefined, dstLen: undefined, srcLen: undefined, tos: undefined, table: undefined, action: undefined, flags: undefined, attrs };
   return (buf, s, e) => {
     if (e - s < 12) return fallback(buf, s, e);
@@ -406,6 +409,14 @@ export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
     let a$fwmark: unknown;
     let a$fwmask: unknown;
     let a$protocol: unknown;
+    let a$suppressPrefixlen: unknown;
+    let a$suppressIfgroup: unknown;
+    let a$l3mdev: unknown;
+    let a$uidRange: unknown;
+    let a$ipProto: unknown;
+    let a$sportRange: unknown;
+    let a$dportRange: unknown;
+    let header: Record<string, unknown> | undefined;
     try {
       for (let off = s + 12; off < e; ) {
         if (e - off < 4) return fallback(buf, s, e);
@@ -472,6 +483,45 @@ export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
             a$protocol = e$protocol(buf[v]!);
             break;
           }
+          case 14: { // FRA_SUPPRESS_PREFIXLEN
+            if (a$suppressPrefixlen !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$suppressPrefixlen = buf.readUInt32LE(v);
+            break;
+          }
+          case 13: { // FRA_SUPPRESS_IFGROUP
+            if (a$suppressIfgroup !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$suppressIfgroup = buf.readUInt32LE(v);
+            break;
+          }
+          case 19: { // FRA_L3MDEV
+            if (a$l3mdev !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 1) return fallback(buf, s, e);
+            a$l3mdev = buf[v]!;
+            break;
+          }
+          case 20: { // FRA_UID_RANGE
+            if (a$uidRange !== undefined) return fallback(buf, s, e);
+            a$uidRange = d$uidRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
+            break;
+          }
+          case 22: { // FRA_IP_PROTO
+            if (a$ipProto !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 1) return fallback(buf, s, e);
+            a$ipProto = buf[v]!;
+            break;
+          }
+          case 23: { // FRA_SPORT_RANGE
+            if (a$sportRange !== undefined) return fallback(buf, s, e);
+            a$sportRange = d$sportRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
+            break;
+          }
+          case 24: { // FRA_DPORT_RANGE
+            if (a$dportRange !== undefined) return fallback(buf, s, e);
+            a$dportRange = d$dportRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
+            break;
+          }
           default:
             break;
         }
@@ -497,6 +547,13 @@ export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
     attrs.fwmark = a$fwmark;
     attrs.fwmask = a$fwmask;
     attrs.protocol = a$protocol;
+    attrs.suppressPrefixlen = a$suppressPrefixlen;
+    attrs.suppressIfgroup = a$suppressIfgroup;
+    attrs.l3mdev = a$l3mdev;
+    attrs.uidRange = a$uidRange;
+    attrs.ipProto = a$ipProto;
+    attrs.sportRange = a$sportRange;
+    attrs.dportRange = a$dportRange;
     return out;
   };
 }
