@@ -274,6 +274,7 @@ function addressSpec(a: AddressRecord, ix: Remap): AddressSpec {
   if (a.label !== null) s.label = a.label;
   const flags = a.flags & IFA_F_SETTABLE;
   if (flags !== 0) s.flags = flags;
+  if (a.metric) s.metric = a.metric;
   return s;
 }
 

@@ -58,6 +58,11 @@ export interface AddressRecord {
   scope: string;
   /** IFA_FLAGS (or ifa_flags): the raw IFA_F_* bits. */
   flags: number;
+  /**
+   * IFA_RT_PRIORITY (ip's `metric`): the metric of the prefix route the kernel makes for the
+   * address (systemd-networkd's RouteMetric=); null for none (0).
+   */
+  metric: number | null;
 }
 
 export interface NextHop {

@@ -121,6 +121,8 @@ export interface AddressSpec {
   scope?: string | number;
   /** IFA_F_* bits (IFA_FLAGS), e.g. IFA_F_NODAD 0x02, IFA_F_NOPREFIXROUTE 0x200. */
   flags?: number;
+  /** ip's `metric` (IFA_RT_PRIORITY): the metric of the address's prefix route; 0 or null: none. */
+  metric?: number | null;
 }
 
 export interface NextHopSpec {

@@ -82,6 +82,7 @@ export const STATE_TABLES: { readonly [K in RecordKind]: StateTable<RecordByKind
       c('label', 'label', 'TEXT'),
       c('scope', 'scope', 'TEXT'),
       c('flags', 'flags', 'INTEGER'),
+      c('metric', 'metric', 'INTEGER', 4),
     ],
     indexes: [['ifindex']],
   },

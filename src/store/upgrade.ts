@@ -6,7 +6,8 @@
  * A field added later is filled with the value every record written before it had (nldb did not
  * read those attributes before, schema version 4):
  * - routes and their next hops: `onlink` false, `encap` and `realms` null;
- * - rules: `invert` and `l3mdev` false, the suppressors, ranges, `ipProto` and `extra` null.
+ * - rules: `invert` and `l3mdev` false, the suppressors, ranges, `ipProto` and `extra` null;
+ * - addresses: `metric` null.
  *
  * Without this, a checkpoint taken before would differ from the live state in every route and
  * rule (db.diff), and a restore would replace them all.
@@ -15,6 +16,7 @@ import type { RecordKind } from '../iproute/records.js';
 
 /** The fields gained, with the value a record stored without them had. */
 const ROUTE_FIELDS: Readonly<Record<string, unknown>> = { onlink: false, encap: null, realms: null };
+const ADDRESS_FIELDS: Readonly<Record<string, unknown>> = { metric: null };
 const RULE_FIELDS: Readonly<Record<string, unknown>> = {
   invert: false, suppressPrefixlen: null, suppressIfgroup: null, l3mdev: false, uidRange: null, ipProto: null, sportRange: null,
   dportRange: null, extra: null,
@@ -22,10 +24,10 @@ const RULE_FIELDS: Readonly<Record<string, unknown>> = {
 
 /** `record` (a fresh object of `kind`, from JSON) completed in place; returned for chaining. */
 export function upgradeStored<T>(kind: RecordKind, record: T): T {
-  if ((kind !== 'route' && kind !== 'rule') || record === null || typeof record !== 'object') return record;
+  if ((kind !== 'route' && kind !== 'rule' && kind !== 'address') || record === null || typeof record !== 'object') return record;
   const r = record as Record<string, unknown>;
-  if (kind === 'rule') {
-    fill(r, RULE_FIELDS);
+  if (kind !== 'route') {
+    fill(r, kind === 'rule' ? RULE_FIELDS : ADDRESS_FIELDS);
     return record;
   }
   fill(r, ROUTE_FIELDS);

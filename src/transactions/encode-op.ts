@@ -126,6 +126,7 @@ export function addressSpec(a: AddressRecord, del: boolean): AddressSpec {
   s.scope = a.scope;
   const flags = a.flags & ADDRESS_FLAGS_SENT;
   if (flags !== 0) s.flags = flags;
+  if (a.metric) s.metric = a.metric;
   return s;
 }
 
@@ -261,6 +262,7 @@ export function encodeAddressRecord(a: AddressRecord, intent: 'create' | 'replac
   if (wire.label !== null) attrs.label = wire.label;
   // ifa_flags holds 8 bits; IFA_FLAGS all 32.
   if (wire.attrFlags !== 0) attrs.flags = wire.attrFlags;
+  if (wire.metric !== null) attrs.rtPriority = wire.metric;
   const msg: AddrMessageInput = { family: wire.family, prefixlen: a.prefixlen, flags: wire.attrFlags & 0xff, scope: wire.scope, index: a.index, attrs };
   return { type: head.type, flags: head.flags, payload: rtnl.addr.encode(msg) };
 }
@@ -272,6 +274,8 @@ function addressWire(a: AddressRecord, intent: 'create' | 'replace' | 'delete'):
     family: a.family === 4 ? AF_INET : AF_INET6, prefixlen: a.prefixlen, scope: del ? 0 : scopeNumber(a.scope), index: a.index,
     local: a.address, address: a.peer ?? a.address, broadcast: del ? null : a.broadcast, label: del ? null : a.label,
     attrFlags: del ? 0 : a.flags & ADDRESS_FLAGS_SENT,
+    // (`|| null`: 0, and a record journalled before addresses had a metric, is none.)
+    metric: del ? null : a.metric || null,
   };
 }
 

@@ -184,6 +184,7 @@ export function validAddressRecord(spec: AddressSpec, resolve: ResolveIf): Addre
     label: v.label ?? null,
     scope: v.scope !== undefined ? SCOPES.name(v.scope) : addressScope(v.family, v.address.text),
     flags: v.flags ?? 0,
+    metric: v.metric ?? null,
   };
 }
 

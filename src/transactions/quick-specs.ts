@@ -197,5 +197,6 @@ export function quickAddressRecord(spec: AddressSpec, resolve: ResolveIf): Addre
     label: null,
     scope: text.startsWith('127.') ? 'host' : 'global',
     flags: 0,
+    metric: null,
   };
 }

@@ -119,11 +119,13 @@ export interface AddressWire {
   label: string | null;
   /** IFA_FLAGS, sent when not 0; ifa_flags holds its low 8 bits. */
   attrFlags: number;
+  /** IFA_RT_PRIORITY, or null: an address with one is the codec's to write. */
+  metric: number | null;
 }
 
 /** The size of an address request's payload, or -1 when this file does not write it (the codec will). */
 export function addressSize(a: AddressWire): number {
-  if (!isU8(a.prefixlen) || !isU8(a.scope) || !isU32(a.index) || !isU32(a.attrFlags)) return -1;
+  if (!isU8(a.prefixlen) || !isU8(a.scope) || !isU32(a.index) || !isU32(a.attrFlags) || a.metric !== null) return -1;
   const nBroadcast = ipLen(a.broadcast);
   return IFADDRMSG_LEN + attrLen(ipLen(a.local)) + attrLen(ipLen(a.address)) + (nBroadcast > 0 ? attrLen(nBroadcast) : 0) +
     (a.label !== null ? attrLen(Buffer.byteLength(a.label) + 1) : 0) + (a.attrFlags !== 0 ? attrLen(4) : 0);

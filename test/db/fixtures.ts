@@ -34,12 +34,12 @@ export function iface(index: number, ifname: string, over: Partial<InterfaceReco
 
 export function addr4(index: number, cidr: string, over: Partial<AddressRecord> = {}): AddressRecord {
   const [address, len] = cidr.split('/') as [string, string];
-  return { index, family: 4, address, prefixlen: Number(len), peer: null, broadcast: null, label: null, scope: 'global', flags: 0x80, ...over };
+  return { index, family: 4, address, prefixlen: Number(len), peer: null, broadcast: null, label: null, scope: 'global', flags: 0x80, metric: null, ...over };
 }
 
 export function addr6(index: number, cidr: string, over: Partial<AddressRecord> = {}): AddressRecord {
   const [address, len] = cidr.split('/') as [string, string];
-  return { index, family: 6, address, prefixlen: Number(len), peer: null, broadcast: null, label: null, scope: 'global', flags: 0x80, ...over };
+  return { index, family: 6, address, prefixlen: Number(len), peer: null, broadcast: null, label: null, scope: 'global', flags: 0x80, metric: null, ...over };
 }
 
 export function route4(dst: string, over: Partial<RouteRecord> = {}): RouteRecord {

@@ -45,7 +45,7 @@ describe('interfaces', () => {
     v0.master = null;
     expect(v0.master).toBeNull();
     const a = v0.addIp('10.0.0.3/24');
-    expect(a).toEqual({ index: 11, family: 4, address: '10.0.0.3', prefixlen: 24, peer: null, broadcast: null, label: 'v0', scope: 'global', flags: 0x80 });
+    expect(a).toEqual({ index: 11, family: 4, address: '10.0.0.3', prefixlen: 24, peer: null, broadcast: null, label: 'v0', scope: 'global', flags: 0x80, metric: null });
     expect(v0.addresses.map((x) => `${x.address}/${x.prefixlen}`)).toContain('10.0.0.3/24');
     expect(() => v0.addIp('10.0.0.3/24')).toThrow(/exists/);
     expect(v0.delIp('10.0.0.2')).toMatchObject({ address: '10.0.0.2', prefixlen: 24 });

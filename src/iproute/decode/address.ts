@@ -5,7 +5,7 @@ import { enumText, ipFamily } from './common.js';
 import { addressReader } from './readers.generated.js';
 
 /** The attributes an AddressRecord is made of (see ROUTE_RECORD_ATTRS in route.ts). */
-export const ADDRESS_RECORD_ATTRS = ['local', 'address', 'broadcast', 'label', 'flags'] as const;
+export const ADDRESS_RECORD_ATTRS = ['local', 'address', 'broadcast', 'label', 'flags', 'rtPriority'] as const;
 
 export type AddressRecordSource = Projected<AddrMessage, (typeof ADDRESS_RECORD_ATTRS)[number]>;
 
@@ -44,5 +44,6 @@ export function addressRecord(m: AddressRecordSource): AddressRecord | null {
     label: a.label ?? null,
     scope: enumText(m.scope),
     flags: a.flags ?? m.flags,
+    metric: a.rtPriority ? a.rtPriority : null,
   };
 }

@@ -147,11 +147,11 @@ export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
   };
 }
 
-/** ifaddrmsg with IFA_LOCAL, IFA_ADDRESS, IFA_BROADCAST, IFA_LABEL, IFA_FLAGS. */
+/** ifaddrmsg with IFA_LOCAL, IFA_ADDRESS, IFA_BROADCAST, IFA_LABEL, IFA_FLAGS, IFA_RT_PRIORITY. */
 export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
   const fallback = rt.fallback;
   const f$scope = rt.fieldEnum('scope');
-  const attrs: Record<string, unknown> = { local: undefined, address: undefined, broadcast: undefined, label: undefined, flags: undefined };
+  const attrs: Record<string, unknown> = { local: undefined, address: undefined, broadcast: undefined, label: undefined, flags: undefined, rtPriority: undefined };
   const out: Record<string, unknown> = { family: undefined, prefixlen: undefined, flags: undefined, scope: undefined, index: undefined, attrs };
   return (buf, s, e) => {
     if (e - s < 8) return fallback(buf, s, e);
@@ -165,6 +165,7 @@ export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e
     let a$broadcast: unknown;
     let a$label: unknown;
     let a$flags: unknown;
+    let a$rtPriority: unknown;
     try {
       for (let off = s + 8; off < e; ) {
         if (e - off < 4) return fallback(buf, s, e);
@@ -202,6 +203,12 @@ export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e
             a$flags = buf.readUInt32LE(v);
             break;
           }
+          case 9: { // IFA_RT_PRIORITY
+            if (a$rtPriority !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$rtPriority = buf.readUInt32LE(v);
+            break;
+          }
           default:
             break;
         }
@@ -220,6 +227,7 @@ export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e
     attrs.broadcast = a$broadcast;
     attrs.label = a$label;
     attrs.flags = a$flags;
+    attrs.rtPriority = a$rtPriority;
     return out;
   };
 }

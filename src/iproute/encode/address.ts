@@ -14,6 +14,7 @@ export function encodeAddress(v: ValidAddress, ctx: EncodeContext): NetlinkReque
   if (v.label !== undefined) attrs.label = v.label;
   // ifa_flags holds 8 bits; IFA_FLAGS all 32.
   if (v.flags !== undefined) attrs.flags = v.flags;
+  if (v.metric !== undefined) attrs.rtPriority = v.metric;
   const msg: AddrMessageInput = {
     family: afOf(v.family),
     prefixlen: v.prefixlen,

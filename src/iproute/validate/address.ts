@@ -21,9 +21,11 @@ export interface ValidAddress {
   label?: string;
   scope?: number;
   flags?: number;
+  /** IFA_RT_PRIORITY, when not 0. */
+  metric?: number;
 }
 
-const FIELDS = ['index', 'ifname', 'address', 'prefixlen', 'peer', 'broadcast', 'label', 'scope', 'flags'] as const;
+const FIELDS = ['index', 'ifname', 'address', 'prefixlen', 'peer', 'broadcast', 'label', 'scope', 'flags', 'metric'] as const;
 
 export function validateAddress(op: AddressOp, spec: AddressSpec): ValidAddress {
   const c = new Checker();
@@ -59,5 +61,9 @@ function checkAddress(c: Checker, op: AddressOp, spec: unknown): ValidAddress | 
   }
   if (s.scope !== undefined) out.scope = c.enumValue('scope', s.scope, SCOPES, 255, 'scope');
   if (s.flags !== undefined) out.flags = c.u32('flags', s.flags, 'address flags');
+  if (s.metric != null) {
+    const m = c.u32('metric', s.metric, 'metric');
+    if (m) out.metric = m;
+  }
   return c.ok ? (out as ValidAddress) : undefined;
 }
