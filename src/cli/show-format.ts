@@ -110,6 +110,7 @@ function extras(r: RouteRecord): string {
   if (r.tos) out.push(`tos 0x${r.tos.toString(16)}`);
   if (r.pref) out.push(`pref ${r.pref}`);
   if (r.onlink) out.push('onlink');
+  if (r.nhid !== null && r.nhid !== undefined) out.push(`nhid ${r.nhid}`);
   if (r.encap) out.push(`encap ${r.encap.type}`);
   if (r.realms !== null && r.realms !== undefined) out.push(realmsText(r.realms));
   for (const [k, v] of Object.entries(r.metrics ?? {})) if (k !== 'lock') out.push(`${k} ${v}`);

@@ -149,6 +149,12 @@ function metricsToken(m: Record<string, number> | null): string {
 
 export function routeKey(r: RouteRecord): string {
   const slot = routeSlot(r);
+  // A route through a nexthop object is that object's: its gateways and devices are the kernel's
+  // report of it, which changes when the object is replaced (and fib_nh_match compares the id alone).
+  if (r.nhid != null) {
+    if (r.family === 6) return `${slot}${GROUP_SEP}nh=#${r.nhid}`;
+    return `${slot}${GROUP_SEP}${r.type}|${r.protocol}|${r.scope}|${r.prefsrc ?? '-'}|${r.metrics === null ? '' : metricsToken(r.metrics)}|nh=#${r.nhid}`;
+  }
   const multi = r.multipath !== null && r.multipath.length > 0;
   if (r.family === 4) {
     // (written out by hand: this runs once per route event, 100,000 times in a big dump)
@@ -178,7 +184,7 @@ export function routeKeyer(): (r: RouteRecord) => string {
   // thousands of addresses do: one list for all of them made keying them quadratic.)
   const byHop = new Map<string, Map<number, Map<string | null, SuffixMemo[]>>>();
   return (r) => {
-    if (r.family !== 4 || r.metrics !== null || (r.multipath !== null && r.multipath.length > 0)) return routeKey(r);
+    if (r.family !== 4 || r.metrics !== null || (r.multipath !== null && r.multipath.length > 0) || r.nhid != null) return routeKey(r);
     let head = heads.get(r.table);
     if (head === undefined) heads.set(r.table, (head = `4|${r.table}|`));
     const gw = r.gateway ?? '-';

@@ -290,6 +290,7 @@ function routeSpec(r: RouteRecord, ix: Remap): RouteSpec {
   if (r.onlink) s.onlink = true;
   if (r.encap) s.encap = { ...r.encap };
   if (r.realms !== null) s.realms = r.realms;
+  if (r.nhid !== null) s.nhid = r.nhid;
   if (r.multipath) {
     s.multipath = r.multipath.map((h) => ({
       ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: ix(h.oif) } : {}), weight: h.weight,

@@ -126,10 +126,16 @@ export interface RouteRecord {
   encap: RouteEncap | null;
   /**
    * RTA_FLOW of an IPv4 route (ip's `realms`: the "to" realm in the low 16 bits, "from" in the
-   * high ones), or null; next hops say their own. (The last fields: the store's columns follow the
-   * fields' order.)
+   * high ones), or null; next hops say their own.
    */
   realms: number | null;
+  /**
+   * RTA_NH_ID: the nexthop object (`ip nexthop`, FRR's) the route goes through, or null. Such a
+   * route's gateway, oif and multipath are the kernel's report of that object (nexthop_compat_mode),
+   * never sent: the object is the route's next hop, and its identity. (The last field: the store's
+   * columns follow the fields' order.)
+   */
+  nhid: number | null;
 }
 
 export interface RuleRecord {

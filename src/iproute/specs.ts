@@ -184,6 +184,11 @@ export interface RouteSpec {
   encap?: EncapSpec | null;
   /** IPv4 only: RTA_FLOW, ip's `realms` ("to" realm in the low 16 bits, "from" in the high). null: none. */
   realms?: number | null;
+  /**
+   * ip's `nhid`: the route goes through this nexthop object. `gateway`, `oif` and `multipath` may
+   * say what the kernel reports of the object (a record's do): they are not sent.
+   */
+  nhid?: number | null;
 }
 
 export interface RuleSpec {

@@ -107,6 +107,7 @@ export const STATE_TABLES: { readonly [K in RecordKind]: StateTable<RecordByKind
       c('onlink', 'onlink', 'INTEGER', 4),
       c('encap', 'encap', 'TEXT', 4),
       c('realms', 'realms', 'INTEGER', 4),
+      c('nhid', 'nhid', 'INTEGER', 4),
     ],
     indexes: [['oif']],
   },

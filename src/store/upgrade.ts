@@ -5,7 +5,7 @@
  *
  * A field added later is filled with the value every record written before it had (nldb did not
  * read those attributes before, schema version 4):
- * - routes and their next hops: `onlink` false, `encap` and `realms` null;
+ * - routes and their next hops: `onlink` false, `encap` and `realms` null; routes' `nhid` null;
  * - rules: `invert` and `l3mdev` false, the suppressors, ranges, `ipProto` and `extra` null;
  * - addresses: `metric` null.
  *
@@ -15,7 +15,8 @@
 import type { RecordKind } from '../iproute/records.js';
 
 /** The fields gained, with the value a record stored without them had. */
-const ROUTE_FIELDS: Readonly<Record<string, unknown>> = { onlink: false, encap: null, realms: null };
+const HOP_FIELDS: Readonly<Record<string, unknown>> = { onlink: false, encap: null, realms: null };
+const ROUTE_FIELDS: Readonly<Record<string, unknown>> = { ...HOP_FIELDS, nhid: null };
 const ADDRESS_FIELDS: Readonly<Record<string, unknown>> = { metric: null };
 const RULE_FIELDS: Readonly<Record<string, unknown>> = {
   invert: false, suppressPrefixlen: null, suppressIfgroup: null, l3mdev: false, uidRange: null, ipProto: null, sportRange: null,
@@ -31,7 +32,7 @@ export function upgradeStored<T>(kind: RecordKind, record: T): T {
     return record;
   }
   fill(r, ROUTE_FIELDS);
-  if (Array.isArray(r.multipath)) for (const h of r.multipath as Record<string, unknown>[]) fill(h, ROUTE_FIELDS);
+  if (Array.isArray(r.multipath)) for (const h of r.multipath as Record<string, unknown>[]) fill(h, HOP_FIELDS);
   return record;
 }
 

@@ -143,6 +143,7 @@ export function routeSpec(r: RouteRecord): RouteSpec {
   if (r.onlink) s.onlink = true;
   if (r.encap) s.encap = { ...r.encap };
   if (r.realms !== null && r.realms !== undefined) s.realms = r.realms;
+  if (r.nhid != null) s.nhid = r.nhid;
   if (r.multipath) {
     s.multipath = r.multipath.map((h) => ({
       ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: h.oif } : {}), weight: h.weight,
@@ -304,7 +305,7 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
   const scope = scopeNumber(r.scope);
   const type = enumNumber(ROUTE_TYPES, r.type, 'type', 255);
   // (`== null`: a journal written before records had encap and realms holds records without them.)
-  if (r.metrics === null && r.multipath === null && r.src === null && r.encap == null && r.realms == null) {
+  if (r.metrics === null && r.multipath === null && r.src === null && r.encap == null && r.realms == null && r.nhid == null) {
     const fast = routePayload({
       family: r.family, dst: dst.address, dstLen: dst.len, tos: r.tos, table: r.table, protocol, scope, type,
       gateway: r.gateway, oif: r.oif, priority: r.priority, prefsrc: r.prefsrc, pref, onlink: r.onlink,
@@ -329,19 +330,22 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     priority: r.priority ?? undefined,
     prefsrc: r.prefsrc ?? undefined,
     metrics: metrics as RouteMessageInput['attrs']['metrics'],
-    ...gatewayAttrs(r.family, r.gateway ?? undefined),
-    oif: r.oif ?? undefined,
-    ...recordEncap(r.encap, intent),
-    flow: r.realms ?? undefined,
-    multipath: r.multipath?.map((h) => ({
-      flags: h.onlink ? RTNH_F_ONLINK : 0, hops: h.weight - 1, ifindex: h.oif ?? 0,
-      attrs: { ...gatewayAttrs(r.family, h.gateway ?? undefined), ...recordEncap(h.encap, intent), ...(h.realms !== null ? { flow: h.realms } : {}) },
-    })),
+    // Through a nexthop object: the object alone (its gateway, oif and multipath are the kernel's report of it).
+    ...(r.nhid != null ? { nhId: r.nhid } : {
+      ...gatewayAttrs(r.family, r.gateway ?? undefined),
+      oif: r.oif ?? undefined,
+      ...recordEncap(r.encap, intent),
+      flow: r.realms ?? undefined,
+      multipath: r.multipath?.map((h) => ({
+        flags: h.onlink ? RTNH_F_ONLINK : 0, hops: h.weight - 1, ifindex: h.oif ?? 0,
+        attrs: { ...gatewayAttrs(r.family, h.gateway ?? undefined), ...recordEncap(h.encap, intent), ...(h.realms != null ? { flow: h.realms } : {}) },
+      })),
+    }),
     pref: pref ?? undefined,
   });
   const msg: RouteMessageInput = {
     family: r.family === 4 ? AF_INET : AF_INET6, dstLen: dst.len, srcLen: src?.len ?? 0, tos: r.tos, table: r.table < 256 ? r.table : 0,
-    protocol, scope, type, flags: r.onlink ? RTNH_F_ONLINK : 0, attrs,
+    protocol, scope, type, flags: r.onlink && r.nhid == null ? RTNH_F_ONLINK : 0, attrs,
   };
   return { type: head.type, flags: head.flags, payload: rtnl.route.encode(msg) };
 }
@@ -392,7 +396,8 @@ export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec, 
       if (writeAddress(framed.bytes, at, wire)) return true;
       framed.drop();
     }
-  } else if (op.kind === 'route' && op.spec.metrics === null && op.spec.multipath === null && op.spec.src === null && op.spec.encap == null && op.spec.realms == null) {
+  } else if (op.kind === 'route' && op.spec.metrics === null && op.spec.multipath === null && op.spec.src === null && op.spec.encap == null && op.spec.realms == null &&
+    op.spec.nhid == null) {
     const r = op.spec;
     if (memo !== undefined && memo.route !== null && repeatRoute(framed, memo, r, op.intent)) return true;
     const head = requestHead('route', ROUTE_OP[op.intent]);

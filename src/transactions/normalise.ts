@@ -51,7 +51,8 @@ function routeScope(v: ValidRoute): string {
   const type = v.type ?? RTN_UNICAST;
   if (type === RTN_LOCAL || type === RTN_NAT) return 'host';
   if (type === RTN_BROADCAST || type === RTN_MULTICAST || type === RTN_ANYCAST) return 'link';
-  if (type === RTN_UNICAST && !v.gateway && !(v.multipath ?? []).some((h) => h.gateway)) return 'link';
+  // (A route through a nexthop object is 'global', as ip makes it: `nhid` counts as a next hop.)
+  if (type === RTN_UNICAST && v.nhid === undefined && !v.gateway && !(v.multipath ?? []).some((h) => h.gateway)) return 'link';
   return 'global';
 }
 
@@ -101,6 +102,7 @@ export function validRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteReco
     onlink: v.onlink,
     encap: encapRecord(v.encap),
     realms: v.realms ?? null,
+    nhid: v.nhid ?? null,
   };
 }
 

@@ -158,6 +158,7 @@ export function quickRouteRecord(spec: RouteSpec, resolve: ResolveIf, memo?: Qui
     onlink: false,
     encap: null,
     realms: null,
+    nhid: null,
   };
 }
 

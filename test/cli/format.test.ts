@@ -29,7 +29,7 @@ function iface(over: Partial<InterfaceRecord>): InterfaceRecord {
 function route(over: Partial<RouteRecord>): RouteRecord {
   return {
     family: 4, table: 254, dst: '10.0.0.0/24', src: null, gateway: null, oif: 2, priority: null, protocol: 'boot', scope: 'global',
-    type: 'unicast', multipath: null, prefsrc: null, tos: 0, metrics: null, pref: null, onlink: false, encap: null, realms: null, ...over,
+    type: 'unicast', multipath: null, prefsrc: null, tos: 0, metrics: null, pref: null, onlink: false, encap: null, realms: null, nhid: null, ...over,
   };
 }
 

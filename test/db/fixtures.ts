@@ -59,7 +59,7 @@ export function route4(dst: string, over: Partial<RouteRecord> = {}): RouteRecor
     tos: 0,
     metrics: null,
     pref: null,
-    onlink: false, encap: null, realms: null,
+    onlink: false, encap: null, realms: null, nhid: null,
     ...over,
   };
 }

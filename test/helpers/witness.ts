@@ -10,7 +10,7 @@
  *   interface   index ifname kind mtu address state operstate master link
  *   address     index family address prefixlen
  *   route       family table dst src gateway oif priority protocol scope type multipath onlink
- *               encap (its type) realms
+ *               encap (its type) realms nhid
  *   rule        family priority table src dst action
  *   neighbour   index family dst lladdr state
  *
@@ -34,7 +34,7 @@ function ipJson<T = any>(ns: string, ...args: string[]): T[] {
 export interface WInterface { index: number; ifname: string; kind: string | null; mtu: number; address: string | null; state: 'up' | 'down'; operstate: string; master: number | null; link: number | null }
 export interface WAddress { index: number; family: 4 | 6; address: string; prefixlen: number }
 export interface WNextHop { gateway: string | null; oif: number | null; weight: number; onlink: boolean; encap: string | null; realms: number | null }
-export interface WRoute { family: 4 | 6; table: number; dst: string; src: string | null; gateway: string | null; oif: number | null; priority: number | null; protocol: string; scope: string; type: string; multipath: WNextHop[] | null; onlink: boolean; encap: string | null; realms: number | null }
+export interface WRoute { family: 4 | 6; table: number; dst: string; src: string | null; gateway: string | null; oif: number | null; priority: number | null; protocol: string; scope: string; type: string; multipath: WNextHop[] | null; onlink: boolean; encap: string | null; realms: number | null; nhid: number | null }
 export interface WRule { family: 4 | 6; priority: number; table: number; src: string | null; dst: string | null; action: string }
 export interface WNeighbour { index: number; family: 4 | 6; dst: string; lladdr: string | null; state: string }
 
@@ -138,6 +138,7 @@ export function kernelState(ns: string): WState {
         // under "dst", the route's own key: such routes do not go through this witness.)
         encap: r.encap ?? null,
         realms: realmsIn(r),
+        nhid: r.nhid ?? null,
       });
     }
   }
@@ -187,6 +188,7 @@ export function projectSnapshot(s: { interfaces: readonly any[]; addresses: read
       onlink: r.onlink,
       encap: r.encap?.type ?? null,
       realms: r.realms,
+      nhid: r.nhid,
     })),
     rules: s.rules.map((r) => ({ family: r.family, priority: r.priority, table: r.table, src: r.src, dst: r.dst, action: r.action })),
     neighbours: s.neighbours.map((r) => ({ index: r.index, family: r.family, dst: r.dst, lladdr: r.lladdr, state: r.state })),

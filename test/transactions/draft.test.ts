@@ -166,7 +166,7 @@ describe('tables', () => {
 describe('large tables', () => {
   const sample: RouteRecord = {
     family: 4, table: 254, dst: '', src: null, gateway: null, oif: 2, priority: null, protocol: 'static', scope: 'link',
-    type: 'unicast', multipath: null, prefsrc: null, tos: 0, metrics: null, pref: null, onlink: false, encap: null, realms: null,
+    type: 'unicast', multipath: null, prefsrc: null, tos: 0, metrics: null, pref: null, onlink: false, encap: null, realms: null, nhid: null,
   };
   function bigBase(n: number, counters: { values: number }, withLookups: boolean): TxBase {
     const routes: RouteRecord[] = [];

@@ -73,7 +73,7 @@ export class SimNs {
   /** Kernel-made IPv4 routes of an address on an up link: local route, and prefix route for a primary. */
   private kernelRoutes(a: AddressRecord): void {
     if (a.family !== 4 || this.link(a.index).state !== 'up') return;
-    const base = { family: 4 as const, src: null, gateway: null, oif: a.index, priority: null, multipath: null, prefsrc: a.address, tos: 0, metrics: null, pref: null, onlink: false, encap: null, realms: null };
+    const base = { family: 4 as const, src: null, gateway: null, oif: a.index, priority: null, multipath: null, prefsrc: a.address, tos: 0, metrics: null, pref: null, onlink: false, encap: null, realms: null, nhid: null };
     const add = (r: RouteRecord) => { if (!this.routes.some((o) => routeId(o) === routeId(r))) this.routes.push(r); };
     add({ ...base, table: 255, dst: `${a.address}/32`, protocol: 'kernel', scope: 'host', type: 'local' });
     if ((a.flags & 1) === 0 && a.prefixlen < 32) add({ ...base, table: 254, dst: net4(a.address, a.prefixlen), protocol: 'kernel', scope: 'link', type: 'unicast' });

@@ -232,7 +232,7 @@ export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e
   };
 }
 
-/** rtmsg with RTA_TABLE, RTA_DST, RTA_SRC, RTA_GATEWAY, RTA_VIA, RTA_OIF, RTA_PRIORITY, RTA_MULTIPATH, RTA_PREFSRC, RTA_METRICS, RTA_PREF, RTA_FLOW. */
+/** rtmsg with RTA_TABLE, RTA_DST, RTA_SRC, RTA_GATEWAY, RTA_VIA, RTA_OIF, RTA_PRIORITY, RTA_MULTIPATH, RTA_PREFSRC, RTA_METRICS, RTA_PREF, RTA_FLOW, RTA_NH_ID. */
 export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
   const fallback = rt.fallback;
   const f$protocol = rt.fieldEnum('protocol');
@@ -242,7 +242,7 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
   const d$multipath = rt.attr('multipath');
   const d$metrics = rt.attr('metrics');
   const e$pref = rt.attrEnum('pref');
-  const attrs: Record<string, unknown> = { table: undefined, dst: undefined, src: undefined, gateway: undefined, via: undefined, oif: undefined, priority: undefined, multipath: undefined, prefsrc: undefined, metrics: undefined, pref: undefined, flow: undefined };
+  const attrs: Record<string, unknown> = { table: undefined, dst: undefined, src: undefined, gateway: undefined, via: undefined, oif: undefined, priority: undefined, multipath: undefined, prefsrc: undefined, metrics: undefined, pref: undefined, flow: undefined, nhId: undefined };
   const out: Record<string, unknown> = { family: undefined, dstLen: undefined, srcLen: undefined, tos: undefined, table: undefined, protocol: undefined, scope: undefined, type: undefined, flags: undefined, attrs };
   return (buf, s, e) => {
     if (e - s < 12) return fallback(buf, s, e);
@@ -267,6 +267,7 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
     let a$metrics: unknown;
     let a$pref: unknown;
     let a$flow: unknown;
+    let a$nhId: unknown;
     let header: Record<string, unknown> | undefined;
     try {
       for (let off = s + 12; off < e; ) {
@@ -353,6 +354,12 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
             a$flow = buf.readUInt32LE(v);
             break;
           }
+          case 30: { // RTA_NH_ID
+            if (a$nhId !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 4) return fallback(buf, s, e);
+            a$nhId = buf.readUInt32LE(v);
+            break;
+          }
           default:
             break;
         }
@@ -382,6 +389,7 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
     attrs.metrics = a$metrics;
     attrs.pref = a$pref;
     attrs.flow = a$flow;
+    attrs.nhId = a$nhId;
     return out;
   };
 }

@@ -13,7 +13,7 @@ export const RTNH_F_ONLINK = 4;
  * projection), and routeRecord's parameter type allows only these: reading another one is a
  * compile error until it is added here.
  */
-export const ROUTE_RECORD_ATTRS = ['table', 'dst', 'src', 'gateway', 'via', 'oif', 'priority', 'multipath', 'prefsrc', 'metrics', 'pref', 'flow'] as const;
+export const ROUTE_RECORD_ATTRS = ['table', 'dst', 'src', 'gateway', 'via', 'oif', 'priority', 'multipath', 'prefsrc', 'metrics', 'pref', 'flow', 'nhId'] as const;
 
 /** What routeRecord reads: a decoded route message (any with at least these attributes). */
 export type RouteRecordSource = Projected<RouteMessage, (typeof ROUTE_RECORD_ATTRS)[number]>;
@@ -104,6 +104,7 @@ export function routeRecord(m: RouteRecordSource): RouteRecord | null {
     // (Filled in from the message's bytes by withEncaps.)
     encap: null,
     realms: a.flow ?? null,
+    nhid: a.nhId ?? null,
   };
 }
 

@@ -27,8 +27,8 @@ type RouteAttrs = RouteMessageInput['attrs'];
  * (transactions/record-wire.ts, writeRoute) is held to it by byte-equality tests.
  */
 export const ROUTE_ATTR_ORDER: { readonly [F in 4 | 6]: readonly (keyof RouteAttrs)[] } = {
-  4: ['table', 'dst', 'priority', 'metrics', 'prefsrc', 'gateway', 'via', 'oif', 'encap', 'encapType', 'flow', 'multipath', 'pref'],
-  6: ['table', 'dst', 'src', 'prefsrc', 'metrics', 'priority', 'gateway', 'via', 'oif', 'encap', 'encapType', 'multipath', 'pref'],
+  4: ['table', 'dst', 'priority', 'metrics', 'prefsrc', 'nhId', 'gateway', 'via', 'oif', 'encap', 'encapType', 'flow', 'multipath', 'pref'],
+  6: ['table', 'dst', 'src', 'prefsrc', 'metrics', 'priority', 'nhId', 'gateway', 'via', 'oif', 'encap', 'encapType', 'multipath', 'pref'],
 };
 
 /**
@@ -75,16 +75,19 @@ export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
     priority: v.priority,
     prefsrc: v.prefsrc?.text,
     metrics: metrics as RouteAttrs['metrics'],
-    ...gatewayAttrs(v.family, v.gateway?.text),
-    oif: v.oif !== undefined ? ctx.index(v.oif) : undefined,
-    ...encapAttrs(v.encap),
-    flow: v.realms,
-    multipath: v.multipath?.map((nh) => ({
-      hops: nh.weight - 1,
-      ifindex: nh.oif !== undefined ? ctx.index(nh.oif) : 0,
-      flags: nh.onlink ? RTNH_F_ONLINK : 0,
-      attrs: { ...gatewayAttrs(v.family, nh.gateway?.text), ...encapAttrs(nh.encap), ...(nh.realms !== undefined ? { flow: nh.realms } : {}) },
-    })),
+    // Through a nexthop object: the object alone (the kernel refuses a next hop beside it).
+    ...(v.nhid !== undefined ? { nhId: v.nhid } : {
+      ...gatewayAttrs(v.family, v.gateway?.text),
+      oif: v.oif !== undefined ? ctx.index(v.oif) : undefined,
+      ...encapAttrs(v.encap),
+      flow: v.realms,
+      multipath: v.multipath?.map((nh) => ({
+        hops: nh.weight - 1,
+        ifindex: nh.oif !== undefined ? ctx.index(nh.oif) : 0,
+        flags: nh.onlink ? RTNH_F_ONLINK : 0,
+        attrs: { ...gatewayAttrs(v.family, nh.gateway?.text), ...encapAttrs(nh.encap), ...(nh.realms !== undefined ? { flow: nh.realms } : {}) },
+      })),
+    }),
     pref: v.pref,
   });
   // A delete matches on what it is given: protocol 0, type 0 and scope NOWHERE are wildcards.
@@ -99,7 +102,7 @@ export function encodeRoute(v: ValidRoute, ctx: EncodeContext): NetlinkRequest {
     protocol: v.protocol ?? (del ? 0 : RTPROT_BOOT),
     scope: v.scope ?? defaultScope(v, type),
     type,
-    flags: v.onlink ? RTNH_F_ONLINK : 0,
+    flags: v.onlink && v.nhid === undefined ? RTNH_F_ONLINK : 0,
     attrs,
   };
   return { ...head, payload: rtnl.route.encode(msg) };
@@ -112,7 +115,7 @@ function defaultScope(v: ValidRoute, type: number): number {
   if (type === 3 || type === 4 || type === 5) return RT_SCOPE_LINK; // broadcast, anycast, multicast
   if (type === 0 || type === 1) {
     if (v.op === 'del') return RT_SCOPE_NOWHERE;
-    if (!v.gateway && !v.multipath) return RT_SCOPE_LINK;
+    if (!v.gateway && !v.multipath && v.nhid === undefined) return RT_SCOPE_LINK;
   }
   return RT_SCOPE_UNIVERSE;
 }

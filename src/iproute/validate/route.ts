@@ -53,9 +53,11 @@ export interface ValidRoute {
   encap?: ValidEncap;
   /** RTA_FLOW (IPv4 realms). */
   realms?: number;
+  /** RTA_NH_ID: the route goes through this nexthop object (its gateway, oif and multipath, if given, are not sent). */
+  nhid?: number;
 }
 
-const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'src', 'multipath', 'metrics', 'tos', 'pref', 'onlink', 'encap', 'realms'] as const;
+const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'src', 'multipath', 'metrics', 'tos', 'pref', 'onlink', 'encap', 'realms', 'nhid'] as const;
 
 export function validateRoute(op: RouteOp, spec: RouteSpec): ValidRoute {
   const c = new Checker();
@@ -123,6 +125,13 @@ function checkRoute(c: Checker, op: RouteOp, spec: unknown): ValidRoute | undefi
   if (s.onlink !== undefined) out.onlink = checkOnlink(c, 'onlink', s.onlink, s.gateway, s.oif);
   if (s.encap !== undefined && s.encap !== null) out.encap = checkEncap(c, 'encap', s.encap);
   if (s.realms !== undefined && s.realms !== null) out.realms = checkRealms(c, 'realms', s.realms, family);
+  if (s.nhid != null) {
+    out.nhid = c.int('nhid', s.nhid, 1, 0xffffffff, 'nexthop id');
+    // (The kernel: "Nexthop specification and nexthop id are mutually exclusive".)
+    for (const f of ['encap', 'realms', 'onlink'] as const) {
+      if (s[f] != null && s[f] !== false) c.fail(f, s[f], 'next hop', 'a route through a nexthop object (nhid) takes its next hop from the object');
+    }
+  }
   if (s.multipath !== undefined) out.multipath = checkMultipath(c, s, family);
   if (s.metrics !== undefined) out.metrics = checkMetrics(c, s.metrics);
   return c.ok ? (out as ValidRoute) : undefined;
