@@ -144,10 +144,19 @@ function linkFields(s: Partial<LinkSetSpec & LinkCreateSpec>): string {
 function routeText(r: RouteRecord, op: Operation): string {
   const parts = [r.type !== 'unicast' ? `${r.type} ${r.dst}` : r.dst];
   if (r.src) parts.push(`from ${r.src}`);
-  if (r.gateway) parts.push(`via ${r.gateway}`);
-  if (r.oif !== null) parts.push(`dev ${devName(op, r.oif)}`);
-  if (r.multipath) {
-    for (const h of r.multipath) parts.push(`nexthop${h.gateway ? ` via ${h.gateway}` : ''}${h.oif !== null ? ` dev #${h.oif}` : ''} weight ${h.weight}`);
+  // (Through a nexthop object, the object is what is sent: its gateways are the kernel's report.)
+  if (r.nhid != null) parts.push(`nhid ${r.nhid}`);
+  else {
+    if (r.encap) parts.push(`encap ${r.encap.type}`);
+    if (r.gateway) parts.push(`via ${r.gateway}`);
+    if (r.oif !== null) parts.push(`dev ${devName(op, r.oif)}`);
+    if (r.onlink) parts.push('onlink');
+    if (r.realms != null) parts.push(`realms ${r.realms >>> 16}/${r.realms & 0xffff}`);
+    if (r.multipath) {
+      for (const h of r.multipath) {
+        parts.push(`nexthop${h.encap ? ` encap ${h.encap.type}` : ''}${h.gateway ? ` via ${h.gateway}` : ''}${h.oif !== null ? ` dev #${h.oif}` : ''} weight ${h.weight}${h.onlink ? ' onlink' : ''}`);
+      }
+    }
   }
   parts.push(`table ${r.table}`, `proto ${r.protocol}`, `scope ${r.scope}`);
   if (r.priority !== null) parts.push(`metric ${r.priority}`);
@@ -161,14 +170,22 @@ function routeText(r: RouteRecord, op: Operation): string {
 function ruleText(r: RuleRecord): string {
   const parts: string[] = [];
   if (r.family === 6) parts.push('-6');
+  if (r.invert) parts.push('not');
   parts.push(`from ${r.src ?? 'all'}`);
   if (r.dst) parts.push(`to ${r.dst}`);
   if (r.iifname) parts.push(`iif ${r.iifname}`);
   if (r.oifname) parts.push(`oif ${r.oifname}`);
   if (r.fwmark !== null) parts.push(`fwmark 0x${r.fwmark.toString(16)}${r.fwmask !== null ? `/0x${r.fwmask.toString(16)}` : ''}`);
   if (r.tos) parts.push(`tos ${r.tos}`);
+  if (r.uidRange) parts.push(`uidrange ${r.uidRange.start}-${r.uidRange.end}`);
+  if (r.ipProto != null) parts.push(`ipproto ${r.ipProto}`);
+  if (r.sportRange) parts.push(`sport ${r.sportRange.start}-${r.sportRange.end}`);
+  if (r.dportRange) parts.push(`dport ${r.dportRange.start}-${r.dportRange.end}`);
   parts.push(`priority ${r.priority}`);
-  parts.push(r.action === 'to_tbl' ? `lookup ${r.table}` : r.action === 'goto' ? `goto ${r.goto}` : r.action);
+  parts.push(r.l3mdev ? 'l3mdev' : r.action === 'to_tbl' ? `lookup ${r.table}` : r.action === 'goto' ? `goto ${r.goto}` : r.action);
+  if (r.suppressPrefixlen != null) parts.push(`suppress_prefixlength ${r.suppressPrefixlen}`);
+  if (r.suppressIfgroup != null) parts.push(`suppress_ifgroup ${r.suppressIfgroup}`);
+  if (r.extra) parts.push('(and attributes kept whole)');
   return parts.join(' ');
 }
 

@@ -308,3 +308,24 @@ describe('validation before planning', () => {
     expect(t2.interfaces.v0!.master).toBeNull();
   });
 });
+
+describe('review lines', () => {
+  it('say the selectors and next-hop kinds records keep: nhid, encap, onlink, realms; not, ports, suppress, l3mdev', () => {
+    const t = tx();
+    t.routes.add({ dst: '10.60.0.0/24', nhid: 7 });
+    t.routes.add({ dst: '10.61.0.0/24', gateway: '192.0.2.1', oif: 'v0', onlink: true, realms: (3 << 16) | 5 });
+    t.routes.add({ dst: '10.62.0.0/24', oif: 'v0', encap: { type: 'ip', data: '0800020001010101' } });
+    t.rules.add({ priority: 400, invert: true, fwmark: 0xca6c, table: 51820 });
+    t.rules.add({ priority: 401, table: 'main', suppressPrefixlen: 0, ipProto: 'tcp', dportRange: 443 });
+    t.rules.add({ priority: 402, l3mdev: true });
+    const lines = t.plan().map(line);
+    expect(lines).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^route add 10\.60\.0\.0\/24 nhid 7 table 254 .*\(undo: route del 10\.60\.0\.0\/24 nhid 7 /),
+      expect.stringMatching(/^route add 10\.61\.0\.0\/24 via 192\.0\.2\.1 dev v0 onlink realms 3\/5 /),
+      expect.stringMatching(/^route add 10\.62\.0\.0\/24 encap ip dev v0 /),
+      expect.stringMatching(/^rule add not from all fwmark 0xca6c\/0xffffffff priority 400 lookup 51820 /),
+      expect.stringMatching(/^rule add from all ipproto 6 dport 443-443 priority 401 lookup 254 suppress_prefixlength 0 /),
+      expect.stringMatching(/^rule add from all priority 402 l3mdev /),
+    ]));
+  });
+});
