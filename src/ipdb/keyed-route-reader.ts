@@ -18,9 +18,8 @@
  * RTA_TABLE, RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PRIORITY, RTA_PREFSRC and RTA_PREF among the
  * attributes a record holds (others, such as RTA_CACHEINFO, are ignored as the projection ignores
  * them). Anything else (RTA_SRC, RTA_VIA, RTA_MULTIPATH, RTA_METRICS, RTA_FLOW, an encapsulation,
- * RTA_NH_ID, the onlink flag, a duplicate or odd-sized attribute, a truncated message, another family) goes
- * to the generic reader unchanged, and gets
- * no key (the caller keys it with routeKey). The record and the key are the same as routeRecord's
+ * RTA_NH_ID, the onlink flag, a duplicate or odd-sized attribute, a truncated message, another
+ * family) goes to the generic reader unchanged, and gets no key (the caller keys it with routeKey). The record and the key are the same as routeRecord's
  * and routeKey's: a property test holds the two paths together
  * (test/ipdb/keyed-route-reader.test.ts).
  */
@@ -45,10 +44,10 @@ const RTA_MULTIPATH = 9;
 const RTA_FLOW = 11;
 const RTA_TABLE = 15;
 const RTA_VIA = 18;
+const RTA_PREF = 20;
 const RTA_ENCAP_TYPE = 21;
 const RTA_ENCAP = 22;
 const RTA_NH_ID = 30;
-const RTA_PREF = 20;
 
 /** The decimal text of 0..255, as bytes. */
 const OCTETS: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => ascii(String(i)));
@@ -162,7 +161,8 @@ export class KeyedRouteReader {
           if (n !== 1) return this.generic(buf, s, e);
           pref = buf[v]!;
           break;
-        case RTA_SRC: case RTA_VIA: case RTA_MULTIPATH: case RTA_METRICS: case RTA_FLOW: case RTA_ENCAP_TYPE: case RTA_ENCAP: case RTA_NH_ID:
+        case RTA_SRC: case RTA_VIA: case RTA_MULTIPATH: case RTA_METRICS:
+        case RTA_FLOW: case RTA_ENCAP_TYPE: case RTA_ENCAP: case RTA_NH_ID:
           return this.generic(buf, s, e);
         default:
           break; // not part of a record (RTA_CACHEINFO, RTA_EXPIRES, ...)

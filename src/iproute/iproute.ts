@@ -17,7 +17,7 @@ import type { NetnsRef } from '../transport/netns.js';
 import { NetlinkSocket } from '../transport/socket.js';
 import { isDumpRestart, type DumpVisitor, type NetlinkRequest, type NetlinkTransport } from '../transport/transport.js';
 import {
-  addressRecord, addressRecordMapper, interfaceRecord, interfaceRecordMapper, neighbourRecord, neighbourRecordMapper, routeRecord,
+  addressRecord, addressRecordMapper, interfaceRecord, interfaceRecordMapper, neighbourRecord, neighbourRecordMapper, routeRecordAt,
   routeRecordMapper, ruleRecord, ruleRecordMapper,
 } from './decode/index.js';
 import { encodeAddress, encodeLink, encodeNeighbour, encodeRoute, encodeRule } from './encode/index.js';
@@ -233,7 +233,7 @@ export class IPRoute {
     const replies = await this.send(encodeRoute(v, ctx), label);
     if (op === 'del') return null;
     const table = v.table ?? 254;
-    const echoed = replies.filter((m) => m.type === rtnl.route.types.new).map((m) => routeRecord(rtnl.route.decode(m.payload)));
+    const echoed = replies.filter((m) => m.type === rtnl.route.types.new).map((m) => routeRecordAt(m.payload));
     const hit = echoed.reverse().find((r) => r !== null && r.dst === v.dst.text && r.table === table);
     if (hit) return hit;
     const oif = v.oif && ctx.index(v.oif);

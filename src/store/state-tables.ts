@@ -9,8 +9,7 @@
  * Column names are the record's field names in snake_case, except where the field name is an SQL
  * keyword users would otherwise have to quote: `index` -> `ifindex`, `table` -> `table_id`,
  * `group` -> `group_id`. Fields holding arrays or objects (altnames, info, multipath, metrics, encap,
- * rules' ranges) are
- * JSON text columns (read them with json_each / ->>).
+ * rules' ranges) are JSON text columns (read them with json_each / ->>).
  *
  * Its columns without `since` are the definition of schema version 2 (schema.ts builds that
  * migration from them). They must not change under existing files: a new column is an entry here

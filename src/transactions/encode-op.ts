@@ -304,8 +304,7 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
   const protocol = enumNumber(PROTOCOLS, r.protocol, 'protocol', 255);
   const scope = scopeNumber(r.scope);
   const type = enumNumber(ROUTE_TYPES, r.type, 'type', 255);
-  // (`== null`: a journal written before records had encap and realms holds records without them.)
-  if (r.metrics === null && r.multipath === null && r.src === null && r.encap == null && r.realms == null && r.nhid == null) {
+  if (plainRoute(r)) {
     const fast = routePayload({
       family: r.family, dst: dst.address, dstLen: dst.len, tos: r.tos, table: r.table, protocol, scope, type,
       gateway: r.gateway, oif: r.oif, priority: r.priority, prefsrc: r.prefsrc, pref, onlink: r.onlink,
@@ -330,7 +329,8 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     priority: r.priority ?? undefined,
     prefsrc: r.prefsrc ?? undefined,
     metrics: metrics as RouteMessageInput['attrs']['metrics'],
-    // Through a nexthop object: the object alone (its gateway, oif and multipath are the kernel's report of it).
+    // Through a nexthop object: the object alone (its gateway, oif and multipath are the kernel's
+    // report of it).
     ...(r.nhid != null ? { nhId: r.nhid } : {
       ...gatewayAttrs(r.family, r.gateway ?? undefined),
       oif: r.oif ?? undefined,
@@ -338,7 +338,9 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
       flow: r.realms ?? undefined,
       multipath: r.multipath?.map((h) => ({
         flags: h.onlink ? RTNH_F_ONLINK : 0, hops: h.weight - 1, ifindex: h.oif ?? 0,
-        attrs: { ...gatewayAttrs(r.family, h.gateway ?? undefined), ...recordEncap(h.encap, intent), ...(h.realms != null ? { flow: h.realms } : {}) },
+        attrs: {
+          ...gatewayAttrs(r.family, h.gateway ?? undefined), ...recordEncap(h.encap, intent), ...(h.realms != null ? { flow: h.realms } : {}),
+        },
       })),
     }),
     pref: pref ?? undefined,
@@ -348,6 +350,15 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
     protocol, scope, type, flags: r.onlink && r.nhid == null ? RTNH_F_ONLINK : 0, attrs,
   };
   return { type: head.type, flags: head.flags, payload: rtnl.route.encode(msg) };
+}
+
+/**
+ * A route record's request is record-wire.ts's to write (when its values fit): no metrics, next
+ * hops, source prefix, encapsulation, realms or nexthop object. (`== null`: a journal written before
+ * records had encap, realms and nhid holds records without them.)
+ */
+function plainRoute(r: RouteRecord): boolean {
+  return r.metrics === null && r.multipath === null && r.src === null && r.encap == null && r.realms == null && r.nhid == null;
 }
 
 /**
@@ -396,8 +407,7 @@ export function frameOp(framed: FramedRequests, op: Operation, home: NetnsSpec, 
       if (writeAddress(framed.bytes, at, wire)) return true;
       framed.drop();
     }
-  } else if (op.kind === 'route' && op.spec.metrics === null && op.spec.multipath === null && op.spec.src === null && op.spec.encap == null && op.spec.realms == null &&
-    op.spec.nhid == null) {
+  } else if (op.kind === 'route' && plainRoute(op.spec)) {
     const r = op.spec;
     if (memo !== undefined && memo.route !== null && repeatRoute(framed, memo, r, op.intent)) return true;
     const head = requestHead('route', ROUTE_OP[op.intent]);

@@ -232,7 +232,7 @@ export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e
   };
 }
 
-/** rtmsg with RTA_TABLE, RTA_DST, RTA_SRC, RTA_GATEWAY, RTA_VIA, RTA_OIF, RTA_PRIORITY, RTA_MULTIPATH, RTA_PREFSRC, RTA_METRICS, RTA_PREF, RTA_FLOW, RTA_NH_ID. */
+/** rtmsg with RTA_TABLE, RTA_DST, RTA_SRC, RTA_GATEWAY, RTA_VIA, RTA_OIF, RTA_PRIORITY, RTA_MULTIPATH, RTA_PREFSRC, RTA_METRICS, RTA_PREF, RTA_FLOW, RTA_NH_ID, RTA_ENCAP_TYPE. */
 export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
   const fallback = rt.fallback;
   const f$protocol = rt.fieldEnum('protocol');
@@ -242,7 +242,8 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
   const d$multipath = rt.attr('multipath');
   const d$metrics = rt.attr('metrics');
   const e$pref = rt.attrEnum('pref');
-  const attrs: Record<string, unknown> = { table: undefined, dst: undefined, src: undefined, gateway: undefined, via: undefined, oif: undefined, priority: undefined, multipath: undefined, prefsrc: undefined, metrics: undefined, pref: undefined, flow: undefined, nhId: undefined };
+  const e$encapType = rt.attrEnum('encapType');
+  const attrs: Record<string, unknown> = { table: undefined, dst: undefined, src: undefined, gateway: undefined, via: undefined, oif: undefined, priority: undefined, multipath: undefined, prefsrc: undefined, metrics: undefined, pref: undefined, flow: undefined, nhId: undefined, encapType: undefined };
   const out: Record<string, unknown> = { family: undefined, dstLen: undefined, srcLen: undefined, tos: undefined, table: undefined, protocol: undefined, scope: undefined, type: undefined, flags: undefined, attrs };
   return (buf, s, e) => {
     if (e - s < 12) return fallback(buf, s, e);
@@ -268,6 +269,7 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
     let a$pref: unknown;
     let a$flow: unknown;
     let a$nhId: unknown;
+    let a$encapType: unknown;
     let header: Record<string, unknown> | undefined;
     try {
       for (let off = s + 12; off < e; ) {
@@ -360,6 +362,12 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
             a$nhId = buf.readUInt32LE(v);
             break;
           }
+          case 21: { // RTA_ENCAP_TYPE
+            if (a$encapType !== undefined) return fallback(buf, s, e);
+            if (ve - v !== 2) return fallback(buf, s, e);
+            a$encapType = e$encapType(buf.readUInt16LE(v));
+            break;
+          }
           default:
             break;
         }
@@ -390,6 +398,7 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
     attrs.pref = a$pref;
     attrs.flow = a$flow;
     attrs.nhId = a$nhId;
+    attrs.encapType = a$encapType;
     return out;
   };
 }

@@ -13,7 +13,7 @@ export const RTNH_F_ONLINK = 4;
  * projection), and routeRecord's parameter type allows only these: reading another one is a
  * compile error until it is added here.
  */
-export const ROUTE_RECORD_ATTRS = ['table', 'dst', 'src', 'gateway', 'via', 'oif', 'priority', 'multipath', 'prefsrc', 'metrics', 'pref', 'flow', 'nhId'] as const;
+export const ROUTE_RECORD_ATTRS = ['table', 'dst', 'src', 'gateway', 'via', 'oif', 'priority', 'multipath', 'prefsrc', 'metrics', 'pref', 'flow', 'nhId', 'encapType'] as const;
 
 /** What routeRecord reads: a decoded route message (any with at least these attributes). */
 export type RouteRecordSource = Projected<RouteMessage, (typeof ROUTE_RECORD_ATTRS)[number]>;
@@ -22,7 +22,7 @@ const projection = rtnl.route.project(ROUTE_RECORD_ATTRS);
 
 /** The record of the route message whose payload is buf[start, end) (decoding only what records hold). */
 export function routeRecordAt(buf: Buffer, start = 0, end = buf.length): RouteRecord | null {
-  return withEncaps(routeRecord(projection.decode(buf, start, end)), buf, start, end);
+  return withEncaps(projection.decode(buf, start, end), buf, start, end);
 }
 
 /**
@@ -45,7 +45,7 @@ export function routeRecordMapper(internLimit = Infinity): (buf: Buffer, start: 
     return s;
   };
   return (buf, start, end) => {
-    const r = withEncaps(routeRecord(read(buf, start, end)), buf, start, end);
+    const r = withEncaps(read(buf, start, end), buf, start, end);
     if (r !== null) {
       if (r.gateway !== null) r.gateway = shared(r.gateway);
       if (r.prefsrc !== null) r.prefsrc = shared(r.prefsrc);
@@ -76,6 +76,10 @@ export function routeHeaderTexts(): RouteHeaderTexts {
 type RouteHeaderTexts = { readonly [F in 'protocol' | 'scope' | 'type' | 'pref']: readonly string[] };
 let headerTexts: RouteHeaderTexts | undefined;
 
+/**
+ * The record of a decoded route message, but its encapsulations (kept as bytes: routeRecordAt and
+ * routeRecordMapper read them from the message).
+ */
 export function routeRecord(m: RouteRecordSource): RouteRecord | null {
   const family = ipFamily(m.family);
   if (family === 0) return null;
@@ -101,7 +105,7 @@ export function routeRecord(m: RouteRecordSource): RouteRecord | null {
     pref: a.pref === undefined ? null : enumText(a.pref),
     // (The low byte of rtm_flags is the single path's RTNH_F_*; status bits such as linkdown aside.)
     onlink: (m.flags & RTNH_F_ONLINK) !== 0,
-    // (Filled in from the message's bytes by withEncaps.)
+    // (From the message's bytes: routeRecordAt and routeRecordMapper fill it in, withEncaps.)
     encap: null,
     realms: a.flow ?? null,
     nhid: a.nhId ?? null,
@@ -126,21 +130,26 @@ const RTA_ENCAP_TYPE = 21;
 const RTA_ENCAP = 22;
 const NLA_TYPE_MASK = 0x3fff;
 
+/** Where encapIn found RTA_MULTIPATH's payload (-1: none): module scratch, not an object per route. */
+let mpStart = -1;
+let mpEnd = -1;
+
 /**
  * The encapsulation in attributes buf[s, e) (RTA_ENCAP_TYPE, and RTA_ENCAP's payload kept as the
- * kernel wrote it), or null. RTA_MULTIPATH's range is put in `mp` when there is one.
+ * kernel wrote it), or null; RTA_MULTIPATH's payload range in mpStart/mpEnd.
  */
-function encapIn(buf: Buffer, s: number, e: number, mp?: { s: number; e: number }): RouteEncap | null {
+function encapIn(buf: Buffer, s: number, e: number): RouteEncap | null {
   let type = -1;
   let at = -1;
   let end = -1;
+  mpStart = -1;
   for (let off = s; off + 4 <= e; ) {
     const len = buf[off]! | (buf[off + 1]! << 8);
     if (len < 4 || off + len > e) break;
     const t = (buf[off + 2]! | (buf[off + 3]! << 8)) & NLA_TYPE_MASK;
     if (t === RTA_ENCAP_TYPE && len >= 6) type = buf[off + 4]! | (buf[off + 5]! << 8);
     else if (t === RTA_ENCAP) { at = off + 4; end = off + len; }
-    else if (t === RTA_MULTIPATH && mp !== undefined) { mp.s = off + 4; mp.e = off + len; }
+    else if (t === RTA_MULTIPATH) { mpStart = off + 4; mpEnd = off + len; }
     off += (len + 3) & ~3;
   }
   return type < 0 || at < 0 ? null : { type: ENCAP_TYPES.name(type), data: buf.toString('hex', at, end) };
@@ -151,16 +160,20 @@ function encapIn(buf: Buffer, s: number, e: number, mp?: { s: number; e: number 
  * each next hop. The codec would decode RTA_ENCAP into objects (with 64-bit ids, which JSON and
  * the store cannot keep); a record keeps the bytes, which is all it needs to make the route again.
  */
-function withEncaps(r: RouteRecord | null, buf: Buffer, start: number, end: number): RouteRecord | null {
-  if (r === null) return r;
-  const mp = { s: -1, e: -1 };
-  r.encap = encapIn(buf, start + RTMSG_LEN, end, mp);
-  if (mp.s < 0 || r.multipath === null) return r;
+function withEncaps(m: RouteRecordSource, buf: Buffer, start: number, end: number): RouteRecord | null {
+  const r = routeRecord(m);
+  // (Most routes have none, and are not read again: the projection has RTA_ENCAP_TYPE, and a next
+  // hop's attributes are all decoded.)
+  if (r === null || (m.attrs.encapType === undefined && !(m.attrs.multipath ?? []).some((h) => h.attrs.encapType !== undefined))) return r;
+  r.encap = encapIn(buf, start + RTMSG_LEN, end);
+  if (mpStart < 0 || r.multipath === null) return r;
+  const mpS = mpStart;
+  const mpE = mpEnd;
   // The next hops in order, as routeRecord read them.
   let i = 0;
-  for (let off = mp.s; off + RTNH_LEN <= mp.e && i < r.multipath.length; i++) {
+  for (let off = mpS; off + RTNH_LEN <= mpE && i < r.multipath.length; i++) {
     const len = buf[off]! | (buf[off + 1]! << 8);
-    if (len < RTNH_LEN || off + len > mp.e) break;
+    if (len < RTNH_LEN || off + len > mpE) break;
     const encap = encapIn(buf, off + RTNH_LEN, off + len);
     if (encap !== null) r.multipath[i] = { ...r.multipath[i]!, encap };
     off += (len + 3) & ~3;

@@ -21,15 +21,23 @@ type RouteAttrs = RouteMessageInput['attrs'];
  * priority, metrics, prefsrc, then the next hop; IPv6's rt6_fill_node: table, dst, src, prefsrc,
  * metrics, priority, then the next hop; IPv4 routes have no src). The next hop is its gateway (or
  * RTA_VIA), oif, encapsulation (lwtunnel_fill_encap: RTA_ENCAP, then RTA_ENCAP_TYPE) and, for
- * IPv4, realms (RTA_FLOW); a multipath route has them per hop, in the same order. Requests are written in it too:
- * a plain route's notification then carries the very bytes of its request, which the transaction
- * layer recognises without decoding (transactions/echo-claim.ts). The in-place writer of plain routes
- * (transactions/record-wire.ts, writeRoute) is held to it by byte-equality tests.
+ * IPv4, realms (RTA_FLOW); a multipath route has them per hop, in the same order. A route through
+ * a nexthop object has RTA_NH_ID before them (from the kernel's source, not from a capture: such a
+ * route is never claimed, its announcement adds the kernel's report of the object). Requests are
+ * written in this order too: a plain route's notification then carries the very bytes of its
+ * request, which the transaction layer recognises without decoding (transactions/echo-claim.ts).
+ * The in-place writer of plain routes (transactions/record-wire.ts, writeRoute) is held to it by
+ * byte-equality tests.
  */
 export const ROUTE_ATTR_ORDER: { readonly [F in 4 | 6]: readonly (keyof RouteAttrs)[] } = {
   4: ['table', 'dst', 'priority', 'metrics', 'prefsrc', 'nhId', 'gateway', 'via', 'oif', 'encap', 'encapType', 'flow', 'multipath', 'pref'],
   6: ['table', 'dst', 'src', 'prefsrc', 'metrics', 'priority', 'nhId', 'gateway', 'via', 'oif', 'encap', 'encapType', 'multipath', 'pref'],
 };
+
+/** An encapsulation as the codec takes it: RTA_ENCAP's payload as raw bytes, and its type's number. */
+export function encapAttrs(encap: { type: number; data: Buffer } | undefined): Pick<RouteAttrs, 'encap' | 'encapType'> {
+  return encap === undefined ? {} : { encap: encap.data as RouteAttrs['encap'], encapType: encap.type as RouteAttrs['encapType'] };
+}
 
 /**
  * A gateway as the kernel takes and announces it (fib_nexthop_info): RTA_GATEWAY when it is of the
@@ -37,11 +45,6 @@ export const ROUTE_ATTR_ORDER: { readonly [F in 4 | 6]: readonly (keyof RouteAtt
  * IPv6 next hop of an IPv4 route is. The two never come together, so RTA_VIA has RTA_GATEWAY's
  * place in the order. `gateway` is an address's text (the record's, or a validated spec's).
  */
-/** An encapsulation as the codec takes it: RTA_ENCAP's payload as raw bytes, and its type's number. */
-export function encapAttrs(encap: { type: number; data: Buffer } | undefined): Pick<RouteAttrs, 'encap' | 'encapType'> {
-  return encap === undefined ? {} : { encap: encap.data as RouteAttrs['encap'], encapType: encap.type as RouteAttrs['encapType'] };
-}
-
 export function gatewayAttrs(family: 4 | 6, gateway: string | undefined): Pick<RouteAttrs, 'gateway' | 'via'> {
   if (gateway === undefined) return {};
   const other = gateway.includes(':') ? family === 4 : family === 6;

@@ -53,11 +53,17 @@ export interface ValidRoute {
   encap?: ValidEncap;
   /** RTA_FLOW (IPv4 realms). */
   realms?: number;
-  /** RTA_NH_ID: the route goes through this nexthop object (its gateway, oif and multipath, if given, are not sent). */
+  /**
+   * RTA_NH_ID: the route goes through this nexthop object (its gateway, oif and multipath, if
+   * given, say the kernel's report of it and are not sent).
+   */
   nhid?: number;
 }
 
-const FIELDS = ['family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'src', 'multipath', 'metrics', 'tos', 'pref', 'onlink', 'encap', 'realms', 'nhid'] as const;
+const FIELDS = [
+  'family', 'dst', 'table', 'gateway', 'oif', 'priority', 'protocol', 'scope', 'type', 'prefsrc', 'src', 'multipath', 'metrics', 'tos', 'pref',
+  'onlink', 'encap', 'realms', 'nhid',
+] as const;
 
 export function validateRoute(op: RouteOp, spec: RouteSpec): ValidRoute {
   const c = new Checker();
@@ -129,7 +135,7 @@ function checkRoute(c: Checker, op: RouteOp, spec: unknown): ValidRoute | undefi
     out.nhid = c.int('nhid', s.nhid, 1, 0xffffffff, 'nexthop id');
     // (The kernel: "Nexthop specification and nexthop id are mutually exclusive".)
     for (const f of ['encap', 'realms', 'onlink'] as const) {
-      if (s[f] != null && s[f] !== false) c.fail(f, s[f], 'next hop', 'a route through a nexthop object (nhid) takes its next hop from the object');
+      if (s[f] != null && s[f] !== false) c.fail(f, s[f], 'next hop', 'a route through a nexthop object (nhid) has the object\'s');
     }
   }
   if (s.multipath !== undefined) out.multipath = checkMultipath(c, s, family);
@@ -187,11 +193,9 @@ function checkRealms(c: Checker, field: string, value: unknown, family: Family):
 function checkMultipath(c: Checker, s: Record<string, unknown>, family: Family): ValidNextHop[] | undefined {
   if (!Array.isArray(s.multipath)) return c.fail('multipath', s.multipath, 'next hops', 'expected an array');
   if (s.multipath.length === 0) return c.fail('multipath', s.multipath, 'next hops', 'empty; leave multipath out for a single path');
-  const beside = (['gateway', 'oif', 'onlink', 'encap', 'realms'] as const).find((f) => s[f] !== undefined && s[f] !== null);
-  if (beside !== undefined) {
-    const f = beside;
-    c.fail(f, s[f], 'next hop', `give ${f} per next hop in multipath, not beside it`);
-  }
+  // (null, and onlink false, say nothing.)
+  const beside = (['gateway', 'oif', 'onlink', 'encap', 'realms'] as const).find((f) => s[f] !== undefined && s[f] !== null && s[f] !== false);
+  if (beside !== undefined) c.fail(beside, s[beside], 'next hop', `give ${beside} per next hop in multipath, not beside it`);
   const hops: ValidNextHop[] = [];
   s.multipath.forEach((raw: unknown, i: number) => {
     const at = `multipath[${i}]`;
