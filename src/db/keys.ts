@@ -117,7 +117,10 @@ export function ruleKey(r: RuleRecord): string {
 // step when siblings are added or deleted one at a time.
 //
 // Both: a missing RTA_PRIORITY means metric 0. RTA_SRC (`src`, IPv6 source-specific routes) picks
-// a subtree of the fib6 node: part of the slot.
+// a subtree of the fib6 node: part of the slot. A route through a nexthop object (RTA_NH_ID) is
+// keyed by the object, not by the kernel's report of its gateways. Known limit: onlink,
+// encapsulations and realms are not in the key, although fib_info compares them: two IPv4
+// routes that differ only in those, both appended to one slot, are one object here.
 
 /** The kernel's slot: the part of a route's identity that NLM_F_EXCL and NLM_F_REPLACE look at. */
 export function routeSlot(r: RouteRecord): string {
