@@ -139,8 +139,16 @@ export function routeMatcher(spec: RouteSpec, resolve: ResolveIf): RouteMatch {
     (v.prefsrc === undefined || r.prefsrc === v.prefsrc.text) &&
     (spec.src === undefined || r.src === (v.src?.text ?? null)) &&
     (v.tos === undefined || r.tos === v.tos) &&
+    (spec.nhid == null || r.nhid === v.nhid) &&
+    (spec.onlink === undefined || r.onlink === v.onlink) &&
+    (spec.realms === undefined || r.realms === (v.realms ?? null)) &&
+    (spec.encap === undefined || sameEncap(r.encap, v.encap)) &&
     (hops === undefined || (r.multipath ?? []).map((h) => `${h.gateway ?? ''}@${h.oif ?? ''}`).sort().join(',') === hops),
   { family: v.family, table, dst: v.dst.text });
+}
+
+function sameEncap(a: RouteEncap | null, b: ValidEncap | undefined): boolean {
+  return b === undefined ? a === null : a !== null && a.type === ENCAP_TYPES.name(b.type) && a.data === b.data.toString('hex');
 }
 
 /**

@@ -163,3 +163,24 @@ describe('quick address records', () => {
     expect(answered).toBeGreaterThan(30);
   });
 });
+
+describe('routeMatcher', () => {
+  it('tells routes apart by what records now keep, when the spec says it: nhid, onlink, realms, encap', () => {
+    const base = validRouteRecord({ dst: '10.5.0.0/24', gateway: '10.0.0.2', oif: 2 }, resolve);
+    const routes: RouteRecord[] = [
+      base,
+      { ...base, nhid: 10, gateway: '10.0.0.2' },
+      { ...base, onlink: true },
+      { ...base, realms: 7 },
+      { ...base, encap: { type: 'ip', data: '0800020001010101' } },
+    ];
+    const matching = (s: RouteSpec) => routes.filter(routeMatcher(s, resolve)).length;
+    expect(matching({ dst: '10.5.0.0/24' })).toBe(5);
+    expect(matching({ dst: '10.5.0.0/24', nhid: 10 })).toBe(1);
+    expect(matching({ dst: '10.5.0.0/24', gateway: '10.0.0.2', oif: 2, onlink: true })).toBe(1);
+    expect(matching({ dst: '10.5.0.0/24', realms: 7 })).toBe(1);
+    expect(matching({ dst: '10.5.0.0/24', realms: null })).toBe(4);
+    expect(matching({ dst: '10.5.0.0/24', encap: { type: 2, data: '0800020001010101' } })).toBe(1);
+    expect(matching({ dst: '10.5.0.0/24', encap: null })).toBe(4);
+  });
+});
