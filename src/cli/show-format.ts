@@ -113,7 +113,7 @@ function extras(r: RouteRecord): string {
   if (r.nhid !== null && r.nhid !== undefined) out.push(`nhid ${r.nhid}`);
   if (r.encap) out.push(`encap ${r.encap.type}`);
   if (r.realms !== null && r.realms !== undefined) out.push(realmsText(r.realms));
-  for (const [k, v] of Object.entries(r.metrics ?? {})) if (k !== 'lock') out.push(`${k} ${v}`);
+  for (const [k, v] of Object.entries(r.metrics ?? {})) if (k !== 'lock') out.push(`${k === 'ccAlgo' ? 'congctl' : k} ${v}`);
   return out.join(' ');
 }
 

@@ -145,7 +145,7 @@ export function nexthopSet(r: RouteRecord): string[] {
   return nexthopsOf(r).map(nexthopToken).sort();
 }
 
-function metricsToken(m: Record<string, number> | null): string {
+function metricsToken(m: Record<string, number | string> | null): string {
   if (!m) return '';
   return Object.keys(m).sort().map((k) => `${k}=${m[k]}`).join(',');
 }

@@ -62,11 +62,11 @@ export const OPERSTATES = fromEnum(IF_OPER);
 
 /**
  * RTAX_* metrics with a number value, named as the codec's RTA_METRICS table names them (the
- * kernel constant without RTAX_, camelCase: 'mtu', 'advmss', 'rtoMin'). RTAX_CC_ALGO holds a
- * string, which records' number-valued metrics cannot carry; it stays in the raw message.
+ * kernel constant without RTAX_, camelCase: 'mtu', 'advmss', 'rtoMin'), and RTAX_CC_ALGO ('ccAlgo',
+ * whose value is a congestion control's name).
  */
 export const METRICS: EnumTable = (() => {
-  const attrs = rtnlSchema.def['metrics-attrs'].attrs.filter((a) => a.codec === 'u32');
+  const attrs = rtnlSchema.def['metrics-attrs'].attrs.filter((a) => a.codec === 'u32' || a.name === 'ccAlgo');
   const byNumber = new Map<number, string>(attrs.map((a) => [a.type, a.name]));
   const byName = new Map<string, number>(attrs.map((a) => [a.name, a.type]));
   return { name: (n) => byNumber.get(n) ?? String(n), value: (s) => byName.get(s), names: [...byName.keys()] };

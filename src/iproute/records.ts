@@ -112,8 +112,11 @@ export interface RouteRecord {
   prefsrc: string | null;
   /** rtm_tos (IPv4) — part of an IPv4 route's identity. */
   tos: number;
-  /** RTA_METRICS decoded to names ('mtu', 'advmss', ...), or null. */
-  metrics: Record<string, number> | null;
+  /**
+   * RTA_METRICS decoded to names ('mtu', 'advmss', ...), or null. Numbers, but `ccAlgo` (RTAX_CC_ALGO,
+   * ip's `congctl`), the congestion control's name.
+   */
+  metrics: Record<string, number | string> | null;
   /** RTA_PREF for IPv6 routes: 'low' | 'medium' | 'high', or null. */
   pref: string | null;
   /**

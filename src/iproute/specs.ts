@@ -166,8 +166,8 @@ export interface RouteSpec {
    */
   src?: PrefixSpec;
   multipath?: NextHopSpec[];
-  /** RTAX_* names ('mtu', 'advmss', 'hoplimit', ...) to numbers. */
-  metrics?: Record<string, number>;
+  /** RTAX_* names ('mtu', 'advmss', 'hoplimit', ...) to numbers; `ccAlgo` to a congestion control's name (ip's `congctl`). */
+  metrics?: Record<string, number | string>;
   tos?: number;
   /** IPv6 router preference: 'low' | 'medium' | 'high'. */
   pref?: string;

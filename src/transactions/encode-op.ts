@@ -313,7 +313,7 @@ export function encodeRouteRecord(r: RouteRecord, intent: 'create' | 'replace' |
   }
   // Metrics, multipath, a source prefix, or something record-wire.ts leaves to the codec (which
   // may refuse it), in the kernel's order as record-wire.ts writes it (ROUTE_ATTR_ORDER).
-  let metrics: Record<string, number> | undefined;
+  let metrics: Record<string, number | string> | undefined;
   if (r.metrics !== null) {
     // As the spec validator does: metrics without a number-valued RTAX_* name are not sent.
     for (const k of Object.keys(r.metrics)) {

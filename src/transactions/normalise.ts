@@ -56,9 +56,9 @@ function routeScope(v: ValidRoute): string {
   return 'global';
 }
 
-function metricsRecord(m: Record<string, number> | undefined): Record<string, number> | null {
+function metricsRecord(m: Record<string, number | string> | undefined): Record<string, number | string> | null {
   if (!m || Object.keys(m).length === 0) return null;
-  const out: Record<string, number> = {};
+  const out: Record<string, number | string> = {};
   for (const k of Object.keys(m).sort()) out[k] = m[k]!;
   return out;
 }

@@ -74,17 +74,19 @@ describe('the order of a route\'s attributes', () => {
     for (const r of routes) expect(inOrder(orderedNames(r.payload), ROUTE_ATTR_ORDER[4]), orderedNames(r.payload).join(', ')).toBe(true);
   });
 
-  it('gives back the kernel\'s own bytes for its routes via IPv6 next hops, onlink, with realms or an encapsulation, single and multipath (route4-nexthops.json)', () => {
+  it('gives back the kernel\'s own bytes for its routes via IPv6 next hops, onlink, with realms, an encapsulation or a congestion control, single and multipath (route4-nexthops.json)', () => {
     const routes = fixtureMessages(loadFixture('route4-nexthops'), 'received').filter((m) => m.type === RTM_NEWROUTE);
     const records = routes.map((m) => ({ m, r: routeRecordAt(m.payload)! })).filter(({ r }) => /^10\.6\d\./.test(r.dst));
     // 10.60.0.0/24 via fe80::1, 10.61.0.0/24 via 2001:db8::7 metric 20, 10.62.0.0/24 with two next
     // hops via IPv6; 10.63.0.0/24 onlink, 10.64.0.0/24 with an onlink next hop; 10.65.0.0/24 realms
-    // 3/5, 10.66.0.0/24 with a next hop of realm 7 and an ip encapsulation.
+    // 3/5, 10.66.0.0/24 with a next hop of realm 7 and an ip encapsulation, 10.67.0.0/24 congctl.
     const said = (x: { onlink: boolean; realms: number | null; encap: { type: string } | null }) => `${x.onlink ? 'onlink' : '-'}/${x.realms ?? '-'}/${x.encap?.type ?? '-'}`;
     expect(records.map(({ r }) => `${r.dst} ${said(r)} ${(r.multipath ?? []).map(said).join(',')}`)).toEqual([
       '10.60.0.0/24 -/-/- ', '10.61.0.0/24 -/-/- ', '10.62.0.0/24 -/-/- -/-/-,-/-/-', '10.63.0.0/24 onlink/-/- ',
-      '10.64.0.0/24 -/-/- onlink/-/-,-/-/-', `10.65.0.0/24 -/${(3 << 16) | 5}/- `, '10.66.0.0/24 -/-/- -/7/ip,-/-/-',
+      '10.64.0.0/24 -/-/- onlink/-/-,-/-/-', `10.65.0.0/24 -/${(3 << 16) | 5}/- `, '10.66.0.0/24 -/-/- -/7/ip,-/-/-', '10.67.0.0/24 -/-/- ',
     ]);
+    // 10.67.0.0/24: `congctl lock reno mtu 1400`, RTAX_CC_ALGO's string among the metrics.
+    expect(records[7]!.r.metrics).toEqual({ lock: 1 << 16, mtu: 1400, ccAlgo: 'reno' });
     for (const { m, r } of records) {
       // (A gateway of the other family is the codec's to write; an onlink single path, record-wire's.)
       expect(Buffer.from(encodeRouteRecord(r, 'create').payload).toString('hex'), r.dst).toBe(m.payload.toString('hex'));

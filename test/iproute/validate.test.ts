@@ -176,6 +176,8 @@ describe('route specs', () => {
     ['onlink that is not a boolean', { dst: '10.5.0.0/24', gateway: '192.0.2.1', oif: 2, onlink: 'yes' }, 'onlink', 'yes'],
     ['onlink beside multipath', { dst: '10.5.0.0/24', onlink: true, multipath: [{ gateway: '192.0.2.1', oif: 2 }] }, 'onlink', true],
     ['an onlink next hop without an oif', { dst: '10.5.0.0/24', multipath: [{ gateway: '192.0.2.1', onlink: true }] }, 'multipath[0].onlink', true],
+    ['a congestion control that is not a name', { dst: 'default', metrics: { ccAlgo: 'cu bic' } }, 'metrics.ccAlgo', 'cu bic'],
+    ['a congestion control given as a number', { dst: 'default', metrics: { ccAlgo: 3 } }, 'metrics.ccAlgo', 3],
     ['realms of an IPv6 route', { dst: '2001:db8::/32', oif: 2, realms: 5 }, 'realms', 5],
     ['realms past 32 bits', { dst: '10.5.0.0/24', oif: 2, realms: 2 ** 32 }, 'realms', 2 ** 32],
     ['an encapsulation of an unknown type', { dst: '10.5.0.0/24', oif: 2, encap: { type: 'gre', data: '' } }, 'encap.type', 'gre'],
@@ -217,6 +219,10 @@ describe('route specs', () => {
     expect(validateRoute('add', { dst: '10.5.0.0/24', oif: 2 }).onlink).toBe(false);
     expect(validateRoute('add', { dst: '10.5.0.0/24', multipath: [{ gateway: '192.0.2.1', oif: 2, onlink: true }, { gateway: '10.0.0.2' }] }).multipath?.map((h) => h.onlink))
       .toEqual([true, false]);
+  });
+
+  it('takes a congestion control by name among the metrics (ip\'s congctl)', () => {
+    expect(validateRoute('add', { dst: 'default', gateway: '10.0.0.1', metrics: { ccAlgo: 'bbr', mtu: 1400 } }).metrics).toEqual(new Map<number, number | string>([[16, 'bbr'], [2, 1400]]));
   });
 
   it('takes an encapsulation (a name or number, its attributes in hex) and IPv4 realms, per next hop too; null is none', () => {

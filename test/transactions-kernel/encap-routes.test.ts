@@ -23,6 +23,8 @@ const SETUP = [
   'route add 10.45.0.0/24 via 10.0.0.2 dev va realms 3/5',
   'route add 10.46.0.0/24 nexthop encap ip id 7 dst 10.1.1.2 via 10.0.0.2 dev va realms 7 nexthop via 10.0.0.3 dev va',
   'route add 2001:db8:44::/64 encap seg6 mode encap segs 2001:db8::5 dev va',
+  // (Not an encapsulation, but the other route attribute records learned late: RTAX_CC_ALGO.)
+  'route add 10.49.0.0/24 via 10.0.0.2 dev va congctl lock reno mtu 1400',
 ];
 
 describe('routes with an encapsulation or realms in a transaction', () => {
@@ -32,13 +34,14 @@ describe('routes with an encapsulation or realms in a transaction', () => {
     await withBaseDb(ns(), async (db) => {
       ipBatch(ns(), SETUP);
       const before = shown(ns());
-      expect(before).toHaveLength(4);
+      expect(before).toHaveLength(5);
       await db.sync();
       const r44 = db.routes.find((r) => r.dst === '10.44.0.0/24')!;
       expect(r44.encap?.type).toBe('ip');
       expect(db.routes.find((r) => r.dst === '10.45.0.0/24')?.realms).toBe((3 << 16) | 5);
       expect(db.routes.find((r) => r.dst === '10.46.0.0/24')?.multipath?.map((h) => [h.encap?.type ?? null, h.realms])).toEqual([['ip', 7], [null, null]]);
       expect(db.routes.find((r) => r.dst === '2001:db8:44::/64')?.encap?.type).toBe('seg6');
+      expect(db.routes.find((r) => r.dst === '10.49.0.0/24')?.metrics).toEqual({ lock: 1 << 16, mtu: 1400, ccAlgo: 'reno' });
 
       // Removing the link drops them all; the failed commit's rollback makes them again, as they were.
       const failed = db.transaction((tx) => {

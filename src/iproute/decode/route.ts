@@ -181,12 +181,12 @@ function withEncaps(m: RouteRecordSource, buf: Buffer, start: number, end: numbe
   return r;
 }
 
-/** RTAX_* values by name; RTAX_CC_ALGO (a string) and unnamed ones are left to the raw message. */
-function metrics(m: Record<string, unknown>): Record<string, number> | null {
-  let out: Record<string, number> | null = null;
+/** RTAX_* values by name, and RTAX_CC_ALGO's string; unnamed ones are left to the raw message. */
+function metrics(m: Record<string, unknown>): Record<string, number | string> | null {
+  let out: Record<string, number | string> | null = null;
   for (const key in m) {
     const v = m[key];
-    if (typeof v === 'number') (out ??= {})[key] = v;
+    if (typeof v === 'number' || (key === 'ccAlgo' && typeof v === 'string')) (out ??= {})[key] = v;
   }
   return out;
 }

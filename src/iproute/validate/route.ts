@@ -45,7 +45,7 @@ export interface ValidRoute {
   src?: Prefix;
   multipath?: ValidNextHop[];
   /** RTAX_* id → value (names in names.ts METRICS). */
-  metrics?: Map<number, number>;
+  metrics?: Map<number, number | string>;
   tos?: number;
   pref?: number;
   /** RTNH_F_ONLINK (a single path's; next hops have their own). */
@@ -214,14 +214,17 @@ function checkMultipath(c: Checker, s: Record<string, unknown>, family: Family):
   return hops;
 }
 
-function checkMetrics(c: Checker, value: unknown): Map<number, number> | undefined {
+function checkMetrics(c: Checker, value: unknown): Map<number, number | string> | undefined {
   const m = c.object('metrics', value, METRICS.names, 'metrics');
   if (!m) return undefined;
-  const out = new Map<number, number>();
+  const out = new Map<number, number | string>();
   for (const [name, v] of Object.entries(m)) {
     if (v === undefined) continue;
     const id = METRICS.value(name);
-    const n = c.u32(`metrics.${name}`, v, 'metric value');
+    // (A congestion control's name: the kernel's TCP_CA_NAME_MAX is 16 with its NUL.)
+    const n = name === 'ccAlgo'
+      ? (typeof v === 'string' && /^[A-Za-z0-9_-]{1,15}$/.test(v) ? v : c.fail(`metrics.${name}`, v, 'congestion control', 'expected a name such as \'cubic\' or \'bbr\''))
+      : c.u32(`metrics.${name}`, v, 'metric value');
     if (id !== undefined && n !== undefined) out.set(id, n);
   }
   return out;
