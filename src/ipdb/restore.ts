@@ -124,6 +124,12 @@ export function draftRestore(tx: Transaction, plan: RestorePlan): void {
     settled.push({ draft: d, want: after });
   }
   createLinks(tx, added, targetLinks, remap, issues, settled);
+  // What a create request cannot say (see recreateLinkOps), for the links made and those changed;
+  // before the masters and the states (the mode matters when the link goes up).
+  for (const { draft, want } of settled) {
+    if ((want.alias ?? null) !== draft.alias) draft.alias = want.alias ?? null;
+    if (want.addrGenMode != null && draft.addrGenMode !== want.addrGenMode) draft.addrGenMode = want.addrGenMode;
+  }
   for (const { draft, want } of settled) {
     const master = want.master === null ? null : ix(want.master);
     if (draft.master !== master) draft.master = master;

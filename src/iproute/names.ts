@@ -5,7 +5,7 @@
  * from the codec's tables; only the metrics (a record-side naming) and NUD parsing live here.
  */
 import type { EnumDef } from '../messages/index.js';
-import { FR_ACT, IF_OPER, LWTUNNEL_ENCAP, MACVLAN_MODE, RTA_PREF, RTN, RTPROT, RT_SCOPE, RT_TABLE, rtnlSchema } from '../messages/index.js';
+import { FR_ACT, IF_OPER, IN6_ADDR_GEN_MODE, LWTUNNEL_ENCAP, MACVLAN_MODE, RTA_PREF, RTN, RTPROT, RT_SCOPE, RT_TABLE, rtnlSchema } from '../messages/index.js';
 
 export interface EnumTable {
   /** The name of `n`, or its decimal string when it has none. */
@@ -50,6 +50,9 @@ export const RT_TABLE_MAIN = 254;
 
 /** RTA_PREF (ICMPV6_ROUTER_PREF_*). */
 export const ROUTE_PREFS = fromEnum(RTA_PREF);
+
+/** IFLA_INET6_ADDR_GEN_MODE: how IPv6 makes a link's addresses ('eui64', 'none', 'stable_secret', 'random'). */
+export const ADDR_GEN_MODES = fromEnum(IN6_ADDR_GEN_MODE);
 
 /** RTA_ENCAP_TYPE (LWTUNNEL_ENCAP_*): 'mpls', 'ip', 'ip6', 'seg6', 'bpf', ... ('none' is no encap). */
 export const ENCAP_TYPES = fromEnum(LWTUNNEL_ENCAP, {}, ['none']);

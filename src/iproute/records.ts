@@ -42,6 +42,14 @@ export interface InterfaceRecord {
   info: Record<string, unknown> | null;
   /** IFLA_INFO_SLAVE_KIND: 'bridge' for a bridge port. */
   slaveKind: string | null;
+  /** IFLA_IFALIAS (ip's `alias`), or null. */
+  alias: string | null;
+  /**
+   * IFLA_INET6_ADDR_GEN_MODE (ip's `addrgenmode`): 'eui64', 'none' (no link-local address),
+   * 'stable_secret', 'random'; null when the link has no IPv6 settings. (The last fields: the
+   * store's columns follow the fields' order.)
+   */
+  addrGenMode: string | null;
 }
 
 export interface AddressRecord {

@@ -101,6 +101,10 @@ export interface LinkSpec {
   netns?: NetnsSpec;
   txqlen?: number;
   group?: number;
+  /** set: IFLA_IFALIAS (ip's `alias`); null or '' removes it. */
+  alias?: string | null;
+  /** set: IPv6 address generation (ip's `addrgenmode`): 'eui64', 'none', 'stable_secret', 'random'. */
+  addrGenMode?: string | null;
   /** veth only. */
   peer?: VethPeerSpec;
   /** Kind-specific options (IFLA_INFO_DATA); which fields depend on `kind`. */

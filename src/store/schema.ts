@@ -11,7 +11,7 @@
  *       and .ready, checkpoint_rows as rows laid over the parts ('null': removed), namespaces.fill
  *       (the state tables are being filled from that baseline: fill.ts). Existing checkpoints keep
  *       their rows and no parts, which reads the same.
- *   v4  addresses.metric; routes.onlink, .encap, .realms and .nhid; rules.invert, .suppress_prefixlen, .suppress_ifgroup,
+ *   v4  interfaces.alias and .addr_gen_mode; addresses.metric; routes.onlink, .encap, .realms and .nhid; rules.invert, .suppress_prefixlen, .suppress_ifgroup,
  *       .l3mdev, .uid_range, .ip_proto, .sport_range, .dport_range and .extra. Records stored
  *       before it have none of them: upgrade.ts fills them in as they are read.
  *

@@ -66,6 +66,8 @@ export const STATE_TABLES: { readonly [K in RecordKind]: StateTable<RecordByKind
       c('altnames', 'altnames', 'TEXT'),
       c('info', 'info', 'TEXT'),
       c('slave_kind', 'slaveKind', 'TEXT'),
+      c('alias', 'alias', 'TEXT', 4),
+      c('addr_gen_mode', 'addrGenMode', 'TEXT', 4),
     ],
     indexes: [['ifindex'], ['ifname']],
   },

@@ -7,7 +7,8 @@
  * read those attributes before, schema version 4):
  * - routes and their next hops: `onlink` false, `encap` and `realms` null; routes' `nhid` null;
  * - rules: `invert` and `l3mdev` false, the suppressors, ranges, `ipProto` and `extra` null;
- * - addresses: `metric` null.
+ * - addresses: `metric` null;
+ * - interfaces: `alias` and `addrGenMode` null (an unknown mode: a restore leaves it as it is).
  *
  * Without this, a checkpoint taken before would differ from the live state in every route and
  * rule (db.diff), and a restore would replace them all.
@@ -18,6 +19,7 @@ import type { RecordKind } from '../iproute/records.js';
 const HOP_FIELDS: Readonly<Record<string, unknown>> = { onlink: false, encap: null, realms: null };
 const ROUTE_FIELDS: Readonly<Record<string, unknown>> = { ...HOP_FIELDS, nhid: null };
 const ADDRESS_FIELDS: Readonly<Record<string, unknown>> = { metric: null };
+const INTERFACE_FIELDS: Readonly<Record<string, unknown>> = { alias: null, addrGenMode: null };
 const RULE_FIELDS: Readonly<Record<string, unknown>> = {
   invert: false, suppressPrefixlen: null, suppressIfgroup: null, l3mdev: false, uidRange: null, ipProto: null, sportRange: null,
   dportRange: null, extra: null,
@@ -25,10 +27,10 @@ const RULE_FIELDS: Readonly<Record<string, unknown>> = {
 
 /** `record` (a fresh object of `kind`, from JSON) completed in place; returned for chaining. */
 export function upgradeStored<T>(kind: RecordKind, record: T): T {
-  if ((kind !== 'route' && kind !== 'rule' && kind !== 'address') || record === null || typeof record !== 'object') return record;
+  if (kind === 'neighbour' || record === null || typeof record !== 'object') return record;
   const r = record as Record<string, unknown>;
   if (kind !== 'route') {
-    fill(r, kind === 'rule' ? RULE_FIELDS : ADDRESS_FIELDS);
+    fill(r, kind === 'rule' ? RULE_FIELDS : kind === 'address' ? ADDRESS_FIELDS : INTERFACE_FIELDS);
     return record;
   }
   fill(r, ROUTE_FIELDS);

@@ -16,6 +16,7 @@
  */
 import { createDraft, current, isDraft, type Draft } from 'immer';
 import { NotFoundError } from '../iproute/errors.js';
+import { ADDR_GEN_MODES } from '../iproute/names.js';
 import type { AddressRecord, InterfaceRecord } from '../iproute/records.js';
 import type { AddressSpec, IfRef, LinkSpec } from '../iproute/specs.js';
 import {
@@ -42,6 +43,10 @@ export interface InterfaceDraft {
   set master(v: IfRef | null);
   txqlen: number | null;
   group: number | null;
+  /** ip's `alias`; null (or '') removes it. */
+  alias: string | null;
+  /** IPv6 address generation: 'eui64', 'none', 'stable_secret', 'random'. */
+  addrGenMode: string | null;
   readonly kind: string | null;
   readonly operstate: string;
   readonly link: number | null;
@@ -251,7 +256,7 @@ export class LinkDraft {
     const record = (i: number, ifname: string, p: { mtu?: number; address?: string }, link: number | null, inf: Record<string, unknown> | null): InterfaceRecord => ({
       index: i, ifname, kind: v.kind!, mtu: p.mtu ?? 0, address: p.address ?? null, state: 'down', operstate: 'DOWN',
       master: null, link, linkNetnsid: null, flags: 0, broadcast: null, txqlen: null, group: null, qdisc: null,
-      altnames: [], info: inf, slaveKind: null,
+      altnames: [], info: inf, slaveKind: null, alias: null, addrGenMode: null,
     });
     const peerIndex = v.kind === 'veth' ? this.allocateAfter(index) : null;
     const main = record(index, v.ifname!, v, peerIndex ?? lower, info);
@@ -366,6 +371,16 @@ export class LinkDraft {
         break;
       case 'txqlen': out = c.u32('txqlen', value, 'queue length'); break;
       case 'group': out = c.u32('group', value, 'group'); break;
+      case 'alias':
+        if (value === null || value === '') return null;
+        if (typeof value !== 'string' || Buffer.byteLength(value) > 255 || value.includes('\0')) c.fail('alias', value, 'alias', 'expected a string of at most 255 bytes');
+        out = value;
+        break;
+      case 'addrGenMode': {
+        const n = c.enumValue('addrGenMode', value, ADDR_GEN_MODES, 255, 'address generation mode');
+        out = n === undefined ? undefined : ADDR_GEN_MODES.name(n);
+        break;
+      }
     }
     c.done();
     return out;

@@ -293,7 +293,7 @@ export function createdRecords(spec: LinkCreateSpec): InterfaceRecord[] {
   const rec = (index: number, ifname: string, p: { mtu?: number; address?: string; txqlen?: number; group?: number }, link: number | null, info: Record<string, unknown> | null): InterfaceRecord => ({
     index, ifname, kind: spec.kind, mtu: p.mtu ?? 0, address: p.address ?? null, state: 'down', operstate: 'DOWN',
     master: null, link, linkNetnsid: null, flags: 0, broadcast: null, txqlen: p.txqlen ?? null, group: p.group ?? null,
-    qdisc: null, altnames: [], info, slaveKind: null,
+    qdisc: null, altnames: [], info, slaveKind: null, alias: null, addrGenMode: null,
   });
   const out = [rec(spec.index, spec.ifname, spec, spec.peer ? spec.peer.index : (spec.link ?? null), spec.info ?? null)];
   if (spec.peer) out.push(rec(spec.peer.index, spec.peer.ifname, spec.peer, spec.index, null));

@@ -184,7 +184,7 @@ export class Freezer {
       if (field === 'ifname' || field === 'state') continue;
       const want = link[field];
       if (want === null && field !== 'master') continue;
-      if (JSON.stringify(now[field]) !== JSON.stringify(want)) { (now as unknown as Record<string, unknown>)[field] = want; changed = true; }
+      if (JSON.stringify((now as unknown as Record<string, unknown>)[field]) !== JSON.stringify(want)) { (now as unknown as Record<string, unknown>)[field] = want; changed = true; }
     }
     if (rename) {
       // dev_change_name() wants the link down: rename now, bring it up in the next round.

@@ -47,6 +47,9 @@ export interface LinkSetSpec {
   master?: number | null;
   txqlen?: number;
   group?: number;
+  /** null: none ('' is sent). */
+  alias?: string | null;
+  addrGenMode?: string | null;
   /** Move to this namespace (a name); null means the transaction's own namespace. */
   netns?: string | null;
 }
@@ -56,7 +59,7 @@ export interface LinkDeleteSpec {
   ifname: string;
 }
 
-export const LINK_SET_FIELDS = ['ifname', 'mtu', 'address', 'state', 'master', 'txqlen', 'group'] as const;
+export const LINK_SET_FIELDS = ['ifname', 'mtu', 'address', 'state', 'master', 'txqlen', 'group', 'alias', 'addrGenMode'] as const;
 export type LinkSetField = (typeof LINK_SET_FIELDS)[number];
 
 interface OpCommon {
@@ -135,6 +138,8 @@ function linkFields(s: Partial<LinkSetSpec & LinkCreateSpec>): string {
   if (s.address !== undefined) parts.push(`address ${s.address}`);
   if (s.txqlen !== undefined) parts.push(`txqueuelen ${s.txqlen}`);
   if (s.group !== undefined) parts.push(`group ${s.group}`);
+  if (s.alias !== undefined) parts.push(s.alias === null ? 'alias ""' : `alias ${JSON.stringify(s.alias)}`);
+  if (s.addrGenMode !== undefined && s.addrGenMode !== null) parts.push(`addrgenmode ${s.addrGenMode}`);
   if (s.master !== undefined) parts.push(s.master === null ? 'nomaster' : `master #${s.master}`);
   if (s.netns !== undefined) parts.push(`netns ${s.netns ?? '<home>'}`);
   if (s.state !== undefined) parts.push(s.state);

@@ -28,6 +28,8 @@ export function iface(index: number, ifname: string, over: Partial<InterfaceReco
     altnames: [],
     info: null,
     slaveKind: null,
+    alias: null,
+    addrGenMode: 'eui64',
     ...over,
   };
 }

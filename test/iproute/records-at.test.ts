@@ -57,6 +57,8 @@ it('links', async () => {
   expect(records.find((r) => r?.ifname === 'vx0')?.info).toMatchObject({ id: 42, port: 4789, group: '239.1.1.1', ttl: 10 });
   expect(records.find((r) => r?.ifname === 'v2')).toMatchObject({ slaveKind: 'bridge' });
   expect(records.find((r) => r?.ifname === 'v0')).toMatchObject({ mtu: 1400, txqlen: 500, group: 7, altnames: ['v0-long-alternative-name'] });
+  // IPv6's address generation mode, read from IFLA_AF_SPEC's bytes (the projection leaves it out).
+  expect(records.find((r) => r?.ifname === 'v0')?.addrGenMode).toBe('eui64');
 });
 
 it('addresses', async () => {

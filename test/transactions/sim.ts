@@ -212,6 +212,7 @@ export class SimNs {
         state: 'down', operstate: 'DOWN', master: null,
         link: s.peer ? (i === 0 ? s.peer.index : s.index) : (s.link ?? null), linkNetnsid: null, flags: 0, broadcast: 'ff:ff:ff:ff:ff:ff',
         txqlen: m.txqlen ?? 1000, group: m.group ?? 0, qdisc: 'noqueue', altnames: [], info: i === 0 ? (s.info ?? null) : null, slaveKind: null,
+        alias: null, addrGenMode: 'eui64',
       }));
       return;
     }
@@ -248,6 +249,8 @@ export class SimNs {
     if (s.address !== undefined) next.address = s.address;
     if (s.txqlen !== undefined) next.txqlen = s.txqlen;
     if (s.group !== undefined) next.group = s.group;
+    if (s.alias !== undefined) next.alias = s.alias === '' ? null : s.alias;
+    if (s.addrGenMode !== undefined && s.addrGenMode !== null) next.addrGenMode = s.addrGenMode;
     if (s.mtu !== undefined) {
       if (s.mtu < 68) fail('EINVAL', 'mtu too small');
       next.mtu = s.mtu;
@@ -336,6 +339,7 @@ export function device(index: number, ifname: string, state: 'up' | 'down' = 'up
   return {
     index, ifname, kind: null, mtu: 1500, address: `52:54:00:00:00:${index.toString(16).padStart(2, '0')}`, state,
     operstate: state === 'up' ? 'UP' : 'DOWN', master: null, link: null, linkNetnsid: null, flags: state === 'up' ? 1 : 0,
-    broadcast: 'ff:ff:ff:ff:ff:ff', txqlen: 1000, group: 0, qdisc: 'fq_codel', altnames: [], info: null, slaveKind: null,
+    broadcast: 'ff:ff:ff:ff:ff:ff', txqlen: 1000, group: 0, qdisc: 'fq_codel', altnames: [], info: null, slaveKind: null, alias: null,
+    addrGenMode: 'eui64',
   };
 }

@@ -1,5 +1,6 @@
 /** Link messages → InterfaceRecord. */
 import { rtnl, type LinkMessage, type Projected } from '../../messages/index.js';
+import { ADDR_GEN_MODES } from '../names.js';
 import type { InterfaceRecord } from '../records.js';
 import { enumText, plainData } from './common.js';
 import { linkReader } from './readers.generated.js';
@@ -12,7 +13,7 @@ const IFF_UP = 0x1;
  */
 export const INTERFACE_RECORD_ATTRS = [
   'ifname', 'linkinfo', 'mtu', 'address', 'operstate', 'master', 'link', 'linkNetnsid', 'broadcast', 'txqlen', 'group', 'qdisc',
-  'propList',
+  'propList', 'ifalias',
 ] as const;
 
 export type InterfaceRecordSource = Projected<LinkMessage, (typeof INTERFACE_RECORD_ATTRS)[number]>;
@@ -21,7 +22,36 @@ const projection = rtnl.link.project(INTERFACE_RECORD_ATTRS);
 
 /** The record of the link message whose payload is buf[start, end). */
 export function interfaceRecordAt(buf: Buffer, start = 0, end = buf.length): InterfaceRecord | null {
-  return interfaceRecord(projection.decode(buf, start, end));
+  return withAddrGenMode(interfaceRecord(projection.decode(buf, start, end)), buf, start, end);
+}
+
+const IFINFOMSG_LEN = 16;
+const IFLA_AF_SPEC = 26;
+const AF_INET6 = 10;
+const IFLA_INET6_ADDR_GEN_MODE = 8;
+
+/** The first attribute of `type` in buf[s, e): [payload start, payload end), or null. */
+function attrIn(buf: Buffer, s: number, e: number, type: number): [number, number] | null {
+  for (let off = s; off + 4 <= e;) {
+    const len = buf[off]! | (buf[off + 1]! << 8);
+    if (len < 4 || off + len > e) return null;
+    if (((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) === type) return [off + 4, off + len];
+    off += (len + 3) & ~3;
+  }
+  return null;
+}
+
+/**
+ * `r` with its IPv6 address generation mode, read from IFLA_AF_SPEC's AF_INET6 nest in place: the
+ * projection leaves IFLA_AF_SPEC (the bulk of a link message, IPv6's whole configuration) unread.
+ */
+function withAddrGenMode(r: InterfaceRecord | null, buf: Buffer, start: number, end: number): InterfaceRecord | null {
+  if (r === null) return r;
+  const spec = attrIn(buf, start + IFINFOMSG_LEN, end, IFLA_AF_SPEC);
+  const inet6 = spec && attrIn(buf, spec[0], spec[1], AF_INET6);
+  const mode = inet6 && attrIn(buf, inet6[0], inet6[1], IFLA_INET6_ADDR_GEN_MODE);
+  if (mode && mode[1] > mode[0]) r.addrGenMode = ADDR_GEN_MODES.name(buf[mode[0]]!);
+  return r;
 }
 
 /**
@@ -31,7 +61,7 @@ export function interfaceRecordAt(buf: Buffer, start = 0, end = buf.length): Int
  */
 export function interfaceRecordMapper(): (buf: Buffer, start: number, end: number) => InterfaceRecord | null {
   const read = linkReader(projection.runtime()) as (buf: Buffer, start: number, end: number) => InterfaceRecordSource;
-  return (buf, start, end) => interfaceRecord(read(buf, start, end));
+  return (buf, start, end) => withAddrGenMode(interfaceRecord(read(buf, start, end)), buf, start, end);
 }
 
 /**
@@ -61,7 +91,16 @@ export function interfaceRecord(m: InterfaceRecordSource): InterfaceRecord | nul
     altnames: a.propList?.altIfname ?? [],
     info: li?.kind !== undefined && li.data !== undefined && !Buffer.isBuffer(li.data) ? linkInfo(li.kind, li.data as Record<string, unknown>) : null,
     slaveKind: li?.slaveKind ?? null,
+    alias: a.ifalias ? a.ifalias : null,
+    // A whole decode has it; the projection leaves IFLA_AF_SPEC out, and interfaceRecordAt and
+    // interfaceRecordMapper read it from the message's bytes (withAddrGenMode).
+    addrGenMode: addrGenModeOf((a as { afSpec?: { inet6?: { addrGenMode?: string | number } } }).afSpec),
   };
+}
+
+function addrGenModeOf(afSpec: { inet6?: { addrGenMode?: string | number } } | undefined): string | null {
+  const mode = afSpec?.inet6?.addrGenMode;
+  return mode === undefined ? null : enumText(mode);
 }
 
 /**

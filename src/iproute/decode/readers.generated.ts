@@ -6,14 +6,14 @@
  */
 import type { ProjectionRuntime } from '../../messages/index.js';
 
-/** ifinfomsg with IFLA_IFNAME, IFLA_LINKINFO, IFLA_MTU, IFLA_ADDRESS, IFLA_OPERSTATE, IFLA_MASTER, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_BROADCAST, IFLA_TXQLEN, IFLA_GROUP, IFLA_QDISC, IFLA_PROP_LIST. */
+/** ifinfomsg with IFLA_IFNAME, IFLA_LINKINFO, IFLA_MTU, IFLA_ADDRESS, IFLA_OPERSTATE, IFLA_MASTER, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_BROADCAST, IFLA_TXQLEN, IFLA_GROUP, IFLA_QDISC, IFLA_PROP_LIST, IFLA_IFALIAS. */
 export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
   const fallback = rt.fallback;
   const f$type = rt.fieldEnum('type');
   const d$linkinfo = rt.attr('linkinfo');
   const e$operstate = rt.attrEnum('operstate');
   const d$propList = rt.attr('propList');
-  const attrs: Record<string, unknown> = { ifname: undefined, linkinfo: undefined, mtu: undefined, address: undefined, operstate: undefined, master: undefined, link: undefined, linkNetnsid: undefined, broadcast: undefined, txqlen: undefined, group: undefined, qdisc: undefined, propList: undefined };
+  const attrs: Record<string, unknown> = { ifname: undefined, linkinfo: undefined, mtu: undefined, address: undefined, operstate: undefined, master: undefined, link: undefined, linkNetnsid: undefined, broadcast: undefined, txqlen: undefined, group: undefined, qdisc: undefined, propList: undefined, ifalias: undefined };
   const out: Record<string, unknown> = { family: undefined, type: undefined, index: undefined, flags: undefined, change: undefined, attrs };
   return (buf, s, e) => {
     if (e - s < 16) return fallback(buf, s, e);
@@ -36,6 +36,7 @@ export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
     let a$group: unknown;
     let a$qdisc: unknown;
     let a$propList: unknown;
+    let a$ifalias: unknown;
     let header: Record<string, unknown> | undefined;
     try {
       for (let off = s + 16; off < e; ) {
@@ -117,6 +118,11 @@ export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
             a$propList = d$propList(buf, v, ve, header ??= { family: h$family, type: h$type, index: h$index, flags: h$flags, change: h$change }, s + 16, e);
             break;
           }
+          case 20: { // IFLA_IFALIAS
+            if (a$ifalias !== undefined) return fallback(buf, s, e);
+            a$ifalias = rt.string(buf, v, ve);
+            break;
+          }
           default:
             break;
         }
@@ -143,6 +149,7 @@ export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
     attrs.group = a$group;
     attrs.qdisc = a$qdisc;
     attrs.propList = a$propList;
+    attrs.ifalias = a$ifalias;
     return out;
   };
 }

@@ -23,6 +23,8 @@ export function encodeLink(v: ValidLink, ctx: EncodeContext): NetlinkRequest {
     if (v.broadcast !== undefined) attrs.broadcast = v.broadcast;
     if (v.txqlen !== undefined) attrs.txqlen = v.txqlen;
     if (v.group !== undefined) attrs.group = v.group;
+    if (v.alias !== undefined) attrs.ifalias = v.alias;
+    if (v.addrGenMode !== undefined) attrs.afSpec = { inet6: { addrGenMode: v.addrGenMode } } as LinkAttrsIn['afSpec'];
     if (v.link !== undefined) attrs.link = ctx.index(v.link);
     // IFLA_MASTER 0 releases the link from its master.
     if (v.master !== undefined) attrs.master = v.master === null ? 0 : ctx.index(v.master);

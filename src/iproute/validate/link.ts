@@ -2,7 +2,7 @@
  * Link specs: validation and normalisation for `link('add' | 'set' | 'del', spec)`.
  */
 import type { LinkOp, LinkSpec } from '../specs.js';
-import { MACVLAN_MODES, VLAN_PROTOCOLS } from '../names.js';
+import { ADDR_GEN_MODES, MACVLAN_MODES, VLAN_PROTOCOLS } from '../names.js';
 import { Checker, join } from './check.js';
 import type { ParsedIp } from './ip.js';
 import { isMulticast } from './ip.js';
@@ -66,11 +66,18 @@ export interface ValidLink {
   netns?: NetnsTarget;
   txqlen?: number;
   group?: number;
+  /** '' removes the alias. */
+  alias?: string;
+  /** IN6_ADDR_GEN_MODE_* number. */
+  addrGenMode?: number;
   peer?: ValidPeer;
   info?: ValidLinkInfo;
 }
 
-const LINK_FIELDS = ['index', 'ifname', 'kind', 'mtu', 'address', 'broadcast', 'state', 'master', 'link', 'netns', 'txqlen', 'group', 'peer', 'info'] as const;
+const LINK_FIELDS = [
+  'index', 'ifname', 'kind', 'mtu', 'address', 'broadcast', 'state', 'master', 'link', 'netns', 'txqlen', 'group', 'alias', 'addrGenMode',
+  'peer', 'info',
+] as const;
 
 export function validateLink(op: LinkOp, spec: LinkSpec): ValidLink {
   const c = new Checker();
@@ -123,6 +130,17 @@ function checkLink(c: Checker, op: LinkOp, spec: unknown): ValidLink | undefined
   if (s.netns !== undefined) out.netns = checkNetns(c, 'netns', s.netns);
   if (s.txqlen !== undefined) out.txqlen = c.u32('txqlen', s.txqlen, 'queue length');
   if (s.group !== undefined) out.group = c.u32('group', s.group, 'group');
+  if (s.alias !== undefined) {
+    // (The kernel keeps up to IFALIASZ - 1 = 255 bytes.)
+    if (op === 'add') c.fail('alias', s.alias, 'alias', 'the kernel ignores an alias when it creates a link: set it afterwards');
+    else if (s.alias === null) out.alias = '';
+    else if (typeof s.alias !== 'string' || Buffer.byteLength(s.alias) > 255 || s.alias.includes('\0')) c.fail('alias', s.alias, 'alias', 'expected a string of at most 255 bytes');
+    else out.alias = s.alias;
+  }
+  if (s.addrGenMode != null) {
+    if (op === 'add') c.fail('addrGenMode', s.addrGenMode, 'address generation mode', 'the kernel refuses it when it creates a link: set it afterwards');
+    else out.addrGenMode = c.enumValue('addrGenMode', s.addrGenMode, ADDR_GEN_MODES, 255, 'address generation mode');
+  }
 
   if (s.peer !== undefined) {
     if (op !== 'add' || out.kind !== 'veth') c.fail('peer', s.peer, 'peer', "only a veth being added has a peer");

@@ -1,0 +1,52 @@
+/**
+ * Link settings a create request cannot carry (the kernel ignores IFLA_IFALIAS there and refuses
+ * IFLA_AF_SPEC): an alias, and IPv6's address generation mode (`addrgenmode none`: no link-local
+ * address). A link made again by a rollback gets them in requests of their own, the mode before
+ * the link goes up. Checked with `ip -j`.
+ */
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/iproute/errors.js';
+import { ip, ipJson, useNetnsEach } from '../helpers/netns.js';
+import { expectLinkRemovalUndone, withBaseDb } from './helpers.js';
+
+/** What `ip -j -d link` says of `dev`'s alias and mode, and its IPv6 link-local addresses. */
+function settings(ns: string, dev: string): { alias: string | null; mode: string | null; linkLocal: number } {
+  const l = ipJson<any>(ns, '-d', 'link', 'show', 'dev', dev)[0];
+  const a = ipJson<any>(ns, '-6', 'addr', 'show', 'dev', dev)[0]?.addr_info ?? [];
+  return { alias: l.ifalias ?? null, mode: l.inet6_addr_gen_mode ?? null, linkLocal: a.filter((x: any) => x.scope === 'link').length };
+}
+
+describe('link settings beyond a create request in a transaction', () => {
+  const ns = useNetnsEach('linkset');
+
+  it('are brought back by a rollback after the link is removed', async () => {
+    await withBaseDb(ns(), async (db) => {
+      ip(ns(), 'link', 'set', 'va', 'down');
+      ip(ns(), 'link', 'set', 'va', 'alias', 'uplink to lab', 'addrgenmode', 'none');
+      ip(ns(), 'link', 'set', 'va', 'up');
+      expect(settings(ns(), 'va')).toEqual({ alias: 'uplink to lab', mode: 'none', linkLocal: 0 });
+      await db.sync();
+      expect(db.interfaces.va).toMatchObject({ alias: 'uplink to lab', addrGenMode: 'none' });
+      // (Compares the whole `ip -j -d link` and `ip -j addr` dumps, before and after.)
+      await expectLinkRemovalUndone(db, ns(), 'va');
+      expect(settings(ns(), 'va')).toEqual({ alias: 'uplink to lab', mode: 'none', linkLocal: 0 });
+    });
+  });
+
+  it('are edited like the other fields, and refused when they cannot be right', async () => {
+    await withBaseDb(ns(), async (db) => {
+      await db.transaction((tx) => {
+        tx.interfaces.vb!.alias = 'the other end';
+        tx.interfaces.vb!.addrGenMode = 'random';
+      });
+      expect(settings(ns(), 'vb')).toMatchObject({ alias: 'the other end', mode: 'random' });
+      await db.transaction((tx) => { tx.interfaces.vb!.alias = null; });
+      expect(settings(ns(), 'vb').alias).toBeNull();
+
+      const tx = db.begin();
+      expect(() => { tx.interfaces.vb!.alias = 'x'.repeat(256); }).toThrow(ValidationError);
+      expect(() => { tx.interfaces.vb!.addrGenMode = 'sometimes'; }).toThrow(ValidationError);
+      tx.drop();
+    });
+  });
+});
