@@ -233,7 +233,10 @@ export class LinkDraft {
 
   create(spec: LinkSpec): InterfaceDraft {
     this.hooks.guard();
-    const v = validateLink('add', spec);
+    // An alias and a mode are not for the create request (the kernel ignores or refuses them
+    // there): the draft sets them afterwards, as it does the mtu (checked there).
+    const { alias, addrGenMode, ...createSpec } = spec;
+    const v = validateLink('add', createSpec);
     if (v.netns !== undefined || v.peer?.netns !== undefined) {
       throw invalid(v.netns !== undefined ? 'netns' : 'peer.netns', spec.netns ?? (spec.peer as { netns?: unknown }).netns, 'namespace',
         'a transaction creates links in its own namespace; move the link afterwards (moveTo)');
@@ -275,6 +278,8 @@ export class LinkDraft {
     if (v.mtu !== undefined) f.mtu = v.mtu;
     if (v.txqlen !== undefined) f.txqlen = v.txqlen;
     if (v.group !== undefined) f.group = v.group;
+    if (alias !== undefined) f.alias = alias;
+    if (addrGenMode != null) f.addrGenMode = addrGenMode;
     if (master !== null) f.master = master;
     if (v.state !== undefined) f.state = v.state;
     return f;

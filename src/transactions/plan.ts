@@ -262,7 +262,8 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
   const linkDeletes = teardownOrder(state, edits.links.removed.filter((i) => state.interface(i)))
     .map((i) => linkDeleteOp(state, state.interface(i)!, 'forward'));
 
-  // Link fields: existing links from edits.links.set, new links' master and state from their records.
+  // Link fields: existing links from edits.links.set, new links' alias, mode, master and state
+  // from their records.
   const downs: Operation[] = [];
   const renames: { index: number; from: string; to: string }[] = [];
   const fieldOps: Operation[] = [];
@@ -292,6 +293,9 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
     const made = createdRecords(spec);
     for (const [i, r] of (c.peer ? [c.record, c.peer] : [c.record]).entries()) {
       const m = made[i]!;
+      // (What a create request cannot say: set right after it, before the link goes up.)
+      if (r.alias != null) setField(m, 'alias', r.alias);
+      if (r.addrGenMode != null) setField(m, 'addrGenMode', r.addrGenMode);
       if (r.master !== null) setField(m, 'master', r.master);
       if (r.state !== m.state) setField(m, 'state', r.state);
     }

@@ -43,6 +43,10 @@ describe('link settings beyond a create request in a transaction', () => {
       await db.transaction((tx) => { tx.interfaces.vb!.alias = null; });
       expect(settings(ns(), 'vb').alias).toBeNull();
 
+      // A new link gets them right after its create request, before it goes up.
+      await db.transaction((tx) => { tx.interfaces.create({ ifname: 'vc', kind: 'veth', peer: 'vd', alias: 'made so', addrGenMode: 'none', state: 'up' }); });
+      expect(settings(ns(), 'vc')).toEqual({ alias: 'made so', mode: 'none', linkLocal: 0 });
+
       const tx = db.begin();
       expect(() => { tx.interfaces.vb!.alias = 'x'.repeat(256); }).toThrow(ValidationError);
       expect(() => { tx.interfaces.vb!.addrGenMode = 'sometimes'; }).toThrow(ValidationError);
