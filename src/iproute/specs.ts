@@ -105,6 +105,11 @@ export interface LinkSpec {
   alias?: string | null;
   /** set: IPv6 address generation (ip's `addrgenmode`): 'eui64', 'none', 'stable_secret', 'random'. */
   addrGenMode?: string | null;
+  /**
+   * set: alternative names to add (ip's `link property add altname`): RTM_NEWLINKPROP, a request
+   * of its own, so nothing else may be set beside them.
+   */
+  altnames?: string[];
   /** veth only. */
   peer?: VethPeerSpec;
   /** Kind-specific options (IFLA_INFO_DATA); which fields depend on `kind`. */

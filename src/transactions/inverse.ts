@@ -75,8 +75,8 @@ export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null
 
 /**
  * Create a link (and peer) as recorded, then give it back what creation cannot say (the kernel
- * ignores an alias and refuses an address generation mode in a create request), its master and
- * its up state. The mode is set before the link goes up, when IPv6 makes its link-local address.
+ * ignores an alias and refuses an address generation mode in a create request; alternative names
+ * are link properties, added by a request of their own), its master and its up state. The mode is set before the link goes up, when IPv6 makes its link-local address.
  */
 export function recreateLinkOps(state: TxState, link: InterfaceRecord, peer: InterfaceRecord | null, role: OpRole): Operation[] {
   const ops: Operation[] = [{
@@ -87,6 +87,7 @@ export function recreateLinkOps(state: TxState, link: InterfaceRecord, peer: Int
     // (`!= null`: records journalled before links had these fields have neither.)
     if (l.alias != null) ops.push(linkSetOp(state, l.index, { alias: l.alias }, role, l.ifname));
     if (l.addrGenMode != null) ops.push(linkSetOp(state, l.index, { addrGenMode: l.addrGenMode }, role, l.ifname));
+    if (l.altnames.length > 0) ops.push(linkSetOp(state, l.index, { altnames: [...l.altnames] }, role, l.ifname));
   }
   for (const l of peer ? [link, peer] : [link]) {
     if (l.master !== null) ops.push(linkSetOp(state, l.index, { master: l.master }, role, l.ifname));

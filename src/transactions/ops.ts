@@ -50,6 +50,8 @@ export interface LinkSetSpec {
   /** null: none ('' is sent). */
   alias?: string | null;
   addrGenMode?: string | null;
+  /** Alternative names to add: a request of its own (RTM_NEWLINKPROP), made by rollbacks only. */
+  altnames?: string[];
   /** Move to this namespace (a name); null means the transaction's own namespace. */
   netns?: string | null;
 }
@@ -140,6 +142,7 @@ function linkFields(s: Partial<LinkSetSpec & LinkCreateSpec>): string {
   if (s.group !== undefined) parts.push(`group ${s.group}`);
   if (s.alias !== undefined) parts.push(s.alias === null ? 'alias ""' : `alias ${JSON.stringify(s.alias)}`);
   if (s.addrGenMode !== undefined && s.addrGenMode !== null) parts.push(`addrgenmode ${s.addrGenMode}`);
+  if (s.altnames !== undefined) parts.push(...s.altnames.map((n) => `altname ${n}`));
   if (s.master !== undefined) parts.push(s.master === null ? 'nomaster' : `master #${s.master}`);
   if (s.netns !== undefined) parts.push(`netns ${s.netns ?? '<home>'}`);
   if (s.state !== undefined) parts.push(s.state);

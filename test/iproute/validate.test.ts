@@ -293,3 +293,13 @@ describe('neighbour specs', () => {
     refused(() => validateNeighbour('add', spec as never), field, value);
   });
 });
+
+describe('link alternative names', () => {
+  it('are added to an existing link alone, as valid names', () => {
+    expect(validateLink('set', { ifname: 'v0', altnames: ['uplink-0', 'a-rather-long-alternative-name'] }).altnames).toEqual(['uplink-0', 'a-rather-long-alternative-name']);
+    refused(() => validateLink('add', { ifname: 'v0', kind: 'veth', altnames: ['x'] } as never), 'altnames', ['x']);
+    refused(() => validateLink('set', { ifname: 'v0', mtu: 1400, altnames: ['x'] }), 'altnames', ['x']);
+    refused(() => validateLink('set', { ifname: 'v0', altnames: ['has space'] }), 'altnames[0]', 'has space');
+    refused(() => validateLink('set', { ifname: 'v0', altnames: [] }), 'altnames', []);
+  });
+});

@@ -1,8 +1,9 @@
 /**
  * Link settings a create request cannot carry (the kernel ignores IFLA_IFALIAS there and refuses
  * IFLA_AF_SPEC): an alias, and IPv6's address generation mode (`addrgenmode none`: no link-local
- * address). A link made again by a rollback gets them in requests of their own, the mode before
- * the link goes up. Checked with `ip -j`.
+ * address); and alternative names, which are link properties (RTM_NEWLINKPROP). A link made again
+ * by a rollback gets them in requests of their own, the mode before the link goes up. Checked
+ * with `ip -j`.
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/iproute/errors.js';
@@ -10,10 +11,10 @@ import { ip, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { expectLinkRemovalUndone, withBaseDb } from './helpers.js';
 
 /** What `ip -j -d link` says of `dev`'s alias and mode, and its IPv6 link-local addresses. */
-function settings(ns: string, dev: string): { alias: string | null; mode: string | null; linkLocal: number } {
+function settings(ns: string, dev: string): { alias: string | null; mode: string | null; linkLocal: number; altnames: string[] } {
   const l = ipJson<any>(ns, '-d', 'link', 'show', 'dev', dev)[0];
   const a = ipJson<any>(ns, '-6', 'addr', 'show', 'dev', dev)[0]?.addr_info ?? [];
-  return { alias: l.ifalias ?? null, mode: l.inet6_addr_gen_mode ?? null, linkLocal: a.filter((x: any) => x.scope === 'link').length };
+  return { alias: l.ifalias ?? null, mode: l.inet6_addr_gen_mode ?? null, linkLocal: a.filter((x: any) => x.scope === 'link').length, altnames: l.altnames ?? [] };
 }
 
 describe('link settings beyond a create request in a transaction', () => {
@@ -23,13 +24,15 @@ describe('link settings beyond a create request in a transaction', () => {
     await withBaseDb(ns(), async (db) => {
       ip(ns(), 'link', 'set', 'va', 'down');
       ip(ns(), 'link', 'set', 'va', 'alias', 'uplink to lab', 'addrgenmode', 'none');
+      ip(ns(), 'link', 'property', 'add', 'dev', 'va', 'altname', 'lab-uplink', 'altname', 'lab-uplink-2');
       ip(ns(), 'link', 'set', 'va', 'up');
-      expect(settings(ns(), 'va')).toEqual({ alias: 'uplink to lab', mode: 'none', linkLocal: 0 });
+      const want = { alias: 'uplink to lab', mode: 'none', linkLocal: 0, altnames: ['lab-uplink', 'lab-uplink-2'] };
+      expect(settings(ns(), 'va')).toEqual(want);
       await db.sync();
-      expect(db.interfaces.va).toMatchObject({ alias: 'uplink to lab', addrGenMode: 'none' });
+      expect(db.interfaces.va).toMatchObject({ alias: 'uplink to lab', addrGenMode: 'none', altnames: ['lab-uplink', 'lab-uplink-2'] });
       // (Compares the whole `ip -j -d link` and `ip -j addr` dumps, before and after.)
       await expectLinkRemovalUndone(db, ns(), 'va');
-      expect(settings(ns(), 'va')).toEqual({ alias: 'uplink to lab', mode: 'none', linkLocal: 0 });
+      expect(settings(ns(), 'va')).toEqual(want);
     });
   });
 
@@ -45,7 +48,7 @@ describe('link settings beyond a create request in a transaction', () => {
 
       // A new link gets them right after its create request, before it goes up.
       await db.transaction((tx) => { tx.interfaces.create({ ifname: 'vc', kind: 'veth', peer: 'vd', alias: 'made so', addrGenMode: 'none', state: 'up' }); });
-      expect(settings(ns(), 'vc')).toEqual({ alias: 'made so', mode: 'none', linkLocal: 0 });
+      expect(settings(ns(), 'vc')).toEqual({ alias: 'made so', mode: 'none', linkLocal: 0, altnames: [] });
 
       const tx = db.begin();
       expect(() => { tx.interfaces.vb!.alias = 'x'.repeat(256); }).toThrow(ValidationError);

@@ -251,6 +251,7 @@ export class SimNs {
     if (s.group !== undefined) next.group = s.group;
     if (s.alias !== undefined) next.alias = s.alias === '' ? null : s.alias;
     if (s.addrGenMode !== undefined && s.addrGenMode !== null) next.addrGenMode = s.addrGenMode;
+    if (s.altnames !== undefined) next.altnames = [...l.altnames, ...s.altnames];
     if (s.mtu !== undefined) {
       if (s.mtu < 68) fail('EINVAL', 'mtu too small');
       next.mtu = s.mtu;

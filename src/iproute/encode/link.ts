@@ -1,5 +1,6 @@
 /** Link specs → RTM_NEWLINK / RTM_DELLINK requests. */
-import { rtnl, type LinkMessageInput } from '../../messages/index.js';
+import { NLM_F, rtnl, type LinkMessageInput } from '../../messages/index.js';
+import { RTM_NEWLINKPROP } from '../../messages/rtnl/constants.js';
 import { requestHead } from '../ops.js';
 import type { ValidLink, ValidLinkInfo, ValidPeer } from '../validate/index.js';
 import type { EncodeContext, NetlinkRequest } from './common.js';
@@ -8,8 +9,13 @@ const IFF_UP = 0x1;
 type LinkAttrsIn = LinkMessageInput['attrs'];
 
 export function encodeLink(v: ValidLink, ctx: EncodeContext): NetlinkRequest {
-  const head = requestHead('interface', v.op === 'add' ? 'add' : v.op === 'set' ? 'set' : 'del');
   const index = v.op === 'add' ? (v.index ?? 0) : ctx.index(v.target!);
+  if (v.altnames !== undefined) {
+    // Alternative names are link properties: RTM_NEWLINKPROP, as `ip link property add` sends it.
+    const payload = rtnl.link.encode({ family: 0, index, flags: 0, change: 0, attrs: { propList: { altIfname: v.altnames } } as LinkAttrsIn });
+    return { type: RTM_NEWLINKPROP, flags: NLM_F.CREATE | NLM_F.EXCL | NLM_F.APPEND, payload };
+  }
+  const head = requestHead('interface', v.op === 'add' ? 'add' : v.op === 'set' ? 'set' : 'del');
   const attrs: LinkAttrsIn = {};
   const msg: LinkMessageInput = { family: 0, index, flags: 0, change: 0, attrs };
   if (v.op !== 'del') {

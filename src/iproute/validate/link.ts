@@ -70,13 +70,15 @@ export interface ValidLink {
   alias?: string;
   /** IN6_ADDR_GEN_MODE_* number. */
   addrGenMode?: number;
+  /** Alternative names to add (RTM_NEWLINKPROP). */
+  altnames?: string[];
   peer?: ValidPeer;
   info?: ValidLinkInfo;
 }
 
 const LINK_FIELDS = [
   'index', 'ifname', 'kind', 'mtu', 'address', 'broadcast', 'state', 'master', 'link', 'netns', 'txqlen', 'group', 'alias', 'addrGenMode',
-  'peer', 'info',
+  'altnames', 'peer', 'info',
 ] as const;
 
 export function validateLink(op: LinkOp, spec: LinkSpec): ValidLink {
@@ -136,6 +138,21 @@ function checkLink(c: Checker, op: LinkOp, spec: unknown): ValidLink | undefined
     else if (s.alias === null) out.alias = '';
     else if (typeof s.alias !== 'string' || Buffer.byteLength(s.alias) > 255 || s.alias.includes('\0')) c.fail('alias', s.alias, 'alias', 'expected a string of at most 255 bytes');
     else out.alias = s.alias;
+  }
+  if (s.altnames !== undefined) {
+    if (op !== 'set') c.fail('altnames', s.altnames, 'alternative names', 'added to an existing link only (RTM_NEWLINKPROP)');
+    else if (!Array.isArray(s.altnames) || s.altnames.length === 0) c.fail('altnames', s.altnames, 'alternative names', 'expected a non-empty array of names');
+    else {
+      const beside = Object.keys(s).filter((k) => s[k] !== undefined && k !== 'altnames' && k !== 'index' && k !== 'ifname');
+      if (beside.length > 0) c.fail('altnames', s.altnames, 'alternative names', `a request of their own: not beside ${beside.join(', ')}`);
+      // (ALTIFNAMSIZ: 128 bytes with the NUL; the same characters as a name.)
+      out.altnames = s.altnames.map((n: unknown, i: number) => {
+        if (typeof n !== 'string' || n === '' || Buffer.byteLength(n) > 127 || /[/:\s\0]/.test(n)) {
+          c.fail(`altnames[${i}]`, n, 'alternative name', 'expected 1 to 127 bytes without \'/\', \':\', NUL or whitespace');
+        }
+        return n as string;
+      });
+    }
   }
   if (s.addrGenMode != null) {
     if (op === 'add') c.fail('addrGenMode', s.addrGenMode, 'address generation mode', 'the kernel refuses it when it creates a link: set it afterwards');
