@@ -39,7 +39,7 @@ import type { RestorePlan } from '../store/index.js';
 import { ValidationError } from '../transactions/errors.js';
 import type { InterfaceDraft } from '../transactions/draft.js';
 import type { Transaction } from '../transactions/transaction.js';
-import { ruleSelectors } from '../transactions/encode-op.js';
+import { routeSpec as recordRouteSpec, ruleSpec as recordRuleSpec } from '../transactions/encode-op.js';
 
 /** The checkpoint cannot be restored (nothing was sent); `issues` says why, one line each. */
 export class RestoreError extends StoreError {
@@ -284,42 +284,18 @@ function addressSpec(a: AddressRecord, ix: Remap): AddressSpec {
   return s;
 }
 
+/**
+ * The transaction layer's specs of a route and a rule record (encode-op.ts), with this restore's
+ * index remapping, names that are numbers as numbers, and tos always said.
+ */
 function routeSpec(r: RouteRecord, ix: Remap): RouteSpec {
-  const s: RouteSpec = {
-    family: r.family, dst: r.dst, table: r.table, protocol: named(r.protocol), scope: named(r.scope), type: named(r.type), tos: r.tos,
-  };
-  if (r.gateway !== null) s.gateway = r.gateway;
-  if (r.oif !== null) s.oif = ix(r.oif);
-  if (r.priority !== null) s.priority = r.priority;
-  if (r.prefsrc !== null) s.prefsrc = r.prefsrc;
-  if (r.src !== null) s.src = r.src;
-  if (r.onlink) s.onlink = true;
-  if (r.encap) s.encap = { ...r.encap };
-  if (r.realms !== null) s.realms = r.realms;
-  if (r.nhid !== null) s.nhid = r.nhid;
-  if (r.multipath) {
-    s.multipath = r.multipath.map((h) => ({
-      ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: ix(h.oif) } : {}), weight: h.weight,
-      ...(h.onlink ? { onlink: true } : {}), ...(h.encap ? { encap: { ...h.encap } } : {}), ...(h.realms !== null ? { realms: h.realms } : {}),
-    }));
-  }
-  if (r.metrics) s.metrics = { ...r.metrics };
-  if (r.family === 6 && r.pref !== null) s.pref = r.pref;
-  return s;
+  return { ...recordRouteSpec(r, ix), protocol: named(r.protocol), scope: named(r.scope), type: named(r.type), tos: r.tos };
 }
 
 function ruleSpec(r: RuleRecord): RuleSpec {
-  const s: RuleSpec = { family: r.family, priority: r.priority, action: named(r.action), tos: r.tos };
+  const s: RuleSpec = { ...recordRuleSpec(r), action: named(r.action), tos: r.tos };
   if (r.protocol !== null) s.protocol = named(r.protocol);
-  if (r.table !== 0) s.table = r.table;
-  if (r.src !== null) s.src = r.src;
-  if (r.dst !== null) s.dst = r.dst;
-  if (r.goto !== null) s.goto = r.goto;
-  if (r.iifname !== null) s.iifname = r.iifname;
-  if (r.oifname !== null) s.oifname = r.oifname;
-  if (r.fwmark !== null) s.fwmark = r.fwmark;
-  if (r.fwmask !== null) s.fwmask = r.fwmask;
-  return Object.assign(s, ruleSelectors(r));
+  return s;
 }
 
 function neighbourSpec(n: NeighbourRecord, ix: Remap): NeighbourSpec {

@@ -130,10 +130,11 @@ export function addressSpec(a: AddressRecord, del: boolean): AddressSpec {
   return s;
 }
 
-export function routeSpec(r: RouteRecord): RouteSpec {
+/** The spec of a route record; `ix` maps its interface indexes (a checkpoint restore's remapping). */
+export function routeSpec(r: RouteRecord, ix: (index: number) => number = (i) => i): RouteSpec {
   const s: RouteSpec = { family: r.family, dst: r.dst, table: r.table, protocol: r.protocol, scope: r.scope, type: r.type };
   if (r.gateway !== null) s.gateway = r.gateway;
-  if (r.oif !== null) s.oif = r.oif;
+  if (r.oif !== null) s.oif = ix(r.oif);
   if (r.priority !== null) s.priority = r.priority;
   if (r.prefsrc !== null) s.prefsrc = r.prefsrc;
   if (r.src !== null) s.src = r.src;
@@ -146,7 +147,7 @@ export function routeSpec(r: RouteRecord): RouteSpec {
   if (r.nhid != null) s.nhid = r.nhid;
   if (r.multipath) {
     s.multipath = r.multipath.map((h) => ({
-      ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: h.oif } : {}), weight: h.weight,
+      ...(h.gateway !== null ? { gateway: h.gateway } : {}), ...(h.oif !== null ? { oif: ix(h.oif) } : {}), weight: h.weight,
       ...(h.onlink ? { onlink: true } : {}), ...(h.encap ? { encap: { ...h.encap } } : {}),
       ...(h.realms !== null && h.realms !== undefined ? { realms: h.realms } : {}),
     }));
@@ -173,7 +174,7 @@ export function ruleSpec(r: RuleRecord): RuleSpec {
  * The selectors rule records gained later, as a spec says them (only those set: a record stored
  * before them has none, which reads as unset).
  */
-export function ruleSelectors(r: RuleRecord): RuleSpec {
+function ruleSelectors(r: RuleRecord): RuleSpec {
   const s: RuleSpec = {};
   if (r.invert) s.invert = true;
   if (r.suppressPrefixlen != null) s.suppressPrefixlen = r.suppressPrefixlen;

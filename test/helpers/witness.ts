@@ -67,7 +67,7 @@ function indexOf(names: Map<string, number>, name: unknown): number | null {
 }
 
 /** ip's "flow" of a route (or next hop), { from?, to } realms, as RTA_FLOW's number. */
-function realmsIn(x: { flow?: { from?: string; to?: string } }): number | null {
+export function realmsIn(x: { flow?: { from?: string; to?: string } }): number | null {
   if (x.flow === undefined) return null;
   return ((Number(x.flow.from ?? 0) << 16) | Number(x.flow.to ?? 0)) >>> 0;
 }

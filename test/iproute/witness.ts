@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { ipJson } from '../helpers/netns.js';
+import { realmsIn } from '../helpers/witness.js';
 
 const TABLE_NAMES: Record<string, number> = { unspec: 0, default: 253, main: 254, local: 255 };
 
@@ -35,11 +36,6 @@ export interface WitnessRoute {
   realms: number | null;
 }
 
-/** ip's "flow" ({ from?, to } realms) as RTA_FLOW's number, or null. */
-function realms(x: { flow?: { from?: string; to?: string } }): number | null {
-  return x.flow === undefined ? null : ((Number(x.flow.from ?? 0) << 16) | Number(x.flow.to ?? 0)) >>> 0;
-}
-
 export function witnessRoutes(ns: string, family: 4 | 6): WitnessRoute[] {
   const idx = ifindexes(ns);
   const dev = (d: string | undefined) => (d === undefined ? null : idx.get(d) ?? -1);
@@ -59,12 +55,12 @@ export function witnessRoutes(ns: string, family: 4 | 6): WitnessRoute[] {
       ? r.nexthops.map((nh: any) => ({
         gateway: nh.gateway ?? null, oif: dev(nh.dev), weight: nh.weight ?? 1, onlink: (nh.flags ?? []).includes('onlink'),
         // (ip shows an encapsulation's attributes its own way: only its type is compared.)
-        encap: nh.encap === undefined ? null : { type: String(nh.encap) }, realms: realms(nh),
+        encap: nh.encap === undefined ? null : { type: String(nh.encap) }, realms: realmsIn(nh),
       }))
       : null,
     metrics: r.metrics ? Object.assign({}, ...r.metrics) : null,
     onlink: (r.flags ?? []).includes('onlink'),
-    realms: realms(r),
+    realms: realmsIn(r),
   }));
 }
 

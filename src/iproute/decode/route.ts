@@ -164,7 +164,8 @@ function withEncaps(m: RouteRecordSource, buf: Buffer, start: number, end: numbe
   const r = routeRecord(m);
   // (Most routes have none, and are not read again: the projection has RTA_ENCAP_TYPE, and a next
   // hop's attributes are all decoded.)
-  if (r === null || (m.attrs.encapType === undefined && !(m.attrs.multipath ?? []).some((h) => h.attrs.encapType !== undefined))) return r;
+  const mp = m.attrs.multipath;
+  if (r === null || (m.attrs.encapType === undefined && (mp === undefined || !mp.some((h) => h.attrs.encapType !== undefined)))) return r;
   r.encap = encapIn(buf, start + RTMSG_LEN, end);
   if (mpStart < 0 || r.multipath === null) return r;
   const mpS = mpStart;
