@@ -12,6 +12,7 @@
  */
 import { Immer } from 'immer';
 import type { RecordByKind, RecordKind } from '../iproute/records.js';
+import { deepEqual } from './equal.js';
 import { addressRemoved, linkDown, linkRemoved, vethAnnounced, vethGone, type EffectOptions } from './effects.js';
 import { keyOf } from './keys.js';
 import { applyRouteEvent } from './route-merge.js';
@@ -47,6 +48,13 @@ type Handler<K extends RecordKind> = (w: Working, ev: EventOf<K>, fx: EffectOpti
 const HANDLERS: { readonly [K in RecordKind]: Handler<K> } = {
   interface(w, ev, fx) {
     const r = ev.record;
+    if (ev.op === 'port') {
+      // Only the port settings of a link we have (its AF_UNSPEC message makes it a port first).
+      const key = keyOf('interface', r);
+      const before = w.get('interface', key);
+      if (before !== undefined && before.master !== null && !deepEqual(before.port, r.port)) w.put('interface', { ...before, port: r.port }, fx, key);
+      return;
+    }
     if (ev.op === 'del') {
       linkRemoved(w, r.index, fx);
       const gone = w.remove('interface', keyOf('interface', r), fx);

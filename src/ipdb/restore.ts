@@ -30,6 +30,7 @@
  * are renumbered to the new link's.
  */
 import { keyOf } from '../db/keys.js';
+import { bridgePortHas } from '../iproute/bridge-port.js';
 import type {
   AddressRecord, InterfaceRecord, NeighbourRecord, RecordByKind, RecordKind, RouteRecord, RuleRecord,
 } from '../iproute/records.js';
@@ -133,6 +134,9 @@ export function draftRestore(tx: Transaction, plan: RestorePlan): void {
   for (const { draft, want } of settled) {
     const master = want.master === null ? null : ix(want.master);
     if (draft.master !== master) draft.master = master;
+    // (A port that joins its bridge again gets the settings the draft shows: see the planner.
+    // `!= null`: records stored before links had port settings have none.)
+    if (master !== null && want.port != null && !bridgePortHas(draft.port, want.port)) draft.port = want.port;
   }
   for (const { draft, want } of settled) if (draft.state !== want.state) draft.state = want.state;
 

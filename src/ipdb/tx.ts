@@ -199,7 +199,15 @@ export class TxLayer {
             }
           }
         }
-        return inner.send(ops, ctx);
+        if (!ops.some((op) => op.kind === 'interface' && op.intent === 'set' && op.spec.port !== undefined)) return inner.send(ops, ctx);
+        // A bridge port's new settings are announced only while the link is up (netdev_state_change;
+        // br_port_slave_changelink says nothing itself): the database reads the links again after
+        // such a batch, so confirming sees them either way.
+        // (After the notifications the batch caused, which would otherwise land on top of it.)
+        return inner.send(ops, ctx).finally(async () => {
+          await (this.host.applied ? this.host.applied() : this.host.sync()).catch(() => undefined);
+          await this.host.database.resync(['interface']).catch(() => undefined);
+        });
       },
     };
   }

@@ -8,6 +8,9 @@
  * type 'unicast'), or the decimal number as a string when the kernel sends a value with no name.
  * An absent optional attribute is null, never undefined, so records compare and serialise simply.
  */
+import type { BridgePort } from './bridge-port.js';
+
+export type { BridgePort };
 
 export type Family = 4 | 6;
 
@@ -46,10 +49,15 @@ export interface InterfaceRecord {
   alias: string | null;
   /**
    * IFLA_INET6_ADDR_GEN_MODE (ip's `addrgenmode`): 'eui64', 'none' (no link-local address),
-   * 'stable_secret', 'random'; null when the link has no IPv6 settings. (The last fields: the
-   * store's columns follow the fields' order.)
+   * 'stable_secret', 'random'; null when the link has no IPv6 settings.
    */
   addrGenMode: string | null;
+  /**
+   * A bridge port's settings (IFLA_INFO_SLAVE_DATA; see bridge-port.ts: `mode` is ip's hairpin),
+   * or null for a link that is not a bridge port. (The last field: the store's columns follow the
+   * fields' order.)
+   */
+  port: BridgePort | null;
 }
 
 export interface AddressRecord {
@@ -223,4 +231,17 @@ export type AnyRecord = RecordByKind[RecordKind];
  */
 export type RecordEvent = {
   [K in RecordKind]: { kind: K; op: 'new' | 'del'; record: RecordByKind[K] };
-}[RecordKind];
+}[RecordKind] | BridgePortEvent;
+
+/**
+ * What an AF_BRIDGE RTM_NEWLINK says: the bridge port `record.index` now has the settings
+ * `record.port`. `bridge link set` announces its changes this way only (br_setlink sends no
+ * AF_UNSPEC message), so a record's port settings follow these too. The record's other fields
+ * are what the message carries (name, master, MTU, flags, MAC), the rest empty: only `index` and
+ * `port` are meant.
+ */
+export interface BridgePortEvent {
+  kind: 'interface';
+  op: 'port';
+  record: InterfaceRecord;
+}

@@ -9,7 +9,7 @@
  * Enumerations take the record's name ('static', 'link', 'blackhole') or the kernel's number.
  * Every spec is validated whole before anything is sent (validate/*.ts).
  */
-import type { Family, PortRange, RouteEncap } from './records.js';
+import type { BridgePort, Family, PortRange, RouteEncap } from './records.js';
 
 /** A RouteRecord's encapsulation, whose type may also be given as its number (LWTUNNEL_ENCAP_*). */
 export type EncapSpec = Omit<RouteEncap, 'type'> & { type: string | number };
@@ -105,6 +105,11 @@ export interface LinkSpec {
   alias?: string | null;
   /** set: IPv6 address generation (ip's `addrgenmode`): 'eui64', 'none', 'stable_secret', 'random'. */
   addrGenMode?: string | null;
+  /**
+   * set: a bridge port's settings (bridge-port.ts; `mode` is ip's hairpin), those to change:
+   * `ip link set dev X type bridge_slave ...`. The link must be a port of a bridge already.
+   */
+  port?: BridgePort;
   /**
    * set: alternative names to add (ip's `link property add altname`): RTM_NEWLINKPROP, a request
    * of its own, so nothing else may be set beside them.

@@ -14,6 +14,7 @@
  *   v4  interfaces.alias and .addr_gen_mode; addresses.metric; routes.onlink, .encap, .realms and .nhid; rules.invert, .suppress_prefixlen, .suppress_ifgroup,
  *       .l3mdev, .uid_range, .ip_proto, .sport_range, .dport_range and .extra. Records stored
  *       before it have none of them: upgrade.ts fills them in as they are read.
+ *   v5  interfaces.port (a bridge port's settings, JSON); upgrade.ts fills older records with null.
  *
  * Tables keyed by identity key are ordinary rowid tables with a UNIQUE index, not WITHOUT ROWID:
  * objects change in no particular key order, and a WITHOUT ROWID table moves whole records around
@@ -122,8 +123,9 @@ ALTER TABLE namespaces ADD COLUMN fill INTEGER;
 
 /** Columns added to the state tables after V2 made them (STATE_TABLES says which, by `since`). */
 const V4 = addedColumnsDdl(4);
+const V5 = addedColumnsDdl(5);
 
-export const STORE_MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4];
+export const STORE_MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5];
 
 /** The tables and views a namespace-scoped query sees filtered to its namespace (all have `ns`). */
 export const SCOPED_OBJECTS: readonly string[] = [

@@ -68,6 +68,7 @@ export const STATE_TABLES: { readonly [K in RecordKind]: StateTable<RecordByKind
       c('slave_kind', 'slaveKind', 'TEXT'),
       c('alias', 'alias', 'TEXT', 4),
       c('addr_gen_mode', 'addrGenMode', 'TEXT', 4),
+      c('port', 'port', 'TEXT', 5),
     ],
     indexes: [['ifindex'], ['ifname']],
   },

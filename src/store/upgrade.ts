@@ -8,7 +8,8 @@
  * - routes and their next hops: `onlink` false, `encap` and `realms` null; routes' `nhid` null;
  * - rules: `invert` and `l3mdev` false, the suppressors, ranges, `ipProto` and `extra` null;
  * - addresses: `metric` null;
- * - interfaces: `alias` and `addrGenMode` null (an unknown mode: a restore leaves it as it is).
+ * - interfaces: `alias` and `addrGenMode` null (an unknown mode: a restore leaves it as it is);
+ *   `port` null (schema version 5; unknown settings: a restore leaves them as they are).
  *
  * Without this, a checkpoint taken before would differ from the live state in every route and
  * rule (db.diff), and a restore would replace them all.
@@ -19,7 +20,7 @@ import type { RecordKind } from '../iproute/records.js';
 const HOP_FIELDS: Readonly<Record<string, unknown>> = { onlink: false, encap: null, realms: null };
 const ROUTE_FIELDS: Readonly<Record<string, unknown>> = { ...HOP_FIELDS, nhid: null };
 const ADDRESS_FIELDS: Readonly<Record<string, unknown>> = { metric: null };
-const INTERFACE_FIELDS: Readonly<Record<string, unknown>> = { alias: null, addrGenMode: null };
+const INTERFACE_FIELDS: Readonly<Record<string, unknown>> = { alias: null, addrGenMode: null, port: null };
 const RULE_FIELDS: Readonly<Record<string, unknown>> = {
   invert: false, suppressPrefixlen: null, suppressIfgroup: null, l3mdev: false, uidRange: null, ipProto: null, sportRange: null,
   dportRange: null, extra: null,

@@ -15,7 +15,8 @@
  * what the kernel reports would never be seen: that is why normalise.ts fills every default the
  * way the kernel reports it.
  */
-import type { InterfaceRecord, RecordByKind, RecordKind } from '../iproute/records.js';
+import { bridgePortHas } from '../iproute/bridge-port.js';
+import type { BridgePort, InterfaceRecord, RecordByKind, RecordKind } from '../iproute/records.js';
 import { keyOf } from '../db/keys.js';
 import type { DbState } from '../db/state.js';
 import { DbTimeoutError } from '../db/errors.js';
@@ -76,7 +77,11 @@ export function expectations(ops: readonly Operation[], dbKeys = false): Expecta
       } else {
         const { index: _i, netns: _n, ...fields } = op.spec;
         const was = of('interface').get(key);
-        put({ kind: 'interface', key, present: true, fields: { ...(was?.present ? was.fields : {}), ...fields }, op });
+        const before = was?.present ? was.fields : undefined;
+        const merged: Partial<InterfaceRecord> = { ...before, ...fields };
+        // (Port settings are set a few at a time: the link shows all that were set.)
+        if (before?.port && fields.port) merged.port = { ...before.port, ...fields.port };
+        put({ kind: 'interface', key, present: true, fields: merged, op });
       }
     } else {
       if (op.kind !== kindNow) mapNow = of((kindNow = op.kind));
@@ -110,6 +115,10 @@ export function holds(state: DbState, e: Expectation): boolean {
   for (const [f, v] of Object.entries(e.fields)) {
     if (v === undefined) continue;
     const have = r[f];
+    if (f === 'port') {
+      if (!bridgePortHas(have as BridgePort | null, v as BridgePort)) return false;
+      continue;
+    }
     if (f === 'address' && typeof v === 'string' && typeof have === 'string' ? have.toLowerCase() !== v.toLowerCase() : !sameRecord(have, v)) return false;
   }
   return true;

@@ -16,8 +16,9 @@
  */
 import { createDraft, current, isDraft, type Draft } from 'immer';
 import { NotFoundError } from '../iproute/errors.js';
+import { checkBridgePort } from '../iproute/bridge-port.js';
 import { ADDR_GEN_MODES } from '../iproute/names.js';
-import type { AddressRecord, InterfaceRecord } from '../iproute/records.js';
+import type { AddressRecord, BridgePort, InterfaceRecord } from '../iproute/records.js';
 import type { AddressSpec, IfRef, LinkSpec } from '../iproute/specs.js';
 import {
   Checker, checkIfname, checkIfRef, checkMac, checkMtu, checkNetns, validateLink, type IfTarget,
@@ -47,6 +48,14 @@ export interface InterfaceDraft {
   alias: string | null;
   /** IPv6 address generation: 'eui64', 'none', 'stable_secret', 'random'. */
   addrGenMode: string | null;
+  /**
+   * A bridge port's settings (bridge-port.ts; `mode` is ip's hairpin); null for a link that is
+   * not a port. Assigning an object sets the settings it names, the others stay: `i.port = {
+   * mode: true }`, or `i.port.mode = true`. A link gets them once it is a bridge's port (its
+   * master, in this transaction or before).
+   */
+  get port(): BridgePort | null;
+  set port(v: BridgePort);
   readonly kind: string | null;
   readonly operstate: string;
   readonly link: number | null;
@@ -235,7 +244,7 @@ export class LinkDraft {
     this.hooks.guard();
     // An alias and a mode are not for the create request (the kernel ignores or refuses them
     // there): the draft sets them afterwards, as it does the mtu (checked there).
-    const { alias, addrGenMode, ...createSpec } = spec;
+    const { alias, addrGenMode, port, ...createSpec } = spec;
     const v = validateLink('add', createSpec);
     if (v.netns !== undefined || v.peer?.netns !== undefined) {
       throw invalid(v.netns !== undefined ? 'netns' : 'peer.netns', spec.netns ?? (spec.peer as { netns?: unknown }).netns, 'namespace',
@@ -259,7 +268,7 @@ export class LinkDraft {
     const record = (i: number, ifname: string, p: { mtu?: number; address?: string }, link: number | null, inf: Record<string, unknown> | null): InterfaceRecord => ({
       index: i, ifname, kind: v.kind!, mtu: p.mtu ?? 0, address: p.address ?? null, state: 'down', operstate: 'DOWN',
       master: null, link, linkNetnsid: null, flags: 0, broadcast: null, txqlen: null, group: null, qdisc: null,
-      altnames: [], info: inf, slaveKind: null, alias: null, addrGenMode: null,
+      altnames: [], info: inf, slaveKind: null, alias: null, addrGenMode: null, port: null,
     });
     const peerIndex = v.kind === 'veth' ? this.allocateAfter(index) : null;
     const main = record(index, v.ifname!, v, peerIndex ?? lower, info);
@@ -281,6 +290,7 @@ export class LinkDraft {
     if (alias !== undefined) f.alias = alias;
     if (addrGenMode != null) f.addrGenMode = addrGenMode;
     if (master !== null) f.master = master;
+    if (port !== undefined) f.port = port;
     if (v.state !== undefined) f.state = v.state;
     return f;
   }
@@ -358,7 +368,8 @@ export class LinkDraft {
     this.hooks.gone([index]);
   }
 
-  private checkField(field: string, value: unknown, self: number): unknown {
+  /** `value` checked for `field` of link `self`, whose value is now `have`: what the draft keeps. */
+  private checkField(field: string, value: unknown, self: number, have: unknown): unknown {
     const c = new Checker();
     let out: unknown;
     switch (field as LinkSetField) {
@@ -386,6 +397,16 @@ export class LinkDraft {
         out = n === undefined ? undefined : ADDR_GEN_MODES.name(n);
         break;
       }
+      case 'port': {
+        if (value === null) {
+          c.fail('port', value, 'bridge port settings', 'a link stops being a port when it leaves its bridge: master = null');
+          break;
+        }
+        // The settings named, over those the link has: the others stay as they are.
+        const given = checkBridgePort(c, 'port', value);
+        out = given && { ...(have as BridgePort | null), ...given };
+        break;
+      }
     }
     c.done();
     return out;
@@ -401,7 +422,7 @@ export class LinkDraft {
     };
     const self = this;
     const handler: ProxyHandler<object> = {
-      get(target, prop) {
+      get(target, prop, receiver) {
         if (typeof prop === 'string' && Object.hasOwn(methods, prop)) {
           const m = (methods as Record<string, unknown>)[prop];
           return prop === 'addresses' ? (m as () => unknown)() : m;
@@ -409,6 +430,8 @@ export class LinkDraft {
         const v = Reflect.get(target, prop);
         // A port of a bridge removed in the draft shows what the kernel will leave: no master.
         if (prop === 'master' && typeof v === 'number' && self.isGoneOrUnknown(v)) return null;
+        // Port settings are set through the facade (checked), also one at a time.
+        if (prop === 'port' && v !== null && typeof v === 'object') return portView(plainOf(v) as BridgePort, (p) => { (receiver as InterfaceDraft).port = p; });
         return v;
       },
       set(target, prop, value) {
@@ -417,7 +440,7 @@ export class LinkDraft {
         if (typeof prop !== 'string' || !WRITABLE.has(prop)) {
           throw invalid(String(prop), value, 'field', `read-only; writable fields are ${LINK_SET_FIELDS.join(', ')}`);
         }
-        const checked = self.checkField(prop, value, e.index);
+        const checked = self.checkField(prop, value, e.index, plainOf(Reflect.get(target, prop)));
         const ok = Reflect.set(target, prop, checked);
         if (prop === 'ifname') {
           e.name = checked as string;
@@ -472,4 +495,29 @@ export class LinkDraft {
     if (issues.length > 0) throw new ValidationError(issues);
     return { created, set, removed: [...this.removedOrder], moved };
   }
+}
+
+/** A value read from a draft record, as plain data (immer's current() of a nested draft). */
+function plainOf(v: unknown): unknown {
+  return isDraft(v) ? current(v) : v;
+}
+
+/**
+ * A link's port settings as its facade shows them: read-only data, except that assigning one
+ * setting (`i.port.mode = true`) sets it through the facade, checked like `i.port = { mode: true }`.
+ */
+function portView(port: BridgePort, set: (p: BridgePort) => void): Readonly<BridgePort> {
+  // (A copy, not frozen: a proxy's set may not report success for a frozen target's field.)
+  return new Proxy({ ...port }, {
+    set(_t, prop, value) {
+      set({ [prop]: value } as BridgePort);
+      return true;
+    },
+    deleteProperty(_t, prop) {
+      throw invalid(`port.${String(prop)}`, undefined, 'bridge port setting', 'settings cannot be deleted');
+    },
+    defineProperty(_t, prop) {
+      throw invalid(`port.${String(prop)}`, undefined, 'bridge port setting', 'assign settings instead');
+    },
+  });
 }

@@ -293,7 +293,7 @@ export function createdRecords(spec: LinkCreateSpec): InterfaceRecord[] {
   const rec = (index: number, ifname: string, p: { mtu?: number; address?: string; txqlen?: number; group?: number }, link: number | null, info: Record<string, unknown> | null): InterfaceRecord => ({
     index, ifname, kind: spec.kind, mtu: p.mtu ?? 0, address: p.address ?? null, state: 'down', operstate: 'DOWN',
     master: null, link, linkNetnsid: null, flags: 0, broadcast: null, txqlen: p.txqlen ?? null, group: p.group ?? null,
-    qdisc: null, altnames: [], info, slaveKind: null, alias: null, addrGenMode: null,
+    qdisc: null, altnames: [], info, slaveKind: null, alias: null, addrGenMode: null, port: null,
   });
   const out = [rec(spec.index, spec.ifname, spec, spec.peer ? spec.peer.index : (spec.link ?? null), spec.info ?? null)];
   if (spec.peer) out.push(rec(spec.peer.index, spec.peer.ifname, spec.peer, spec.index, null));
@@ -317,6 +317,17 @@ function withSecondaryFlag(state: TxState, a: AddressRecord, key: string): Addre
  * Applies `op` to `state` as the kernel would: its own effect and its side effects. Returns the
  * side effects (the victims), as sideEffects() computes them before applying.
  */
+/**
+ * `link` with `fields` set as the kernel leaves it: port settings given are merged into the
+ * link's, and a link that changes master has the new bridge's defaults, unknown here (null).
+ */
+function withFields(link: InterfaceRecord, fields: Partial<InterfaceRecord>): InterfaceRecord {
+  const out = { ...link, ...fields };
+  if (fields.port != null) out.port = { ...link.port, ...fields.port };
+  else if ('master' in fields && fields.master !== link.master) out.port = null;
+  return out;
+}
+
 export function applyOp(state: TxState, op: Operation): Victim[] {
   const victims = sideEffects(state, op);
   switch (op.kind) {
@@ -331,7 +342,7 @@ export function applyOp(state: TxState, op: Operation): Victim[] {
         if (link) {
           const { index: _i, netns, ...fields } = op.spec;
           if (netns !== undefined) state.delete('interface', state.key('interface', link));
-          else state.put('interface', { ...link, ...fields } as InterfaceRecord);
+          else state.put('interface', withFields(link, fields));
         }
       }
       break;
@@ -351,7 +362,7 @@ export function applyOp(state: TxState, op: Operation): Victim[] {
   for (const v of victims) {
     if (v.fields) {
       const now = state.get('interface', v.key);
-      if (now) state.put('interface', { ...now, ...v.fields });
+      if (now) state.put('interface', withFields(now as InterfaceRecord, v.fields));
     } else {
       state.delete(v.kind, v.key);
     }

@@ -11,8 +11,9 @@
  * the state is S(k) again, and afterwards it is S(k-1): by induction the whole rollback ends at
  * the state the transaction began from, for the objects the transaction touched.
  */
+import type { BridgePortSetting } from '../iproute/bridge-port.js';
 import type {
-  AddressRecord, InterfaceRecord, NeighbourRecord, RecordKind, RouteRecord, RuleRecord,
+  AddressRecord, BridgePort, InterfaceRecord, NeighbourRecord, RecordKind, RouteRecord, RuleRecord,
 } from '../iproute/records.js';
 import { tableOf, type TxBase } from './base.js';
 import { applyOp, sideEffects, type Victim } from './effects.js';
@@ -44,6 +45,18 @@ export function linkSetOp(state: TxState, index: number, fields: Omit<LinkSetSpe
     id: '', kind: 'interface', intent: 'set', key: state.key('interface', { index } as InterfaceRecord),
     spec: { index, ...fields }, role, inverse: [], dev: dev ?? devOf(state, index),
   };
+}
+
+/**
+ * Put `link` back into its master (null: out of it), with its port settings: the kernel resets
+ * them when a link joins a bridge, so a port made again, or put back into its bridge, would
+ * otherwise lose its hairpin, isolation, ...
+ */
+function masterOps(state: TxState, link: InterfaceRecord, role: OpRole): Operation[] {
+  const ops = [linkSetOp(state, link.index, { master: link.master }, role, link.ifname)];
+  // (`!= null`: records journalled before links had port settings have none.)
+  if (link.master !== null && link.port != null) ops.push(linkSetOp(state, link.index, { port: { ...link.port } }, role, link.ifname));
+  return ops;
 }
 
 export function linkDeleteOp(state: TxState, link: Pick<InterfaceRecord, 'index' | 'ifname'>, role: OpRole): Operation {
@@ -90,7 +103,7 @@ export function recreateLinkOps(state: TxState, link: InterfaceRecord, peer: Int
     if (l.altnames.length > 0) ops.push(linkSetOp(state, l.index, { altnames: [...l.altnames] }, role, l.ifname));
   }
   for (const l of peer ? [link, peer] : [link]) {
-    if (l.master !== null) ops.push(linkSetOp(state, l.index, { master: l.master }, role, l.ifname));
+    if (l.master !== null) ops.push(...masterOps(state, l, role));
   }
   for (const l of peer ? [link, peer] : [link]) {
     if (l.state === 'up') ops.push(linkSetOp(state, l.index, { state: 'up' }, role, l.ifname));
@@ -134,7 +147,7 @@ export function restoreOps(state: TxState, victims: readonly Victim[]): Operatio
           links.push(...recreateLinkOps(state, rec, null, 'restore'));
           break;
         }
-        if ('master' in v.fields) masters.push(linkSetOp(state, rec.index, { master: rec.master }, 'restore', rec.ifname));
+        if ('master' in v.fields) masters.push(...masterOps(state, rec, 'restore'));
         if ('address' in v.fields && rec.address !== null) masters.push(linkSetOp(state, rec.index, { address: rec.address }, 'restore', rec.ifname));
         if ('state' in v.fields) ups.push(linkSetOp(state, rec.index, { state: rec.state }, 'restore', rec.ifname));
         break;
@@ -195,6 +208,16 @@ function directInverse(state: TxState, op: Operation, home: string | null): Oper
       if (netns !== undefined) {
         // Undone from over there: the link is asked back by name, its index may differ there.
         return [{ ...linkSetOp(state, index, { ifname: link.ifname, netns: home }, 'undo', link.ifname), ns: netns }];
+      }
+      // (The planner sets one field per operation.)
+      if (fields.master !== undefined) return masterOps(state, link, 'undo');
+      if (fields.port !== undefined) {
+        // Settings the link did not have before (a new port: its bridge's defaults, unknown
+        // here) go with it when it leaves the bridge, which undoes that.
+        if (link.port === null) return [];
+        const old: BridgePort = {};
+        for (const k of Object.keys(fields.port) as BridgePortSetting[]) if (link.port[k] !== undefined) (old as Record<string, unknown>)[k] = link.port[k];
+        return [linkSetOp(state, index, { port: old }, 'undo', link.ifname)];
       }
       const back: Omit<LinkSetSpec, 'index'> = {};
       for (const f of Object.keys(fields) as (keyof typeof fields)[]) (back as Record<string, unknown>)[f] = link[f];

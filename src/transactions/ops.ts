@@ -15,7 +15,7 @@
  * - `ns` is the namespace an operation runs in when it is not the transaction's own (undoing a
  *   move to another namespace has to be asked for over there).
  */
-import type { AddressRecord, NeighbourRecord, RecordKind, RouteRecord, RuleRecord } from '../iproute/records.js';
+import type { AddressRecord, BridgePort, NeighbourRecord, RecordKind, RouteRecord, RuleRecord } from '../iproute/records.js';
 
 export type Intent = 'create' | 'replace' | 'append' | 'delete' | 'set';
 
@@ -50,6 +50,11 @@ export interface LinkSetSpec {
   /** null: none ('' is sent). */
   alias?: string | null;
   addrGenMode?: string | null;
+  /**
+   * Bridge port settings to set (bridge-port.ts), those that change; sent as `type bridge_slave`
+   * settings, after the link is a port of its bridge.
+   */
+  port?: BridgePort;
   /** Alternative names to add: a request of its own (RTM_NEWLINKPROP), made by rollbacks only. */
   altnames?: string[];
   /** Move to this namespace (a name); null means the transaction's own namespace. */
@@ -61,7 +66,7 @@ export interface LinkDeleteSpec {
   ifname: string;
 }
 
-export const LINK_SET_FIELDS = ['ifname', 'mtu', 'address', 'state', 'master', 'txqlen', 'group', 'alias', 'addrGenMode'] as const;
+export const LINK_SET_FIELDS = ['ifname', 'mtu', 'address', 'state', 'master', 'txqlen', 'group', 'alias', 'addrGenMode', 'port'] as const;
 export type LinkSetField = (typeof LINK_SET_FIELDS)[number];
 
 interface OpCommon {
@@ -144,6 +149,7 @@ function linkFields(s: Partial<LinkSetSpec & LinkCreateSpec>): string {
   if (s.addrGenMode !== undefined && s.addrGenMode !== null) parts.push(`addrgenmode ${s.addrGenMode}`);
   if (s.altnames !== undefined) parts.push(...s.altnames.map((n) => `altname ${n}`));
   if (s.master !== undefined) parts.push(s.master === null ? 'nomaster' : `master #${s.master}`);
+  if (s.port != null) parts.push(`type bridge_slave ${Object.entries(s.port).map(([k, v]) => `${k} ${v === true ? 'on' : v === false ? 'off' : v}`).join(' ')}`);
   if (s.netns !== undefined) parts.push(`netns ${s.netns ?? '<home>'}`);
   if (s.state !== undefined) parts.push(s.state);
   return parts.join(' ');

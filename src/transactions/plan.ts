@@ -15,7 +15,8 @@
  * points at a link that will not exist, two links with one name, a created index that is taken,
  * removing a device that could not be re-created: each is a ValidationError naming the field.
  */
-import type { InterfaceRecord, RecordKind, RouteRecord } from '../iproute/records.js';
+import { bridgePortChanges } from '../iproute/bridge-port.js';
+import type { BridgePort, InterfaceRecord, RecordKind, RouteRecord } from '../iproute/records.js';
 import type { TxBase } from './base.js';
 import { sameRecord, type CreatedLink, type KeyedEdit, type TxEdits } from './edits.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
@@ -86,10 +87,19 @@ function validate(state: TxState, edits: TxEdits, links: Map<number, InterfaceRe
     if (l && f.ifname !== undefined && f.ifname !== l.ifname && l.state === 'up' && f.state !== 'down') {
       fail(`interfaces.${l.ifname}.ifname`, f.ifname, 'interface name', "a link that is up cannot be renamed (EBUSY): set its state to 'down' in the same transaction");
     }
-    for (const k of ['state', 'master'] as const) {
+    for (const k of ['state', 'master', 'port'] as const) {
       if (edits.links.moved.has(i) && k in f) {
         fail(`interfaces.${state.interface(i)?.ifname ?? `#${i}`}.${k}`, f[k], k, 'a link moved to another namespace arrives there down and without a master; set it over there');
       }
+    }
+  }
+  // Port settings go to the link's bridge (br_setport): it has to be a bridge's port then.
+  for (const l of links.values()) {
+    const set = edits.links.set.get(l.index);
+    if (set ? set.port == null : l.port === null || state.interface(l.index) !== undefined) continue;
+    const master = l.master === null ? undefined : links.get(l.master);
+    if (master?.kind !== 'bridge') {
+      fail(`interfaces.${l.ifname}.port`, l.port, 'bridge port settings', 'the link is not a port of a bridge after commit: set its master to a bridge');
     }
   }
   for (const i of edits.links.removed) {
@@ -268,9 +278,18 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
   const renames: { index: number; from: string; to: string }[] = [];
   const fieldOps: Operation[] = [];
   const masters: Operation[] = [];
+  const ports: Operation[] = [];
   const ups: Operation[] = [];
   const setField = (l: InterfaceRecord, f: LinkSetField, value: unknown) => {
     if (f === 'ifname') renames.push({ index: l.index, from: l.ifname, to: value as string });
+    else if (f === 'port') {
+      // What differs from what the link will have: after a change of master (or a create), the
+      // bridge's defaults, which the settings are not compared with.
+      const fields = edits.links.set.get(l.index);
+      const have = fields && 'master' in fields && fields.master !== l.master ? null : l.port;
+      const changes = bridgePortChanges(have, value as BridgePort);
+      if (Object.keys(changes).length > 0) ports.push(linkSetOp(state, l.index, { port: changes }, 'forward', l.ifname));
+    }
     else if (f === 'state') (value === 'down' ? downs : ups).push(linkSetOp(state, l.index, { state: value as 'up' | 'down' }, 'forward', l.ifname));
     else if (f === 'master') masters.push(linkSetOp(state, l.index, { master: value as number | null }, 'forward', l.ifname));
     else fieldOps.push(linkSetOp(state, l.index, { [f]: value }, 'forward', l.ifname));
@@ -281,10 +300,15 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
   for (const [index, fields] of edits.links.set) {
     const l = state.interface(index)!;
     for (const f of LINK_SET_FIELDS) {
-      if (!(f in fields) || sameRecord(l[f], fields[f])) continue;
+      if (f === 'port' || !(f in fields) || sameRecord(l[f], fields[f])) continue;
       if (edits.links.moved.has(index)) leaving.push(linkSetOp(state, index, { [f]: fields[f] }, 'forward', l.ifname));
       else setField(l, f, fields[f]);
     }
+    // A link that joins another bridge gets that bridge's defaults: the settings the draft shows
+    // are set again after it (a link leaving its bridge has none).
+    const port = fields.port ?? l.port;
+    const joins = 'master' in fields && fields.master !== l.master && fields.master !== null;
+    if (port && (joins || ('port' in fields && !sameRecord(l.port, fields.port)))) setField(l, 'port', port);
   }
   const creates: Operation[] = [];
   for (const c of createOrder(edits.links.created)) {
@@ -297,6 +321,7 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
       if (r.alias != null) setField(m, 'alias', r.alias);
       if (r.addrGenMode != null) setField(m, 'addrGenMode', r.addrGenMode);
       if (r.master !== null) setField(m, 'master', r.master);
+      if (r.port !== null) setField(m, 'port', r.port);
       if (r.state !== m.state) setField(m, 'state', r.state);
     }
   }
@@ -307,7 +332,7 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
 
   return [
     ...keyed.neighbour.deletes, ...keyed.rule.deletes, ...keyed.route.deletes, ...keyed.address.deletes, ...linkDeletes,
-    ...downs, ...leaving, ...renameOps(state, renames, goneLinks(state, edits)), ...creates, ...fieldOps, ...masters, ...ups,
+    ...downs, ...leaving, ...renameOps(state, renames, goneLinks(state, edits)), ...creates, ...fieldOps, ...masters, ...ports, ...ups,
     ...keyed.address.puts, ...keyed.route.puts, ...keyed.rule.puts, ...keyed.neighbour.puts,
   ];
 }

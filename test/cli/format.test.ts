@@ -22,7 +22,7 @@ function iface(over: Partial<InterfaceRecord>): InterfaceRecord {
   return {
     index: 1, ifname: 'lo', kind: null, mtu: 65536, address: '00:00:00:00:00:00', state: 'up', operstate: 'UNKNOWN',
     master: null, link: null, linkNetnsid: null, flags: 0x49, broadcast: null, txqlen: 1000, group: 0, qdisc: 'noqueue',
-    altnames: [], info: null, slaveKind: null, alias: null, addrGenMode: 'eui64', ...over,
+    altnames: [], info: null, slaveKind: null, alias: null, addrGenMode: 'eui64', port: null, ...over,
   };
 }
 

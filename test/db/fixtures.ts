@@ -30,6 +30,7 @@ export function iface(index: number, ifname: string, over: Partial<InterfaceReco
     slaveKind: null,
     alias: null,
     addrGenMode: 'eui64',
+    port: null,
     ...over,
   };
 }

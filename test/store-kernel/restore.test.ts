@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CheckpointExistsError, CheckpointNotFoundError, CommitError, isEmptyDiff, type IPDB,
 } from '../../src/index.js';
-import { ip, useNetnsEach } from '../helpers/netns.js';
+import { ip, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { diffStates, kernelState, noDad, settle, type WState } from '../helpers/witness.js';
 import { useStoreDbs } from './helpers.js';
 
@@ -22,6 +22,8 @@ function build(ns: string): void {
   const cmds = [
     'link add br0 type bridge', 'link set br0 up',
     'link add vc type veth peer name vd', 'link set vc master br0', 'link set vc up', 'link set vd up',
+    // Port settings, which the kernel resets when the link joins its bridge again.
+    'link set vc type bridge_slave hairpin on cost 7 isolated on',
     'link add va type veth peer name vb', 'link set va up', 'link set vb up',
     'addr add 10.1.0.1/24 dev va', 'addr add 10.1.0.5/24 dev va', 'addr add 2001:db8:1::1/64 dev va', 'addr add 10.3.0.1/24 dev br0',
     'route add 10.50.0.0/16 via 10.1.0.2', 'route add 10.51.0.0/16 via 10.1.0.2 metric 20',
@@ -97,6 +99,8 @@ describe('checkpoint, change with ip, restore', () => {
     await tx.commit();
     const restored = await witness(db, ns);
     expect(diffStates(saved, restored)).toEqual([]);
+    const vc = ipJson<any>(ns, '-d', 'link', 'show', 'dev', 'vc')[0].linkinfo.info_slave_data;
+    expect({ hairpin: vc.hairpin, cost: vc.cost, isolated: vc.isolated }).toEqual({ hairpin: true, cost: 7, isolated: true });
 
     // Nothing is left to restore, and the checkpoint and now agree (bridge timers aside).
     const again = await db.restore('base');

@@ -212,7 +212,7 @@ export class SimNs {
         state: 'down', operstate: 'DOWN', master: null,
         link: s.peer ? (i === 0 ? s.peer.index : s.index) : (s.link ?? null), linkNetnsid: null, flags: 0, broadcast: 'ff:ff:ff:ff:ff:ff',
         txqlen: m.txqlen ?? 1000, group: m.group ?? 0, qdisc: 'noqueue', altnames: [], info: i === 0 ? (s.info ?? null) : null, slaveKind: null,
-        alias: null, addrGenMode: 'eui64',
+        alias: null, addrGenMode: 'eui64', port: null,
       }));
       return;
     }
@@ -341,6 +341,6 @@ export function device(index: number, ifname: string, state: 'up' | 'down' = 'up
     index, ifname, kind: null, mtu: 1500, address: `52:54:00:00:00:${index.toString(16).padStart(2, '0')}`, state,
     operstate: state === 'up' ? 'UP' : 'DOWN', master: null, link: null, linkNetnsid: null, flags: state === 'up' ? 1 : 0,
     broadcast: 'ff:ff:ff:ff:ff:ff', txqlen: 1000, group: 0, qdisc: 'fq_codel', altnames: [], info: null, slaveKind: null, alias: null,
-    addrGenMode: 'eui64',
+    addrGenMode: 'eui64', port: null,
   };
 }

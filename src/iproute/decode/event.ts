@@ -1,7 +1,8 @@
 /**
  * One function for dumps and multicast notifications alike: what a raw rtnetlink message says
  * about one object, as a record event. Messages that are not about the five record kinds (control
- * messages, other families such as AF_BRIDGE link and FDB messages, multicast routes) give null.
+ * messages, FDB messages, multicast routes) give null; a bridge port's AF_BRIDGE link message gives
+ * the port settings it announces (op 'port').
  *
  * A link that moves to another namespace announces itself with RTM_DELLINK in the namespace it
  * left (and RTM_NEWLINK in the one it joined): for this namespace it is simply gone.
@@ -14,7 +15,7 @@ import {
 } from '../../messages/index.js';
 import type { RecordEvent } from '../records.js';
 import { addressRecordAt, addressRecordMapper } from './address.js';
-import { interfaceRecordAt, interfaceRecordMapper } from './link.js';
+import { bridgePortRecordAt, interfaceRecordAt, interfaceRecordMapper } from './link.js';
 import { neighbourRecordAt, neighbourRecordMapper } from './neighbour.js';
 import { routeRecordAt, routeRecordMapper } from './route.js';
 import { ruleRecordAt, ruleRecordMapper } from './rule.js';
@@ -23,7 +24,8 @@ export function toRecordEvent(raw: RawMessage): RecordEvent | null {
   switch (raw.type) {
     case RTM_NEWLINK: case RTM_DELLINK: {
       const record = interfaceRecordAt(raw.payload);
-      return record && { kind: 'interface', op: raw.type === RTM_NEWLINK ? 'new' : 'del', record };
+      if (record === null) return bridgePortEvent(raw);
+      return { kind: 'interface', op: raw.type === RTM_NEWLINK ? 'new' : 'del', record };
     }
     case RTM_NEWADDR: case RTM_DELADDR: {
       const record = addressRecordAt(raw.payload);
@@ -47,6 +49,16 @@ export function toRecordEvent(raw: RawMessage): RecordEvent | null {
 }
 
 /**
+ * An AF_BRIDGE RTM_NEWLINK as the port settings it announces (records.ts, BridgePortEvent). Its
+ * RTM_DELLINK (a port leaving its bridge) says nothing the AF_UNSPEC message beside it does not.
+ */
+function bridgePortEvent(raw: RawMessage): RecordEvent | null {
+  if (raw.type !== RTM_NEWLINK) return null;
+  const record = bridgePortRecordAt(raw.payload);
+  return record && { kind: 'interface', op: 'port', record };
+}
+
+/**
  * toRecordEvent for a stream of messages (an event socket's notifications): the same events, read
  * through the readers generated for each kind (readers.generated.ts), as dumps read them. The
  * readers are made on first use of each kind; the route reader shares the strings of gateways and
@@ -64,7 +76,8 @@ export function recordEventMapper(internLimit = 1024): (raw: RawMessage) => Reco
     switch (raw.type) {
       case RTM_NEWLINK: case RTM_DELLINK: {
         const record = (link ??= interfaceRecordMapper())(p, 0, p.length);
-        return record && { kind: 'interface', op: raw.type === RTM_NEWLINK ? 'new' : 'del', record };
+        if (record === null) return bridgePortEvent(raw);
+        return { kind: 'interface', op: raw.type === RTM_NEWLINK ? 'new' : 'del', record };
       }
       case RTM_NEWADDR: case RTM_DELADDR: {
         const record = (address ??= addressRecordMapper())(p, 0, p.length);

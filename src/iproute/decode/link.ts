@@ -1,5 +1,6 @@
 /** Link messages → InterfaceRecord. */
 import { rtnl, type LinkMessage, type Projected } from '../../messages/index.js';
+import { bridgePortOf } from '../bridge-port.js';
 import { ADDR_GEN_MODES } from '../names.js';
 import type { InterfaceRecord } from '../records.js';
 import { enumText, plainData } from './common.js';
@@ -64,6 +65,27 @@ export function interfaceRecordMapper(): (buf: Buffer, start: number, end: numbe
   return (buf, start, end) => withAddrGenMode(interfaceRecord(read(buf, start, end)), buf, start, end);
 }
 
+const AF_BRIDGE = 7;
+const bridgeProjection = rtnl.link.project(['ifname', 'mtu', 'address', 'operstate', 'master', 'protinfo']);
+
+/**
+ * The BridgePortEvent record of an AF_BRIDGE RTM_NEWLINK (payload buf[start, end)): a bridge port's
+ * view of a link, with its settings in IFLA_PROTINFO; null for any other message, or one without
+ * settings.
+ */
+export function bridgePortRecordAt(buf: Buffer, start = 0, end = buf.length): InterfaceRecord | null {
+  if (end - start < IFINFOMSG_LEN || buf[start] !== AF_BRIDGE) return null;
+  const m = bridgeProjection.decode(buf, start, end);
+  const a = m.attrs;
+  if (!isData(a.protinfo)) return null;
+  return {
+    index: m.index, ifname: a.ifname ?? '', kind: null, mtu: a.mtu ?? 0, address: a.address ? a.address : null,
+    state: (m.flags & IFF_UP) !== 0 ? 'up' : 'down', operstate: a.operstate === undefined ? 'UNKNOWN' : enumText(a.operstate),
+    master: a.master ? a.master : null, link: null, linkNetnsid: null, flags: m.flags, broadcast: null, txqlen: null, group: null,
+    qdisc: null, altnames: [], info: null, slaveKind: 'bridge', alias: null, addrGenMode: null, port: bridgePortOf(a.protinfo),
+  };
+}
+
 /**
  * The record of an RTM_NEWLINK/RTM_DELLINK message of family AF_UNSPEC. Bridge-family link
  * messages (AF_BRIDGE: a port's bridge view, sent beside the real one) are not interfaces: null.
@@ -95,7 +117,12 @@ export function interfaceRecord(m: InterfaceRecordSource): InterfaceRecord | nul
     // A whole decode has it; the projection leaves IFLA_AF_SPEC out, and interfaceRecordAt and
     // interfaceRecordMapper read it from the message's bytes (withAddrGenMode).
     addrGenMode: addrGenModeOf((a as { afSpec?: { inet6?: { addrGenMode?: string | number } } }).afSpec),
+    port: li?.slaveKind === 'bridge' && isData(li.slaveData) ? bridgePortOf(li.slaveData) : null,
   };
+}
+
+function isData(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Buffer.isBuffer(v);
 }
 
 function addrGenModeOf(afSpec: { inet6?: { addrGenMode?: string | number } } | undefined): string | null {

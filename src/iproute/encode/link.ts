@@ -35,6 +35,9 @@ export function encodeLink(v: ValidLink, ctx: EncodeContext): NetlinkRequest {
     // IFLA_MASTER 0 releases the link from its master.
     if (v.master !== undefined) attrs.master = v.master === null ? 0 : ctx.index(v.master);
     if (v.netns !== undefined) Object.assign(attrs, ctx.netns(v.netns));
+    // IFLA_INFO_SLAVE_DATA reaches the master's slave_changelink (br_setport), as `ip link set
+    // dev X type bridge_slave ...` sends it.
+    if (v.port !== undefined) attrs.linkinfo = { slaveKind: 'bridge', slaveData: v.port } as unknown as LinkAttrsIn['linkinfo'];
     if (v.kind !== undefined) {
       const data = v.kind === 'veth' && v.peer ? { peer: peerMessage(v.peer, ctx) } : v.info ? infoData(v.info, ctx) : undefined;
       attrs.linkinfo = (data === undefined ? { kind: v.kind } : { kind: v.kind, data }) as LinkAttrsIn['linkinfo'];

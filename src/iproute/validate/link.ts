@@ -2,6 +2,7 @@
  * Link specs: validation and normalisation for `link('add' | 'set' | 'del', spec)`.
  */
 import type { LinkOp, LinkSpec } from '../specs.js';
+import { bridgePortData, checkBridgePort } from '../bridge-port.js';
 import { ADDR_GEN_MODES, MACVLAN_MODES, VLAN_PROTOCOLS } from '../names.js';
 import { Checker, join } from './check.js';
 import type { ParsedIp } from './ip.js';
@@ -72,13 +73,15 @@ export interface ValidLink {
   addrGenMode?: number;
   /** Alternative names to add (RTM_NEWLINKPROP). */
   altnames?: string[];
+  /** Bridge port settings as the codec encodes them (IFLA_BRPORT_*, flags 0/1). */
+  port?: Record<string, number>;
   peer?: ValidPeer;
   info?: ValidLinkInfo;
 }
 
 const LINK_FIELDS = [
   'index', 'ifname', 'kind', 'mtu', 'address', 'broadcast', 'state', 'master', 'link', 'netns', 'txqlen', 'group', 'alias', 'addrGenMode',
-  'altnames', 'peer', 'info',
+  'altnames', 'port', 'peer', 'info',
 ] as const;
 
 export function validateLink(op: LinkOp, spec: LinkSpec): ValidLink {
@@ -157,6 +160,14 @@ function checkLink(c: Checker, op: LinkOp, spec: unknown): ValidLink | undefined
   if (s.addrGenMode != null) {
     if (op === 'add') c.fail('addrGenMode', s.addrGenMode, 'address generation mode', 'the kernel refuses it when it creates a link: set it afterwards');
     else out.addrGenMode = c.enumValue('addrGenMode', s.addrGenMode, ADDR_GEN_MODES, 255, 'address generation mode');
+  }
+
+  if (s.port !== undefined) {
+    if (op !== 'set') c.fail('port', s.port, 'bridge port settings', 'a link takes port settings once it is a port of a bridge: set them afterwards');
+    else {
+      const port = checkBridgePort(c, 'port', s.port);
+      if (port) out.port = bridgePortData(port);
+    }
   }
 
   if (s.peer !== undefined) {
