@@ -133,7 +133,7 @@ export class TxLayer {
     const load = compileLoad(opts.load);
     const db = host.database;
     // Commits wait for the kernel's notifications, not for the safety net's re-dump (TxHost.applied).
-    const applied = (): Promise<void> => (host.applied ? host.applied() : host.sync());
+    const applied = (): Promise<void> => this.applied();
     this.env = {
       executor: this.marking(this.executor),
       // tx.compile(): the batch as bytes, sent by nobody (KernelExecutor.compile).
@@ -186,8 +186,10 @@ export class TxLayer {
       prepare: (ops) => inner.prepare?.(ops),
       send: (ops, ctx) => {
         if (txid !== null) this.sending = txid;
+        let ports = false;
         for (const op of ops) {
           if (op.ns || op.kind === 'route' || op.kind === 'rule' || (op.kind === 'address' && op.spec.family === 4)) continue;
+          if (op.kind === 'interface' && op.intent === 'set' && op.spec.port !== undefined) ports = true;
           const t = targetOf(op, true);
           this.inflight.add(`${t.kind}:${t.key}`);
           if (op.kind === 'interface' && op.intent === 'create' && op.spec.peer) {
@@ -199,17 +201,22 @@ export class TxLayer {
             }
           }
         }
-        if (!ops.some((op) => op.kind === 'interface' && op.intent === 'set' && op.spec.port !== undefined)) return inner.send(ops, ctx);
+        if (!ports) return inner.send(ops, ctx);
         // A bridge port's new settings are announced only while the link is up (netdev_state_change;
         // br_port_slave_changelink says nothing itself): the database reads the links again after
         // such a batch, so confirming sees them either way.
         // (After the notifications the batch caused, which would otherwise land on top of it.)
         return inner.send(ops, ctx).finally(async () => {
-          await (this.host.applied ? this.host.applied() : this.host.sync()).catch(() => undefined);
+          await this.applied().catch(() => undefined);
           await this.host.database.resync(['interface']).catch(() => undefined);
         });
       },
     };
+  }
+
+  /** Resolves once the notifications sent so far are applied (TxHost.applied). */
+  private applied(): Promise<void> {
+    return this.host.applied ? this.host.applied() : this.host.sync();
   }
 
   /**

@@ -12,7 +12,7 @@
  * The names are the codec's (the kernel constant in camelCase: `mode` is ip's `hairpin`, `protect`
  * its `root_block`); on/off settings are booleans, the others numbers.
  */
-import type { Checker } from './validate/check.js';
+import { join, type Checker } from './validate/check.js';
 
 /** Each kept setting: 'flag' (an on/off u8), or the width of its number. */
 export const BRIDGE_PORT_SETTINGS = {
@@ -75,7 +75,7 @@ export function bridgePortChanges(have: BridgePort | null, want: BridgePort): Br
   const out: Record<string, unknown> = {};
   for (const name of NAMES) {
     const v = want[name];
-    if (v !== undefined && (have === null || have[name] !== v)) out[name] = v;
+    if (v !== undefined && (have == null || have[name] !== v)) out[name] = v;
   }
   return out as BridgePort;
 }
@@ -89,24 +89,14 @@ export function bridgePortHas(have: BridgePort | null | undefined, want: BridgeP
 
 /** `value` checked as (some of) a port's settings: a plain object of known names and values. */
 export function checkBridgePort(c: Checker, field: string, value: unknown): BridgePort | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    c.fail(field, value, 'bridge port settings', `expected an object of settings (${NAMES.join(', ')})`);
-    return undefined;
-  }
-  const out: Record<string, number | boolean> = {};
-  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+  const given = c.object(field, value, NAMES, 'bridge port settings');
+  if (given === undefined) return undefined;
+  const out: Record<string, number | boolean | undefined> = {};
+  for (const name of NAMES) {
+    const v = given[name];
     if (v === undefined) continue;
-    const type = (BRIDGE_PORT_SETTINGS as Record<string, string>)[name];
-    if (type === undefined) {
-      c.fail(`${field}.${name}`, v, 'bridge port setting', `unknown; the settings are ${NAMES.join(', ')}`);
-    } else if (type === 'flag') {
-      if (typeof v === 'boolean') out[name] = v;
-      else c.fail(`${field}.${name}`, v, 'on/off setting', 'expected true or false');
-    } else {
-      const max = type === 'u8' ? 0xff : type === 'u16' ? 0xffff : 0xffffffff;
-      if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max) out[name] = v;
-      else c.fail(`${field}.${name}`, v, 'number', `expected an integer from 0 to ${max}`);
-    }
+    const type = BRIDGE_PORT_SETTINGS[name];
+    out[name] = type === 'flag' ? c.bool(join(field, name), v) : c[type](join(field, name), v, name);
   }
   return out as BridgePort;
 }

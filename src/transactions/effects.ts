@@ -314,10 +314,6 @@ function withSecondaryFlag(state: TxState, a: AddressRecord, key: string): Addre
 }
 
 /**
- * Applies `op` to `state` as the kernel would: its own effect and its side effects. Returns the
- * side effects (the victims), as sideEffects() computes them before applying.
- */
-/**
  * `link` with `fields` set as the kernel leaves it: port settings given are merged into the
  * link's, and a link that changes master has the new bridge's defaults, unknown here (null).
  */
@@ -328,6 +324,10 @@ function withFields(link: InterfaceRecord, fields: Partial<InterfaceRecord>): In
   return out;
 }
 
+/**
+ * Applies `op` to `state` as the kernel would: its own effect and its side effects. Returns the
+ * side effects (the victims), as sideEffects() computes them before applying.
+ */
 export function applyOp(state: TxState, op: Operation): Victim[] {
   const victims = sideEffects(state, op);
   switch (op.kind) {

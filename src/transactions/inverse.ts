@@ -214,7 +214,7 @@ function directInverse(state: TxState, op: Operation, home: string | null): Oper
       if (fields.port !== undefined) {
         // Settings the link did not have before (a new port: its bridge's defaults, unknown
         // here) go with it when it leaves the bridge, which undoes that.
-        if (link.port === null) return [];
+        if (link.port == null) return [];
         const old: BridgePort = {};
         for (const k of Object.keys(fields.port) as BridgePortSetting[]) if (link.port[k] !== undefined) (old as Record<string, unknown>)[k] = link.port[k];
         return [linkSetOp(state, index, { port: old }, 'undo', link.ifname)];

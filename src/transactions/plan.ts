@@ -95,8 +95,9 @@ function validate(state: TxState, edits: TxEdits, links: Map<number, InterfaceRe
   }
   // Port settings go to the link's bridge (br_setport): it has to be a bridge's port then.
   for (const l of links.values()) {
-    const set = edits.links.set.get(l.index);
-    if (set ? set.port == null : l.port === null || state.interface(l.index) !== undefined) continue;
+    // (Set in this transaction: an existing link's edits, or a new link's record.)
+    const given = state.interface(l.index) ? edits.links.set.get(l.index)?.port : l.port;
+    if (given == null) continue;
     const master = l.master === null ? undefined : links.get(l.master);
     if (master?.kind !== 'bridge') {
       fail(`interfaces.${l.ifname}.port`, l.port, 'bridge port settings', 'the link is not a port of a bridge after commit: set its master to a bridge');
