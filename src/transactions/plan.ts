@@ -306,9 +306,10 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
       else setField(l, f, fields[f]);
     }
     // A link that joins another bridge gets that bridge's defaults: the settings the draft shows
-    // are set again after it (a link leaving its bridge has none).
+    // are set again after it (a link leaving its bridge, or joining a master of another kind, a
+    // bond or a VRF, has none).
     const port = fields.port ?? l.port;
-    const joins = 'master' in fields && fields.master !== l.master && fields.master !== null;
+    const joins = 'master' in fields && fields.master !== l.master && fields.master != null && links.get(fields.master)?.kind === 'bridge';
     if (port && (joins || ('port' in fields && !sameRecord(l.port, fields.port)))) setField(l, 'port', port);
   }
   const creates: Operation[] = [];

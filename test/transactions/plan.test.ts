@@ -330,3 +330,21 @@ describe('review lines', () => {
     ]));
   });
 });
+
+describe('bridge port settings', () => {
+  it('are set again when a port joins another bridge, and not when it joins a master of another kind', () => {
+    const w = buildWorld();
+    const v1 = [...w.home.links.values()].find((l) => l.ifname === 'v1')!;
+    w.home.links.set(v1.index, { ...v1, slaveKind: 'bridge', port: { cost: 7, mode: true } });
+    w.home.links.set(60, { ...v1, index: 60, ifname: 'br1', kind: 'bridge', master: null, link: null, slaveKind: null, port: null });
+    w.home.links.set(61, { ...v1, index: 61, ifname: 'bond0', kind: 'bond', master: null, link: null, slaveKind: null, port: null });
+    const moved = (master: string) => {
+      const t = begin(w.base(), { allocateIndex: sequential(70) });
+      t.interfaces.v1!.master = master;
+      // (Without the undo notes.)
+      return t.plan().map((op) => line(op).replace(/ \(undo.*$/, ''));
+    };
+    expect(moved('br1')).toEqual(['link set v1 master #60', 'link set v1 type bridge_slave cost 7 mode on']);
+    expect(moved('bond0')).toEqual(['link set v1 master #61']);
+  });
+});
