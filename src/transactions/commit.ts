@@ -30,7 +30,8 @@ export interface SendContext {
   signal: AbortSignal;
   /**
    * Called by the executor once the kernel has the operations (sent, or being sent from another
-   * thread) and only their answers are awaited: the commit does its own remaining work meanwhile.
+   * thread): the commit does its own remaining work meanwhile. An executor may call it only once
+   * the answers are in, when working beside the kernel would slow it (kernel-executor.ts).
    */
   started?: () => void;
 }
