@@ -13,6 +13,8 @@ export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
   const d$linkinfo = rt.attr('linkinfo');
   const e$operstate = rt.attrEnum('operstate');
   const d$propList = rt.attr('propList');
+  const SLOTS = new Uint8Array(53);
+  SLOTS[3] = 1; SLOTS[18] = 2; SLOTS[4] = 3; SLOTS[1] = 4; SLOTS[16] = 5; SLOTS[10] = 6; SLOTS[5] = 7; SLOTS[37] = 8; SLOTS[2] = 9; SLOTS[13] = 10; SLOTS[27] = 11; SLOTS[6] = 12; SLOTS[52] = 13; SLOTS[20] = 14;
   const attrs: Record<string, unknown> = { ifname: undefined, linkinfo: undefined, mtu: undefined, address: undefined, operstate: undefined, master: undefined, link: undefined, linkNetnsid: undefined, broadcast: undefined, txqlen: undefined, group: undefined, qdisc: undefined, propList: undefined, ifalias: undefined };
   const out: Record<string, unknown> = { family: undefined, type: undefined, index: undefined, flags: undefined, change: undefined, attrs };
   return (buf, s, e) => {
@@ -45,80 +47,81 @@ export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
         if (len < 4 || off + len > e) return fallback(buf, s, e);
         const v = off + 4;
         const ve = off + len;
-        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
-          case 3: { // IFLA_IFNAME
+        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+        switch (type <= 52 ? SLOTS[type] : 0) {
+          case 1: { // IFLA_IFNAME (3)
             if (a$ifname !== undefined) return fallback(buf, s, e);
             a$ifname = rt.string(buf, v, ve);
             break;
           }
-          case 18: { // IFLA_LINKINFO
+          case 2: { // IFLA_LINKINFO (18)
             if (a$linkinfo !== undefined) return fallback(buf, s, e);
             a$linkinfo = d$linkinfo(buf, v, ve, header ??= { family: h$family, type: h$type, index: h$index, flags: h$flags, change: h$change }, s + 16, e);
             break;
           }
-          case 4: { // IFLA_MTU
+          case 3: { // IFLA_MTU (4)
             if (a$mtu !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$mtu = buf.readUInt32LE(v);
             break;
           }
-          case 1: { // IFLA_ADDRESS
+          case 4: { // IFLA_ADDRESS (1)
             if (a$address !== undefined) return fallback(buf, s, e);
             a$address = rt.mac(buf, v, ve);
             break;
           }
-          case 16: { // IFLA_OPERSTATE
+          case 5: { // IFLA_OPERSTATE (16)
             if (a$operstate !== undefined) return fallback(buf, s, e);
             if (ve - v !== 1) return fallback(buf, s, e);
             a$operstate = e$operstate(buf[v]!);
             break;
           }
-          case 10: { // IFLA_MASTER
+          case 6: { // IFLA_MASTER (10)
             if (a$master !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$master = buf.readUInt32LE(v);
             break;
           }
-          case 5: { // IFLA_LINK
+          case 7: { // IFLA_LINK (5)
             if (a$link !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$link = buf.readUInt32LE(v);
             break;
           }
-          case 37: { // IFLA_LINK_NETNSID
+          case 8: { // IFLA_LINK_NETNSID (37)
             if (a$linkNetnsid !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$linkNetnsid = buf.readInt32LE(v);
             break;
           }
-          case 2: { // IFLA_BROADCAST
+          case 9: { // IFLA_BROADCAST (2)
             if (a$broadcast !== undefined) return fallback(buf, s, e);
             a$broadcast = rt.mac(buf, v, ve);
             break;
           }
-          case 13: { // IFLA_TXQLEN
+          case 10: { // IFLA_TXQLEN (13)
             if (a$txqlen !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$txqlen = buf.readUInt32LE(v);
             break;
           }
-          case 27: { // IFLA_GROUP
+          case 11: { // IFLA_GROUP (27)
             if (a$group !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$group = buf.readUInt32LE(v);
             break;
           }
-          case 6: { // IFLA_QDISC
+          case 12: { // IFLA_QDISC (6)
             if (a$qdisc !== undefined) return fallback(buf, s, e);
             a$qdisc = rt.string(buf, v, ve);
             break;
           }
-          case 52: { // IFLA_PROP_LIST
+          case 13: { // IFLA_PROP_LIST (52)
             if (a$propList !== undefined) return fallback(buf, s, e);
             a$propList = d$propList(buf, v, ve, header ??= { family: h$family, type: h$type, index: h$index, flags: h$flags, change: h$change }, s + 16, e);
             break;
           }
-          case 20: { // IFLA_IFALIAS
+          case 14: { // IFLA_IFALIAS (20)
             if (a$ifalias !== undefined) return fallback(buf, s, e);
             a$ifalias = rt.string(buf, v, ve);
             break;
@@ -158,6 +161,8 @@ export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
 export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
   const fallback = rt.fallback;
   const f$scope = rt.fieldEnum('scope');
+  const SLOTS = new Uint8Array(10);
+  SLOTS[2] = 1; SLOTS[1] = 2; SLOTS[4] = 3; SLOTS[3] = 4; SLOTS[8] = 5; SLOTS[9] = 6;
   const attrs: Record<string, unknown> = { local: undefined, address: undefined, broadcast: undefined, label: undefined, flags: undefined, rtPriority: undefined };
   const out: Record<string, unknown> = { family: undefined, prefixlen: undefined, flags: undefined, scope: undefined, index: undefined, attrs };
   return (buf, s, e) => {
@@ -180,37 +185,38 @@ export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e
         if (len < 4 || off + len > e) return fallback(buf, s, e);
         const v = off + 4;
         const ve = off + len;
-        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
-          case 2: { // IFA_LOCAL
+        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+        switch (type <= 9 ? SLOTS[type] : 0) {
+          case 1: { // IFA_LOCAL (2)
             if (a$local !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
             a$local = rt.ip(buf, v, ve);
             break;
           }
-          case 1: { // IFA_ADDRESS
+          case 2: { // IFA_ADDRESS (1)
             if (a$address !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
             a$address = rt.ip(buf, v, ve);
             break;
           }
-          case 4: { // IFA_BROADCAST
+          case 3: { // IFA_BROADCAST (4)
             if (a$broadcast !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
             a$broadcast = rt.ip(buf, v, ve);
             break;
           }
-          case 3: { // IFA_LABEL
+          case 4: { // IFA_LABEL (3)
             if (a$label !== undefined) return fallback(buf, s, e);
             a$label = rt.string(buf, v, ve);
             break;
           }
-          case 8: { // IFA_FLAGS
+          case 5: { // IFA_FLAGS (8)
             if (a$flags !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$flags = buf.readUInt32LE(v);
             break;
           }
-          case 9: { // IFA_RT_PRIORITY
+          case 6: { // IFA_RT_PRIORITY (9)
             if (a$rtPriority !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$rtPriority = buf.readUInt32LE(v);
@@ -250,6 +256,8 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
   const d$metrics = rt.attr('metrics');
   const e$pref = rt.attrEnum('pref');
   const e$encapType = rt.attrEnum('encapType');
+  const SLOTS = new Uint8Array(31);
+  SLOTS[15] = 1; SLOTS[1] = 2; SLOTS[2] = 3; SLOTS[5] = 4; SLOTS[18] = 5; SLOTS[4] = 6; SLOTS[6] = 7; SLOTS[9] = 8; SLOTS[7] = 9; SLOTS[8] = 10; SLOTS[20] = 11; SLOTS[11] = 12; SLOTS[30] = 13; SLOTS[21] = 14;
   const attrs: Record<string, unknown> = { table: undefined, dst: undefined, src: undefined, gateway: undefined, via: undefined, oif: undefined, priority: undefined, multipath: undefined, prefsrc: undefined, metrics: undefined, pref: undefined, flow: undefined, nhId: undefined, encapType: undefined };
   const out: Record<string, unknown> = { family: undefined, dstLen: undefined, srcLen: undefined, tos: undefined, table: undefined, protocol: undefined, scope: undefined, type: undefined, flags: undefined, attrs };
   return (buf, s, e) => {
@@ -285,14 +293,15 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
         if (len < 4 || off + len > e) return fallback(buf, s, e);
         const v = off + 4;
         const ve = off + len;
-        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
-          case 15: { // RTA_TABLE
+        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+        switch (type <= 30 ? SLOTS[type] : 0) {
+          case 1: { // RTA_TABLE (15)
             if (a$table !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$table = buf.readUInt32LE(v);
             break;
           }
-          case 1: { // RTA_DST
+          case 2: { // RTA_DST (1)
             if (a$dst !== undefined) return fallback(buf, s, e);
             if (h$family === 28) {
               a$dst = rt.binary(buf, v, ve);
@@ -302,7 +311,7 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
             }
             break;
           }
-          case 2: { // RTA_SRC
+          case 3: { // RTA_SRC (2)
             if (a$src !== undefined) return fallback(buf, s, e);
             if (h$family === 28) {
               a$src = rt.binary(buf, v, ve);
@@ -312,64 +321,64 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
             }
             break;
           }
-          case 5: { // RTA_GATEWAY
+          case 4: { // RTA_GATEWAY (5)
             if (a$gateway !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
             a$gateway = rt.ip(buf, v, ve);
             break;
           }
-          case 18: { // RTA_VIA
+          case 5: { // RTA_VIA (18)
             if (a$via !== undefined) return fallback(buf, s, e);
             a$via = d$via(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
             break;
           }
-          case 4: { // RTA_OIF
+          case 6: { // RTA_OIF (4)
             if (a$oif !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$oif = buf.readUInt32LE(v);
             break;
           }
-          case 6: { // RTA_PRIORITY
+          case 7: { // RTA_PRIORITY (6)
             if (a$priority !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$priority = buf.readUInt32LE(v);
             break;
           }
-          case 9: { // RTA_MULTIPATH
+          case 8: { // RTA_MULTIPATH (9)
             if (a$multipath !== undefined) return fallback(buf, s, e);
             a$multipath = d$multipath(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
             break;
           }
-          case 7: { // RTA_PREFSRC
+          case 9: { // RTA_PREFSRC (7)
             if (a$prefsrc !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
             a$prefsrc = rt.ip(buf, v, ve);
             break;
           }
-          case 8: { // RTA_METRICS
+          case 10: { // RTA_METRICS (8)
             if (a$metrics !== undefined) return fallback(buf, s, e);
             a$metrics = d$metrics(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
             break;
           }
-          case 20: { // RTA_PREF
+          case 11: { // RTA_PREF (20)
             if (a$pref !== undefined) return fallback(buf, s, e);
             if (ve - v !== 1) return fallback(buf, s, e);
             a$pref = e$pref(buf[v]!);
             break;
           }
-          case 11: { // RTA_FLOW
+          case 12: { // RTA_FLOW (11)
             if (a$flow !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$flow = buf.readUInt32LE(v);
             break;
           }
-          case 30: { // RTA_NH_ID
+          case 13: { // RTA_NH_ID (30)
             if (a$nhId !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$nhId = buf.readUInt32LE(v);
             break;
           }
-          case 21: { // RTA_ENCAP_TYPE
+          case 14: { // RTA_ENCAP_TYPE (21)
             if (a$encapType !== undefined) return fallback(buf, s, e);
             if (ve - v !== 2) return fallback(buf, s, e);
             a$encapType = e$encapType(buf.readUInt16LE(v));
@@ -418,6 +427,8 @@ export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
   const d$uidRange = rt.attr('uidRange');
   const d$sportRange = rt.attr('sportRange');
   const d$dportRange = rt.attr('dportRange');
+  const SLOTS = new Uint8Array(25);
+  SLOTS[6] = 1; SLOTS[15] = 2; SLOTS[2] = 3; SLOTS[1] = 4; SLOTS[4] = 5; SLOTS[3] = 6; SLOTS[17] = 7; SLOTS[10] = 8; SLOTS[16] = 9; SLOTS[21] = 10; SLOTS[14] = 11; SLOTS[13] = 12; SLOTS[19] = 13; SLOTS[20] = 14; SLOTS[22] = 15; SLOTS[23] = 16; SLOTS[24] = 17;
   const attrs: Record<string, unknown> = { priority: undefined, table: undefined, src: undefined, dst: undefined, goto: undefined, iifname: undefined, oifname: undefined, fwmark: undefined, fwmask: undefined, protocol: undefined, suppressPrefixlen: undefined, suppressIfgroup: undefined, l3mdev: undefined, uidRange: undefined, ipProto: undefined, sportRange: undefined, dportRange: undefined };
   const out: Record<string, unknown> = { family: undefined, dstLen: undefined, srcLen: undefined, tos: undefined, table: undefined, action: undefined, flags: undefined, attrs };
   return (buf, s, e) => {
@@ -456,100 +467,101 @@ export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
         if (len < 4 || off + len > e) return fallback(buf, s, e);
         const v = off + 4;
         const ve = off + len;
-        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
-          case 6: { // FRA_PRIORITY
+        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+        switch (type <= 24 ? SLOTS[type] : 0) {
+          case 1: { // FRA_PRIORITY (6)
             if (a$priority !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$priority = buf.readUInt32LE(v);
             break;
           }
-          case 15: { // FRA_TABLE
+          case 2: { // FRA_TABLE (15)
             if (a$table !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$table = buf.readUInt32LE(v);
             break;
           }
-          case 2: { // FRA_SRC
+          case 3: { // FRA_SRC (2)
             if (a$src !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
             a$src = rt.ip(buf, v, ve);
             break;
           }
-          case 1: { // FRA_DST
+          case 4: { // FRA_DST (1)
             if (a$dst !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
             a$dst = rt.ip(buf, v, ve);
             break;
           }
-          case 4: { // FRA_GOTO
+          case 5: { // FRA_GOTO (4)
             if (a$goto !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$goto = buf.readUInt32LE(v);
             break;
           }
-          case 3: { // FRA_IIFNAME
+          case 6: { // FRA_IIFNAME (3)
             if (a$iifname !== undefined) return fallback(buf, s, e);
             a$iifname = rt.string(buf, v, ve);
             break;
           }
-          case 17: { // FRA_OIFNAME
+          case 7: { // FRA_OIFNAME (17)
             if (a$oifname !== undefined) return fallback(buf, s, e);
             a$oifname = rt.string(buf, v, ve);
             break;
           }
-          case 10: { // FRA_FWMARK
+          case 8: { // FRA_FWMARK (10)
             if (a$fwmark !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$fwmark = buf.readUInt32LE(v);
             break;
           }
-          case 16: { // FRA_FWMASK
+          case 9: { // FRA_FWMASK (16)
             if (a$fwmask !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$fwmask = buf.readUInt32LE(v);
             break;
           }
-          case 21: { // FRA_PROTOCOL
+          case 10: { // FRA_PROTOCOL (21)
             if (a$protocol !== undefined) return fallback(buf, s, e);
             if (ve - v !== 1) return fallback(buf, s, e);
             a$protocol = e$protocol(buf[v]!);
             break;
           }
-          case 14: { // FRA_SUPPRESS_PREFIXLEN
+          case 11: { // FRA_SUPPRESS_PREFIXLEN (14)
             if (a$suppressPrefixlen !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$suppressPrefixlen = buf.readUInt32LE(v);
             break;
           }
-          case 13: { // FRA_SUPPRESS_IFGROUP
+          case 12: { // FRA_SUPPRESS_IFGROUP (13)
             if (a$suppressIfgroup !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4) return fallback(buf, s, e);
             a$suppressIfgroup = buf.readUInt32LE(v);
             break;
           }
-          case 19: { // FRA_L3MDEV
+          case 13: { // FRA_L3MDEV (19)
             if (a$l3mdev !== undefined) return fallback(buf, s, e);
             if (ve - v !== 1) return fallback(buf, s, e);
             a$l3mdev = buf[v]!;
             break;
           }
-          case 20: { // FRA_UID_RANGE
+          case 14: { // FRA_UID_RANGE (20)
             if (a$uidRange !== undefined) return fallback(buf, s, e);
             a$uidRange = d$uidRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
             break;
           }
-          case 22: { // FRA_IP_PROTO
+          case 15: { // FRA_IP_PROTO (22)
             if (a$ipProto !== undefined) return fallback(buf, s, e);
             if (ve - v !== 1) return fallback(buf, s, e);
             a$ipProto = buf[v]!;
             break;
           }
-          case 23: { // FRA_SPORT_RANGE
+          case 16: { // FRA_SPORT_RANGE (23)
             if (a$sportRange !== undefined) return fallback(buf, s, e);
             a$sportRange = d$sportRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
             break;
           }
-          case 24: { // FRA_DPORT_RANGE
+          case 17: { // FRA_DPORT_RANGE (24)
             if (a$dportRange !== undefined) return fallback(buf, s, e);
             a$dportRange = d$dportRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
             break;
@@ -594,6 +606,8 @@ export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
 export function neighbourReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
   const fallback = rt.fallback;
   const f$type = rt.fieldEnum('type');
+  const SLOTS = new Uint8Array(3);
+  SLOTS[1] = 1; SLOTS[2] = 2;
   const attrs: Record<string, unknown> = { dst: undefined, lladdr: undefined };
   const out: Record<string, unknown> = { family: undefined, ifindex: undefined, state: undefined, flags: undefined, type: undefined, attrs };
   return (buf, s, e) => {
@@ -614,14 +628,15 @@ export function neighbourReader(rt: ProjectionRuntime): (buf: Buffer, s: number,
         if (len < 4 || off + len > e) return fallback(buf, s, e);
         const v = off + 4;
         const ve = off + len;
-        switch ((buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff) {
-          case 1: { // NDA_DST
+        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+        switch (type <= 2 ? SLOTS[type] : 0) {
+          case 1: { // NDA_DST (1)
             if (a$dst !== undefined) return fallback(buf, s, e);
             if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
             a$dst = rt.ip(buf, v, ve);
             break;
           }
-          case 2: { // NDA_LLADDR
+          case 2: { // NDA_LLADDR (2)
             if (a$lladdr !== undefined) return fallback(buf, s, e);
             a$lladdr = rt.mac(buf, v, ve);
             break;
