@@ -98,6 +98,8 @@ interface LinkEntry {
   peer: number | null;
   primary: boolean;
   facade?: object;
+  /** The facade's methods, once one was asked for. */
+  methods?: Record<string, unknown>;
 }
 
 const WRITABLE = new Set<string>(LINK_SET_FIELDS);
@@ -413,54 +415,34 @@ export class LinkDraft {
   }
 
   private facade(e: LinkEntry): InterfaceDraft {
-    if (e.facade) return e.facade as InterfaceDraft;
-    const methods = {
+    e.facade ??= new Proxy(e.draft as object, new FacadeHandler(this, e));
+    return e.facade as InterfaceDraft;
+  }
+
+  /** Link `e`'s methods (facade), made when one is first asked for. */
+  methodsOf(e: LinkEntry): Record<string, unknown> {
+    return (e.methods ??= {
       ...this.hooks.methods(e.index),
       remove: () => this.remove(e.index),
       moveTo: (netns: string) => this.moveTo(e.index, netns),
       toJSON: () => recordOf(e),
-    };
-    const self = this;
-    const handler: ProxyHandler<object> = {
-      get(target, prop, receiver) {
-        if (typeof prop === 'string' && Object.hasOwn(methods, prop)) {
-          const m = (methods as Record<string, unknown>)[prop];
-          return prop === 'addresses' ? (m as () => unknown)() : m;
-        }
-        const v = Reflect.get(target, prop);
-        // A port of a bridge removed in the draft shows what the kernel will leave: no master.
-        if (prop === 'master' && typeof v === 'number' && self.isGoneOrUnknown(v)) return null;
-        // Port settings are set through the facade (checked), also one at a time.
-        if (prop === 'port' && v !== null && typeof v === 'object') return portView(plainOf(v) as BridgePort, (p) => { (receiver as InterfaceDraft).port = p; });
-        return v;
-      },
-      set(target, prop, value) {
-        self.hooks.guard();
-        if (e.removed || e.movedTo !== null) throw invalid(String(prop), value, 'field', `link #${e.index} was removed or moved in this transaction`);
-        if (typeof prop !== 'string' || !WRITABLE.has(prop)) {
-          throw invalid(String(prop), value, 'field', `read-only; writable fields are ${LINK_SET_FIELDS.join(', ')}`);
-        }
-        const checked = self.checkField(prop, value, e.index, plainOf(Reflect.get(target, prop)));
-        const ok = Reflect.set(target, prop, checked);
-        if (prop === 'ifname') {
-          e.name = checked as string;
-          self.names.set(e.name, e);
-        }
-        return ok;
-      },
-      deleteProperty(_t, prop) {
-        throw invalid(String(prop), undefined, 'field', 'fields of a link cannot be deleted');
-      },
-      defineProperty(_t, prop) {
-        throw invalid(String(prop), undefined, 'field', 'assign fields instead');
-      },
-    };
-    e.facade = new Proxy(e.draft as object, handler);
-    return e.facade as InterfaceDraft;
+    });
   }
 
-  private isGoneOrUnknown(index: number): boolean {
-    return this.liveEntry(index) === undefined;
+  /** Sets `field` of link `e` through its facade: checked, and renames kept in the name index. */
+  setField(e: LinkEntry, target: object, field: string | symbol, value: unknown): boolean {
+    this.hooks.guard();
+    if (e.removed || e.movedTo !== null) throw invalid(String(field), value, 'field', `link #${e.index} was removed or moved in this transaction`);
+    if (typeof field !== 'string' || !WRITABLE.has(field)) {
+      throw invalid(String(field), value, 'field', `read-only; writable fields are ${LINK_SET_FIELDS.join(', ')}`);
+    }
+    const checked = this.checkField(field, value, e.index, plainOf(Reflect.get(target, field)));
+    const ok = Reflect.set(target, field, checked);
+    if (field === 'ifname') {
+      e.name = checked as string;
+      this.names.set(e.name, e);
+    }
+    return ok;
   }
 
   /** Index of a live link of the draft (for the tables' views). */
@@ -494,6 +476,43 @@ export class LinkDraft {
     }
     if (issues.length > 0) throw new ValidationError(issues);
     return { created, set, removed: [...this.removedOrder], moved };
+  }
+}
+
+/** The names a facade answers with a method (LinkDraft.methodsOf). */
+const METHOD_NAMES: ReadonlySet<string> = new Set(['addIp', 'delIp', 'addresses', 'remove', 'moveTo', 'toJSON']);
+
+/**
+ * A link's facade (`tx.interfaces.v0`): its draft record read as it is, fields set through the
+ * draft's checks, and its methods. One object per link, with nothing made until it is used: a
+ * transaction creating 200 veth pairs makes 200 facades.
+ */
+class FacadeHandler implements ProxyHandler<object> {
+  constructor(private readonly links: LinkDraft, private readonly e: LinkEntry) {}
+
+  get(target: object, prop: string | symbol, receiver: unknown): unknown {
+    if (typeof prop === 'string' && METHOD_NAMES.has(prop)) {
+      const m = this.links.methodsOf(this.e)[prop];
+      return prop === 'addresses' ? (m as () => unknown)() : m;
+    }
+    const v = Reflect.get(target, prop);
+    // A port of a bridge removed in the draft shows what the kernel will leave: no master.
+    if (prop === 'master' && typeof v === 'number' && !this.links.alive(v)) return null;
+    // Port settings are set through the facade (checked), also one at a time.
+    if (prop === 'port' && v !== null && typeof v === 'object') return portView(plainOf(v) as BridgePort, (p) => { (receiver as InterfaceDraft).port = p; });
+    return v;
+  }
+
+  set(target: object, prop: string | symbol, value: unknown): boolean {
+    return this.links.setField(this.e, target, prop, value);
+  }
+
+  deleteProperty(_t: object, prop: string | symbol): boolean {
+    throw invalid(String(prop), undefined, 'field', 'fields of a link cannot be deleted');
+  }
+
+  defineProperty(_t: object, prop: string | symbol): boolean {
+    throw invalid(String(prop), undefined, 'field', 'assign fields instead');
   }
 }
 
