@@ -445,6 +445,11 @@ export class LinkDraft {
     return ok;
   }
 
+  /** Is `master` a bridge live in the draft? */
+  isBridge(master: unknown): boolean {
+    return typeof master === 'number' && this.liveEntry(master)?.draft.kind === 'bridge';
+  }
+
   /** Index of a live link of the draft (for the tables' views). */
   alive(index: number): boolean {
     return this.liveEntry(index) !== undefined;
@@ -498,8 +503,12 @@ class FacadeHandler implements ProxyHandler<object> {
     const v = Reflect.get(target, prop);
     // A port of a bridge removed in the draft shows what the kernel will leave: no master.
     if (prop === 'master' && typeof v === 'number' && !this.links.alive(v)) return null;
-    // Port settings are set through the facade (checked), also one at a time.
-    if (prop === 'port' && v !== null && typeof v === 'object') return portView(plainOf(v) as BridgePort, (p) => { (receiver as InterfaceDraft).port = p; });
+    if (prop === 'port' && v !== null && typeof v === 'object') {
+      // A link leaving its bridge (no master, or a bond or a VRF) keeps no bridge port settings.
+      if (!this.links.isBridge(Reflect.get(target, 'master'))) return null;
+      // Port settings are set through the facade (checked), also one at a time.
+      return portView(plainOf(v) as BridgePort, (p) => { (receiver as InterfaceDraft).port = p; });
+    }
     return v;
   }
 

@@ -347,4 +347,30 @@ describe('bridge port settings', () => {
     expect(moved('br1')).toEqual(['link set v1 master #60', 'link set v1 type bridge_slave cost 7 mode on']);
     expect(moved('bond0')).toEqual(['link set v1 master #61']);
   });
+
+  it('are shown by the draft while the link stays a bridge port, and not once it leaves its bridge', () => {
+    const w = buildWorld();
+    const v1 = [...w.home.links.values()].find((l) => l.ifname === 'v1')!;
+    w.home.links.set(60, { ...v1, index: 60, ifname: 'brA', kind: 'bridge', master: null, link: null, slaveKind: null, port: null });
+    w.home.links.set(61, { ...v1, index: 61, ifname: 'brB', kind: 'bridge', master: null, link: null, slaveKind: null, port: null });
+    w.home.links.set(62, { ...v1, index: 62, ifname: 'bond0', kind: 'bond', master: null, link: null, slaveKind: null, port: null });
+    w.home.links.set(v1.index, { ...v1, master: 60, slaveKind: 'bridge', port: { cost: 7, mode: true } });
+    const t = begin(w.base(), { allocateIndex: sequential(70) });
+    const i = t.interfaces.v1!;
+    expect(i.port).toEqual({ cost: 7, mode: true });
+    i.master = 'brB';
+    expect(i.port).toEqual({ cost: 7, mode: true });
+    i.master = 'bond0';
+    expect(i.port).toBeNull();
+    i.master = null;
+    expect(i.port).toBeNull();
+    // Nothing is sent for the settings: the link leaves its bridge.
+    expect(t.plan().map((op) => line(op).replace(/ \(undo.*$/, ''))).toEqual(['link set v1 nomaster']);
+    i.master = 'brA';
+    expect(i.port).toEqual({ cost: 7, mode: true });
+    // Its bridge removed in the draft: no master, no settings.
+    t.interfaces.remove('brA');
+    expect(i.master).toBeNull();
+    expect(i.port).toBeNull();
+  });
 });
