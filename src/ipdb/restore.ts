@@ -246,6 +246,7 @@ function createLinks(
         const p = tx.interfaces.get(peer.ifname)!;
         remap.set(peer.index, p.index);
         for (const f of ['txqlen', 'group'] as const) if (peer[f] !== null && p[f] !== peer[f]) p[f] = peer[f];
+        if (peer.altnames.length > 0) p.altnames = peer.altnames;
         settled.push({ draft: p, want: peer });
       }
     }
@@ -268,6 +269,7 @@ function linkSpec(l: InterfaceRecord, peer: InterfaceRecord | null, ix: Remap): 
     }
     if (Object.keys(info).length > 0) s.info = info;
   }
+  if (l.altnames.length > 0) s.altnames = [...l.altnames];
   if (peer) {
     const p: { ifname: string; address?: string; mtu?: number } = { ifname: peer.ifname };
     if (peer.address !== null) p.address = peer.address;

@@ -112,7 +112,8 @@ export interface LinkSpec {
   port?: BridgePort;
   /**
    * set: alternative names to add (ip's `link property add altname`): RTM_NEWLINKPROP, a request
-   * of its own, so nothing else may be set beside them.
+   * of its own, so nothing else may be set beside them. A transaction's create() takes them too,
+   * and adds them right after the link is created.
    */
   altnames?: string[];
   /** veth only. */

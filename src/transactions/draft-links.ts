@@ -23,11 +23,15 @@ import type { AddressSpec, IfRef, LinkSpec } from '../iproute/specs.js';
 import {
   Checker, checkIfname, checkIfRef, checkMac, checkMtu, checkNetns, validateLink, type IfTarget,
 } from '../iproute/validate/index.js';
+import { checkAltnames } from '../iproute/validate/link.js';
 import type { TxBase } from './base.js';
 import { keysOf } from './base.js';
 import { sameRecord, type CreatedLink, type LinkFieldEdits } from './edits.js';
 import { invalid, ValidationError } from './errors.js';
 import { LINK_SET_FIELDS, type LinkSetField } from './ops.js';
+
+/** A created link's alternative names until some are given (frozen: assigned, never changed in place). */
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 /** How far above the highest index in the snapshot new links are numbered (see allocate()). */
 const INDEX_GAP = 16;
@@ -63,7 +67,13 @@ export interface InterfaceDraft {
   readonly flags: number;
   readonly broadcast: string | null;
   readonly qdisc: string | null;
-  readonly altnames: readonly string[];
+  /**
+   * Alternative names (ip's `link property add altname`). Those of a link this transaction
+   * creates can be given (create's `altnames`, or assigned): they are added right after its create
+   * request. An existing link's are read-only here.
+   */
+  get altnames(): readonly string[];
+  set altnames(v: readonly string[]);
   readonly info: Readonly<Record<string, unknown>> | null;
   readonly slaveKind: string | null;
   /** Adds an address: '10.0.0.2/24', or an address spec without index/ifname. */
@@ -246,7 +256,7 @@ export class LinkDraft {
     this.hooks.guard();
     // An alias and a mode are not for the create request (the kernel ignores or refuses them
     // there): the draft sets them afterwards, as it does the mtu (checked there).
-    const { alias, addrGenMode, port, ...createSpec } = spec;
+    const { alias, addrGenMode, port, altnames, ...createSpec } = spec;
     const v = validateLink('add', createSpec);
     if (v.netns !== undefined || v.peer?.netns !== undefined) {
       throw invalid(v.netns !== undefined ? 'netns' : 'peer.netns', spec.netns ?? (spec.peer as { netns?: unknown }).netns, 'namespace',
@@ -270,7 +280,7 @@ export class LinkDraft {
     const record = (i: number, ifname: string, p: { mtu?: number; address?: string }, link: number | null, inf: Record<string, unknown> | null): InterfaceRecord => ({
       index: i, ifname, kind: v.kind!, mtu: p.mtu ?? 0, address: p.address ?? null, state: 'down', operstate: 'DOWN',
       master: null, link, linkNetnsid: null, flags: 0, broadcast: null, txqlen: null, group: null, qdisc: null,
-      altnames: [], info: inf, slaveKind: null, alias: null, addrGenMode: null, port: null,
+      altnames: NO_NAMES as string[], info: inf, slaveKind: null, alias: null, addrGenMode: null, port: null,
     });
     const peerIndex = v.kind === 'veth' ? this.allocateAfter(index) : null;
     const main = record(index, v.ifname!, v, peerIndex ?? lower, info);
@@ -291,6 +301,7 @@ export class LinkDraft {
     if (v.group !== undefined) f.group = v.group;
     if (alias !== undefined) f.alias = alias;
     if (addrGenMode != null) f.addrGenMode = addrGenMode;
+    if (altnames !== undefined) f.altnames = altnames;
     if (master !== null) f.master = master;
     if (port !== undefined) f.port = port;
     if (v.state !== undefined) f.state = v.state;
@@ -433,6 +444,7 @@ export class LinkDraft {
   setField(e: LinkEntry, target: object, field: string | symbol, value: unknown): boolean {
     this.hooks.guard();
     if (e.removed || e.movedTo !== null) throw invalid(String(field), value, 'field', `link #${e.index} was removed or moved in this transaction`);
+    if (field === 'altnames') return Reflect.set(target, field, this.newAltnames(e, value));
     if (typeof field !== 'string' || !WRITABLE.has(field)) {
       throw invalid(String(field), value, 'field', `read-only; writable fields are ${LINK_SET_FIELDS.join(', ')}`);
     }
@@ -443,6 +455,44 @@ export class LinkDraft {
       this.names.set(e.name, e);
     }
     return ok;
+  }
+
+  /**
+   * `names` checked as the alternative names of `e`, a link this transaction creates: each a valid
+   * name, none twice, none any live link's name or alternative name (the kernel refuses those,
+   * EEXIST). Frozen: they change by assignment only.
+   */
+  private newAltnames(e: LinkEntry, names: unknown): readonly string[] {
+    if (e.base !== null) {
+      throw invalid('altnames', names, 'alternative names', "an existing link's are not changed by a transaction: only a new link's can be given");
+    }
+    const c = new Checker();
+    if (!Array.isArray(names)) c.fail('altnames', names, 'alternative names', 'expected an array of names');
+    else {
+      const out = checkAltnames(c, 'altnames', names);
+      c.done();
+      out.forEach((n, i) => {
+        const taken = out.indexOf(n) !== i ? 'given twice'
+          : this.byName(n) !== undefined ? 'the name of a link'
+            : this.altnameTaken(n, e) ? "another link's alternative name" : null;
+        if (taken !== null) c.fail(`altnames[${i}]`, n, 'alternative name', `${taken}: the kernel refuses it (EEXIST)`);
+      });
+      c.done();
+      return Object.freeze(out);
+    }
+    c.done();
+    return NO_NAMES;
+  }
+
+  /** Is `name` an alternative name of a live link other than `self`? (Base links not drafted are read as they are.) */
+  private altnameTaken(name: string, self: LinkEntry): boolean {
+    const has = (o: LinkEntry | undefined): boolean => o !== undefined && o !== self && !o.removed && o.movedTo === null && o.draft.altnames.includes(name);
+    for (const l of this.base.interfaces.values()) {
+      const o = this.entries.get(l.index);
+      if (o === undefined ? l.altnames.includes(name) : has(o)) return true;
+    }
+    for (const i of this.created) if (has(this.entries.get(i))) return true;
+    return false;
   }
 
   /** Is `master` a bridge live in the draft? */

@@ -211,6 +211,8 @@ function directInverse(state: TxState, op: Operation, home: string | null): Oper
       }
       // (The planner sets one field per operation.)
       if (fields.master !== undefined) return masterOps(state, link, 'undo');
+      // Alternative names are given only to a link the plan creates: removing it undoes them.
+      if (fields.altnames !== undefined) return [];
       if (fields.port !== undefined) {
         // Settings the link did not have before (a new port: its bridge's defaults, unknown
         // here) go with it when it leaves the bridge, which undoes that.

@@ -322,6 +322,8 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
       // (What a create request cannot say: set right after it, before the link goes up.)
       if (r.alias != null) setField(m, 'alias', r.alias);
       if (r.addrGenMode != null) setField(m, 'addrGenMode', r.addrGenMode);
+      // (Link properties: a request of their own, RTM_NEWLINKPROP. Only a new link's are drafted.)
+      if (r.altnames.length > 0) fieldOps.push(linkSetOp(state, m.index, { altnames: [...r.altnames] }, 'forward', m.ifname));
       if (r.master !== null) setField(m, 'master', r.master);
       if (r.port !== null) setField(m, 'port', r.port);
       if (r.state !== m.state) setField(m, 'state', r.state);

@@ -24,6 +24,8 @@ function build(ns: string): void {
     'link add vc type veth peer name vd', 'link set vc master br0', 'link set vc up', 'link set vd up',
     // Port settings, which the kernel resets when the link joins its bridge again.
     'link set vc type bridge_slave hairpin on cost 7 isolated on',
+    // Alternative names (link properties), on both ends of the pair.
+    'link property add dev vc altname lab-port altname vc-second', 'link property add dev vd altname vd-alt',
     'link add va type veth peer name vb', 'link set va up', 'link set vb up',
     'addr add 10.1.0.1/24 dev va', 'addr add 10.1.0.5/24 dev va', 'addr add 2001:db8:1::1/64 dev va', 'addr add 10.3.0.1/24 dev br0',
     'route add 10.50.0.0/16 via 10.1.0.2', 'route add 10.51.0.0/16 via 10.1.0.2 metric 20',
@@ -101,6 +103,8 @@ describe('checkpoint, change with ip, restore', () => {
     expect(diffStates(saved, restored)).toEqual([]);
     const vc = ipJson<any>(ns, '-d', 'link', 'show', 'dev', 'vc')[0].linkinfo.info_slave_data;
     expect({ hairpin: vc.hairpin, cost: vc.cost, isolated: vc.isolated }).toEqual({ hairpin: true, cost: 7, isolated: true });
+    const altnames = (dev: string): string[] => ipJson<any>(ns, 'link', 'show', 'dev', dev)[0].altnames ?? [];
+    expect({ vc: altnames('vc'), vd: altnames('vd') }).toEqual({ vc: ['lab-port', 'vc-second'], vd: ['vd-alt'] });
 
     // Nothing is left to restore, and the checkpoint and now agree (bridge timers aside).
     const again = await db.restore('base');

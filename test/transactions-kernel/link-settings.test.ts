@@ -6,9 +6,10 @@
  * with `ip -j`.
  */
 import { describe, expect, it } from 'vitest';
+import { CommitError } from '../../src/index.js';
 import { ValidationError } from '../../src/iproute/errors.js';
 import { ip, ipJson, useNetnsEach } from '../helpers/netns.js';
-import { expectLinkRemovalUndone, withBaseDb } from './helpers.js';
+import { expectLinkRemovalUndone, UNREACHABLE, withBaseDb } from './helpers.js';
 
 /** What `ip -j -d link` says of `dev`'s alias and mode, and its IPv6 link-local addresses. */
 function settings(ns: string, dev: string): { alias: string | null; mode: string | null; linkLocal: number; altnames: string[] } {
@@ -54,6 +55,42 @@ describe('link settings beyond a create request in a transaction', () => {
       expect(() => { tx.interfaces.vb!.alias = 'x'.repeat(256); }).toThrow(ValidationError);
       expect(() => { tx.interfaces.vb!.addrGenMode = 'sometimes'; }).toThrow(ValidationError);
       tx.drop();
+    });
+  });
+
+  it('alternative names are given to new links, refused when the kernel would refuse them, and go with a rolled back link', async () => {
+    await withBaseDb(ns(), async (db) => {
+      await db.transaction((tx) => {
+        const c = tx.interfaces.create({ ifname: 'vc', kind: 'veth', peer: 'vd', altnames: ['lab-c', 'lab-c2'], state: 'up' });
+        tx.interfaces.vd!.altnames = ['lab-d'];
+        expect(c.altnames).toEqual(['lab-c', 'lab-c2']);
+      });
+      expect([settings(ns(), 'vc').altnames, settings(ns(), 'vd').altnames]).toEqual([['lab-c', 'lab-c2'], ['lab-d']]);
+      expect([db.interfaces.vc!.altnames, db.interfaces.vd!.altnames]).toEqual([['lab-c', 'lab-c2'], ['lab-d']]);
+
+      // Refused before anything is sent, naming the field and the value.
+      const tx = db.begin();
+      const refusal = (f: () => void): unknown => { try { f(); } catch (e) { return (e as ValidationError).errors?.[0]; } return undefined; };
+      expect(refusal(() => { tx.interfaces.va!.altnames = ['lab-a']; })).toMatchObject({ field: 'altnames', value: ['lab-a'] });
+      const e = tx.interfaces.create({ ifname: 've', kind: 'veth', peer: 'vf' });
+      for (const [names, field, value] of [
+        [['lab-c'], 'altnames[0]', 'lab-c'], [['ok', 'va'], 'altnames[1]', 'va'], [['same', 'same'], 'altnames[1]', 'same'],
+        [['a b'], 'altnames[0]', 'a b'], ['lab-e', 'altnames', 'lab-e'],
+      ] as const) {
+        expect(refusal(() => { e.altnames = names as never; }), JSON.stringify(names)).toMatchObject({ field, value });
+      }
+      expect(e.altnames).toEqual([]);
+      tx.drop();
+
+      // A commit that fails later takes the new link away, and its names with it.
+      const before = ipJson<any>(ns(), 'link', 'show').map((l: any) => [l.ifname, l.altnames ?? []]);
+      const err = await db.transaction((t) => {
+        t.interfaces.create({ ifname: 'vg', kind: 'veth', peer: 'vh', altnames: ['lab-g'] });
+        t.routes.add(UNREACHABLE);
+      }).then(() => null, (x: unknown) => x);
+      expect(err).toBeInstanceOf(CommitError);
+      expect((err as CommitError).rolledBack).toBe(true);
+      expect(ipJson<any>(ns(), 'link', 'show').map((l: any) => [l.ifname, l.altnames ?? []])).toEqual(before);
     });
   });
 });

@@ -148,13 +148,7 @@ function checkLink(c: Checker, op: LinkOp, spec: unknown): ValidLink | undefined
     else {
       const beside = Object.keys(s).filter((k) => s[k] !== undefined && k !== 'altnames' && k !== 'index' && k !== 'ifname');
       if (beside.length > 0) c.fail('altnames', s.altnames, 'alternative names', `a request of their own: not beside ${beside.join(', ')}`);
-      // (ALTIFNAMSIZ: 128 bytes with the NUL; the same characters as a name.)
-      out.altnames = s.altnames.map((n: unknown, i: number) => {
-        if (typeof n !== 'string' || n === '' || Buffer.byteLength(n) > 127 || /[/:\s\0]/.test(n)) {
-          c.fail(`altnames[${i}]`, n, 'alternative name', 'expected 1 to 127 bytes without \'/\', \':\', NUL or whitespace');
-        }
-        return n as string;
-      });
+      out.altnames = checkAltnames(c, 'altnames', s.altnames);
     }
   }
   if (s.addrGenMode != null) {
@@ -189,6 +183,17 @@ function checkKind(c: Checker, value: unknown): string | undefined {
   if (typeof value !== 'string') return c.fail('kind', value, 'link kind', 'expected a string');
   if (!LINK_KINDS.has(value)) return c.fail('kind', value, 'link kind', 'not a link kind the kernel knows');
   return value;
+}
+
+/** Alternative names, each checked (`field[i]`): a list of them, in order. */
+export function checkAltnames(c: Checker, field: string, names: readonly unknown[]): string[] {
+  return names.map((n, i) => {
+    // (ALTIFNAMSIZ: 128 bytes with the NUL; the same characters as a name.)
+    if (typeof n !== 'string' || n === '' || Buffer.byteLength(n) > 127 || /[/:\s\0]/.test(n)) {
+      c.fail(`${field}[${i}]`, n, 'alternative name', 'expected 1 to 127 bytes without \'/\', \':\', NUL or whitespace');
+    }
+    return n as string;
+  });
 }
 
 function checkPeer(c: Checker, value: unknown): ValidPeer | undefined {
