@@ -276,6 +276,10 @@ export function fillInverses(base: TxBase, ops: Operation[], opts: { home?: stri
     fillAdditions(state, ops);
     return;
   }
+  if (allLinkCreations(ops)) {
+    fillCreations(state, ops);
+    return;
+  }
   const home = opts.home ?? null;
   for (const fwd of ops) {
     const id = fwd.id;
@@ -327,6 +331,32 @@ function allPlainAdditions(ops: readonly Operation[]): boolean {
     if ((op.kind !== 'route' && op.kind !== 'rule' && op.kind !== 'neighbour') || (op.intent !== 'create' && op.intent !== 'append') || op.ns) return false;
   }
   return true;
+}
+
+/** Whether every operation creates a link (a veth pair, a bridge) in the transaction's own namespace. */
+function allLinkCreations(ops: readonly Operation[]): boolean {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.kind !== 'interface' || op.intent !== 'create' || op.ns) return false;
+  }
+  return true;
+}
+
+/**
+ * fillInverses() for a plan that only creates links (200 veth pairs): each is undone by deleting
+ * it (its veth peer goes with it), and nothing it does takes anything else (a new index is one no
+ * record names), as the general loop finds op by op without asking the state (`fresh`). Nothing
+ * later in such a plan reads the links it makes, so the plan is not simulated.
+ */
+function fillCreations(state: TxState, ops: Operation[]): void {
+  for (let i = 0; i < ops.length; i++) {
+    const fwd = ops[i]!;
+    if (fwd.kind !== 'interface') continue;
+    const undo = linkDeleteOp(state, { index: fwd.spec.index, ifname: fwd.spec.ifname! }, 'undo');
+    undo.id = `${fwd.id}.1`;
+    fwd.dev ??= null;
+    fwd.inverse = [undo];
+  }
 }
 
 /**

@@ -215,6 +215,25 @@ describe('inverses of a plan of additions only', () => {
 });
 
 describe('inverses of link creations', () => {
+  it('of a plan of creations only are those the step-by-step simulation gives', () => {
+    // Creations only take fillInverses' short way; the same followed by a change of an existing
+    // link take the simulation: same inverses, same devices.
+    const creations = (t: ReturnType<typeof tx>) => {
+      t.interfaces.create({ ifname: 'vn0', kind: 'veth', peer: 'vn1' });
+      t.interfaces.create({ ifname: 'brn', kind: 'bridge' });
+      t.interfaces.create({ ifname: 'vn2', kind: 'veth', peer: { ifname: 'vn3', mtu: 9000 } });
+      return t;
+    };
+    const ops = creations(tx()).plan();
+    expect(ops.map((o) => `${o.intent} ${o.kind} ${o.dev}`)).toEqual(['create interface vn0', 'create interface brn', 'create interface vn2']);
+    const t2 = creations(tx());
+    t2.interfaces.v0!.mtu = 9000;
+    const simulated = t2.plan().filter((o) => o.intent === 'create');
+    const shape = (o: Operation) => ({ dev: o.dev, spec: o.spec, inverse: o.inverse.map((inv) => ({ ...inv, id: inv.id.replace(/^\d+\./, '') })) });
+    expect(ops.map(shape)).toEqual(simulated.map(shape));
+    expect(ops.map((o) => o.inverse.map((inv) => `${inv.id} ${line(inv)}`))).toEqual([['1.1 link del vn0'], ['2.1 link del brn'], ['3.1 link del vn2']]);
+  });
+
   it('take nothing else with them when run right after the creation (what fillInverses assumes)', () => {
     // A plan that builds on its new links in every way a plan can: ports, a stacked device, a
     // veth end moved under a new bridge, addresses, routes, and a name an old link gave up.
