@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { rtnl, type MessageFamily } from '../../src/messages/index.js';
-import { readerSource } from '../../src/messages/core/reader-gen.js';
+import { readerSource, type ReaderOptions } from '../../src/messages/core/reader-gen.js';
 import {
   ADDRESS_RECORD_ATTRS, INTERFACE_RECORD_ATTRS, NEIGHBOUR_RECORD_ATTRS, ROUTE_RECORD_ATTRS, RULE_RECORD_ATTRS,
 } from '../../src/iproute/decode/index.js';
@@ -23,8 +23,9 @@ import { fixtureMessages, fixtureNames, loadFixture } from '../messages/fixture-
 type Family = MessageFamily<Record<string, unknown>>;
 type Reader = (buf: Buffer, s: number, e: number) => Record<string, unknown>;
 
-const READERS: Array<[keyof typeof generated, Family, readonly string[]]> = [
-  ['linkReader', rtnl.link as unknown as Family, INTERFACE_RECORD_ATTRS],
+const READERS: Array<[keyof typeof generated, Family, readonly string[], ReaderOptions?]> = [
+  // (IFLA_AF_SPEC: decode/link.ts reads IPv6's address generation mode in it.)
+  ['linkReader', rtnl.link as unknown as Family, INTERFACE_RECORD_ATTRS, { spans: { afSpec: 26 } }],
   ['addressReader', rtnl.addr as unknown as Family, ADDRESS_RECORD_ATTRS],
   ['routeReader', rtnl.route as unknown as Family, ROUTE_RECORD_ATTRS],
   ['ruleReader', rtnl.rule as unknown as Family, RULE_RECORD_ATTRS],
@@ -43,7 +44,7 @@ function source(): string {
     ' */',
     "import type { ProjectionRuntime } from '../../messages/index.js';",
     '',
-    ...READERS.map(([name, family, attrs]) => readerSource(family.project(attrs as never).compiled, name) + '\n'),
+    ...READERS.map(([name, family, attrs, opts]) => readerSource(family.project(attrs as never).compiled, name, opts) + '\n'),
   ].join('\n');
 }
 

@@ -49,7 +49,12 @@ function attrIn(buf: Buffer, s: number, e: number, type: number): [number, numbe
 function withAddrGenMode(r: InterfaceRecord | null, buf: Buffer, start: number, end: number): InterfaceRecord | null {
   if (r === null) return r;
   const spec = attrIn(buf, start + IFINFOMSG_LEN, end, IFLA_AF_SPEC);
-  const inet6 = spec && attrIn(buf, spec[0], spec[1], AF_INET6);
+  return spec === null ? r : withAddrGenModeIn(r, buf, spec[0], spec[1]);
+}
+
+/** withAddrGenMode, given IFLA_AF_SPEC's payload buf[s, e). */
+function withAddrGenModeIn(r: InterfaceRecord, buf: Buffer, s: number, e: number): InterfaceRecord {
+  const inet6 = attrIn(buf, s, e, AF_INET6);
   const mode = inet6 && attrIn(buf, inet6[0], inet6[1], IFLA_INET6_ADDR_GEN_MODE);
   if (mode && mode[1] > mode[0]) r.addrGenMode = ADDR_GEN_MODES.name(buf[mode[0]]!);
   return r;
@@ -58,11 +63,18 @@ function withAddrGenMode(r: InterfaceRecord | null, buf: Buffer, start: number, 
 /**
  * interfaceRecordAt for every message of a dump, one after the other, through the reader generated for
  * this projection (readers.generated.ts: one object literal per message instead of the generic
- * decoder's keyed stores). Records keep values, never the reader's objects.
+ * decoder's keyed stores). Records keep values, never the reader's objects. The reader notes where
+ * IFLA_AF_SPEC is as it goes (its spans), so the mode is read without a second walk over the
+ * message's attributes (a link message has about fifty).
  */
 export function interfaceRecordMapper(): (buf: Buffer, start: number, end: number) => InterfaceRecord | null {
-  const read = linkReader(projection.runtime()) as (buf: Buffer, start: number, end: number) => InterfaceRecordSource;
-  return (buf, start, end) => withAddrGenMode(interfaceRecord(read(buf, start, end)), buf, start, end);
+  const spans = new Int32Array(2);
+  const read = linkReader(projection.runtime(), spans) as (buf: Buffer, start: number, end: number) => InterfaceRecordSource;
+  return (buf, start, end) => {
+    const r = interfaceRecord(read(buf, start, end));
+    if (r === null) return r;
+    return spans[0]! >= 0 ? withAddrGenModeIn(r, buf, spans[0]!, spans[1]!) : withAddrGenMode(r, buf, start, end);
+  };
 }
 
 const AF_BRIDGE = 7;

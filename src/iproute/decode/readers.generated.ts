@@ -6,18 +6,19 @@
  */
 import type { ProjectionRuntime } from '../../messages/index.js';
 
-/** ifinfomsg with IFLA_IFNAME, IFLA_LINKINFO, IFLA_MTU, IFLA_ADDRESS, IFLA_OPERSTATE, IFLA_MASTER, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_BROADCAST, IFLA_TXQLEN, IFLA_GROUP, IFLA_QDISC, IFLA_PROP_LIST, IFLA_IFALIAS. */
-export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
+/** ifinfomsg with IFLA_IFNAME, IFLA_LINKINFO, IFLA_MTU, IFLA_ADDRESS, IFLA_OPERSTATE, IFLA_MASTER, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_BROADCAST, IFLA_TXQLEN, IFLA_GROUP, IFLA_QDISC, IFLA_PROP_LIST, IFLA_IFALIAS; the spans of afSpec. */
+export function linkReader(rt: ProjectionRuntime, spans?: Int32Array): (buf: Buffer, s: number, e: number) => Record<string, unknown> {
   const fallback = rt.fallback;
   const f$type = rt.fieldEnum('type');
   const d$linkinfo = rt.attr('linkinfo');
   const e$operstate = rt.attrEnum('operstate');
   const d$propList = rt.attr('propList');
   const SLOTS = new Uint8Array(53);
-  SLOTS[3] = 1; SLOTS[18] = 2; SLOTS[4] = 3; SLOTS[1] = 4; SLOTS[16] = 5; SLOTS[10] = 6; SLOTS[5] = 7; SLOTS[37] = 8; SLOTS[2] = 9; SLOTS[13] = 10; SLOTS[27] = 11; SLOTS[6] = 12; SLOTS[52] = 13; SLOTS[20] = 14;
+  SLOTS[3] = 1; SLOTS[18] = 2; SLOTS[4] = 3; SLOTS[1] = 4; SLOTS[16] = 5; SLOTS[10] = 6; SLOTS[5] = 7; SLOTS[37] = 8; SLOTS[2] = 9; SLOTS[13] = 10; SLOTS[27] = 11; SLOTS[6] = 12; SLOTS[52] = 13; SLOTS[20] = 14; SLOTS[26] = 15;
   const attrs: Record<string, unknown> = { ifname: undefined, linkinfo: undefined, mtu: undefined, address: undefined, operstate: undefined, master: undefined, link: undefined, linkNetnsid: undefined, broadcast: undefined, txqlen: undefined, group: undefined, qdisc: undefined, propList: undefined, ifalias: undefined };
   const out: Record<string, unknown> = { family: undefined, type: undefined, index: undefined, flags: undefined, change: undefined, attrs };
   return (buf, s, e) => {
+    if (spans !== undefined) { spans[0] = -1; }
     if (e - s < 16) return fallback(buf, s, e);
     if (buf[s + 1] !== 0) return fallback(buf, s, e);
     const h$family = buf[s]!;
@@ -49,6 +50,13 @@ export function linkReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
         const ve = off + len;
         const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
         switch (type <= 52 ? SLOTS[type] : 0) {
+          case 15: { // afSpec (26): its span only
+            if (spans !== undefined && spans[0] === -1) {
+              spans[0] = v;
+              spans[1] = ve;
+            }
+            break;
+          }
           case 1: { // IFLA_IFNAME (3)
             if (a$ifname !== undefined) return fallback(buf, s, e);
             a$ifname = rt.string(buf, v, ve);

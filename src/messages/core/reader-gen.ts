@@ -57,11 +57,23 @@ const ident = (name: string): string => name.replace(/[^A-Za-z0-9_]/g, '_');
 const h = (f: CField): string => `h$${ident(f.name)}`;
 const a = (x: CAttr): string => `a$${ident(x.name)}`;
 
+export interface ReaderOptions {
+  /**
+   * Attributes (by name: kernel type) the reader does not decode but finds on its way, for a
+   * caller that reads something in them itself: the reader takes a second argument, an Int32Array
+   * of two slots per span, in this order, and writes each one's payload [start, end) there, or -1
+   * into the start when the message has none (or went to the generic reader before it). It spares
+   * that caller a second walk over the message's attributes.
+   */
+  spans?: Readonly<Record<string, number>>;
+}
+
 /**
  * The source of `export function <fnName>(rt: ProjectionRuntime): (buf, s, e) => Record<string, unknown>`
- * reading projection `p`. Throws Error for a header field kind it does not handle.
+ * reading projection `p` (with spans: `(rt, spans?: Int32Array)`). Throws Error for a header field
+ * kind it does not handle.
  */
-export function readerSource(p: CompiledProjection, fnName: string): string {
+export function readerSource(p: CompiledProjection, fnName: string, opts: ReaderOptions = {}): string {
   const { cs, chosen } = p;
   const data = cs.fields.filter((f) => !f.pad);
   const pads = cs.fields.filter((f) => f.pad);
@@ -116,8 +128,20 @@ export function readerSource(p: CompiledProjection, fnName: string): string {
   // message's attributes are not chosen, and a fresh process interprets this loop before V8
   // compiles it. A type not chosen then costs one load, where a switch on the kernel's sparse
   // numbers compared it with every case in turn; a switch on dense numbers is one jump.
-  const maxType = Math.max(0, ...chosen.map((x) => x.type));
-  const slots = chosen.map((x, i) => `SLOTS[${x.type}] = ${i + 1};`);
+  const spans = Object.entries(opts.spans ?? {});
+  const maxType = Math.max(0, ...chosen.map((x) => x.type), ...spans.map(([, t]) => t));
+  const slots = [...chosen.map((x) => x.type), ...spans.map(([, t]) => t)].map((t, i) => `SLOTS[${t}] = ${i + 1};`);
+  spans.forEach(([name, type], k) => {
+    cases.push(
+      `          case ${chosen.length + k + 1}: { // ${name} (${type}): its span only`,
+      `            if (spans !== undefined && spans[${2 * k}] === -1) {`,
+      `              spans[${2 * k}] = v;`,
+      `              spans[${2 * k + 1}] = ve;`,
+      '            }',
+      '            break;',
+      '          }',
+    );
+  });
   chosen.forEach((x, i) => {
     const lines = [`          case ${i + 1}: { // ${x.kernel} (${x.type})`];
     if (x.multi) {
@@ -142,8 +166,8 @@ export function readerSource(p: CompiledProjection, fnName: string): string {
   ];
 
   return [
-    `/** ${cs.name} with ${chosen.map((x) => x.kernel).join(', ')}. */`,
-    `export function ${fnName}(rt: ProjectionRuntime): (buf: Buffer, s: number, e: number) => Record<string, unknown> {`,
+    `/** ${cs.name} with ${chosen.map((x) => x.kernel).join(', ')}${spans.length > 0 ? `; the spans of ${spans.map(([n]) => n).join(', ')}` : ''}. */`,
+    `export function ${fnName}(rt: ProjectionRuntime${spans.length > 0 ? ', spans?: Int32Array' : ''}): (buf: Buffer, s: number, e: number) => Record<string, unknown> {`,
     '  const fallback = rt.fallback;',
     ...setup.map((l) => `  ${l}`),
     `  const SLOTS = new Uint8Array(${maxType + 1});`,
@@ -151,6 +175,7 @@ export function readerSource(p: CompiledProjection, fnName: string): string {
     `  const attrs: Record<string, unknown> = {${chosen.map((x) => ` ${x.name}: undefined`).join(',')} };`,
     `  const out: Record<string, unknown> = {${data.map((f) => ` ${f.name}: undefined`).join(',')}, attrs };`,
     '  return (buf, s, e) => {',
+    ...(spans.length > 0 ? [`    if (spans !== undefined) { ${spans.map((_, k) => `spans[${2 * k}] = -1;`).join(' ')} }`] : []),
     `    if (e - s < ${cs.size}) ${FALLBACK}`,
     ...padChecks,
     ...header,
