@@ -136,7 +136,8 @@ export function projectionRuntime(p: CompiledProjection): ProjectionRuntime {
     string: (buf, start, end) => {
       let z = start;
       while (z < end && buf[z] !== 0) z++;
-      return buf.toString('utf8', start, z);
+      // (No encoding named: UTF-8, without toString's look-up of the encoding's name.)
+      return buf.toString(undefined, start, z);
     },
     ip: formatIp,
     mac: formatMac,
