@@ -69,6 +69,12 @@ export default defineConfig({
     // It matters: src/store/writer.ts hands decodePart's source text to a worker thread.
     minify: false,
     minifyInternalExports: false,
+    // No doc comments (the .d.ts files have them, the source maps lead to the sources), and only
+    // ASCII (other characters escaped): V8 keeps each chunk's source text in the heap, two bytes a
+    // character when one character is not Latin-1. Importing nldb then holds 2.6 MB instead of
+    // 3.4 MB (after a full collection) and takes about 39 ms instead of 40 (8 runs each).
+    comments: { jsdoc: false, legal: true, annotation: true },
+    charset: 'ascii',
     sourcemap: true,
     // No module of an earlier build (tsc's one file per source) is left behind to be imported.
     cleanDir: true,

@@ -262,10 +262,9 @@ export class LinkDraft {
       throw invalid(v.netns !== undefined ? 'netns' : 'peer.netns', spec.netns ?? (spec.peer as { netns?: unknown }).netns, 'namespace',
         'a transaction creates links in its own namespace; move the link afterwards (moveTo)');
     }
-    const names = [v.ifname!, ...(v.peer?.ifname !== undefined ? [v.peer.ifname] : [])];
-    for (const [i, n] of names.entries()) {
-      if (this.byName(n)) throw invalid(i === 0 ? 'ifname' : 'peer.ifname', n, 'interface name', 'a link of that name exists');
-    }
+    if (this.byName(v.ifname!)) throw invalid('ifname', v.ifname, 'interface name', 'a link of that name exists');
+    const peerName = v.peer?.ifname;
+    if (peerName !== undefined && this.byName(peerName)) throw invalid('peer.ifname', peerName, 'interface name', 'a link of that name exists');
     if (v.kind === 'veth' && v.peer?.ifname === undefined) {
       throw invalid('peer', spec.peer, 'peer', 'a veth in a transaction needs its peer named: peer: "name"');
     }
