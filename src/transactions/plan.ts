@@ -256,6 +256,12 @@ function routeRank(r: RouteRecord): number {
   return r.gateway === null ? 0 : 1;
 }
 
+/** Whether a new link has anything set right after its create request (below, in forwardOps). */
+function setAfterCreate(r: InterfaceRecord): boolean {
+  // (A create makes a link down, with no master, settings or names of these kinds.)
+  return r.alias != null || r.addrGenMode != null || r.altnames.length > 0 || r.master !== null || r.port !== null || r.state !== 'down';
+}
+
 /** The forward operations, in order, without ids or inverses. */
 export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
   const state = new TxState(base);
@@ -316,6 +322,9 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
   for (const c of createOrder(edits.links.created)) {
     const spec = createSpecOf(c.record, c.peer);
     creates.push({ id: '', kind: 'interface', intent: 'create', key: state.key('interface', c.record), spec, role: 'forward', inverse: [], dev: c.record.ifname });
+    // What a create request cannot say, for the links that have any (the records a create makes
+    // are made only for them).
+    if (!setAfterCreate(c.record) && (c.peer === null || !setAfterCreate(c.peer))) continue;
     const made = createdRecords(spec);
     // (Indexes, not entries(): no pair per link, in code a fresh process runs unoptimized.)
     for (let i = 0; i < made.length; i++) {
