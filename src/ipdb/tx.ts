@@ -144,6 +144,7 @@ export class TxLayer {
         sync: applied,
       }, {
         dbKeys: true,
+        echoed: (ops) => this.executor.echoed(ops),
         // (Only when the load options leave something out: 10,000 routes need not be asked about one by one.)
         ...(load.complete.size < KINDS.length ? { keeps: <K extends RecordKind>(kind: K, r: RecordByKind[K]) => load.keep(kind, r) } : {}),
       }),

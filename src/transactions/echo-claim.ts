@@ -72,15 +72,16 @@ function sameButCacheinfo(buf: Uint8Array, len: number, bytes: Uint8Array, at: n
 }
 
 /** Whether the kernel's notification of `op`'s request can be its request's bytes. */
-function claimable(op: Operation | undefined): op is Operation & { kind: 'route'; key: string } {
+export function claimable(op: Operation | undefined): op is Operation & { kind: 'route'; key: string } {
   return op !== undefined && op.kind === 'route' && op.key !== undefined && op.spec.metrics === null && op.spec.multipath === null;
 }
 
 /**
  * A claim on the notifications of the route requests among `ops`, sent as `framed` (message i for
- * operation i) from port `pid`; null when the plan has none.
+ * operation i) from port `pid`; null when the plan has none. `echoed[i]` becomes 1 when operation
+ * i's notification is claimed: the database applies the operation's own record from it.
  */
-export function routeEchoClaim(pid: number, ops: readonly Operation[], framed: FramedRequests): EchoClaim | null {
+export function routeEchoClaim(pid: number, ops: readonly Operation[], framed: FramedRequests, echoed?: Uint8Array): EchoClaim | null {
   if (framed.count !== ops.length || !ops.some(claimable)) return null;
   const bytes = framed.bytes;
   const starts = framed.starts;
@@ -110,6 +111,7 @@ export function routeEchoClaim(pid: number, ops: readonly Operation[], framed: F
         payload = Buffer.from(buf.subarray(NLMSG_HDRLEN, len));
       }
       const claimed: ClaimedRoute = { claim: 'route', op: type === RTM_NEWROUTE ? 'new' : 'del', record: op.spec, key: op.key };
+      if (echoed !== undefined) echoed[i] = 1;
       return { len, type, flags: buf[6]! | (buf[7]! << 8), seq, pid, group, payload, claimed };
     },
   };

@@ -147,6 +147,8 @@ export class KernelExecutor implements OpExecutor {
    * request by position (`ready`). send() of the same array takes them from here.
    */
   private plan: { ops: readonly Operation[]; framed: FramedRequests | null; ready: (Ready | undefined)[] } | null = null;
+  /** Which operations of a plan sent with an echo claim had their notification claimed (echoed()). */
+  private readonly echoes = new WeakMap<readonly Operation[], Uint8Array>();
 
   /**
    * @param transport the request socket, or how to get it when the first batch goes out (a
@@ -262,8 +264,12 @@ export class KernelExecutor implements OpExecutor {
       // The whole plan, encoded by prepare() into one buffer, message j for operation j.
       const transport = await this.transportNow();
       if (this.opts.claimEchoes !== undefined) {
-        const claim = routeEchoClaim(transport.portId, ops, framed);
-        if (claim !== null) this.opts.claimEchoes(claim);
+        const echoed = new Uint8Array(ops.length);
+        const claim = routeEchoClaim(transport.portId, ops, framed, echoed);
+        if (claim !== null) {
+          this.opts.claimEchoes(claim);
+          this.echoes.set(all, echoed);
+        }
       }
       const answering = transport.requestFramed ? transport.requestFramed(framed, batchOpts) : transport.requestBatch(framed.requests(), batchOpts);
       const answers = await beside(answering, links, ctx);
@@ -305,6 +311,15 @@ export class KernelExecutor implements OpExecutor {
     } finally {
       opened.close();
     }
+  }
+
+  /**
+   * For a plan this executor sent with an echo claim: echoed[i] is 1 once operation i's
+   * notification was claimed (echo-claim.ts), so that the database applies exactly that
+   * operation's record from it. Undefined for any other plan.
+   */
+  echoed(ops: readonly Operation[]): Uint8Array | undefined {
+    return this.echoes.get(ops);
   }
 
   private async transportNow(): Promise<NetlinkTransport> {

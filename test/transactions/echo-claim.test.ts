@@ -128,8 +128,12 @@ describe('routeEchoClaim', () => {
   it('claims the announcement of each route added, replaced, appended or removed, and nothing else', () => {
     const ops = [routeOp(records[0]!, 'create', '1'), routeOp(records[1]!, 'replace', '2'), routeOp(records[2]!, 'delete', '3')];
     const framed = framedPlan(ops, 500);
-    const claim = routeEchoClaim(pid, ops, framed)!;
+    const echoed = new Uint8Array(3);
+    const claim = routeEchoClaim(pid, ops, framed, echoed)!;
     expect(claim.pid).toBe(pid);
+    // What does not match marks nothing; each match marks its operation.
+    claim.match(announcement(framed, 2, pid), announcement(framed, 2, pid).length, 7);
+    expect([...echoed]).toEqual([0, 0, 0]);
     for (const i of [0, 1, 2]) {
       const type = i === 2 ? RTM_DELROUTE : RTM_NEWROUTE;
       const b = announcement(framed, i, pid, type);
@@ -138,6 +142,7 @@ describe('routeEchoClaim', () => {
       expect(Buffer.compare(n.payload, b.subarray(NLMSG_HDRLEN))).toBe(0);
       expect(isClaimedRoute(n.claimed)).toBe(true);
       expect(n.claimed).toEqual({ claim: 'route', op: i === 2 ? 'del' : 'new', record: ops[i]!.spec, key: ops[i]!.key });
+      expect([...echoed]).toEqual([0, 1, 2].map((k) => (k <= i ? 1 : 0)));
     }
     const miss = (b: Buffer): unknown => claim.match(b, b.length, 7);
     // The other kind of announcement: a NEWROUTE for the delete, a DELROUTE for the addition.
