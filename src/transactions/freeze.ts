@@ -226,7 +226,18 @@ export class Freezer {
       if (Object.keys(info).length > 0) spec.info = info;
     }
     if (l.state === 'up') spec.state = 'up';
-    tx.interfaces.create(spec);
+    // What a create request cannot say, set right after it (before the link goes up): an alias,
+    // IPv6's address generation mode, alternative names, a bridge port's settings.
+    // (`!= null`: records made before links had these fields have none.)
+    if (l.alias != null) spec.alias = l.alias;
+    if (l.addrGenMode != null) spec.addrGenMode = l.addrGenMode;
+    if (l.altnames.length > 0) spec.altnames = [...l.altnames];
+    if (l.master !== null && l.port != null) spec.port = l.port;
+    const made = tx.interfaces.create(spec);
+    if (f.peer && made.kind === 'veth') {
+      const p = tx.interfaces.get(f.peer.ifname);
+      if (p && f.peer.altnames.length > 0) p.altnames = [...f.peer.altnames];
+    }
     for (const a of f.addresses.values()) tx.addresses.add(addressSpec(a, false));
     return true;
   }

@@ -68,15 +68,19 @@ describe('freezing an interface', () => {
     }
   });
 
-  it('creates a deleted interface again, with its index, name, MAC and addresses', async () => {
+  it('creates a deleted interface again, with its index, name, MAC, alias, alternative names and addresses', async () => {
     const db = await start();
     try {
+      ip(ns(), 'link', 'set', 'ifb0', 'alias', 'kept as it is');
+      ip(ns(), 'link', 'property', 'add', 'dev', 'ifb0', 'altname', 'ifb-frozen');
+      await db.sync();
       const was = link(ns(), 'ifb0');
+      expect([was.ifalias, was.altnames]).toEqual(['kept as it is', ['ifb-frozen']]);
       db.interfaces.freeze('ifb0');
       ip(ns(), 'link', 'del', 'ifb0');
       await until('ifb0 back', () => names(ns()).includes('ifb0') && addrs(ns(), 'ifb0').includes('10.7.0.1/24') && link(ns(), 'ifb0').flags.includes('UP'));
       const now = link(ns(), 'ifb0');
-      expect([now.ifindex, now.address, now.mtu]).toEqual([was.ifindex, was.address, was.mtu]);
+      expect([now.ifindex, now.address, now.mtu, now.ifalias, now.altnames]).toEqual([was.ifindex, was.address, was.mtu, was.ifalias, was.altnames]);
     } finally {
       db.close();
     }
