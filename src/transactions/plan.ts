@@ -259,7 +259,7 @@ function routeRank(r: RouteRecord): number {
 /** Whether a new link has anything set right after its create request (below, in forwardOps). */
 function setAfterCreate(r: InterfaceRecord): boolean {
   // (A create makes a link down, with no master, settings or names of these kinds.)
-  return r.alias != null || r.addrGenMode != null || r.altnames.length > 0 || r.master !== null || r.port !== null || r.state !== 'down';
+  return r.alias != null || r.addrGenMode != null || r.altnames.length > 0 || r.master !== null || r.port != null || r.state !== 'down';
 }
 
 /** The forward operations, in order, without ids or inverses. */
