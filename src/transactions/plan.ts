@@ -67,6 +67,23 @@ function validate(state: TxState, edits: TxEdits, links: Map<number, InterfaceRe
     const other = names.get(l.ifname);
     if (other !== undefined) fail(`interfaces.${l.ifname}.ifname`, l.ifname, 'interface name', `used by two links (#${other} and #${l.index})`);
     names.set(l.ifname, l.index);
+  }
+  // Alternative names are names too (the kernel refuses one taken, EEXIST): a new link or a rename
+  // may not take one, nor a new link's alternative name a name. (`?? []`: older records.)
+  const altnames = new Map<string, number>();
+  for (const l of links.values()) {
+    const list = l.altnames ?? [];
+    for (let k = 0; k < list.length; k++) {
+      const n = list[k]!;
+      const other = names.get(n) ?? altnames.get(n);
+      if (other !== undefined) {
+        const who = other === l.index ? 'its own name' : `also a name of ${links.get(other)!.ifname} (#${other})`;
+        fail(`interfaces.${l.ifname}.altnames`, n, 'alternative name', `${who} after commit: the kernel refuses a name taken (EEXIST)`);
+      }
+      altnames.set(n, l.index);
+    }
+  }
+  for (const l of links.values()) {
     if (l.master !== null && (!links.has(l.master) || l.master === l.index)) {
       fail(`interfaces.${l.ifname}.master`, l.master, 'interface', l.master === l.index ? 'a link cannot be its own master' : 'no such link after commit');
     }

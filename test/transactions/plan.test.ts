@@ -350,6 +350,26 @@ describe('review lines', () => {
   });
 });
 
+describe('alternative names', () => {
+  it('are names: a new link, a rename or a new alternative name may not take one that is taken after commit', () => {
+    const w = buildWorld();
+    const v1 = [...w.home.links.values()].find((l) => l.ifname === 'v1')!;
+    w.home.links.set(v1.index, { ...v1, altnames: ['uplink'] });
+    const refusal = (draft: (t: ReturnType<typeof begin>) => void): unknown => {
+      const t = begin(w.base(), { allocateIndex: sequential(70) });
+      draft(t);
+      try { t.plan(); } catch (e) { return (e as ValidationError).errors; }
+      return undefined;
+    };
+    const taken = [expect.objectContaining({ field: 'interfaces.v1.altnames', value: 'uplink', reason: expect.stringMatching(/^also a name of uplink \(#\d+\) after commit/) })];
+    expect(refusal((t) => { t.interfaces.create({ ifname: 'uplink', kind: 'bridge' }); })).toEqual(taken);
+    expect(refusal((t) => { t.interfaces.v0!.state = 'down'; t.interfaces.v0!.ifname = 'uplink'; })).toEqual(taken);
+    // Free again once the link that has it is removed (the kernel deletes before it creates).
+    expect(refusal((t) => { t.interfaces.remove('v1'); t.interfaces.create({ ifname: 'uplink', kind: 'bridge' }); })).toBeUndefined();
+    expect(refusal((t) => { t.interfaces.create({ ifname: 'vn', kind: 'bridge', altnames: ['vn-alt'] }); })).toBeUndefined();
+  });
+});
+
 describe('bridge port settings', () => {
   it('are set again when a port joins another bridge, and not when it joins a master of another kind', () => {
     const w = buildWorld();
