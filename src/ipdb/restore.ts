@@ -122,6 +122,9 @@ export function draftRestore(tx: Transaction, plan: RestorePlan): void {
       if (f === 'address' && derivedMac(after, target.interfaces)) continue;
       if (after[f] !== null && d[f] !== after[f]) (d as unknown as Record<string, unknown>)[f] = after[f];
     }
+    // Which alternative names it has (their order is the kernel's). (`?? []`: older records.)
+    const want = after.altnames ?? [];
+    if (want.length !== d.altnames.length || want.some((n) => !d.altnames.includes(n))) d.altnames = want;
     settled.push({ draft: d, want: after });
   }
   createLinks(tx, added, targetLinks, remap, issues, settled);

@@ -190,7 +190,7 @@ export class TxLayer {
         let quietly = false;
         for (const op of ops) {
           if (op.ns || op.kind === 'route' || op.kind === 'rule' || (op.kind === 'address' && op.spec.family === 4)) continue;
-          if (op.kind === 'interface' && op.intent === 'set' && (op.spec.port !== undefined || op.spec.altnames !== undefined)) quietly = true;
+          if (op.kind === 'interface' && op.intent === 'set' && (op.spec.port !== undefined || op.spec.altnames !== undefined || op.spec.removeAltnames !== undefined)) quietly = true;
           const t = targetOf(op, true);
           this.inflight.add(`${t.kind}:${t.key}`);
           if (op.kind === 'interface' && op.intent === 'create' && op.spec.peer) {
@@ -203,10 +203,10 @@ export class TxLayer {
           }
         }
         if (!quietly) return inner.send(ops, ctx);
-        // A bridge port's new settings, and a link's new alternative names, are announced only
-        // while the link is up (netdev_state_change; br_port_slave_changelink and rtnl_linkprop
-        // say nothing themselves): the database reads the links again after such a batch, so
-        // confirming sees them either way.
+        // A bridge port's new settings, and a link's alternative names added or removed, are
+        // announced only while the link is up (netdev_state_change; br_port_slave_changelink and
+        // rtnl_linkprop say nothing themselves): the database reads the links again after such a
+        // batch, so confirming sees them either way.
         // (After the notifications the batch caused, which would otherwise land on top of it.)
         return inner.send(ops, ctx).finally(async () => {
           await this.applied().catch(() => undefined);

@@ -116,6 +116,8 @@ export interface LinkSpec {
    * and adds them right after the link is created.
    */
   altnames?: string[];
+  /** set: alternative names to remove (ip's `link property del altname`): RTM_DELLINKPROP, a request of its own. */
+  removeAltnames?: string[];
   /** veth only. */
   peer?: VethPeerSpec;
   /** Kind-specific options (IFLA_INFO_DATA); which fields depend on `kind`. */

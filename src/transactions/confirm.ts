@@ -32,8 +32,11 @@ export interface Expectation {
   kind: RecordKind;
   key: string;
   present: boolean;
-  /** For a link that stays: the fields the plan sets, with their final values. */
-  fields?: Partial<InterfaceRecord>;
+  /**
+   * For a link that stays: the fields the plan sets, with their final values (alternative names:
+   * those it adds, and those it removes).
+   */
+  fields?: Partial<InterfaceRecord> & { removeAltnames?: readonly string[] };
   /** What the plan said about it, for errors (filled in when it is reported: see labelOf). */
   label?: string;
   /** The operation that decided it. */
@@ -79,7 +82,7 @@ export function expectations(ops: readonly Operation[], dbKeys = false): Expecta
         const { index: _i, netns: _n, ...fields } = op.spec;
         const was = of('interface').get(key);
         const before = was?.present ? was.fields : undefined;
-        const merged: Partial<InterfaceRecord> = { ...before, ...fields };
+        const merged: Expectation['fields'] = { ...before, ...fields };
         // (Port settings are set a few at a time: the link shows all that were set.)
         if (before?.port && fields.port) merged.port = { ...before.port, ...fields.port };
         put({ kind: 'interface', key, present: true, fields: merged, op });
@@ -121,6 +124,12 @@ export function holds(state: DbState, e: Expectation): boolean {
     const have = r[f];
     if (f === 'port') {
       if (!bridgePortHas(have as BridgePort | null, v as BridgePort)) return false;
+      continue;
+    }
+    // Alternative names added are among the link's, those removed are not (their order is the kernel's).
+    if (f === 'altnames' || f === 'removeAltnames') {
+      const names = (r.altnames ?? []) as readonly string[];
+      if ((v as readonly string[]).some((n) => names.includes(n) !== (f === 'altnames'))) return false;
       continue;
     }
     if (f === 'address' && typeof v === 'string' && typeof have === 'string' ? have.toLowerCase() !== v.toLowerCase() : !sameRecord(have, v)) return false;

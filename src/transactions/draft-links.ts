@@ -68,9 +68,10 @@ export interface InterfaceDraft {
   readonly broadcast: string | null;
   readonly qdisc: string | null;
   /**
-   * Alternative names (ip's `link property add altname`). Those of a link this transaction
-   * creates can be given (create's `altnames`, or assigned): they are added right after its create
-   * request. An existing link's are read-only here.
+   * Alternative names (ip's `link property add/del altname`): assigning a list gives the link
+   * exactly those names (the commit removes the others and adds the new ones, behind the ones it
+   * keeps: their order is the kernel's). A new link's (create's `altnames`, or assigned) are added
+   * right after its create request.
    */
   get altnames(): readonly string[];
   set altnames(v: readonly string[]);
@@ -457,14 +458,11 @@ export class LinkDraft {
   }
 
   /**
-   * `names` checked as the alternative names of `e`, a link this transaction creates: each a valid
-   * name, none twice, none any live link's name or alternative name (the kernel refuses those,
-   * EEXIST). Frozen: they change by assignment only.
+   * `names` checked as the alternative names of `e`: each a valid name, none twice, none any live
+   * link's name or another's alternative name (the kernel refuses those, EEXIST). Frozen: they
+   * change by assignment only.
    */
   private newAltnames(e: LinkEntry, names: unknown): readonly string[] {
-    if (e.base !== null) {
-      throw invalid('altnames', names, 'alternative names', "an existing link's are not changed by a transaction: only a new link's can be given");
-    }
     const c = new Checker();
     if (!Array.isArray(names)) c.fail('altnames', names, 'alternative names', 'expected an array of names');
     else {

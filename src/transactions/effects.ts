@@ -317,10 +317,15 @@ function withSecondaryFlag(state: TxState, a: AddressRecord, key: string): Addre
  * `link` with `fields` set as the kernel leaves it: port settings given are merged into the
  * link's, and a link that changes master has the new bridge's defaults, unknown here (null).
  */
-function withFields(link: InterfaceRecord, fields: Partial<InterfaceRecord>): InterfaceRecord {
-  const out = { ...link, ...fields };
+function withFields(link: InterfaceRecord, fields: Partial<InterfaceRecord> & { removeAltnames?: readonly string[] }): InterfaceRecord {
+  const { removeAltnames, ...set } = fields;
+  const out = { ...link, ...set };
   if (fields.port != null) out.port = { ...link.port, ...fields.port };
   else if ('master' in fields && fields.master !== link.master) out.port = null;
+  // Alternative names are added behind the link's, or removed.
+  const had = link.altnames ?? [];
+  if (fields.altnames !== undefined) out.altnames = [...had, ...fields.altnames.filter((n) => !had.includes(n))];
+  if (removeAltnames !== undefined) out.altnames = had.filter((n) => !removeAltnames.includes(n));
   return out;
 }
 

@@ -191,6 +191,19 @@ export function restoreOps(state: TxState, victims: readonly Victim[]): Operatio
   ];
 }
 
+/** What gives `link` back the alternative names `removed` took from it, in their places. */
+function altnamesBack(state: TxState, link: InterfaceRecord, removed: readonly string[]): Operation[] {
+  const had = link.altnames ?? [];
+  const first = had.findIndex((n) => removed.includes(n));
+  if (first < 0) return [];
+  const tail = had.slice(first);
+  const after = tail.filter((n) => !removed.includes(n));
+  return [
+    ...(after.length > 0 ? [linkSetOp(state, link.index, { removeAltnames: after }, 'undo', link.ifname)] : []),
+    linkSetOp(state, link.index, { altnames: tail }, 'undo', link.ifname),
+  ];
+}
+
 /** The operation(s) that undo `op` directly, from the state before it. */
 function directInverse(state: TxState, op: Operation, home: string | null): Operation[] {
   switch (op.kind) {
@@ -211,8 +224,10 @@ function directInverse(state: TxState, op: Operation, home: string | null): Oper
       }
       // (The planner sets one field per operation.)
       if (fields.master !== undefined) return masterOps(state, link, 'undo');
-      // Alternative names are given only to a link the plan creates: removing it undoes them.
-      if (fields.altnames !== undefined) return [];
+      // Names added are removed; names removed come back where they were, the names after them
+      // taken out and added again behind them (the kernel appends a name), so the list is as it was.
+      if (fields.altnames !== undefined) return [linkSetOp(state, index, { removeAltnames: [...fields.altnames] }, 'undo', link.ifname)];
+      if (fields.removeAltnames !== undefined) return altnamesBack(state, link, fields.removeAltnames);
       if (fields.port !== undefined) {
         // Settings the link did not have before (a new port: its bridge's defaults, unknown
         // here) go with it when it leaves the bridge, which undoes that.
@@ -222,7 +237,7 @@ function directInverse(state: TxState, op: Operation, home: string | null): Oper
         return [linkSetOp(state, index, { port: old }, 'undo', link.ifname)];
       }
       const back: Omit<LinkSetSpec, 'index'> = {};
-      for (const f of Object.keys(fields) as (keyof typeof fields)[]) (back as Record<string, unknown>)[f] = link[f];
+      for (const f of Object.keys(fields) as (keyof typeof fields)[]) (back as Record<string, unknown>)[f] = link[f as keyof InterfaceRecord];
       return [linkSetOp(state, index, back, 'undo', fields.ifname ?? link.ifname)];
     }
     default: {

@@ -55,8 +55,10 @@ export interface LinkSetSpec {
    * settings, after the link is a port of its bridge.
    */
   port?: BridgePort;
-  /** Alternative names to add: a request of its own (RTM_NEWLINKPROP), made by rollbacks only. */
+  /** Alternative names to add (appended to the link's): a request of its own (RTM_NEWLINKPROP). */
   altnames?: string[];
+  /** Alternative names to remove: a request of its own (RTM_DELLINKPROP). */
+  removeAltnames?: string[];
   /** Move to this namespace (a name); null means the transaction's own namespace. */
   netns?: string | null;
 }
@@ -66,7 +68,7 @@ export interface LinkDeleteSpec {
   ifname: string;
 }
 
-export const LINK_SET_FIELDS = ['ifname', 'mtu', 'address', 'state', 'master', 'txqlen', 'group', 'alias', 'addrGenMode', 'port'] as const;
+export const LINK_SET_FIELDS = ['ifname', 'mtu', 'address', 'state', 'master', 'txqlen', 'group', 'alias', 'addrGenMode', 'port', 'altnames'] as const;
 export type LinkSetField = (typeof LINK_SET_FIELDS)[number];
 
 interface OpCommon {
@@ -148,6 +150,7 @@ function linkFields(s: Partial<LinkSetSpec & LinkCreateSpec>): string {
   if (s.alias !== undefined) parts.push(s.alias === null ? 'alias ""' : `alias ${JSON.stringify(s.alias)}`);
   if (s.addrGenMode !== undefined && s.addrGenMode !== null) parts.push(`addrgenmode ${s.addrGenMode}`);
   if (s.altnames !== undefined) parts.push(...s.altnames.map((n) => `altname ${n}`));
+  if (s.removeAltnames !== undefined) parts.push(...s.removeAltnames.map((n) => `property del altname ${n}`));
   if (s.master !== undefined) parts.push(s.master === null ? 'nomaster' : `master #${s.master}`);
   if (s.port != null) parts.push(`type bridge_slave ${Object.entries(s.port).map(([k, v]) => `${k} ${v === true ? 'on' : v === false ? 'off' : v}`).join(' ')}`);
   if (s.netns !== undefined) parts.push(`netns ${s.netns ?? '<home>'}`);

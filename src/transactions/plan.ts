@@ -273,6 +273,21 @@ function routeRank(r: RouteRecord): number {
   return r.gateway === null ? 0 : 1;
 }
 
+/**
+ * What gives link `l` the alternative names `want` (link properties: requests of their own): the
+ * names it has and `want` has not removed (RTM_DELLINKPROP), then those it lacks added
+ * (RTM_NEWLINKPROP), which the kernel appends. Only which names a link has is set, not their order.
+ */
+function altnameOps(state: TxState, l: InterfaceRecord, want: readonly string[]): Operation[] {
+  const have = l.altnames ?? [];
+  const removed = have.filter((n) => !want.includes(n));
+  const added = want.filter((n) => !have.includes(n));
+  return [
+    ...(removed.length > 0 ? [linkSetOp(state, l.index, { removeAltnames: removed }, 'forward', l.ifname)] : []),
+    ...(added.length > 0 ? [linkSetOp(state, l.index, { altnames: added }, 'forward', l.ifname)] : []),
+  ];
+}
+
 /** Whether a new link has anything set right after its create request (below, in forwardOps). */
 function setAfterCreate(r: InterfaceRecord): boolean {
   // (A create makes a link down, with no master, settings or names of these kinds.)
@@ -314,6 +329,7 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
       const changes = bridgePortChanges(have, value as BridgePort);
       if (Object.keys(changes).length > 0) ports.push(linkSetOp(state, l.index, { port: changes }, 'forward', l.ifname));
     }
+    else if (f === 'altnames') fieldOps.push(...altnameOps(state, l, value as readonly string[]));
     else if (f === 'state') (value === 'down' ? downs : ups).push(linkSetOp(state, l.index, { state: value as 'up' | 'down' }, 'forward', l.ifname));
     else if (f === 'master') masters.push(linkSetOp(state, l.index, { master: value as number | null }, 'forward', l.ifname));
     else fieldOps.push(linkSetOp(state, l.index, { [f]: value }, 'forward', l.ifname));
@@ -325,8 +341,9 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
     const l = state.interface(index)!;
     for (const f of LINK_SET_FIELDS) {
       if (f === 'port' || !(f in fields) || sameRecord(l[f], fields[f])) continue;
-      if (edits.links.moved.has(index)) leaving.push(linkSetOp(state, index, { [f]: fields[f] }, 'forward', l.ifname));
-      else setField(l, f, fields[f]);
+      if (!edits.links.moved.has(index)) setField(l, f, fields[f]);
+      else if (f === 'altnames') leaving.push(...altnameOps(state, l, fields.altnames!));
+      else leaving.push(linkSetOp(state, index, { [f]: fields[f] }, 'forward', l.ifname));
     }
     // A link that joins another bridge gets that bridge's defaults: the settings the draft shows
     // are set again after it (a link leaving its bridge, or joining a master of another kind, a
@@ -350,8 +367,7 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
       // (What a create request cannot say: set right after it, before the link goes up.)
       if (r.alias != null) setField(m, 'alias', r.alias);
       if (r.addrGenMode != null) setField(m, 'addrGenMode', r.addrGenMode);
-      // (Link properties: a request of their own, RTM_NEWLINKPROP. Only a new link's are drafted.)
-      if (r.altnames.length > 0) fieldOps.push(linkSetOp(state, m.index, { altnames: [...r.altnames] }, 'forward', m.ifname));
+      if (r.altnames.length > 0) fieldOps.push(...altnameOps(state, m, r.altnames));
       if (r.master !== null) setField(m, 'master', r.master);
       if (r.port !== null) setField(m, 'port', r.port);
       if (r.state !== m.state) setField(m, 'state', r.state);

@@ -3,7 +3,10 @@
  * names the field and the value, and good input comes out normalised.
  */
 import { describe, expect, it } from 'vitest';
+import { encodeLink } from '../../src/iproute/encode/link.js';
 import { ValidationError } from '../../src/iproute/errors.js';
+import { rtnl } from '../../src/messages/index.js';
+import { RTM_DELLINKPROP } from '../../src/messages/rtnl/constants.js';
 import {
   validateAddress, validateLink, validateNeighbour, validateRoute, validateRule,
 } from '../../src/iproute/validate/index.js';
@@ -301,5 +304,17 @@ describe('link alternative names', () => {
     refused(() => validateLink('set', { ifname: 'v0', mtu: 1400, altnames: ['x'] }), 'altnames', ['x']);
     refused(() => validateLink('set', { ifname: 'v0', altnames: ['has space'] }), 'altnames[0]', 'has space');
     refused(() => validateLink('set', { ifname: 'v0', altnames: [] }), 'altnames', []);
+  });
+
+  it('are removed from an existing link alone, as valid names, in a request of their own (RTM_DELLINKPROP)', () => {
+    const v = validateLink('set', { index: 4, removeAltnames: ['uplink-0'] });
+    expect(v.removeAltnames).toEqual(['uplink-0']);
+    const req = encodeLink(v, { index: (t) => ('index' in t ? t.index : 0), netns: () => ({ netNsPid: 1 }) });
+    expect(req.type).toBe(RTM_DELLINKPROP);
+    expect(rtnl.link.decode(Buffer.from(req.payload))).toMatchObject({ index: 4, attrs: { propList: { altIfname: ['uplink-0'] } } });
+    refused(() => validateLink('add', { ifname: 'v0', kind: 'veth', removeAltnames: ['x'] } as never), 'removeAltnames', ['x']);
+    refused(() => validateLink('set', { ifname: 'v0', altnames: ['y'], removeAltnames: ['x'] }), 'altnames', ['y']);
+    refused(() => validateLink('set', { ifname: 'v0', removeAltnames: ['a/b'] }), 'removeAltnames[0]', 'a/b');
+    refused(() => validateLink('set', { ifname: 'v0', removeAltnames: 'x' as never }), 'removeAltnames', 'x');
   });
 });

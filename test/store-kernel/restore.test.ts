@@ -26,7 +26,7 @@ function build(ns: string): void {
     'link set vc type bridge_slave hairpin on cost 7 isolated on',
     // Alternative names (link properties), on both ends of the pair.
     'link property add dev vc altname lab-port altname vc-second', 'link property add dev vd altname vd-alt',
-    'link add va type veth peer name vb', 'link set va up', 'link set vb up',
+    'link add va type veth peer name vb', 'link set va up', 'link set vb up', 'link property add dev va altname va-alt',
     'addr add 10.1.0.1/24 dev va', 'addr add 10.1.0.5/24 dev va', 'addr add 2001:db8:1::1/64 dev va', 'addr add 10.3.0.1/24 dev br0',
     'route add 10.50.0.0/16 via 10.1.0.2', 'route add 10.51.0.0/16 via 10.1.0.2 metric 20',
     'route add 10.60.0.0/16 via 10.1.0.2 table 100', 'route add 2001:db8:50::/48 via 2001:db8:1::2',
@@ -66,6 +66,7 @@ describe('checkpoint, change with ip, restore', () => {
       'link add vx type veth peer name vy', 'link set vx up', 'link set vy up', 'addr add 10.2.0.1/24 dev vx',
       'route add 10.70.0.0/16 via 10.2.0.2',
       'link set va mtu 1400', 'link set vb address 02:00:00:00:00:0b',
+      'link property del dev va altname va-alt', 'link property add dev va altname va-new',
       'addr del 10.1.0.5/24 dev va', 'addr del 2001:db8:1::1/64 dev va', 'addr add 10.1.0.7/24 dev va',
       'route del 10.50.0.0/16', 'route del 10.60.0.0/16 table 100', 'route add 10.52.0.0/16 via 10.1.0.2',
       'route del 10.53.0.0/16', 'route del 2001:db8:51::/48 from 2001:db8:9::/48', 'route del 10.54.0.0/16',
@@ -104,7 +105,7 @@ describe('checkpoint, change with ip, restore', () => {
     const vc = ipJson<any>(ns, '-d', 'link', 'show', 'dev', 'vc')[0].linkinfo.info_slave_data;
     expect({ hairpin: vc.hairpin, cost: vc.cost, isolated: vc.isolated }).toEqual({ hairpin: true, cost: 7, isolated: true });
     const altnames = (dev: string): string[] => ipJson<any>(ns, 'link', 'show', 'dev', dev)[0].altnames ?? [];
-    expect({ vc: altnames('vc'), vd: altnames('vd') }).toEqual({ vc: ['lab-port', 'vc-second'], vd: ['vd-alt'] });
+    expect({ vc: altnames('vc'), vd: altnames('vd'), va: altnames('va') }).toEqual({ vc: ['lab-port', 'vc-second'], vd: ['vd-alt'], va: ['va-alt'] });
 
     // Nothing is left to restore, and the checkpoint and now agree (bridge timers aside).
     const again = await db.restore('base');

@@ -36,6 +36,10 @@ describe('freezing an interface', () => {
       ip(ns(), 'link', 'set', 'va', 'mtu', '1300');
       await until('mtu 1500 again', () => link(ns(), 'va').mtu === 1500);
 
+      // An alternative name added by someone else goes again.
+      ip(ns(), 'link', 'property', 'add', 'dev', 'va', 'altname', 'not-frozen');
+      await until('the alternative name gone', () => (link(ns(), 'va').altnames ?? []).length === 0);
+
       ip(ns(), 'addr', 'add', '10.0.0.9/24', 'dev', 'va');
       ip(ns(), 'addr', 'del', '2001:db8::1/64', 'dev', 'va');
       await until('addresses back', () => {

@@ -1,6 +1,6 @@
 /** Link specs → RTM_NEWLINK / RTM_DELLINK requests. */
 import { NLM_F, rtnl, type LinkMessageInput } from '../../messages/index.js';
-import { RTM_NEWLINKPROP } from '../../messages/rtnl/constants.js';
+import { RTM_DELLINKPROP, RTM_NEWLINKPROP } from '../../messages/rtnl/constants.js';
 import { requestHead } from '../ops.js';
 import type { ValidLink, ValidLinkInfo, ValidPeer } from '../validate/index.js';
 import type { EncodeContext, NetlinkRequest } from './common.js';
@@ -14,6 +14,11 @@ export function encodeLink(v: ValidLink, ctx: EncodeContext): NetlinkRequest {
     // Alternative names are link properties: RTM_NEWLINKPROP, as `ip link property add` sends it.
     const payload = rtnl.link.encode({ family: 0, index, flags: 0, change: 0, attrs: { propList: { altIfname: v.altnames } } as LinkAttrsIn });
     return { type: RTM_NEWLINKPROP, flags: NLM_F.CREATE | NLM_F.EXCL | NLM_F.APPEND, payload };
+  }
+  if (v.removeAltnames !== undefined) {
+    // `ip link property del`: RTM_DELLINKPROP naming them.
+    const payload = rtnl.link.encode({ family: 0, index, flags: 0, change: 0, attrs: { propList: { altIfname: v.removeAltnames } } as LinkAttrsIn });
+    return { type: RTM_DELLINKPROP, flags: 0, payload };
   }
   const head = requestHead('interface', v.op === 'add' ? 'add' : v.op === 'set' ? 'set' : 'del');
   const attrs: LinkAttrsIn = {};

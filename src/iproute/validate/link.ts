@@ -73,6 +73,8 @@ export interface ValidLink {
   addrGenMode?: number;
   /** Alternative names to add (RTM_NEWLINKPROP). */
   altnames?: string[];
+  /** Alternative names to remove (RTM_DELLINKPROP). */
+  removeAltnames?: string[];
   /** Bridge port settings as the codec encodes them (IFLA_BRPORT_*, flags 0/1). */
   port?: Record<string, number>;
   peer?: ValidPeer;
@@ -81,7 +83,7 @@ export interface ValidLink {
 
 const LINK_FIELDS = [
   'index', 'ifname', 'kind', 'mtu', 'address', 'broadcast', 'state', 'master', 'link', 'netns', 'txqlen', 'group', 'alias', 'addrGenMode',
-  'altnames', 'port', 'peer', 'info',
+  'altnames', 'removeAltnames', 'port', 'peer', 'info',
 ] as const;
 
 export function validateLink(op: LinkOp, spec: LinkSpec): ValidLink {
@@ -142,13 +144,16 @@ function checkLink(c: Checker, op: LinkOp, spec: unknown): ValidLink | undefined
     else if (typeof s.alias !== 'string' || Buffer.byteLength(s.alias) > 255 || s.alias.includes('\0')) c.fail('alias', s.alias, 'alias', 'expected a string of at most 255 bytes');
     else out.alias = s.alias;
   }
-  if (s.altnames !== undefined) {
-    if (op !== 'set') c.fail('altnames', s.altnames, 'alternative names', 'added to an existing link only (RTM_NEWLINKPROP)');
-    else if (!Array.isArray(s.altnames) || s.altnames.length === 0) c.fail('altnames', s.altnames, 'alternative names', 'expected a non-empty array of names');
+  for (const field of ['altnames', 'removeAltnames'] as const) {
+    const names = s[field];
+    if (names === undefined) continue;
+    const what = field === 'altnames' ? 'added to an existing link only (RTM_NEWLINKPROP)' : 'removed from an existing link only (RTM_DELLINKPROP)';
+    if (op !== 'set') c.fail(field, names, 'alternative names', what);
+    else if (!Array.isArray(names) || names.length === 0) c.fail(field, names, 'alternative names', 'expected a non-empty array of names');
     else {
-      const beside = Object.keys(s).filter((k) => s[k] !== undefined && k !== 'altnames' && k !== 'index' && k !== 'ifname');
-      if (beside.length > 0) c.fail('altnames', s.altnames, 'alternative names', `a request of their own: not beside ${beside.join(', ')}`);
-      out.altnames = checkAltnames(c, 'altnames', s.altnames);
+      const beside = Object.keys(s).filter((k) => s[k] !== undefined && k !== field && k !== 'index' && k !== 'ifname');
+      if (beside.length > 0) c.fail(field, names, 'alternative names', `a request of their own: not beside ${beside.join(', ')}`);
+      out[field] = checkAltnames(c, field, names);
     }
   }
   if (s.addrGenMode != null) {
