@@ -24,6 +24,15 @@ describe('detectConflicts', () => {
     expect(c).toEqual([{ kind: 'interface', key: '11', field: 'mtu', reason: 'changed', atBegin: 1500, now: 1400, label: 'interface v0' }]);
   });
 
+  it('reports alternative names the transaction sets that someone else changed', () => {
+    const w = original.clone();
+    const tx = begin(w.base(), { allocateIndex: sequential(40) });
+    tx.interfaces.v0!.altnames = ['uplink'];
+    set(w, 11, { altnames: ['theirs'] });
+    const c = detectConflicts(tx.base, w.base(), tx.edits());
+    expect(c).toEqual([{ kind: 'interface', key: '11', field: 'altnames', reason: 'changed', atBegin: [], now: ['theirs'], label: 'interface v0' }]);
+  });
+
   it('reports objects the transaction deletes or replaces that changed or vanished', () => {
     const w = original.clone();
     const tx = begin(w.base(), { allocateIndex: sequential(40) });
