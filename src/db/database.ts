@@ -155,9 +155,17 @@ export class Database implements Views {
     return this.updatesSubject.observable;
   }
 
-  /** Failures that did not stop the database (a failed resync, the event stream failing). */
+  /**
+   * Failures that did not stop the database (a failed resync, the event stream failing), and
+   * those of work built on it that reports here (report()).
+   */
   get errors$(): Observable<Error> {
     return this.errorsSubject.observable;
+  }
+
+  /** Reports on errors$ a failure of background work built on the database (IPDB's freeze reverts). */
+  report(err: Error): void {
+    if (!this.closed) this.errorsSubject.next(err);
   }
 
   /**

@@ -285,9 +285,11 @@ export class TxLayer {
   /** Errors of background work (freeze reverts): the last ones, newest last. */
   readonly errors: Error[] = [];
 
+  /** Keeps a background failure, and reports it on the database's errors$ (db.errors$). */
   private reportError(err: Error): void {
     this.errors.push(err);
     if (this.errors.length > 20) this.errors.shift();
+    this.host.database.report(err);
   }
 
   /** Runs commits one after another. */

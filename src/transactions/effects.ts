@@ -317,7 +317,7 @@ function withSecondaryFlag(state: TxState, a: AddressRecord, key: string): Addre
  * `link` with `fields` set as the kernel leaves it: port settings given are merged into the
  * link's, and a link that changes master has the new bridge's defaults, unknown here (null).
  */
-function withFields(link: InterfaceRecord, fields: Partial<InterfaceRecord> & { removeAltnames?: readonly string[] }): InterfaceRecord {
+export function withFields(link: InterfaceRecord, fields: Partial<InterfaceRecord> & { removeAltnames?: readonly string[] }): InterfaceRecord {
   const { removeAltnames, ...set } = fields;
   const out = { ...link, ...set };
   if (fields.port != null) out.port = { ...link.port, ...fields.port };

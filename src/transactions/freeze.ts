@@ -21,6 +21,7 @@ import type { IfRef, LinkSpec } from '../iproute/specs.js';
 import { addressSpec } from './encode-op.js';
 import type { CommitReport } from './commit.js';
 import { LINK_SET_FIELDS } from './ops.js';
+import { withFields } from './effects.js';
 import type { Transaction } from './transaction.js';
 
 export interface FreezeHost {
@@ -120,8 +121,9 @@ export class Freezer {
         if (!f) continue;
         if (op.intent === 'delete' || (op.intent === 'set' && op.spec.netns !== undefined)) { this.frozen.delete(op.spec.index); continue; }
         if (op.intent === 'set') {
+          // As the kernel leaves it (alternative names added behind the others, or removed).
           const { index: _i, netns: _n, ...fields } = op.spec;
-          f.link = { ...f.link, ...fields } as InterfaceRecord;
+          f.link = withFields(f.link, fields);
         }
       } else if (op.kind === 'address') {
         const f = this.frozen.get(op.spec.index);
@@ -184,7 +186,12 @@ export class Freezer {
       if (field === 'ifname' || field === 'state') continue;
       const want = link[field];
       if (want === null && field !== 'master') continue;
-      if (JSON.stringify((now as unknown as Record<string, unknown>)[field]) !== JSON.stringify(want)) { (now as unknown as Record<string, unknown>)[field] = want; changed = true; }
+      const have = (now as unknown as Record<string, unknown>)[field];
+      // (Alternative names: which ones, not their order, which is the kernel's.)
+      const same = field === 'altnames'
+        ? (have as readonly string[]).length === link.altnames.length && link.altnames.every((n) => (have as readonly string[]).includes(n))
+        : JSON.stringify(have) === JSON.stringify(want);
+      if (!same) { (now as unknown as Record<string, unknown>)[field] = want; changed = true; }
     }
     if (rename) {
       // dev_change_name() wants the link down: rename now, bring it up in the next round.

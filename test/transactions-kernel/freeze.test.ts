@@ -30,15 +30,27 @@ describe('freezing an interface', () => {
 
   it('reverts settings and addresses changed by others, keeps its own commits, stops on unfreeze', async () => {
     const db = await start();
+    const errors: Error[] = [];
+    const sub = db.errors$.subscribe((e) => errors.push(e));
     try {
+      ip(ns(), 'link', 'property', 'add', 'dev', 'va', 'altname', 'fa', 'altname', 'fb');
+      await db.sync();
       db.interfaces.freeze('va');
 
       ip(ns(), 'link', 'set', 'va', 'mtu', '1300');
       await until('mtu 1500 again', () => link(ns(), 'va').mtu === 1500);
 
-      // An alternative name added by someone else goes again.
+      // Alternative names: one added by someone else goes again, one removed comes back (behind
+      // the other: which names, not their order, is what is kept).
+      const altnames = () => ((link(ns(), 'va').altnames ?? []) as string[]).slice().sort().join(' ');
       ip(ns(), 'link', 'property', 'add', 'dev', 'va', 'altname', 'not-frozen');
-      await until('the alternative name gone', () => (link(ns(), 'va').altnames ?? []).length === 0);
+      await until('the alternative name gone', () => altnames() === 'fa fb');
+      ip(ns(), 'link', 'property', 'del', 'dev', 'va', 'altname', 'fa');
+      await until('the alternative name back', () => altnames() === 'fa fb');
+      // Our own change of them is the new normal.
+      await db.transaction((tx) => { tx.interfaces.va!.altnames = ['fb', 'fc']; });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(altnames()).toBe('fb fc');
 
       ip(ns(), 'addr', 'add', '10.0.0.9/24', 'dev', 'va');
       ip(ns(), 'addr', 'del', '2001:db8::1/64', 'dev', 'va');
@@ -67,7 +79,10 @@ describe('freezing an interface', () => {
       ip(ns(), 'link', 'set', 'va', 'mtu', '1300');
       await new Promise((r) => setTimeout(r, 300));
       expect(link(ns(), 'va').mtu).toBe(1300);
+      // Every revert settled (none gave up after its rounds).
+      expect(errors).toEqual([]);
     } finally {
+      sub.unsubscribe();
       db.close();
     }
   });
