@@ -60,6 +60,30 @@ describe('EventQueue gathering', () => {
     q.close();
   });
 
+  it('parses the next slice of a backlog before a sink that applies on a later turn applies the one before', async () => {
+    // A sink like the database's: it applies what it was given on the next turn of the event loop.
+    const applied: number[][] = [];
+    let pending: number[] = [];
+    let scheduled = false;
+    const q = new EventQueue(ev, {
+      events: (b) => {
+        pending.push(...b.map((e) => (e.record as { priority: number }).priority));
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => { scheduled = false; applied.push(pending); pending = []; });
+      },
+      lost: () => {},
+    }, { maxPerSlice: 2, coalesceMs: 0 });
+    q.start();
+    q.pushMessages([msg(1), msg(2), msg(3), msg(4), msg(5)]);
+    await q.idle();
+    await immediate();
+    await immediate();
+    // Three slices (two messages at most each): two in the first update, not one in each.
+    expect(applied).toEqual([[1, 2, 3, 4], [5]]);
+    q.close();
+  });
+
   it('coalesceMs 0 gathers nothing', async () => {
     const { q, batches } = queue({ coalesceMs: 0, coalesceFrom: 1 });
     q.pushMessages([msg(1), msg(2)]);
