@@ -108,6 +108,8 @@ export class TxLayer {
   private queued = 0;
   /** `kind:key` of what the running commit (or its rollback) changes. */
   private readonly inflight = new Set<string>();
+  /** The links the running commit (or its rollback) changes, by index (inflight's, for links). */
+  private readonly inflightLinks = new Set<number>();
   /** The veth pairs the running commit (or its rollback) creates: each end's index -> its name and its peer's index. */
   private readonly pairs = new Map<number, { ifname: string; peer: number }>();
   /** What removes the echo claims of the running commit's batches (TxLayerOptions.claimEchoes). */
@@ -158,6 +160,7 @@ export class TxLayer {
           await applied().catch(() => undefined);
           this.dropClaims();
           this.inflight.clear();
+          this.inflightLinks.clear();
           this.pairs.clear();
           this.sending = null;
         }
@@ -191,11 +194,15 @@ export class TxLayer {
         for (const op of ops) {
           if (op.ns || op.kind === 'route' || op.kind === 'rule' || (op.kind === 'address' && op.spec.family === 4)) continue;
           if (op.kind === 'interface' && op.intent === 'set' && (op.spec.port !== undefined || op.spec.altnames !== undefined || op.spec.removeAltnames !== undefined)) quietly = true;
-          const t = targetOf(op, true);
-          this.inflight.add(`${t.kind}:${t.key}`);
+          if (op.kind === 'interface') {
+            this.inflightLinks.add(op.spec.index);
+          } else {
+            const t = targetOf(op, true);
+            this.inflight.add(`${t.kind}:${t.key}`);
+          }
           if (op.kind === 'interface' && op.intent === 'create' && op.spec.peer) {
             const { index, ifname, peer } = op.spec;
-            this.inflight.add(`interface:${peer.index}`);
+            this.inflightLinks.add(peer.index);
             if (op.spec.kind === 'veth') {
               this.pairs.set(index, { ifname, peer: peer.index });
               this.pairs.set(peer.index, { ifname: peer.ifname, peer: index });
@@ -229,6 +236,8 @@ export class TxLayer {
   isOwnEcho(ev: DbEvent, pid = 0): boolean {
     if (this.pairs.size > 0 && ev.kind === 'interface' && ev.op === 'new') this.completeVeth(ev.record);
     if (pid !== 0 && pid === this.socketPort) return true;
+    // (Links by index: no key string for each of a commit's 400 link notifications.)
+    if (ev.kind === 'interface') return this.inflightLinks.has(ev.record.index);
     if (this.inflight.size === 0) return false;
     return this.inflight.has(`${ev.kind}:${keyOf(ev.kind, ev.record as never)}`);
   }
