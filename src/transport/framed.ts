@@ -10,6 +10,8 @@
 import { NLM_F, NLMSG_HDRLEN, nlmsgAlign } from '../messages/nlmsg.js';
 import type { NetlinkRequest } from './transport.js';
 
+const zeroFill = Uint8Array.prototype.fill as (this: Uint8Array, value: number, start: number, end: number) => Uint8Array;
+
 export class FramedRequests {
   /** The messages, bytes [0, length). */
   bytes: Buffer;
@@ -35,7 +37,8 @@ export class FramedRequests {
     const end = start + nlmsgAlign(len);
     if (end > this.bytes.length) this.grow(end);
     const b = this.bytes;
-    b.fill(0, start, end);
+    // (The typed array's own fill: Buffer's checks its arguments first, for every request.)
+    zeroFill.call(b, 0, start, end);
     b[start] = len & 0xff;
     b[start + 1] = (len >>> 8) & 0xff;
     b[start + 2] = (len >>> 16) & 0xff;
