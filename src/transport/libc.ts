@@ -31,6 +31,8 @@ export const SO_RCVBUF = 8;
 export const SO_SNDBUFFORCE = 32;
 export const SO_RCVBUFFORCE = 33;
 export const MSG_TRUNC = 0x20;
+export const MSG_PEEK = 0x2;
+export const MSG_DONTWAIT = 0x40;
 /** SOL_NETLINK option: each datagram comes with a control message naming its multicast group. */
 export const NETLINK_PKTINFO = 3;
 export const CLONE_NEWNET = 0x40000000;
@@ -176,6 +178,23 @@ export class Receiver {
     if (n < 0) return -koffi.errno();
     this.group = this.readGroup();
     return n;
+  }
+
+  /**
+   * Whether a datagram waits, without taking it (MSG_PEEK | MSG_DONTWAIT): its length, or the
+   * negated errno (EAGAIN: none). A socket error (an overrun's ENOBUFS) is reported, and cleared,
+   * as a receive would: the caller must note it. Overwrites `data`.
+   */
+  peek(fd: number): number {
+    const ctl = this.ctl;
+    ctl[8] = NAME_SPACE;
+    ctl[40] = CONTROL_SPACE;
+    ctl[48] = 0;
+    ctl[49] = 0;
+    ctl[50] = 0;
+    ctl[51] = 0;
+    const n = c.recvmsg(fd, ctl, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) as number;
+    return n < 0 ? -koffi.errno() : n;
   }
 
   private pointAt(data: Buffer): void {

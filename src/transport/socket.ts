@@ -206,6 +206,21 @@ export class NetlinkSocket extends TransportCore {
     return this.pause();
   }
 
+  /**
+   * Whether everything the kernel has sent this socket so far has been read and handed on: no
+   * datagram waits in its receive queue (a peek, one system call), and nothing is being read,
+   * paused, dumped or waited for. False when in doubt. An overrun the peek finds is noted and the
+   * socket drained, as the poll would have.
+   */
+  drained(): boolean {
+    if (this.closed || this.pauses > 0 || this.aheadRunning || this.yielding || this.busy || !this.polling) return false;
+    const n = this.receiver.peek(this.fd);
+    if (n === -Errno.EAGAIN) return true;
+    if (n === -Errno.ENOBUFS) this.noteLoss('enobufs');
+    this.drain();
+    return false;
+  }
+
   protected override onBusyChange(busy: boolean): void {
     this.busy = busy;
     this.applyRef();

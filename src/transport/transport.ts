@@ -173,6 +173,11 @@ export interface NetlinkTransport {
    */
   requestFramed?(batch: FramedRequests, opts?: BatchOptions): Promise<BatchResult[]>;
   /**
+   * Whether everything the kernel has sent this transport so far has been read and handed to
+   * subscribers (nothing waits to be read, nothing is asked). Optional; false when in doubt.
+   */
+  drained?(): boolean;
+  /**
    * Stops reading until the returned function is called (pauses nest: reading resumes once every
    * one has ended; calling it again does nothing). What arrives meanwhile waits in the receive
    * buffer, where an overrun is noticed on resuming. Optional.

@@ -124,6 +124,37 @@ describe('pause', () => {
   });
 });
 
+describe('drained()', () => {
+  it('says whether the kernel has sent anything not read yet, and hands it on when it has', async () => {
+    sock = await NetlinkSocket.openAsync({ netns: ns(), groups: [RTNLGRP_IPV4_IFADDR] });
+    const seen: string[] = [];
+    sock.notifications$.subscribe((batch) => { for (const n of batch) if (n.type === RTM_NEWADDR) seen.push(addr4(n) ?? '?'); });
+    expect(sock.drained()).toBe(true);
+    // ip runs while this thread waits for it: its notification is in the socket, not read yet.
+    ip(ns(), 'addr', 'add', '10.36.0.1/32', 'dev', 'lo');
+    expect(seen).toEqual([]);
+    expect(sock.drained()).toBe(false);
+    // ... and has been read and handed on by asking.
+    expect(seen).toEqual(['10.36.0.1']);
+    expect(sock.drained()).toBe(true);
+    // While paused, or with a request unanswered, it does not know.
+    const resume = sock.pause();
+    expect(sock.drained()).toBe(false);
+    resume();
+    const noop = sock.request({ type: NLMSG_NOOP, payload: Buffer.alloc(0) });
+    expect(sock.drained()).toBe(false);
+    await noop;
+  });
+
+  it('reports an overrun its peek finds (the peek clears the socket error, as a read would)', async () => {
+    sock = await NetlinkSocket.openAsync({ netns: ns(), groups: [RTNLGRP_IPV4_IFADDR], rcvbuf: 4096 });
+    const overrun = firstValueFrom(sock.overrun$);
+    ipBatch(ns(), Array.from({ length: 500 }, (_, i) => `addr add 10.37.${i >> 8}.${i & 255}/32 dev lo`));
+    expect(sock.drained()).toBe(false);
+    expect((await overrun).reason).toBe('enobufs');
+  });
+});
+
 describe('overrun', () => {
   it('a storm overflows a small receive buffer: overrun$ fires, and the socket works on', async () => {
     sock = await NetlinkSocket.openAsync({ netns: ns(), groups: [RTNLGRP_IPV4_IFADDR], rcvbuf: 4096 });
