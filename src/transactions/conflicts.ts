@@ -77,6 +77,9 @@ export function detectConflicts(atBegin: TxBase, current: TxBase, edits: TxEdits
   // Links the transaction creates: their names and indexes must still be free.
   const removed = new Set([...edits.links.removed, ...edits.links.moved.keys()]);
   const createdIndexes = new Set<number>();
+  // The links now by name, made once (200 new links in a namespace of 2,000 would otherwise be
+  // 400 passes over them).
+  let byName: Map<string, InterfaceRecord[]> | undefined;
   for (const c of edits.links.created) {
     for (const r of c.peer ? [c.record, c.peer] : [c.record]) {
       createdIndexes.add(r.index);
@@ -84,9 +87,17 @@ export function detectConflicts(atBegin: TxBase, current: TxBase, edits: TxEdits
       if (byIndex && !link(atBegin, r.index)) {
         out.push({ kind: 'interface', key: ikey(r.index), field: 'index', reason: 'exists', atBegin: undefined, now: byIndex, label: labelOf('interface', r) });
       }
-      for (const l of current.interfaces.values()) {
+      if (byName === undefined) {
+        byName = new Map();
+        for (const l of current.interfaces.values()) {
+          const list = byName.get(l.ifname);
+          if (list) list.push(l);
+          else byName.set(l.ifname, [l]);
+        }
+      }
+      for (const l of byName.get(r.ifname) ?? []) {
         // A link that had the name at begin is the draft's business (renamed or removed by it).
-        if (l.ifname !== r.ifname || removed.has(l.index) || link(atBegin, l.index)?.ifname === l.ifname) continue;
+        if (removed.has(l.index) || link(atBegin, l.index)?.ifname === l.ifname) continue;
         out.push({ kind: 'interface', key: ikey(l.index), field: 'ifname', reason: 'exists', atBegin: undefined, now: l, label: labelOf('interface', r) });
       }
     }
