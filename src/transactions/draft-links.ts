@@ -141,6 +141,8 @@ export class LinkDraft {
   private readonly created: number[] = [];
   private readonly removedOrder: number[] = [];
   private baseNames?: Map<string, number>;
+  /** The base links by their lower device's index (stackedOn), made on the first removal. */
+  private lowers?: Map<number, number[]>;
   /** The drafted link each name was last given to (create, first touch, rename): see byName(). */
   private readonly names = new Map<string, LinkEntry>();
   private nextIndex?: number;
@@ -347,9 +349,10 @@ export class LinkDraft {
       }
     }
     // Devices stacked on it go too (the kernel deletes them); ports merely lose their master.
-    for (const other of [...this.allLive()]) {
+    const stacked = (o: InterfaceRecord): boolean => o.kind !== 'veth' && (o.link === e.index || o.info?.link === e.index) && o.linkNetnsid === null;
+    for (const other of this.liveAround(e.index)) {
       const o = other.draft;
-      if (o.kind !== 'veth' && (o.link === e.index || o.info?.link === e.index) && o.linkNetnsid === null) {
+      if (stacked(o)) {
         this.drop(other, 'explicit', gone);
       } else if (o.master === e.index && (other.base === null || other.base.master !== e.index)) {
         o.master = null;
@@ -357,15 +360,34 @@ export class LinkDraft {
     }
   }
 
-  private *allLive(): Iterable<LinkEntry> {
-    for (const l of this.base.interfaces.values()) {
-      const e = this.liveEntry(l.index);
-      if (e) yield e;
+  /**
+   * The live links a removal of link `index` looks at: those the draft has touched or created, and
+   * of the others (untouched, read from the base) those stacked on it. An untouched link's master
+   * is its base's: nothing to do there. (Removing 100 links of 2,000 drafted all of them, 100
+   * times over: 83-113 ms of drafting, against ip's 1.6 s for the deletions themselves.)
+   */
+  private liveAround(index: number): LinkEntry[] {
+    const out: LinkEntry[] = [];
+    for (const d of this.entries.values()) if (!d.removed && d.movedTo === null) out.push(d);
+    for (const i of this.stackedOn(index)) if (!this.entries.has(i)) out.push(this.entry(i)!);
+    return out;
+  }
+
+  /** The base links stacked on link `index` (its lower device: IFLA_LINK, or a kind's `link`). */
+  private stackedOn(index: number): readonly number[] {
+    if (this.lowers === undefined) {
+      this.lowers = new Map();
+      for (const l of this.base.interfaces.values()) {
+        if (l.kind === 'veth' || l.linkNetnsid !== null) continue;
+        for (const lower of [l.link, l.info?.link]) {
+          if (typeof lower !== 'number') continue;
+          const list = this.lowers.get(lower);
+          if (list) list.push(l.index);
+          else this.lowers.set(lower, [l.index]);
+        }
+      }
     }
-    for (const i of this.created) {
-      const e = this.entries.get(i);
-      if (e && !e.removed) yield e;
-    }
+    return this.lowers.get(index) ?? [];
   }
 
   moveTo(index: number, netns: unknown): void {

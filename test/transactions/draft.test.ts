@@ -91,6 +91,18 @@ describe('interfaces', () => {
     t4.interfaces.remove('n1');
     expect(t4.interfaces.n0).toBeUndefined();
     expect(t4.plan()).toEqual([]);
+    // Devices stacked on a removed link go with it, whether the draft touched them or not, base
+    // or new (a macvlan by IFLA_LINK, a vlan by its kind's link), and those on others stay.
+    const w = buildWorld();
+    const v0 = [...w.home.links.values()].find((l) => l.ifname === 'v0')!;
+    w.home.links.set(70, { ...v0, index: 70, ifname: 'mvx', kind: 'macvlan', link: v0.index, master: null, altnames: [] });
+    w.home.links.set(71, { ...v0, index: 71, ifname: 'vlx', kind: 'vlan', link: null, info: { id: 5, link: v0.index }, master: null, altnames: [] });
+    w.home.links.set(72, { ...v0, index: 72, ifname: 'mvy', kind: 'macvlan', link: 2, master: null, altnames: [] });
+    const t5 = begin(w.base(), { allocateIndex: sequential(80) });
+    t5.interfaces.create({ ifname: 'mvn', kind: 'macvlan', link: 'v0', info: { mode: 'bridge' } });
+    t5.interfaces.remove('v0');
+    expect(['mvx', 'vlx', 'mvn', 'mvy', 'v1'].map((n) => t5.interfaces.get(n)?.ifname ?? null)).toEqual([null, null, null, 'mvy', null]);
+    expect(t5.plan().filter((op) => op.intent === 'delete').map((op) => op.dev).sort()).toEqual(['mvx', 'v0', 'vlx']);
   });
 
   it('refuse changes once the transaction is over', () => {
