@@ -143,6 +143,8 @@ export class LinkDraft {
   private baseNames?: Map<string, number>;
   /** The base links by their lower device's index (stackedOn), made on the first removal. */
   private lowers?: Map<number, number[]>;
+  /** The base links' alternative names, by name (altnameTaken), made on first use. */
+  private baseAltnames?: Map<string, number>;
   /** The drafted link each name was last given to (create, first touch, rename): see byName(). */
   private readonly names = new Map<string, LinkEntry>();
   private nextIndex?: number;
@@ -505,12 +507,17 @@ export class LinkDraft {
 
   /** Is `name` an alternative name of a live link other than `self`? (Base links not drafted are read as they are.) */
   private altnameTaken(name: string, self: LinkEntry): boolean {
-    const has = (o: LinkEntry | undefined): boolean => o !== undefined && o !== self && !o.removed && o.movedTo === null && o.draft.altnames.includes(name);
-    for (const l of this.base.interfaces.values()) {
-      const o = this.entries.get(l.index);
-      if (o === undefined ? l.altnames.includes(name) : has(o)) return true;
+    // An untouched base link has the names its base record has (an index of them, made once);
+    // the drafted and new links, those their drafts now show.
+    if (this.baseAltnames === undefined) {
+      this.baseAltnames = new Map();
+      for (const l of this.base.interfaces.values()) for (const n of l.altnames ?? []) this.baseAltnames.set(n, l.index);
     }
-    for (const i of this.created) if (has(this.entries.get(i))) return true;
+    const owner = this.baseAltnames.get(name);
+    if (owner !== undefined && owner !== self.index && !this.entries.has(owner)) return true;
+    for (const o of this.entries.values()) {
+      if (o !== self && !o.removed && o.movedTo === null && o.draft.altnames.includes(name)) return true;
+    }
     return false;
   }
 
