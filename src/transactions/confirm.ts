@@ -120,21 +120,21 @@ export function holds(state: DbState, e: Expectation): boolean {
   const fields = e.fields as Record<string, unknown>;
   for (const f in fields) {
     const v = fields[f];
-    if (v === undefined) continue;
-    const have = r[f];
-    if (f === 'port') {
-      if (!bridgePortHas(have as BridgePort | null, v as BridgePort)) return false;
-      continue;
-    }
-    // Alternative names added are among the link's, those removed are not (their order is the kernel's).
-    if (f === 'altnames' || f === 'removeAltnames') {
-      const names = (r.altnames ?? []) as readonly string[];
-      if ((v as readonly string[]).some((n) => names.includes(n) !== (f === 'altnames'))) return false;
-      continue;
-    }
-    if (f === 'address' && typeof v === 'string' && typeof have === 'string' ? have.toLowerCase() !== v.toLowerCase() : !sameRecord(have, v)) return false;
+    if (v !== undefined && !fieldHolds(r, f, v)) return false;
   }
   return true;
+}
+
+/** Does record `r` show field `f` as the plan left it (`v`)? */
+function fieldHolds(r: Record<string, unknown>, f: string, v: unknown): boolean {
+  const have = r[f];
+  if (f === 'port') return bridgePortHas(have as BridgePort | null, v as BridgePort);
+  // Alternative names added are among the link's, those removed are not (their order is the kernel's).
+  if (f === 'altnames' || f === 'removeAltnames') {
+    const names = (r.altnames ?? []) as readonly string[];
+    return !(v as readonly string[]).some((n) => names.includes(n) !== (f === 'altnames'));
+  }
+  return f === 'address' && typeof v === 'string' && typeof have === 'string' ? have.toLowerCase() === v.toLowerCase() : sameRecord(have, v);
 }
 
 /** The slice of the database confirmation needs. */
@@ -166,8 +166,10 @@ function describeMissing(e: Expectation, state: DbState): string {
   const r = tableGet(e.kind, state.snapshot.tables[e.kind] as Table<unknown>, e.key) as Record<string, unknown> | undefined;
   if (!e.present) return `${e.kind} ${e.key} still there (${labelOf(e)})`;
   if (!r) return `${e.kind} ${e.key} not there (${labelOf(e)})`;
-  const diff = Object.entries(e.fields ?? {}).filter(([f, v]) => v !== undefined && !sameRecord(r[f], v))
-    .map(([f, v]) => `${f} ${JSON.stringify(r[f])} instead of ${JSON.stringify(v)}`);
+  const diff = Object.entries(e.fields ?? {}).filter(([f, v]) => v !== undefined && !fieldHolds(r, f, v))
+    .map(([f, v]) => (f === 'altnames' || f === 'removeAltnames'
+      ? `alternative names ${JSON.stringify(r.altnames)}, ${f === 'altnames' ? 'to have' : 'not to have'} ${JSON.stringify(v)}`
+      : `${f} ${JSON.stringify(r[f])} instead of ${JSON.stringify(v)}`));
   return `${e.kind} ${e.key}: ${diff.join(', ')} (${labelOf(e)})`;
 }
 

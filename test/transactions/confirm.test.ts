@@ -11,7 +11,8 @@ import { emptySnapshot } from '../../src/db/table.js';
 import type { RouteRecord } from '../../src/iproute/records.js';
 import { databaseConfirm, type ConfirmView } from '../../src/transactions/confirm.js';
 import type { Operation } from '../../src/transactions/ops.js';
-import { route4 } from '../db/fixtures.js';
+import { reduce } from '../../src/db/reducer.js';
+import { iface, nu, route4 } from '../db/fixtures.js';
 
 /** Route additions, as a plan has them (keys: the records' own, dbKeys). */
 function routeOps(n: number): Operation[] {
@@ -58,6 +59,16 @@ describe('confirming a plan', () => {
     expect((err as Error).message).toMatch(/did not show 3 of 3 expected changes/);
     // One barrier, then the waiting.
     expect({ syncs: view.syncs, waits: view.waits }).toEqual({ syncs: 1, waits: 1 });
+  });
+
+  it('says which alternative names a link lacks, or still has, when they do not show', async () => {
+    const snapshot = reduce(emptySnapshot(), [nu('interface', iface(5, 'v0', { altnames: ['a', 'b'] }))], 'kernel').snapshot;
+    const view = { ...emptyView(), state: new DbState(snapshot) } as ConfirmView;
+    const set = (spec: Record<string, unknown>): Operation => ({ id: '1', kind: 'interface', intent: 'set', key: '5', spec: { index: 5, ...spec }, role: 'forward', inverse: [], dev: 'v0' }) as Operation;
+    const message = (op: Operation) => databaseConfirm(view, { dbKeys: true })([op], ctx()).then(() => 'confirmed', (e: Error) => e.message);
+    expect(await message(set({ altnames: ['b'] }))).toBe('confirmed');
+    expect(await message(set({ altnames: ['c'] }))).toMatch(/alternative names \["a","b"\], to have \["c"\]/);
+    expect(await message(set({ removeAltnames: ['a'] }))).toMatch(/alternative names \["a","b"\], not to have \["a"\]/);
   });
 
   it('looks for everything without echo marks', async () => {
