@@ -40,6 +40,7 @@ import type { RestorePlan } from '../store/index.js';
 import { ValidationError } from '../transactions/errors.js';
 import type { InterfaceDraft } from '../transactions/draft.js';
 import type { Transaction } from '../transactions/transaction.js';
+import { sameNames } from '../transactions/edits.js';
 import { routeSpec as recordRouteSpec, ruleSpec as recordRuleSpec } from '../transactions/encode-op.js';
 
 /** The checkpoint cannot be restored (nothing was sent); `issues` says why, one line each. */
@@ -124,7 +125,7 @@ export function draftRestore(tx: Transaction, plan: RestorePlan): void {
     }
     // Which alternative names it has (their order is the kernel's). (`?? []`: older records.)
     const want = after.altnames ?? [];
-    if (want.length !== d.altnames.length || want.some((n) => !d.altnames.includes(n))) d.altnames = want;
+    if (!sameNames(want, d.altnames)) d.altnames = want;
     settled.push({ draft: d, want: after });
   }
   createLinks(tx, added, targetLinks, remap, issues, settled);

@@ -58,6 +58,11 @@ export function emptyEdits(): TxEdits {
   };
 }
 
+/** Whether two lists of a link's alternative names hold the same names (their order is the kernel's). */
+export function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((n) => b.includes(n));
+}
+
 /** Deep equality for plain JSON-shaped records (what records.ts promises). */
 export function sameRecord(a: unknown, b: unknown): boolean {
   if (a === b) return true;

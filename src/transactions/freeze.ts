@@ -22,6 +22,7 @@ import { addressSpec } from './encode-op.js';
 import type { CommitReport } from './commit.js';
 import { LINK_SET_FIELDS } from './ops.js';
 import { withFields } from './effects.js';
+import { sameNames } from './edits.js';
 import type { Transaction } from './transaction.js';
 
 export interface FreezeHost {
@@ -189,7 +190,7 @@ export class Freezer {
       const have = (now as unknown as Record<string, unknown>)[field];
       // (Alternative names: which ones, not their order, which is the kernel's.)
       const same = field === 'altnames'
-        ? (have as readonly string[]).length === link.altnames.length && link.altnames.every((n) => (have as readonly string[]).includes(n))
+        ? sameNames(have as readonly string[], link.altnames)
         : JSON.stringify(have) === JSON.stringify(want);
       if (!same) { (now as unknown as Record<string, unknown>)[field] = want; changed = true; }
     }

@@ -165,6 +165,14 @@ export class Receiver {
    * normal end of a drain, so the hot path does not throw.
    */
   recv(fd: number): number {
+    const n = c.recvmsg(fd, this.rearm(), MSG_TRUNC) as number;
+    if (n < 0) return -koffi.errno();
+    this.group = this.readGroup();
+    return n;
+  }
+
+  /** The msghdr, its lengths and flags set back for the next receive (the kernel changes them). */
+  private rearm(): Buffer {
     // Plain 32-bit writes (the 64-bit fields' high halves stay 0): BigInts cost more than the
     // system call in a process whose JIT has not warmed up, and a storm is thousands of calls.
     const ctl = this.ctl;
@@ -174,10 +182,7 @@ export class Receiver {
     ctl[49] = 0;
     ctl[50] = 0;
     ctl[51] = 0;
-    const n = c.recvmsg(fd, ctl, MSG_TRUNC) as number;
-    if (n < 0) return -koffi.errno();
-    this.group = this.readGroup();
-    return n;
+    return ctl;
   }
 
   /**
@@ -186,14 +191,7 @@ export class Receiver {
    * as a receive would: the caller must note it. Overwrites `data`.
    */
   peek(fd: number): number {
-    const ctl = this.ctl;
-    ctl[8] = NAME_SPACE;
-    ctl[40] = CONTROL_SPACE;
-    ctl[48] = 0;
-    ctl[49] = 0;
-    ctl[50] = 0;
-    ctl[51] = 0;
-    const n = c.recvmsg(fd, ctl, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) as number;
+    const n = c.recvmsg(fd, this.rearm(), MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) as number;
     return n < 0 ? -koffi.errno() : n;
   }
 
