@@ -121,3 +121,43 @@ describe.each(READERS)('%s', (name, family, attrs) => {
     }), { numRuns: 2000 });
   });
 });
+
+/** The payload [start, end) of the first attribute of `type` in a link message, by a plain walk. */
+function firstAttr(b: Buffer, type: number): [number, number] | null {
+  for (let off = 16; off + 4 <= b.length;) {
+    const len = b.readUInt16LE(off);
+    if (len < 4 || off + len > b.length) return null;
+    if ((b.readUInt16LE(off + 2) & 0x3fff) === type) return [off + 4, off + len];
+    off += (len + 3) & ~3;
+  }
+  return null;
+}
+
+describe('linkReader spans', () => {
+  const p = rtnl.link.project(INTERFACE_RECORD_ATTRS as never);
+  const spans = new Int32Array(2);
+  const read = generated.linkReader(p.runtime(), spans);
+  const payloads = received(rtnl.link as unknown as Family).filter((b) => b[0] === 0);
+
+  test("notes IFLA_AF_SPEC's payload where the message has it", () => {
+    let found = 0;
+    for (const b of payloads) {
+      read(b, 0, b.length);
+      const want = firstAttr(b, 26);
+      if (want !== null) found++;
+      expect([spans[0], spans[1]]).toEqual(want ?? [-1, spans[1]]);
+    }
+    expect(found).toBeGreaterThan(0);
+  });
+
+  test('the first of two, and -1 after a message without one', () => {
+    const b = payloads.find((m) => firstAttr(m, 26) !== null)!;
+    const [s, e] = firstAttr(b, 26)!;
+    const again = Buffer.from(b.subarray(s - 4, e + ((4 - ((e - s) & 3)) & 3)));
+    read(Buffer.concat([b, again]), 0, b.length + again.length);
+    expect([spans[0], spans[1]]).toEqual([s, e]);
+    const none = Buffer.from(b.subarray(0, 16));
+    read(none, 0, none.length);
+    expect(spans[0]).toBe(-1);
+  });
+});

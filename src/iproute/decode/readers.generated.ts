@@ -15,12 +15,41 @@ export function linkReader(rt: ProjectionRuntime, spans?: Int32Array): (buf: Buf
   const d$propList = rt.attr('propList');
   const SLOTS = new Uint8Array(53);
   SLOTS[3] = 1; SLOTS[18] = 2; SLOTS[4] = 3; SLOTS[1] = 4; SLOTS[16] = 5; SLOTS[10] = 6; SLOTS[5] = 7; SLOTS[37] = 8; SLOTS[2] = 9; SLOTS[13] = 10; SLOTS[27] = 11; SLOTS[6] = 12; SLOTS[52] = 13; SLOTS[20] = 14; SLOTS[26] = 15;
+  // Where the scan found each slot's attribute: its payload [start, end) at 2 * slot.
+  const P = new Int32Array(32);
   const attrs: Record<string, unknown> = { ifname: undefined, linkinfo: undefined, mtu: undefined, address: undefined, operstate: undefined, master: undefined, link: undefined, linkNetnsid: undefined, broadcast: undefined, txqlen: undefined, group: undefined, qdisc: undefined, propList: undefined, ifalias: undefined };
   const out: Record<string, unknown> = { family: undefined, type: undefined, index: undefined, flags: undefined, change: undefined, attrs };
+  /** The mask of the slots found (their places in P), or -1: hand the message over. */
+  const scan = (buf: Buffer, s: number, e: number): number => {
+    let mask = 0;
+    for (let off = s + 16; off < e; ) {
+      if (e - off < 4) return -1;
+      const len = buf[off]! | (buf[off + 1]! << 8);
+      if (len < 4 || off + len > e) return -1;
+      const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+      const slot = type <= 52 ? SLOTS[type]! : 0;
+      if (slot !== 0) {
+        if ((mask & (1 << slot)) === 0) {
+          mask |= 1 << slot;
+          P[2 * slot] = off + 4;
+          P[2 * slot + 1] = off + len;
+        } else if (slot <= 14) {
+          return -1;
+        }
+      }
+      off += (len + 3) & ~3;
+    }
+    return mask;
+  };
   return (buf, s, e) => {
     if (spans !== undefined) { spans[0] = -1; }
     if (e - s < 16) return fallback(buf, s, e);
     if (buf[s + 1] !== 0) return fallback(buf, s, e);
+    const mask = scan(buf, s, e);
+    if (mask < 0) return fallback(buf, s, e);
+    if (spans !== undefined) {
+      if ((mask & 0x8000) !== 0) { spans[0] = P[30]!; spans[1] = P[31]!; } // afSpec
+    }
     const h$family = buf[s]!;
     const h$type = f$type(buf.readUInt16LE(s + 2));
     const h$index = buf.readInt32LE(s + 4);
@@ -42,102 +71,82 @@ export function linkReader(rt: ProjectionRuntime, spans?: Int32Array): (buf: Buf
     let a$ifalias: unknown;
     let header: Record<string, unknown> | undefined;
     try {
-      for (let off = s + 16; off < e; ) {
-        if (e - off < 4) return fallback(buf, s, e);
-        const len = buf[off]! | (buf[off + 1]! << 8);
-        if (len < 4 || off + len > e) return fallback(buf, s, e);
-        const v = off + 4;
-        const ve = off + len;
-        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
-        switch (type <= 52 ? SLOTS[type] : 0) {
-          case 15: { // afSpec (26): its span only
-            if (spans !== undefined && spans[0] === -1) {
-              spans[0] = v;
-              spans[1] = ve;
-            }
-            break;
-          }
-          case 1: { // IFLA_IFNAME (3)
-            if (a$ifname !== undefined) return fallback(buf, s, e);
-            a$ifname = rt.string(buf, v, ve);
-            break;
-          }
-          case 2: { // IFLA_LINKINFO (18)
-            if (a$linkinfo !== undefined) return fallback(buf, s, e);
-            a$linkinfo = d$linkinfo(buf, v, ve, header ??= { family: h$family, type: h$type, index: h$index, flags: h$flags, change: h$change }, s + 16, e);
-            break;
-          }
-          case 3: { // IFLA_MTU (4)
-            if (a$mtu !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$mtu = buf.readUInt32LE(v);
-            break;
-          }
-          case 4: { // IFLA_ADDRESS (1)
-            if (a$address !== undefined) return fallback(buf, s, e);
-            a$address = rt.mac(buf, v, ve);
-            break;
-          }
-          case 5: { // IFLA_OPERSTATE (16)
-            if (a$operstate !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 1) return fallback(buf, s, e);
-            a$operstate = e$operstate(buf[v]!);
-            break;
-          }
-          case 6: { // IFLA_MASTER (10)
-            if (a$master !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$master = buf.readUInt32LE(v);
-            break;
-          }
-          case 7: { // IFLA_LINK (5)
-            if (a$link !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$link = buf.readUInt32LE(v);
-            break;
-          }
-          case 8: { // IFLA_LINK_NETNSID (37)
-            if (a$linkNetnsid !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$linkNetnsid = buf.readInt32LE(v);
-            break;
-          }
-          case 9: { // IFLA_BROADCAST (2)
-            if (a$broadcast !== undefined) return fallback(buf, s, e);
-            a$broadcast = rt.mac(buf, v, ve);
-            break;
-          }
-          case 10: { // IFLA_TXQLEN (13)
-            if (a$txqlen !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$txqlen = buf.readUInt32LE(v);
-            break;
-          }
-          case 11: { // IFLA_GROUP (27)
-            if (a$group !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$group = buf.readUInt32LE(v);
-            break;
-          }
-          case 12: { // IFLA_QDISC (6)
-            if (a$qdisc !== undefined) return fallback(buf, s, e);
-            a$qdisc = rt.string(buf, v, ve);
-            break;
-          }
-          case 13: { // IFLA_PROP_LIST (52)
-            if (a$propList !== undefined) return fallback(buf, s, e);
-            a$propList = d$propList(buf, v, ve, header ??= { family: h$family, type: h$type, index: h$index, flags: h$flags, change: h$change }, s + 16, e);
-            break;
-          }
-          case 14: { // IFLA_IFALIAS (20)
-            if (a$ifalias !== undefined) return fallback(buf, s, e);
-            a$ifalias = rt.string(buf, v, ve);
-            break;
-          }
-          default:
-            break;
-        }
-        off += (len + 3) & ~3;
+      if ((mask & 0x2) !== 0) { // IFLA_IFNAME (3)
+        const v = P[2]!;
+        const ve = P[3]!;
+        a$ifname = rt.string(buf, v, ve);
+      }
+      if ((mask & 0x4) !== 0) { // IFLA_LINKINFO (18)
+        const v = P[4]!;
+        const ve = P[5]!;
+        a$linkinfo = d$linkinfo(buf, v, ve, header ??= { family: h$family, type: h$type, index: h$index, flags: h$flags, change: h$change }, s + 16, e);
+      }
+      if ((mask & 0x8) !== 0) { // IFLA_MTU (4)
+        const v = P[6]!;
+        const ve = P[7]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$mtu = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x10) !== 0) { // IFLA_ADDRESS (1)
+        const v = P[8]!;
+        const ve = P[9]!;
+        a$address = rt.mac(buf, v, ve);
+      }
+      if ((mask & 0x20) !== 0) { // IFLA_OPERSTATE (16)
+        const v = P[10]!;
+        const ve = P[11]!;
+        if (ve - v !== 1) return fallback(buf, s, e);
+        a$operstate = e$operstate(buf[v]!);
+      }
+      if ((mask & 0x40) !== 0) { // IFLA_MASTER (10)
+        const v = P[12]!;
+        const ve = P[13]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$master = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x80) !== 0) { // IFLA_LINK (5)
+        const v = P[14]!;
+        const ve = P[15]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$link = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x100) !== 0) { // IFLA_LINK_NETNSID (37)
+        const v = P[16]!;
+        const ve = P[17]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$linkNetnsid = buf.readInt32LE(v);
+      }
+      if ((mask & 0x200) !== 0) { // IFLA_BROADCAST (2)
+        const v = P[18]!;
+        const ve = P[19]!;
+        a$broadcast = rt.mac(buf, v, ve);
+      }
+      if ((mask & 0x400) !== 0) { // IFLA_TXQLEN (13)
+        const v = P[20]!;
+        const ve = P[21]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$txqlen = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x800) !== 0) { // IFLA_GROUP (27)
+        const v = P[22]!;
+        const ve = P[23]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$group = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x1000) !== 0) { // IFLA_QDISC (6)
+        const v = P[24]!;
+        const ve = P[25]!;
+        a$qdisc = rt.string(buf, v, ve);
+      }
+      if ((mask & 0x2000) !== 0) { // IFLA_PROP_LIST (52)
+        const v = P[26]!;
+        const ve = P[27]!;
+        a$propList = d$propList(buf, v, ve, header ??= { family: h$family, type: h$type, index: h$index, flags: h$flags, change: h$change }, s + 16, e);
+      }
+      if ((mask & 0x4000) !== 0) { // IFLA_IFALIAS (20)
+        const v = P[28]!;
+        const ve = P[29]!;
+        a$ifalias = rt.string(buf, v, ve);
       }
     } catch {
       return fallback(buf, s, e);
@@ -171,10 +180,36 @@ export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e
   const f$scope = rt.fieldEnum('scope');
   const SLOTS = new Uint8Array(10);
   SLOTS[2] = 1; SLOTS[1] = 2; SLOTS[4] = 3; SLOTS[3] = 4; SLOTS[8] = 5; SLOTS[9] = 6;
+  // Where the scan found each slot's attribute: its payload [start, end) at 2 * slot.
+  const P = new Int32Array(14);
   const attrs: Record<string, unknown> = { local: undefined, address: undefined, broadcast: undefined, label: undefined, flags: undefined, rtPriority: undefined };
   const out: Record<string, unknown> = { family: undefined, prefixlen: undefined, flags: undefined, scope: undefined, index: undefined, attrs };
+  /** The mask of the slots found (their places in P), or -1: hand the message over. */
+  const scan = (buf: Buffer, s: number, e: number): number => {
+    let mask = 0;
+    for (let off = s + 8; off < e; ) {
+      if (e - off < 4) return -1;
+      const len = buf[off]! | (buf[off + 1]! << 8);
+      if (len < 4 || off + len > e) return -1;
+      const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+      const slot = type <= 9 ? SLOTS[type]! : 0;
+      if (slot !== 0) {
+        if ((mask & (1 << slot)) === 0) {
+          mask |= 1 << slot;
+          P[2 * slot] = off + 4;
+          P[2 * slot + 1] = off + len;
+        } else if (slot <= 6) {
+          return -1;
+        }
+      }
+      off += (len + 3) & ~3;
+    }
+    return mask;
+  };
   return (buf, s, e) => {
     if (e - s < 8) return fallback(buf, s, e);
+    const mask = scan(buf, s, e);
+    if (mask < 0) return fallback(buf, s, e);
     const h$family = buf[s]!;
     const h$prefixlen = buf[s + 1]!;
     const h$flags = buf[s + 2]!;
@@ -187,53 +222,40 @@ export function addressReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e
     let a$flags: unknown;
     let a$rtPriority: unknown;
     try {
-      for (let off = s + 8; off < e; ) {
-        if (e - off < 4) return fallback(buf, s, e);
-        const len = buf[off]! | (buf[off + 1]! << 8);
-        if (len < 4 || off + len > e) return fallback(buf, s, e);
-        const v = off + 4;
-        const ve = off + len;
-        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
-        switch (type <= 9 ? SLOTS[type] : 0) {
-          case 1: { // IFA_LOCAL (2)
-            if (a$local !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-            a$local = rt.ip(buf, v, ve);
-            break;
-          }
-          case 2: { // IFA_ADDRESS (1)
-            if (a$address !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-            a$address = rt.ip(buf, v, ve);
-            break;
-          }
-          case 3: { // IFA_BROADCAST (4)
-            if (a$broadcast !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-            a$broadcast = rt.ip(buf, v, ve);
-            break;
-          }
-          case 4: { // IFA_LABEL (3)
-            if (a$label !== undefined) return fallback(buf, s, e);
-            a$label = rt.string(buf, v, ve);
-            break;
-          }
-          case 5: { // IFA_FLAGS (8)
-            if (a$flags !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$flags = buf.readUInt32LE(v);
-            break;
-          }
-          case 6: { // IFA_RT_PRIORITY (9)
-            if (a$rtPriority !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$rtPriority = buf.readUInt32LE(v);
-            break;
-          }
-          default:
-            break;
-        }
-        off += (len + 3) & ~3;
+      if ((mask & 0x2) !== 0) { // IFA_LOCAL (2)
+        const v = P[2]!;
+        const ve = P[3]!;
+        if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+        a$local = rt.ip(buf, v, ve);
+      }
+      if ((mask & 0x4) !== 0) { // IFA_ADDRESS (1)
+        const v = P[4]!;
+        const ve = P[5]!;
+        if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+        a$address = rt.ip(buf, v, ve);
+      }
+      if ((mask & 0x8) !== 0) { // IFA_BROADCAST (4)
+        const v = P[6]!;
+        const ve = P[7]!;
+        if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+        a$broadcast = rt.ip(buf, v, ve);
+      }
+      if ((mask & 0x10) !== 0) { // IFA_LABEL (3)
+        const v = P[8]!;
+        const ve = P[9]!;
+        a$label = rt.string(buf, v, ve);
+      }
+      if ((mask & 0x20) !== 0) { // IFA_FLAGS (8)
+        const v = P[10]!;
+        const ve = P[11]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$flags = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x40) !== 0) { // IFA_RT_PRIORITY (9)
+        const v = P[12]!;
+        const ve = P[13]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$rtPriority = buf.readUInt32LE(v);
       }
     } catch {
       return fallback(buf, s, e);
@@ -266,10 +288,36 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
   const e$encapType = rt.attrEnum('encapType');
   const SLOTS = new Uint8Array(31);
   SLOTS[15] = 1; SLOTS[1] = 2; SLOTS[2] = 3; SLOTS[5] = 4; SLOTS[18] = 5; SLOTS[4] = 6; SLOTS[6] = 7; SLOTS[9] = 8; SLOTS[7] = 9; SLOTS[8] = 10; SLOTS[20] = 11; SLOTS[11] = 12; SLOTS[30] = 13; SLOTS[21] = 14;
+  // Where the scan found each slot's attribute: its payload [start, end) at 2 * slot.
+  const P = new Int32Array(30);
   const attrs: Record<string, unknown> = { table: undefined, dst: undefined, src: undefined, gateway: undefined, via: undefined, oif: undefined, priority: undefined, multipath: undefined, prefsrc: undefined, metrics: undefined, pref: undefined, flow: undefined, nhId: undefined, encapType: undefined };
   const out: Record<string, unknown> = { family: undefined, dstLen: undefined, srcLen: undefined, tos: undefined, table: undefined, protocol: undefined, scope: undefined, type: undefined, flags: undefined, attrs };
+  /** The mask of the slots found (their places in P), or -1: hand the message over. */
+  const scan = (buf: Buffer, s: number, e: number): number => {
+    let mask = 0;
+    for (let off = s + 12; off < e; ) {
+      if (e - off < 4) return -1;
+      const len = buf[off]! | (buf[off + 1]! << 8);
+      if (len < 4 || off + len > e) return -1;
+      const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+      const slot = type <= 30 ? SLOTS[type]! : 0;
+      if (slot !== 0) {
+        if ((mask & (1 << slot)) === 0) {
+          mask |= 1 << slot;
+          P[2 * slot] = off + 4;
+          P[2 * slot + 1] = off + len;
+        } else if (slot <= 14) {
+          return -1;
+        }
+      }
+      off += (len + 3) & ~3;
+    }
+    return mask;
+  };
   return (buf, s, e) => {
     if (e - s < 12) return fallback(buf, s, e);
+    const mask = scan(buf, s, e);
+    if (mask < 0) return fallback(buf, s, e);
     const h$family = buf[s]!;
     const h$dstLen = buf[s + 1]!;
     const h$srcLen = buf[s + 2]!;
@@ -295,107 +343,94 @@ export function routeReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: 
     let a$encapType: unknown;
     let header: Record<string, unknown> | undefined;
     try {
-      for (let off = s + 12; off < e; ) {
-        if (e - off < 4) return fallback(buf, s, e);
-        const len = buf[off]! | (buf[off + 1]! << 8);
-        if (len < 4 || off + len > e) return fallback(buf, s, e);
-        const v = off + 4;
-        const ve = off + len;
-        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
-        switch (type <= 30 ? SLOTS[type] : 0) {
-          case 1: { // RTA_TABLE (15)
-            if (a$table !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$table = buf.readUInt32LE(v);
-            break;
-          }
-          case 2: { // RTA_DST (1)
-            if (a$dst !== undefined) return fallback(buf, s, e);
-            if (h$family === 28) {
-              a$dst = rt.binary(buf, v, ve);
-            } else {
-              if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-              a$dst = rt.ip(buf, v, ve);
-            }
-            break;
-          }
-          case 3: { // RTA_SRC (2)
-            if (a$src !== undefined) return fallback(buf, s, e);
-            if (h$family === 28) {
-              a$src = rt.binary(buf, v, ve);
-            } else {
-              if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-              a$src = rt.ip(buf, v, ve);
-            }
-            break;
-          }
-          case 4: { // RTA_GATEWAY (5)
-            if (a$gateway !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-            a$gateway = rt.ip(buf, v, ve);
-            break;
-          }
-          case 5: { // RTA_VIA (18)
-            if (a$via !== undefined) return fallback(buf, s, e);
-            a$via = d$via(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
-            break;
-          }
-          case 6: { // RTA_OIF (4)
-            if (a$oif !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$oif = buf.readUInt32LE(v);
-            break;
-          }
-          case 7: { // RTA_PRIORITY (6)
-            if (a$priority !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$priority = buf.readUInt32LE(v);
-            break;
-          }
-          case 8: { // RTA_MULTIPATH (9)
-            if (a$multipath !== undefined) return fallback(buf, s, e);
-            a$multipath = d$multipath(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
-            break;
-          }
-          case 9: { // RTA_PREFSRC (7)
-            if (a$prefsrc !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-            a$prefsrc = rt.ip(buf, v, ve);
-            break;
-          }
-          case 10: { // RTA_METRICS (8)
-            if (a$metrics !== undefined) return fallback(buf, s, e);
-            a$metrics = d$metrics(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
-            break;
-          }
-          case 11: { // RTA_PREF (20)
-            if (a$pref !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 1) return fallback(buf, s, e);
-            a$pref = e$pref(buf[v]!);
-            break;
-          }
-          case 12: { // RTA_FLOW (11)
-            if (a$flow !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$flow = buf.readUInt32LE(v);
-            break;
-          }
-          case 13: { // RTA_NH_ID (30)
-            if (a$nhId !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$nhId = buf.readUInt32LE(v);
-            break;
-          }
-          case 14: { // RTA_ENCAP_TYPE (21)
-            if (a$encapType !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 2) return fallback(buf, s, e);
-            a$encapType = e$encapType(buf.readUInt16LE(v));
-            break;
-          }
-          default:
-            break;
+      if ((mask & 0x2) !== 0) { // RTA_TABLE (15)
+        const v = P[2]!;
+        const ve = P[3]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$table = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x4) !== 0) { // RTA_DST (1)
+        const v = P[4]!;
+        const ve = P[5]!;
+        if (h$family === 28) {
+          a$dst = rt.binary(buf, v, ve);
+        } else {
+          if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+          a$dst = rt.ip(buf, v, ve);
         }
-        off += (len + 3) & ~3;
+      }
+      if ((mask & 0x8) !== 0) { // RTA_SRC (2)
+        const v = P[6]!;
+        const ve = P[7]!;
+        if (h$family === 28) {
+          a$src = rt.binary(buf, v, ve);
+        } else {
+          if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+          a$src = rt.ip(buf, v, ve);
+        }
+      }
+      if ((mask & 0x10) !== 0) { // RTA_GATEWAY (5)
+        const v = P[8]!;
+        const ve = P[9]!;
+        if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+        a$gateway = rt.ip(buf, v, ve);
+      }
+      if ((mask & 0x20) !== 0) { // RTA_VIA (18)
+        const v = P[10]!;
+        const ve = P[11]!;
+        a$via = d$via(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
+      }
+      if ((mask & 0x40) !== 0) { // RTA_OIF (4)
+        const v = P[12]!;
+        const ve = P[13]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$oif = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x80) !== 0) { // RTA_PRIORITY (6)
+        const v = P[14]!;
+        const ve = P[15]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$priority = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x100) !== 0) { // RTA_MULTIPATH (9)
+        const v = P[16]!;
+        const ve = P[17]!;
+        a$multipath = d$multipath(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
+      }
+      if ((mask & 0x200) !== 0) { // RTA_PREFSRC (7)
+        const v = P[18]!;
+        const ve = P[19]!;
+        if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+        a$prefsrc = rt.ip(buf, v, ve);
+      }
+      if ((mask & 0x400) !== 0) { // RTA_METRICS (8)
+        const v = P[20]!;
+        const ve = P[21]!;
+        a$metrics = d$metrics(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, protocol: h$protocol, scope: h$scope, type: h$type, flags: h$flags }, s + 12, e);
+      }
+      if ((mask & 0x800) !== 0) { // RTA_PREF (20)
+        const v = P[22]!;
+        const ve = P[23]!;
+        if (ve - v !== 1) return fallback(buf, s, e);
+        a$pref = e$pref(buf[v]!);
+      }
+      if ((mask & 0x1000) !== 0) { // RTA_FLOW (11)
+        const v = P[24]!;
+        const ve = P[25]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$flow = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x2000) !== 0) { // RTA_NH_ID (30)
+        const v = P[26]!;
+        const ve = P[27]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$nhId = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x4000) !== 0) { // RTA_ENCAP_TYPE (21)
+        const v = P[28]!;
+        const ve = P[29]!;
+        if (ve - v !== 2) return fallback(buf, s, e);
+        a$encapType = e$encapType(buf.readUInt16LE(v));
       }
     } catch {
       return fallback(buf, s, e);
@@ -437,12 +472,38 @@ export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
   const d$dportRange = rt.attr('dportRange');
   const SLOTS = new Uint8Array(25);
   SLOTS[6] = 1; SLOTS[15] = 2; SLOTS[2] = 3; SLOTS[1] = 4; SLOTS[4] = 5; SLOTS[3] = 6; SLOTS[17] = 7; SLOTS[10] = 8; SLOTS[16] = 9; SLOTS[21] = 10; SLOTS[14] = 11; SLOTS[13] = 12; SLOTS[19] = 13; SLOTS[20] = 14; SLOTS[22] = 15; SLOTS[23] = 16; SLOTS[24] = 17;
+  // Where the scan found each slot's attribute: its payload [start, end) at 2 * slot.
+  const P = new Int32Array(36);
   const attrs: Record<string, unknown> = { priority: undefined, table: undefined, src: undefined, dst: undefined, goto: undefined, iifname: undefined, oifname: undefined, fwmark: undefined, fwmask: undefined, protocol: undefined, suppressPrefixlen: undefined, suppressIfgroup: undefined, l3mdev: undefined, uidRange: undefined, ipProto: undefined, sportRange: undefined, dportRange: undefined };
   const out: Record<string, unknown> = { family: undefined, dstLen: undefined, srcLen: undefined, tos: undefined, table: undefined, action: undefined, flags: undefined, attrs };
+  /** The mask of the slots found (their places in P), or -1: hand the message over. */
+  const scan = (buf: Buffer, s: number, e: number): number => {
+    let mask = 0;
+    for (let off = s + 12; off < e; ) {
+      if (e - off < 4) return -1;
+      const len = buf[off]! | (buf[off + 1]! << 8);
+      if (len < 4 || off + len > e) return -1;
+      const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+      const slot = type <= 24 ? SLOTS[type]! : 0;
+      if (slot !== 0) {
+        if ((mask & (1 << slot)) === 0) {
+          mask |= 1 << slot;
+          P[2 * slot] = off + 4;
+          P[2 * slot + 1] = off + len;
+        } else if (slot <= 17) {
+          return -1;
+        }
+      }
+      off += (len + 3) & ~3;
+    }
+    return mask;
+  };
   return (buf, s, e) => {
     if (e - s < 12) return fallback(buf, s, e);
     if (buf[s + 5] !== 0) return fallback(buf, s, e);
     if (buf[s + 6] !== 0) return fallback(buf, s, e);
+    const mask = scan(buf, s, e);
+    if (mask < 0) return fallback(buf, s, e);
     const h$family = buf[s]!;
     const h$dstLen = buf[s + 1]!;
     const h$srcLen = buf[s + 2]!;
@@ -469,115 +530,102 @@ export function ruleReader(rt: ProjectionRuntime): (buf: Buffer, s: number, e: n
     let a$dportRange: unknown;
     let header: Record<string, unknown> | undefined;
     try {
-      for (let off = s + 12; off < e; ) {
-        if (e - off < 4) return fallback(buf, s, e);
-        const len = buf[off]! | (buf[off + 1]! << 8);
-        if (len < 4 || off + len > e) return fallback(buf, s, e);
-        const v = off + 4;
-        const ve = off + len;
-        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
-        switch (type <= 24 ? SLOTS[type] : 0) {
-          case 1: { // FRA_PRIORITY (6)
-            if (a$priority !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$priority = buf.readUInt32LE(v);
-            break;
-          }
-          case 2: { // FRA_TABLE (15)
-            if (a$table !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$table = buf.readUInt32LE(v);
-            break;
-          }
-          case 3: { // FRA_SRC (2)
-            if (a$src !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-            a$src = rt.ip(buf, v, ve);
-            break;
-          }
-          case 4: { // FRA_DST (1)
-            if (a$dst !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-            a$dst = rt.ip(buf, v, ve);
-            break;
-          }
-          case 5: { // FRA_GOTO (4)
-            if (a$goto !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$goto = buf.readUInt32LE(v);
-            break;
-          }
-          case 6: { // FRA_IIFNAME (3)
-            if (a$iifname !== undefined) return fallback(buf, s, e);
-            a$iifname = rt.string(buf, v, ve);
-            break;
-          }
-          case 7: { // FRA_OIFNAME (17)
-            if (a$oifname !== undefined) return fallback(buf, s, e);
-            a$oifname = rt.string(buf, v, ve);
-            break;
-          }
-          case 8: { // FRA_FWMARK (10)
-            if (a$fwmark !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$fwmark = buf.readUInt32LE(v);
-            break;
-          }
-          case 9: { // FRA_FWMASK (16)
-            if (a$fwmask !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$fwmask = buf.readUInt32LE(v);
-            break;
-          }
-          case 10: { // FRA_PROTOCOL (21)
-            if (a$protocol !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 1) return fallback(buf, s, e);
-            a$protocol = e$protocol(buf[v]!);
-            break;
-          }
-          case 11: { // FRA_SUPPRESS_PREFIXLEN (14)
-            if (a$suppressPrefixlen !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$suppressPrefixlen = buf.readUInt32LE(v);
-            break;
-          }
-          case 12: { // FRA_SUPPRESS_IFGROUP (13)
-            if (a$suppressIfgroup !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4) return fallback(buf, s, e);
-            a$suppressIfgroup = buf.readUInt32LE(v);
-            break;
-          }
-          case 13: { // FRA_L3MDEV (19)
-            if (a$l3mdev !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 1) return fallback(buf, s, e);
-            a$l3mdev = buf[v]!;
-            break;
-          }
-          case 14: { // FRA_UID_RANGE (20)
-            if (a$uidRange !== undefined) return fallback(buf, s, e);
-            a$uidRange = d$uidRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
-            break;
-          }
-          case 15: { // FRA_IP_PROTO (22)
-            if (a$ipProto !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 1) return fallback(buf, s, e);
-            a$ipProto = buf[v]!;
-            break;
-          }
-          case 16: { // FRA_SPORT_RANGE (23)
-            if (a$sportRange !== undefined) return fallback(buf, s, e);
-            a$sportRange = d$sportRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
-            break;
-          }
-          case 17: { // FRA_DPORT_RANGE (24)
-            if (a$dportRange !== undefined) return fallback(buf, s, e);
-            a$dportRange = d$dportRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
-            break;
-          }
-          default:
-            break;
-        }
-        off += (len + 3) & ~3;
+      if ((mask & 0x2) !== 0) { // FRA_PRIORITY (6)
+        const v = P[2]!;
+        const ve = P[3]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$priority = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x4) !== 0) { // FRA_TABLE (15)
+        const v = P[4]!;
+        const ve = P[5]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$table = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x8) !== 0) { // FRA_SRC (2)
+        const v = P[6]!;
+        const ve = P[7]!;
+        if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+        a$src = rt.ip(buf, v, ve);
+      }
+      if ((mask & 0x10) !== 0) { // FRA_DST (1)
+        const v = P[8]!;
+        const ve = P[9]!;
+        if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+        a$dst = rt.ip(buf, v, ve);
+      }
+      if ((mask & 0x20) !== 0) { // FRA_GOTO (4)
+        const v = P[10]!;
+        const ve = P[11]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$goto = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x40) !== 0) { // FRA_IIFNAME (3)
+        const v = P[12]!;
+        const ve = P[13]!;
+        a$iifname = rt.string(buf, v, ve);
+      }
+      if ((mask & 0x80) !== 0) { // FRA_OIFNAME (17)
+        const v = P[14]!;
+        const ve = P[15]!;
+        a$oifname = rt.string(buf, v, ve);
+      }
+      if ((mask & 0x100) !== 0) { // FRA_FWMARK (10)
+        const v = P[16]!;
+        const ve = P[17]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$fwmark = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x200) !== 0) { // FRA_FWMASK (16)
+        const v = P[18]!;
+        const ve = P[19]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$fwmask = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x400) !== 0) { // FRA_PROTOCOL (21)
+        const v = P[20]!;
+        const ve = P[21]!;
+        if (ve - v !== 1) return fallback(buf, s, e);
+        a$protocol = e$protocol(buf[v]!);
+      }
+      if ((mask & 0x800) !== 0) { // FRA_SUPPRESS_PREFIXLEN (14)
+        const v = P[22]!;
+        const ve = P[23]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$suppressPrefixlen = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x1000) !== 0) { // FRA_SUPPRESS_IFGROUP (13)
+        const v = P[24]!;
+        const ve = P[25]!;
+        if (ve - v !== 4) return fallback(buf, s, e);
+        a$suppressIfgroup = buf.readUInt32LE(v);
+      }
+      if ((mask & 0x2000) !== 0) { // FRA_L3MDEV (19)
+        const v = P[26]!;
+        const ve = P[27]!;
+        if (ve - v !== 1) return fallback(buf, s, e);
+        a$l3mdev = buf[v]!;
+      }
+      if ((mask & 0x4000) !== 0) { // FRA_UID_RANGE (20)
+        const v = P[28]!;
+        const ve = P[29]!;
+        a$uidRange = d$uidRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
+      }
+      if ((mask & 0x8000) !== 0) { // FRA_IP_PROTO (22)
+        const v = P[30]!;
+        const ve = P[31]!;
+        if (ve - v !== 1) return fallback(buf, s, e);
+        a$ipProto = buf[v]!;
+      }
+      if ((mask & 0x10000) !== 0) { // FRA_SPORT_RANGE (23)
+        const v = P[32]!;
+        const ve = P[33]!;
+        a$sportRange = d$sportRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
+      }
+      if ((mask & 0x20000) !== 0) { // FRA_DPORT_RANGE (24)
+        const v = P[34]!;
+        const ve = P[35]!;
+        a$dportRange = d$dportRange(buf, v, ve, header ??= { family: h$family, dstLen: h$dstLen, srcLen: h$srcLen, tos: h$tos, table: h$table, action: h$action, flags: h$flags }, s + 12, e);
       }
     } catch {
       return fallback(buf, s, e);
@@ -616,12 +664,38 @@ export function neighbourReader(rt: ProjectionRuntime): (buf: Buffer, s: number,
   const f$type = rt.fieldEnum('type');
   const SLOTS = new Uint8Array(3);
   SLOTS[1] = 1; SLOTS[2] = 2;
+  // Where the scan found each slot's attribute: its payload [start, end) at 2 * slot.
+  const P = new Int32Array(6);
   const attrs: Record<string, unknown> = { dst: undefined, lladdr: undefined };
   const out: Record<string, unknown> = { family: undefined, ifindex: undefined, state: undefined, flags: undefined, type: undefined, attrs };
+  /** The mask of the slots found (their places in P), or -1: hand the message over. */
+  const scan = (buf: Buffer, s: number, e: number): number => {
+    let mask = 0;
+    for (let off = s + 12; off < e; ) {
+      if (e - off < 4) return -1;
+      const len = buf[off]! | (buf[off + 1]! << 8);
+      if (len < 4 || off + len > e) return -1;
+      const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
+      const slot = type <= 2 ? SLOTS[type]! : 0;
+      if (slot !== 0) {
+        if ((mask & (1 << slot)) === 0) {
+          mask |= 1 << slot;
+          P[2 * slot] = off + 4;
+          P[2 * slot + 1] = off + len;
+        } else if (slot <= 2) {
+          return -1;
+        }
+      }
+      off += (len + 3) & ~3;
+    }
+    return mask;
+  };
   return (buf, s, e) => {
     if (e - s < 12) return fallback(buf, s, e);
     if (buf[s + 1] !== 0) return fallback(buf, s, e);
     if (buf[s + 2] !== 0 || buf[s + 3] !== 0) return fallback(buf, s, e);
+    const mask = scan(buf, s, e);
+    if (mask < 0) return fallback(buf, s, e);
     const h$family = buf[s]!;
     const h$ifindex = buf.readInt32LE(s + 4);
     const h$state = buf.readUInt16LE(s + 8);
@@ -630,29 +704,16 @@ export function neighbourReader(rt: ProjectionRuntime): (buf: Buffer, s: number,
     let a$dst: unknown;
     let a$lladdr: unknown;
     try {
-      for (let off = s + 12; off < e; ) {
-        if (e - off < 4) return fallback(buf, s, e);
-        const len = buf[off]! | (buf[off + 1]! << 8);
-        if (len < 4 || off + len > e) return fallback(buf, s, e);
-        const v = off + 4;
-        const ve = off + len;
-        const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & 0x3fff;
-        switch (type <= 2 ? SLOTS[type] : 0) {
-          case 1: { // NDA_DST (1)
-            if (a$dst !== undefined) return fallback(buf, s, e);
-            if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
-            a$dst = rt.ip(buf, v, ve);
-            break;
-          }
-          case 2: { // NDA_LLADDR (2)
-            if (a$lladdr !== undefined) return fallback(buf, s, e);
-            a$lladdr = rt.mac(buf, v, ve);
-            break;
-          }
-          default:
-            break;
-        }
-        off += (len + 3) & ~3;
+      if ((mask & 0x2) !== 0) { // NDA_DST (1)
+        const v = P[2]!;
+        const ve = P[3]!;
+        if (ve - v !== 4 && ve - v !== 16) return fallback(buf, s, e);
+        a$dst = rt.ip(buf, v, ve);
+      }
+      if ((mask & 0x4) !== 0) { // NDA_LLADDR (2)
+        const v = P[4]!;
+        const ve = P[5]!;
+        a$lladdr = rt.mac(buf, v, ve);
       }
     } catch {
       return fallback(buf, s, e);
