@@ -29,6 +29,7 @@ import { keysOf } from './base.js';
 import { sameRecord, type CreatedLink, type LinkFieldEdits } from './edits.js';
 import { invalid, ValidationError } from './errors.js';
 import { LINK_SET_FIELDS, type LinkSetField } from './ops.js';
+import { quickLinkCreate } from './quick-specs.js';
 
 /** A created link's alternative names until some are given (frozen: assigned, never changed in place). */
 const NO_NAMES: readonly string[] = Object.freeze([]);
@@ -262,7 +263,7 @@ export class LinkDraft {
     // An alias and a mode are not for the create request (the kernel ignores or refuses them
     // there): the draft sets them afterwards, as it does the mtu (checked there).
     const { alias, addrGenMode, port, altnames, ...createSpec } = spec;
-    const v = validateLink('add', createSpec);
+    const v = quickLinkCreate(createSpec) ?? validateLink('add', createSpec);
     if (v.netns !== undefined || v.peer?.netns !== undefined) {
       throw invalid(v.netns !== undefined ? 'netns' : 'peer.netns', spec.netns ?? (spec.peer as { netns?: unknown }).netns, 'namespace',
         'a transaction creates links in its own namespace; move the link afterwards (moveTo)');

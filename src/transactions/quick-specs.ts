@@ -13,8 +13,8 @@
  * add them.
  */
 import type { AddressRecord, RouteRecord } from '../iproute/records.js';
-import type { AddressSpec, RouteSpec } from '../iproute/specs.js';
-import type { IfTarget } from '../iproute/validate/index.js';
+import type { AddressSpec, LinkSpec, RouteSpec } from '../iproute/specs.js';
+import type { IfTarget, ValidLink } from '../iproute/validate/index.js';
 import type { ResolveIf } from './normalise.js';
 
 const RT_TABLE_MAIN = 254;
@@ -200,4 +200,25 @@ export function quickAddressRecord(spec: AddressSpec, resolve: ResolveIf): Addre
     flags: 0,
     metric: null,
   };
+}
+
+/** Kinds a create takes with a name alone (a veth: and its peer's name): no lower device, no options. */
+const PLAIN_KINDS: ReadonlySet<string> = new Set(['veth', 'bridge', 'dummy', 'ifb']);
+
+/**
+ * validateLink('add', spec) for { ifname, kind, peer? } with a plain name, a kind of PLAIN_KINDS
+ * and, for a veth (only), its peer's plain name; null for any other spec. What a transaction
+ * creating 200 veth pairs in a process that has just started checks 200 times: the validator
+ * (a Checker object, field lists, a regular expression per name) took about 1 ms of it.
+ */
+export function quickLinkCreate(spec: LinkSpec): ValidLink | null {
+  if (typeof spec !== 'object' || spec === null) return null;
+  for (const k in spec) {
+    if (k !== 'ifname' && k !== 'kind' && k !== 'peer') return null;
+  }
+  const { ifname, kind, peer } = spec as { ifname?: unknown; kind?: unknown; peer?: unknown };
+  if (typeof ifname !== 'string' || !plainIfname(ifname) || typeof kind !== 'string' || !PLAIN_KINDS.has(kind)) return null;
+  if (kind !== 'veth') return peer === undefined ? { op: 'add', ifname, kind } : null;
+  if (typeof peer !== 'string' || !plainIfname(peer)) return null;
+  return { op: 'add', ifname, kind, peer: { ifname: peer } };
 }

@@ -9,7 +9,9 @@ import type { AddressSpec, RouteSpec } from '../../src/iproute/specs.js';
 import type { IfTarget } from '../../src/iproute/validate/index.js';
 import type { RouteRecord } from '../../src/iproute/records.js';
 import { quickRouteMatcher, routeMatcher, validAddressRecord, validRouteRecord } from '../../src/transactions/normalise.js';
-import { QuickMemo, quickAddressRecord, quickRouteRecord } from '../../src/transactions/quick-specs.js';
+import { QuickMemo, quickAddressRecord, quickLinkCreate, quickRouteRecord } from '../../src/transactions/quick-specs.js';
+import { validateLink } from '../../src/iproute/validate/index.js';
+import type { LinkSpec } from '../../src/iproute/specs.js';
 
 const resolve = (t: IfTarget): number => ('index' in t ? t.index : t.ifname === 'eth0' ? 2 : 7);
 
@@ -161,6 +163,40 @@ describe('quick address records', () => {
     }, { requiredKeys: ['address'] });
     fc.assert(fc.property(spec, (s) => { if (agree(addressBoth(s))) answered++; }), { numRuns: 3000 });
     expect(answered).toBeGreaterThan(30);
+  });
+});
+
+describe('quick link creates', () => {
+  const linkBoth = (s: unknown) => both(s as LinkSpec, (x) => quickLinkCreate(x), (x) => validateLink('add', x));
+
+  it('the same as the validator for names, kinds and peers, near misses included', () => {
+    let answered = 0;
+    // Mostly what the quick path takes, with the near misses it must leave alone.
+    const name = fc.oneof(
+      { arbitrary: fc.constantFrom('vx0', 'v', 'fifteen-bytes-x'), weight: 8 },
+      { arbitrary: fc.constantFrom('sixteen-bytes-xx', '', '.', '..', 'a/b', 'x:y', 'a b', 'tab\t', 'é', 'nul\0'), weight: 2 },
+    );
+    const kind = fc.oneof(
+      { arbitrary: fc.constantFrom('veth', 'bridge', 'dummy', 'ifb'), weight: 8 },
+      { arbitrary: fc.constantFrom('vxlan', 'macvlan', 'vlan', 'bogus', 7 as unknown as string), weight: 2 },
+    );
+    const spec = fc.record({
+      ifname: fc.option(name, { nil: undefined, freq: 8 }),
+      kind: fc.option(kind, { nil: undefined, freq: 8 }),
+      peer: fc.option(fc.oneof({ arbitrary: name, weight: 4 }, { arbitrary: fc.record({ ifname: name }), weight: 1 }), { nil: undefined }),
+      mtu: fc.constant(1400),
+    }, { requiredKeys: [] });
+    fc.assert(fc.property(spec, (s) => { if (agree(linkBoth(s))) answered++; }), { numRuns: 3000 });
+    expect(answered).toBeGreaterThan(30);
+  });
+
+  it('answers the commonest creates, and leaves the rest to the validator', () => {
+    expect(agree(linkBoth({ ifname: 'vx0', kind: 'veth', peer: 'vy0' }))).toBe(true);
+    expect(agree(linkBoth({ ifname: 'br0', kind: 'bridge' }))).toBe(true);
+    // A veth without its peer, a peer object, another field: the general way.
+    for (const s of [{ ifname: 'vx0', kind: 'veth' }, { ifname: 'vx0', kind: 'veth', peer: { ifname: 'vy0' } }, { ifname: 'd0', kind: 'dummy', mtu: 1400 }, { ifname: 'd0', kind: 'dummy', peer: 'x' }]) {
+      expect(quickLinkCreate(s as LinkSpec)).toBeNull();
+    }
   });
 });
 
