@@ -18,6 +18,8 @@ export class FramedRequests {
   length = 0;
   /** Where each message starts. */
   readonly starts: number[] = [];
+  /** How many of the messages ask for NLM_F_ECHO (requestFramed sends those its general way). */
+  echoes = 0;
 
   constructor(capacity = 64 * 1024) {
     this.bytes = Buffer.allocUnsafe(Math.max(NLMSG_HDRLEN, capacity));
@@ -46,6 +48,7 @@ export class FramedRequests {
     b[start + 4] = type & 0xff;
     b[start + 5] = type >>> 8;
     const f = NLM_F.REQUEST | NLM_F.ACK | flags;
+    if ((f & NLM_F.ECHO) !== 0) this.echoes++;
     b[start + 6] = f & 0xff;
     b[start + 7] = (f >>> 8) & 0xff;
     // seq (8..11) is the transport's; pid (12..15) stays 0.
@@ -62,8 +65,9 @@ export class FramedRequests {
 
   /** Takes back the last message added (its payload could not be written). */
   drop(): void {
-    const start = this.starts.pop();
-    if (start !== undefined) this.length = start;
+    if (this.starts.length === 0) return;
+    if ((this.flagsOf(this.starts.length - 1) & NLM_F.ECHO) !== 0) this.echoes--;
+    this.length = this.starts.pop()!;
   }
 
   /** The type of message i (from its header). */

@@ -31,6 +31,21 @@ describe('FramedRequests and requestFramed', () => {
     expect(shape(viaFramed)[4]).toBe('EEXIST 21');
   });
 
+  it('numbers the requests in place in a buffer at any offset (aligned or not)', async () => {
+    const msgs = Array.from({ length: 5 }, (_, i) => msg(20, i, i));
+    for (const shift of [0, 1, 2, 4]) {
+      const f = framedOf(msgs);
+      const moved = Buffer.alloc(f.bytes.length + shift).subarray(shift);
+      f.bytes.copy(moved);
+      f.bytes = moved;
+      const a = new FakeTransport();
+      const b = new FakeTransport();
+      await a.requestBatch(msgs);
+      await b.requestFramed(f);
+      expect(b.transmits.map((x) => x.toString('hex'))).toEqual(a.transmits.map((x) => x.toString('hex')));
+    }
+  });
+
   it('matches replies, errors, lost and missing answers to their requests as requestBatch does', async () => {
     // Requests answered otherwise than by a plain ACK: replies before the ACK, an error, an answer
     // lost to an overrun, none at all (the batch then ends at its timeout).
@@ -81,6 +96,26 @@ describe('FramedRequests and requestFramed', () => {
     f.drop();
     expect(f.count).toBe(2);
     expect(f.requests().map((r) => [r.type, r.flags, [...r.payload]])).toEqual([[20, NLM_F.CREATE, [1]], [21, NLM_F.CREATE, [2, 1, 2, 3, 4, 5]]]);
+  });
+
+  it('counts the messages asking for an echo, drop() included; a batch with one goes the general way', async () => {
+    const f = framedOf([msg(20, 1)]);
+    f.add(21, NLM_F.ECHO, 1);
+    expect(f.echoes).toBe(1);
+    f.drop();
+    expect(f.echoes).toBe(0);
+    f.add(22, NLM_F.ECHO | NLM_F.CREATE, 1);
+    f.add(23, 0, 1);
+    f.drop();
+    expect(f.echoes).toBe(1);
+    const handler: FakeHandler = () => ({ replies: [] });
+    const a = new FakeTransport({ handler });
+    const b = new FakeTransport({ handler });
+    const reqs = f.requests();
+    const viaBatch = await a.requestBatch(reqs);
+    const viaFramed = await b.requestFramed(f);
+    expect(b.transmits.map((x) => x.toString('hex'))).toEqual(a.transmits.map((x) => x.toString('hex')));
+    expect(viaFramed.map((r) => r.ok)).toEqual(viaBatch.map((r) => r.ok));
   });
 
   it('shows each message to an outgoing hook, which may answer it', async () => {
