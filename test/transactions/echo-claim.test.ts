@@ -155,6 +155,17 @@ describe('routeEchoClaim', () => {
     const last = announcement(framed, 1, pid);
     last[last.length - 1] = last[last.length - 1]! ^ 1;
     expect(miss(last)).toBeUndefined();
+    // The same, the announcement at any offset in its memory: equal bytes claimed, one byte off not.
+    for (const shift of [1, 2, 3, 4, 8]) {
+      const at = (b: Buffer): Buffer => { const m = Buffer.alloc(b.length + shift).subarray(shift); b.copy(m); return m; };
+      const same = at(announcement(framed, 0, pid));
+      expect(claim.match(same, same.length, 7)).toMatchObject({ claimed: { record: ops[0]!.spec } });
+      for (const k of [NLMSG_HDRLEN, NLMSG_HDRLEN + 5, same.length - 1]) {
+        const off = at(announcement(framed, 0, pid));
+        off[k] = off[k]! ^ 0x40;
+        expect(miss(off)).toBeUndefined();
+      }
+    }
     // Another number: outside the batch, or another request's.
     const before = announcement(framed, 0, pid);
     before.writeUInt32LE(499, 8);
