@@ -532,7 +532,8 @@ function repeatRoute(framed: FramedRequests, memo: FrameMemo, r: RouteRecord, in
   const size = memo.size;
   const start = framed.length;
   if (start + size <= framed.bytes.length) {
-    // (framed.add() would zero the bytes first: all of them are written over here.)
+    // (framed.add() would zero the bytes first: all of them are written over here. The copy asks
+    // for no echo, as nothing encodePlan writes does: FramedRequests.echoes stays right.)
     framed.bytes.copyWithin(start, memo.start, memo.start + size);
     framed.starts.push(start);
     framed.length = start + size;

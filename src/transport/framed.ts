@@ -18,7 +18,11 @@ export class FramedRequests {
   length = 0;
   /** Where each message starts. */
   readonly starts: number[] = [];
-  /** How many of the messages ask for NLM_F_ECHO (requestFramed sends those its general way). */
+  /**
+   * How many of the messages ask for NLM_F_ECHO (requestFramed sends a batch with any its general
+   * way), counted by add() and drop(). A writer that appends around add() (encode-op.ts's
+   * repeatRoute copies the last route) appends no message that asks for one.
+   */
   echoes = 0;
 
   constructor(capacity = 64 * 1024) {
