@@ -364,7 +364,8 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
     for (let i = 0; i < made.length; i++) {
       const r = i === 0 ? c.record : c.peer!;
       const m = made[i]!;
-      // (What a create request cannot say: set right after it, before the link goes up.)
+      // (What a create request cannot say: set right after it, before the link goes up. Each
+      // condition here is one of setAfterCreate()'s, which skips links with none of them.)
       if (r.alias != null) setField(m, 'alias', r.alias);
       if (r.addrGenMode != null) setField(m, 'addrGenMode', r.addrGenMode);
       if (r.altnames.length > 0) fieldOps.push(...altnameOps(state, m, r.altnames));

@@ -13,11 +13,11 @@
  * A reader works in two passes. The first (`scan`, a small function of its own) walks the
  * attributes and notes where each chosen one is, in a typed array, and a bit for it in a mask;
  * the second reads those, in straight-line code. Why not one loop with a switch: a fresh process
- * runs this code unoptimized, and V8 charges a loop's every turn with the whole loop body's
- * size, so a switch over every chosen attribute inside the loop made the reader "hot" within a
- * dozen messages; its optimizing compile (20 ms and more on another thread) then competed for
- * the CPUs with the very work it was meant to speed up, and 400 link notifications took 5-12 ms
- * to read instead of 4.7. Split, the scan compiles in about a millisecond and the straight-line
+ * runs this code unoptimized, and V8's tiering charges a loop's every turn with the whole loop
+ * body's size, so a switch over every chosen attribute inside the loop had the reader marked for
+ * optimization early among a commit's 400 link notifications (--trace-opt); its compile (20 ms
+ * and more on another thread) ran beside the very work it was meant to speed up, presumably
+ * competing with it for the CPUs, and the 400 took 5-12 ms to read instead of 4.7. Split, the scan compiles in about a millisecond and the straight-line
  * part is not compiled at all for a few hundred messages (a fresh process: 4.7-7.9 ms, median
  * about 6). Once warm, the two do what the one loop did.
  *
