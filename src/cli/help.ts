@@ -94,11 +94,14 @@ malformed: it is still shown) or nothing decodable was found; 2 on a usage error
 
 Makes the kernel match the desired state in FILE (JSON or YAML, '-' for standard input):
   interfaces: [{ ifname, kind, state: up|down, mtu, master, addresses: ['10.0.0.1/24', ...] }]
+              or keyed by name: { br0: { kind: bridge, state: up }, v0: { mtu: 1400 } }
   routes:     [{ dst, gateway, oif, table, priority, ... }]
   rules:      [{ priority, src, dst, table, action, ... }]
-as one transaction. Objects the file does not mention are left alone. --dry-run prints the
-review (what would be created, changed, deleted) and changes nothing. If the kernel refuses any
-step, everything already done is undone, and nldb exits 1 with the kernel's message.
+  neighbours: [{ ifname, dst, lladdr, ... }]
+as one transaction. Objects the file does not mention are left alone; 'present: false' asks
+for one to be gone. --dry-run prints the review (what would be created, changed, deleted) and
+changes nothing. If the kernel refuses any step, everything already done is undone, and nldb
+exits 1 with the kernel's message.
 
 Options:
   -n, --netns NAME    apply inside the named network namespace

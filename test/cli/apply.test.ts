@@ -25,7 +25,11 @@ describe('the desired-state file', () => {
   const bad: [unknown, RegExp][] = [
     [[], /must be an object/],
     [{ links: [] }, /unknown section 'links'/],
-    [{ interfaces: {} }, /^interfaces: expected a list$/],
+    [{ interfaces: 'br0' }, /^interfaces: expected a list, or a map of interfaces by name$/],
+    [{ interfaces: { br0: 'bridge' } }, /^interfaces\.br0: expected an object$/],
+    [{ interfaces: { br0: { ifname: 'br1', kind: 'bridge' } } }, /^interfaces\.br0: ifname "br1" is not its key$/],
+    [{ interfaces: { v0: { state: 'UP' } } }, /^interfaces\.v0: state must be up or down, not "UP"$/],
+    [{ interfaces: { v0: { colour: 'red' } } }, /^interfaces\.v0: unknown field 'colour'/],
     [{ interfaces: [{ mtu: 1 }] }, /^interfaces\[0\]: needs an ifname$/],
     [{ interfaces: [{ ifname: 'v0', state: 'UP' }] }, /^interfaces\[0\] \(v0\): state must be up or down, not "UP"$/],
     [{ interfaces: [{ ifname: 'v0', mtu: -5 }] }, /mtu must be a positive integer/],
@@ -41,6 +45,19 @@ describe('the desired-state file', () => {
       expect(() => checkDesired(doc)).toThrow(message);
     });
   }
+
+  it('reads interfaces keyed by name as it reads the list', () => {
+    const list = checkDesired({ interfaces: [{ ifname: 'br0', kind: 'bridge', state: 'up' }, { ifname: 'v0', mtu: 1400 }, { ifname: 'old0', present: false }, { ifname: 'lo' }] });
+    const map = checkDesired({ interfaces: { br0: { kind: 'bridge', state: 'up' }, v0: { ifname: 'v0', mtu: 1400 }, old0: { present: false }, lo: null } });
+    expect(map).toEqual(list);
+    expect(map.interfaces.map((i) => i.ifname)).toEqual(['br0', 'v0', 'old0', 'lo']);
+    expect(checkDesired({ interfaces: {} }).interfaces).toEqual([]);
+  });
+
+  it('reads the map from YAML', async () => {
+    const doc = await parseDesiredText('interfaces:\n  br0: { kind: bridge }\n  v0:\n    mtu: 1400\n    master: br0\n  lo:\n', 'state.yaml');
+    expect(checkDesired(doc).interfaces).toEqual([{ ifname: 'br0', kind: 'bridge' }, { ifname: 'v0', mtu: 1400, master: 'br0' }, { ifname: 'lo' }]);
+  });
 
   it('fills absent sections with empty lists', () => {
     expect(checkDesired({ routes: [{ dst: '10.0.0.0/24', oif: 'v0' }] })).toEqual({ interfaces: [], routes: [{ dst: '10.0.0.0/24', oif: 'v0' }], rules: [], neighbours: [] });
@@ -166,6 +183,27 @@ describe('nldb apply, against the kernel of a throwaway namespace', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('applies interfaces keyed by name (YAML) as it applies the list', () => {
+    const yaml = [
+      'interfaces:',
+      '  mbr0: { kind: bridge, state: up }',
+      '  mv0: { kind: veth, peer: mv1, mtu: 1300, master: mbr0, state: up, addresses: [10.55.0.1/24] }',
+      'routes:',
+      '  - { dst: 10.56.0.0/24, gateway: 10.55.0.2 }',
+    ].join('\n');
+    const r = nldb(['apply', '-', '--netns', ns()], { input: yaml });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const byName = new Map(links().map((l) => [l.ifname, l]));
+    expect(byName.get('mv0')).toMatchObject({ mtu: 1300, master: 'mbr0' });
+    expect(byName.get('mv0')!.flags).toContain('UP');
+    expect(byName.get('mbr0')!.flags).toContain('UP');
+    expect(byName.has('mv1')).toBe(true);
+    expect(ipJson<{ addr_info: { local: string; prefixlen: number }[] }>(ns(), 'addr', 'show', 'dev', 'mv0')[0]!.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toContain('10.55.0.1/24');
+    expect(ipJson<{ dst: string; gateway?: string }>(ns(), 'route', 'show', '10.56.0.0/24')).toEqual([expect.objectContaining({ dst: '10.56.0.0/24', gateway: '10.55.0.2' })]);
+    expect(nldb(['apply', '-', '--netns', ns()], { input: yaml })).toEqual({ code: 0, stdout: '', stderr: 'nothing to do: the state already matches\n' });
   });
 
   it('a step the kernel refuses rolls everything back: exit 1, the kernel\'s message, nothing left', () => {

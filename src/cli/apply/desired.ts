@@ -8,6 +8,8 @@
  *     - { ifname: v0, kind: veth, peer: v1, mtu: 1400, master: br0, state: up,
  *         addresses: [10.0.0.1/24, 2001:db8::1/64] }
  *     - { ifname: old0, present: false }          # delete it if it is there
+ *   # or, keyed by name (netplan's spelling, and pyroute2's `ipdb.interfaces.br0`):
+ *   # interfaces: { br0: { kind: bridge, state: up }, old0: { present: false } }
  *   routes:
  *     - { dst: 10.9.0.0/24, gateway: 10.0.0.2 }
  *   rules:
@@ -98,15 +100,34 @@ function list(doc: Record<string, unknown>, key: string): Record<string, unknown
   });
 }
 
+/**
+ * The interfaces section: a list of objects with their ifname, or a map from name to object (the
+ * name is the key; an ifname inside, if given, must be the same; `br0:` with nothing after it
+ * only names it). Each comes with where it is, for messages: `interfaces[1] (v0)` or `interfaces.v0`.
+ */
+function interfaceItems(doc: Record<string, unknown>): { item: Record<string, unknown>; where: string }[] {
+  const v = doc.interfaces;
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) {
+    return list(doc, 'interfaces').map((item, i) => ({ item, where: `interfaces[${i}]${typeof item.ifname === 'string' && item.ifname !== '' ? ` (${item.ifname})` : ''}` }));
+  }
+  if (!isObject(v)) throw new DesiredStateError('interfaces: expected a list, or a map of interfaces by name');
+  return Object.entries(v).map(([name, item]) => {
+    const where = `interfaces.${name}`;
+    if (item === null) return { item: { ifname: name }, where };
+    if (!isObject(item)) throw new DesiredStateError(`${where}: expected an object`);
+    check(item.ifname === undefined || item.ifname === name, where, `ifname ${JSON.stringify(item.ifname)} is not its key`);
+    return { item: { ...item, ifname: name }, where };
+  });
+}
+
 function check(cond: boolean, where: string, what: string): void {
   if (!cond) throw new DesiredStateError(`${where}: ${what}`);
 }
 
-function checkInterface(o: Record<string, unknown>, i: number): DesiredInterface {
-  const where = `interfaces[${i}]`;
-  for (const k of Object.keys(o)) check(IFACE_KEYS.has(k), where, `unknown field '${k}' (known: ${[...IFACE_KEYS].join(', ')})`);
-  check(typeof o.ifname === 'string' && o.ifname !== '', where, 'needs an ifname');
-  const w = `${where} (${String(o.ifname)})`;
+function checkInterface(o: Record<string, unknown>, w: string): DesiredInterface {
+  for (const k of Object.keys(o)) check(IFACE_KEYS.has(k), w, `unknown field '${k}' (known: ${[...IFACE_KEYS].join(', ')})`);
+  check(typeof o.ifname === 'string' && o.ifname !== '', w, 'needs an ifname');
   if (o.kind !== undefined) check(typeof o.kind === 'string', w, 'kind must be a string');
   if (o.state !== undefined) check(o.state === 'up' || o.state === 'down', w, `state must be up or down, not ${JSON.stringify(o.state)}`);
   if (o.mtu !== undefined) check(Number.isInteger(o.mtu) && (o.mtu as number) > 0, w, 'mtu must be a positive integer');
@@ -129,7 +150,7 @@ export function checkDesired(doc: unknown): DesiredState {
   for (const k of Object.keys(doc)) {
     check((TOP as readonly string[]).includes(k), 'the desired state', `unknown section '${k}' (known: ${TOP.join(', ')})`);
   }
-  const interfaces = list(doc, 'interfaces').map(checkInterface);
+  const interfaces = interfaceItems(doc).map(({ item, where }) => checkInterface(item, where));
   const names = new Set<string>();
   for (const i of interfaces) {
     check(!names.has(i.ifname), 'interfaces', `${i.ifname} is listed twice`);
