@@ -90,6 +90,12 @@ export interface CommitDeps {
    * verifies, rolls back or resolves. (A rollback plans again from `base` in any case.)
    */
   inverses?: () => void;
+  /**
+   * The inverses are only ever plain undos (inverse.ts, onlyPlainAdditions: 10,000 routes): nothing
+   * confirming looks for depends on them, so without a journal they are filled in only when
+   * something reads them (a rollback, `verify`, the report's `ops`), not on the way.
+   */
+  inversesOnDemand?: boolean;
 }
 
 export interface CommitReport {
@@ -232,6 +238,9 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
     fillInverses();
     if (inversesError !== undefined) throw inversesError;
   }
+  // (A commit of 10,000 routes keeps its only thread busy while the kernel works: the 10,000
+  // inverse objects would cost it about 5 ms in a fresh process, for a rollback that rarely comes.)
+  const onDemand = deps.inversesOnDemand === true;
 
   // Written (and on disk) before anything is sent.
   journal?.begin(txId, deps.ns ?? null, ops);
@@ -242,6 +251,7 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
   journal?.markSent(txId, ops.map((o) => o.id));
 
   const fail = async (phase: CommitPhase, results: OpResult[], cause: unknown, op: Operation | null, failures: OpFailure[] = []): Promise<never> => {
+    fillInverses();
     const rb = await rollback(deps, ops, results, rollbackTimeout, now);
     throw new CommitError({ txId, phase, op, cause, failures, rolledBack: rb.rolledBack, rollbackErrors: rb.errors });
   };
@@ -249,7 +259,7 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
   // Once the kernel has the operations: their inverses (if not written already), then what
   // confirming them will look for, while the kernel works.
   const started = (): void => {
-    fillInverses();
+    if (!onDemand) fillInverses();
     if (inversesError !== undefined) return;
     try {
       deps.confirm?.prepare?.(ops);
@@ -265,7 +275,7 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
     results = settle(ops, undefined, e);
     return fail(e instanceof DeadlineError ? 'timeout' : 'send', results, e, null);
   }
-  fillInverses();
+  if (!onDemand) fillInverses();
   // (Only a fault in the planner's simulation, which also plans the rollback, could end here.)
   if (inversesError !== undefined) return fail('send', results, inversesError, null);
   journal?.markDone(txId, ops.filter((_, i) => results[i]!.status === 'ok').map((o) => o.id));
@@ -292,6 +302,8 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
     }
   }
   if (opts.verify) {
+    fillInverses();
+    if (inversesError !== undefined) return fail('send', results, inversesError, null);
     let ok: boolean;
     try {
       ok = await deadline.race(Promise.resolve().then(() => opts.verify!({ txId, ops, ...deadline.ctx })), 'verifying');
@@ -301,5 +313,13 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
     if (!ok) return fail('verify', results, new Error('verify returned false'), null);
   }
   journal?.finish(txId, 'committed');
-  return { txId, ops };
+  if (!onDemand || inversesLeft === undefined) return { txId, ops };
+  return {
+    txId,
+    get ops(): readonly Operation[] {
+      fillInverses();
+      if (inversesError !== undefined) throw inversesError;
+      return ops;
+    },
+  };
 }

@@ -287,7 +287,7 @@ export function withInverses(base: TxBase, forward: readonly Operation[], opts: 
  */
 export function fillInverses(base: TxBase, ops: Operation[], opts: { home?: string | null } = {}): void {
   const state = new TxState(base);
-  if (allPlainAdditions(ops)) {
+  if (onlyPlainAdditions(ops)) {
     fillAdditions(state, ops);
     return;
   }
@@ -338,9 +338,9 @@ export function fillInverses(base: TxBase, ops: Operation[], opts: { home?: stri
 /**
  * Whether every operation adds a route, rule or neighbour in the transaction's own namespace: the
  * kernel drops nothing for such an addition, nor for its undo, a delete of exactly what it added
- * (effects.ts), and none of them changes a link.
+ * (effects.ts), and none of them changes a link. Their inverses are plain undos (fillAdditions).
  */
-function allPlainAdditions(ops: readonly Operation[]): boolean {
+export function onlyPlainAdditions(ops: readonly Operation[]): boolean {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     if ((op.kind !== 'route' && op.kind !== 'rule' && op.kind !== 'neighbour') || (op.intent !== 'create' && op.intent !== 'append') || op.ns) return false;

@@ -20,7 +20,7 @@ import type { BridgePort, InterfaceRecord, RecordKind, RouteRecord } from '../ip
 import type { TxBase } from './base.js';
 import { sameRecord, type CreatedLink, type KeyedEdit, type TxEdits } from './edits.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
-import { createSpecOf, fillInverses, linkDeleteOp, linkSetOp, recordOp, withInverses } from './inverse.js';
+import { createSpecOf, fillInverses, linkDeleteOp, linkSetOp, onlyPlainAdditions, recordOp, withInverses } from './inverse.js';
 import { LINK_SET_FIELDS, type LinkSetField, type Operation } from './ops.js';
 import { routeLinks, TxState } from './state.js';
 import { createdRecords } from './effects.js';
@@ -400,11 +400,14 @@ export function plan(base: TxBase, edits: TxEdits, opts: PlanOptions = {}): Oper
  * `inverses()`, which fills in their inverses in place (the same ones plan() gives), to be called
  * once, later: a commit without a journal computes them while the kernel works (commit.ts).
  */
-export function planInTwo(base: TxBase, edits: TxEdits, opts: PlanOptions = {}): { ops: Operation[]; inverses: () => void } {
+export function planInTwo(
+  base: TxBase, edits: TxEdits, opts: PlanOptions = {},
+): { ops: Operation[]; inverses: () => void; onDemand: boolean } {
   // forwardOps() makes new operations each time: numbered in place.
   const ops = forwardOps(base, edits);
   for (let i = 0; i < ops.length; i++) ops[i]!.id = String(i + 1);
-  return { ops, inverses: () => fillInverses(base, ops, { home: opts.home ?? null }) };
+  // (Such a plan's inverses are plain undos, which nothing confirming looks for: commit.ts.)
+  return { ops, inverses: () => fillInverses(base, ops, { home: opts.home ?? null }), onDemand: onlyPlainAdditions(ops) };
 }
 
 /** A readable name of a keyed object for messages: 'route 10.0.0.0/24 table 254'. */

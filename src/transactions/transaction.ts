@@ -150,13 +150,13 @@ export class Transaction {
       const conflicts = detectConflicts(this.base, current, edits);
       if (conflicts.length > 0) throw new ConflictError(conflicts);
     }
-    // The inverses are filled in by commitPlan (while the kernel works, when there is no journal).
-    const { ops, inverses } = planInTwo(current, edits, { home: current.netns ?? null });
+    // The inverses are filled in by commitPlan (while the kernel works, or when asked for, when there is no journal).
+    const { ops, inverses, onDemand } = planInTwo(current, edits, { home: current.netns ?? null });
     executor.prepare?.(ops);
     this.state = 'committing';
     try {
       const report = await commitPlan(ops, {
-        txId: this.id, executor, journal: this.env.journal ?? null, ns: current.netns ?? null, base: current, inverses,
+        txId: this.id, executor, journal: this.env.journal ?? null, ns: current.netns ?? null, base: current, inverses, inversesOnDemand: onDemand,
         ...(this.env.confirm ? { confirm: this.env.confirm } : {}),
         ...(this.env.now ? { now: this.env.now } : {}),
       }, opts);

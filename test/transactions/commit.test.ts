@@ -111,6 +111,50 @@ describe('commit', () => {
     expect(journalled.report.ops).toEqual(expected);
   });
 
+  it('fills the inverses of a plan of plain additions only when something reads them: the report, verify, a rollback', async () => {
+    const additions = (w: World, extra: Parameters<typeof envFor>[1] = {}): Transaction => {
+      const tx = begin(w.base(), envFor(w, extra));
+      for (let i = 0; i < 5; i++) tx.routes.add({ dst: `10.60.${i}.0/24`, oif: 'eth0' });
+      tx.rules.add({ priority: 300, table: 102, dst: '10.60.0.0/16' });
+      return tx;
+    };
+    const expected = additions(original.clone()).plan();
+    expect(expected).toHaveLength(6);
+    expect(expected.every((op) => op.inverse.length === 1 && op.inverse[0]!.intent === 'delete')).toBe(true);
+
+    // Not while the kernel works, nor by the time the commit resolves; the report's ops have them.
+    const w = original.clone();
+    const inner = simExecutor(w);
+    let afterStarted = -1;
+    const executor: OpExecutor = {
+      send: async (ops, ctx) => {
+        ctx.started?.();
+        afterStarted = ops.filter((op) => op.inverse.length > 0).length;
+        return inner.send(ops, ctx);
+      },
+    };
+    const report = await additions(w, { executor }).commit();
+    expect(afterStarted).toBe(0);
+    expect(report.ops).toEqual(expected);
+
+    // verify sees them.
+    const w2 = original.clone();
+    let inVerify = -1;
+    await additions(w2, { executor: simExecutor(w2) }).commit({
+      verify: ({ ops }) => { inVerify = ops.filter((op) => op.inverse.length === 1).length; return true; },
+    });
+    expect(inVerify).toBe(expected.length);
+
+    // A refusal of the last one undoes the others.
+    const w3 = original.clone();
+    const refusal = Object.assign(new Error('refused'), { code: 'EPERM' });
+    const err = await additions(w3, { executor: simExecutor(w3, { failAt: new Map([[expected.length - 1, refusal]]) }) }).commit().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(CommitError);
+    expect((err as CommitError).rolledBack).toBe(true);
+    expect(w3.dump()).toEqual(original.dump());
+    expect(w.dump().home.routes.filter((r) => r.dst.startsWith('10.60.'))).toHaveLength(5);
+  });
+
   it('rolls back to the original state when the kernel refuses the operation at any position', async () => {
     const n = bigTx(original.clone()).plan().length;
     expect(n).toBeGreaterThanOrEqual(20);
