@@ -100,6 +100,7 @@ export interface CommitDeps {
 
 export interface CommitReport {
   txId: string;
+  /** The operations sent, each with its inverse (made when first read, for a plan of plain additions). */
   ops: readonly Operation[];
 }
 
@@ -239,7 +240,8 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
     if (inversesError !== undefined) throw inversesError;
   }
   // (A commit of 10,000 routes keeps its only thread busy while the kernel works: the 10,000
-  // inverse objects would cost it about 5 ms in a fresh process, for a rollback that rarely comes.)
+  // inverse objects cost it about 5 ms in a fresh process, and nothing may ever read them: a
+  // rollback plans again from `base` when it has one.)
   const onDemand = deps.inversesOnDemand === true;
 
   // Written (and on disk) before anything is sent.
