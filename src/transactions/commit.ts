@@ -273,7 +273,6 @@ export async function commitPlan(ops: readonly Operation[], deps: CommitDeps, op
   try {
     results = settle(ops, await deadline.race(deps.executor.send(ops, { ...deadline.ctx, started }), 'sending'));
   } catch (e) {
-    fillInverses();
     results = settle(ops, undefined, e);
     return fail(e instanceof DeadlineError ? 'timeout' : 'send', results, e, null);
   }
