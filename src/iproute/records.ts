@@ -41,7 +41,10 @@ export interface InterfaceRecord {
   group: number | null;
   qdisc: string | null;
   altnames: string[];
-  /** IFLA_LINKINFO's kind-specific data, decoded where known (e.g. { id: 42, port: 4789 } for vxlan). */
+  /**
+   * IFLA_LINKINFO's kind-specific data, decoded where known (e.g. { id: 42, port: 4789 } for vxlan),
+   * without running state such as a bridge's timers (decode/link.ts, RUNNING_STATE).
+   */
   info: Record<string, unknown> | null;
   /** IFLA_INFO_SLAVE_KIND: 'bridge' for a bridge port. */
   slaveKind: string | null;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, toArray, take } from 'rxjs';
 import { DbTimeoutError, IPDB, type AnyChange, type InterfaceRecord } from '../../src/index.js';
-import { assertKernelAccess, ip, ipBatch, useNetns } from '../helpers/netns.js';
+import { assertKernelAccess, ip, ipBatch, ipJson, useNetns } from '../helpers/netns.js';
 import { compareNow, kernelState, noDad, settle } from '../helpers/witness.js';
 
 const ns = useNetns('mirror');
@@ -143,6 +143,25 @@ describe('observing', () => {
       ['add', '10.78.0.0/16', 'kernel'],
     ]);
     expect(await compareNow(db, ns())).toEqual([]);
+  });
+
+  it("a bridge's change names what changed: its countdown timers are not part of its info", async () => {
+    // Up: a bridge's FDB garbage-collection timer only runs while it is.
+    ipBatch(ns(), ['link add brt type bridge forward_delay 400', 'link set brt up']);
+    const made = await db.wait((s) => { const l = s.interfaces.get('brt'); return l?.state === 'up' ? l : undefined; }, { timeout: 5000 });
+    // The kernel's own view still has them, counting down (gc_timer: the FDB's next sweep).
+    const before = ipJson(ns(), '-d', 'link', 'show', 'brt')[0].linkinfo.info_data;
+    expect(before).toHaveProperty('gc_timer');
+    expect(made.info).toMatchObject({ forwardDelay: 400, stpState: 0 });
+    for (const k of ['helloTimer', 'tcnTimer', 'topologyChangeTimer', 'gcTimer', 'fdbNLearned']) expect(made.info).not.toHaveProperty(k);
+    // Long enough for gc_timer to move (it counts centiseconds): the next announcement differs in it.
+    await new Promise((r) => setTimeout(r, 50));
+    const seen = changes.length;
+    ip(ns(), 'link', 'set', 'brt', 'mtu', '1400');
+    await db.wait((s) => s.interfaces.get('brt')?.mtu === 1400, { timeout: 5000 });
+    const mine = changes.slice(seen).filter((c) => c.kind === 'interface' && c.after?.ifname === 'brt');
+    expect(mine.map((c) => (c.op === 'change' ? c.fields : c.op))).toEqual([['mtu']]);
+    expect(ipJson(ns(), '-d', 'link', 'show', 'brt')[0].linkinfo.info_data.gc_timer).not.toBe(before.gc_timer);
   });
 
   it('state$ gives the current state, then each new one', async () => {

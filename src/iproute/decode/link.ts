@@ -143,12 +143,28 @@ function addrGenModeOf(afSpec: { inet6?: { addrGenMode?: string | number } } | u
 }
 
 /**
+ * What a kind's IFLA_INFO_DATA reports that is the kernel's running state rather than a setting,
+ * different in nearly every announcement: a bridge's countdown timers (hello, TCN, topology
+ * change, FDB garbage collection: centiseconds left), its count of learned FDB entries, and its
+ * multicast querier state (which carries the other querier's timer). Records leave them out, as a
+ * port's record leaves out the port's timers (bridge-port.ts). Kept, every re-announcement of a
+ * bridge (a port joining, a new MTU, a carrier change) would read as a change of its `info`: for
+ * watchers, `nldb monitor` (which printed the whole of it), the store's history and checkpoint
+ * diffs alike. `ip -d link show` prints them, and IPRoute's decoded messages keep them.
+ */
+const RUNNING_STATE: Readonly<Record<string, readonly string[]>> = {
+  bridge: ['helloTimer', 'tcnTimer', 'topologyChangeTimer', 'gcTimer', 'fdbNLearned', 'mcastQuerierState'],
+};
+
+/**
  * IFLA_INFO_DATA as a record carries it: the codec's names (the kernel constant, camelCase), made
- * plain. A vxlan's IPv6 group/local (IFLA_VXLAN_GROUP6/LOCAL6) appear as group/local, so the
- * record reads the same whatever the family, as its spec is written.
+ * plain, without the kind's running state (RUNNING_STATE). A vxlan's IPv6 group/local
+ * (IFLA_VXLAN_GROUP6/LOCAL6) appear as group/local, so the record reads the same whatever the
+ * family, as its spec is written.
  */
 function linkInfo(kind: string, data: Record<string, unknown>): Record<string, unknown> {
   const out = plainData(data) as Record<string, unknown>;
+  for (const k of RUNNING_STATE[kind] ?? []) delete out[k];
   if (kind === 'vxlan') {
     if (out.group6 !== undefined) { out.group = out.group6; delete out.group6; }
     if (out.local6 !== undefined) { out.local = out.local6; delete out.local6; }
