@@ -98,6 +98,10 @@ export function formatValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
@@ -139,10 +143,18 @@ export function formatChange(c: AnyChange, o: ChangeLineOptions): string {
     sign = style.yellow('~');
     const before = c.before as AnyRecord;
     const after = c.after as AnyRecord;
-    const diffs = changedFields(before, after, c.fields).map((f) => {
-      const b = formatField(c.kind, f, (before as unknown as Record<string, unknown>)[f], names);
-      const a = formatField(c.kind, f, (after as unknown as Record<string, unknown>)[f], names);
-      return `${f} ${style.dim(b)} → ${style.bold(a)}`;
+    const diffs = changedFields(before, after, c.fields).flatMap((f) => {
+      const bv = (before as unknown as Record<string, unknown>)[f];
+      const av = (after as unknown as Record<string, unknown>)[f];
+      const line = (name: string, b: string, a: string): string => `${name} ${style.dim(b)} → ${style.bold(a)}`;
+      // An object on both sides (a link's info or port settings, a route's metrics): only the keys
+      // that differ, each under its dotted name; the whole object twice buries the one change.
+      if (isPlainObject(bv) && isPlainObject(av)) {
+        return [...new Set([...Object.keys(bv), ...Object.keys(av)])]
+          .filter((k) => !sameValue(bv[k], av[k]))
+          .map((k) => line(`${f}.${k}`, formatValue(bv[k]), formatValue(av[k])));
+      }
+      return [line(f, formatField(c.kind, f, bv, names), formatField(c.kind, f, av, names))];
     });
     // The description uses the new values (an interface renamed reads under its new name).
     body = `${style.yellow(what)}: ${diffs.length > 0 ? diffs.join(', ') : 'no visible difference'}`;

@@ -126,6 +126,17 @@ describe('monitor lines', () => {
     expect(formatChange({ ...c, fields: ['mtu'] }, o)).toBe('03:04:05.067  ~ interface v0 #3: mtu 1500 → 1400');
   });
 
+  it('~ inside an object field (info, port, metrics): only the keys that differ, by dotted name', () => {
+    const before = { ...v0, kind: 'vxlan', info: { id: 42, port: 4789, ttl: 10, group: '239.1.1.1', local: '10.0.0.1' } };
+    const after = { ...before, mtu: 1450, info: { id: 42, port: 4789, ttl: 20, local: '10.0.0.1', learning: 0 } };
+    const c: AnyChange = { op: 'change', kind: 'interface', key: '3', before, after, origin: 'kernel', fields: ['mtu', 'info'] };
+    expect(formatChange(c, o)).toBe('03:04:05.067  ~ interface v0 #3: mtu 1500 → 1450, info.ttl 10 → 20, info.group 239.1.1.1 → none, info.learning none → 0');
+    // An object that appears or goes whole is shown whole.
+    const r = route({ metrics: null });
+    const m: AnyChange = { op: 'change', kind: 'route', key: 'k', before: r, after: { ...r, metrics: { mtu: 1400 } }, origin: 'kernel', fields: ['metrics'] };
+    expect(formatChange(m, { ...o, at: undefined })).toBe('~ route 10.0.0.0/24 dev br0 table main: metrics none → {"mtu":1400}');
+  });
+
   it('- for an object that went; the reason and a resync origin are marked', () => {
     const r = route({ oif: 3, gateway: '10.0.0.2', priority: 100 });
     const c: AnyChange = { op: 'remove', kind: 'route', key: 'k', before: r, after: undefined, origin: 'resync', reason: 'link-down' };
