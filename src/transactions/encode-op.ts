@@ -10,7 +10,7 @@
  * LinkSpec cannot say: the index of a veth's far end (an undo brings the pair back with both
  * indexes), and kind options as the kernel reported them (records carry every IFLA_INFO_DATA
  * attribute, read-only ones such as a bridge's timers included; only the ones a create takes are
- * sent, KIND_OPTIONS).
+ * sent, kind-options.ts).
  *
  * Addresses and routes, the bulk of big transactions, are encoded straight from their records
  * (encodeAddressRecord, encodeRouteRecord: record-wire.ts writes the common shapes, the codec the
@@ -32,7 +32,8 @@ import type { AddressSpec, NeighbourSpec, NetnsSpec, RouteSpec, RuleSpec } from 
 import type { EncodeContext, NetlinkRequest } from '../iproute/encode/index.js';
 import { encapAttrs, gatewayAttrs, routeAttrsInOrder } from '../iproute/encode/route.js';
 import { RTNH_F_ONLINK } from '../iproute/decode/route.js';
-import { ENCAP_TYPES, METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, VLAN_PROTOCOLS, type EnumTable } from '../iproute/names.js';
+import { ENCAP_TYPES, METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, type EnumTable } from '../iproute/names.js';
+import { kindData } from './kind-options.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 import {
   addressPayload, addressSize, linkCreateSize, routePayload, routeSize, writeAddress, writeLinkCreate, writeRoute,
@@ -42,55 +43,6 @@ import type { FramedRequests } from '../transport/framed.js';
 
 /** IFA_F_NODAD | OPTIMISTIC | HOMEADDRESS | PERMANENT | MANAGETEMPADDR | NOPREFIXROUTE | MCAUTOJOIN. */
 const ADDRESS_FLAGS_SENT = 0x02 | 0x04 | 0x10 | 0x80 | 0x100 | 0x200 | 0x400;
-
-/**
- * The kind options a link create takes, per kind, in the codec's (and the records') names, with
- * the kernel's default where it has one. What a record holds beyond them is state the kernel keeps
- * (timers, counters, ids), not configuration. Options at their default are not sent: a kernel
- * built without a feature refuses even the default value of its option (a bridge's
- * vlanFiltering without CONFIG_BRIDGE_VLAN_FILTERING is EOPNOTSUPP).
- */
-const KIND_OPTIONS: Record<string, Readonly<Record<string, number | undefined>>> = {
-  vxlan: {
-    id: undefined, group: undefined, group6: undefined, local: undefined, local6: undefined, link: undefined, ttl: 0, tos: 0,
-    learning: undefined, ageing: 300, limit: 0, portRange: undefined, proxy: 0, l2miss: 0, l3miss: 0, port: undefined,
-    udpCsum: undefined, udpZeroCsum6Tx: 0, udpZeroCsum6Rx: 0, df: 0, label: 0,
-  },
-  macvlan: { mode: undefined, flags: 0, bcQueueLen: 1000 },
-  macvtap: { mode: undefined, flags: 0, bcQueueLen: 1000 },
-  bridge: {
-    forwardDelay: 1500, helloTime: 200, maxAge: 2000, ageingTime: 30000, stpState: 0, priority: 32768, vlanFiltering: 0,
-    groupFwdMask: 0, mcastSnooping: 1, mcastRouter: 1, mcastQuerier: 0,
-  },
-  vlan: { id: undefined, protocol: undefined, flags: undefined },
-};
-
-const isV6 = (text: unknown): boolean => typeof text === 'string' && text.includes(':');
-
-/** A record's or a spec's kind options as IFLA_INFO_DATA takes them. */
-function kindData(kind: string, info: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
-  const allowed = KIND_OPTIONS[kind];
-  if (!allowed) return undefined;
-  const src: Record<string, unknown> = { ...info };
-  if (kind === 'vxlan') {
-    // Specs say `remote` for a unicast group; records fold group6/local6 into group/local.
-    if (src.remote !== undefined && src.group === undefined) src.group = src.remote;
-    if (isV6(src.group)) { src.group6 = src.group; delete src.group; }
-    if (isV6(src.local)) { src.local6 = src.local; delete src.local; }
-    const range = src.portRange as { low?: number; high?: number } | undefined;
-    if (range && !range.low && !range.high) delete src.portRange;
-  }
-  if (kind === 'vlan' && typeof src.protocol === 'string') src.protocol = VLAN_PROTOCOLS.value(src.protocol);
-  const out: Record<string, unknown> = {};
-  for (const [k, byDefault] of Object.entries(allowed)) {
-    const raw = src[k];
-    if (raw === undefined || raw === null) continue;
-    const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
-    if (byDefault !== undefined && v === byDefault) continue;
-    out[k] = v;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
 
 /** RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL, the index (and a veth peer's) chosen by us. */
 export function encodeLinkCreate(s: LinkCreateSpec): NetlinkRequest {

@@ -16,6 +16,7 @@
  *   move to another namespace has to be asked for over there).
  */
 import type { AddressRecord, BridgePort, NeighbourRecord, RecordKind, RouteRecord, RuleRecord } from '../iproute/records.js';
+import { describeKindOptions } from './kind-options.js';
 
 export type Intent = 'create' | 'replace' | 'append' | 'delete' | 'set';
 
@@ -217,7 +218,9 @@ export function describeOne(op: Operation): string {
         const s = op.spec;
         let text = `${at}link add ${s.ifname} index ${s.index} type ${s.kind}`;
         if (s.link !== undefined) text += ` link #${s.link}`;
-        if (s.info && Object.keys(s.info).length > 0) text += ` ${JSON.stringify(s.info)}`;
+        // What the create sends of its kind options, not every attribute a record holds.
+        const options = s.info ? describeKindOptions(s.kind, s.info) : '';
+        if (options) text += ` ${options}`;
         if (s.peer) text += ` peer ${s.peer.ifname} index ${s.peer.index}${s.peer.address ? ` address ${s.peer.address}` : ''}${s.peer.mtu ? ` mtu ${s.peer.mtu}` : ''}`;
         const f = linkFields({ mtu: s.mtu, address: s.address, txqlen: s.txqlen, group: s.group });
         return f ? `${text} ${f}` : text;

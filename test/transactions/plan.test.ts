@@ -3,7 +3,8 @@
  * side effects they restore, readable descriptions, and validation before anything is planned.
  */
 import { describe, expect, it } from 'vitest';
-import type { RouteRecord } from '../../src/iproute/records.js';
+import type { InterfaceRecord, RouteRecord } from '../../src/iproute/records.js';
+import { baseFromArrays } from '../../src/transactions/base.js';
 import { ValidationError } from '../../src/iproute/errors.js';
 import { applyOp, sideEffects } from '../../src/transactions/effects.js';
 import { linkDeleteOp } from '../../src/transactions/inverse.js';
@@ -63,11 +64,30 @@ describe('plan order', () => {
       expect.stringMatching(/^link set eth0 down \(undo: up; then restore/),
       'link set v0 name lan0 (undo: name v0)',
       'link add n0 index 40 type veth peer n1 index 41 (undo: link del n0)',
-      'link add mv1 index 42 type macvlan link #40 {"mode":"bridge"} (undo: link del mv1)',
+      'link add mv1 index 42 type macvlan link #40 mode bridge (undo: link del mv1)',
       'link set lan0 mtu 9000 (undo: mtu 1500)',
       'link set n1 master #10 (undo: nomaster)',
       'link set n0 up (undo: down)',
     ]);
+  });
+
+  it('a create says the kind options it sends: not the state a record holds, not the defaults', () => {
+    // A bridge as the kernel reports it: settings (two of them not at their default) and state.
+    const info = {
+      forwardDelay: 400, helloTime: 200, maxAge: 2000, stpState: 1, priority: 32768, bridgeId: { prio: 32768, addr: '02:00:00:00:00:99' },
+      rootId: { prio: 32768, addr: '02:00:00:00:00:99' }, rootPort: 0, rootPathCost: 0, topologyChange: 0, groupAddr: '01:80:c2:00:00:00', mcastRouter: 1,
+    };
+    const br9: InterfaceRecord = {
+      index: 9, ifname: 'br9', kind: 'bridge', mtu: 1500, address: '02:00:00:00:00:99', state: 'down', operstate: 'DOWN', master: null, link: null,
+      linkNetnsid: null, flags: 0x1002, broadcast: 'ff:ff:ff:ff:ff:ff', txqlen: 1000, group: 0, qdisc: 'noqueue', altnames: [], info,
+      slaveKind: null, alias: null, addrGenMode: null, port: null,
+    };
+    const t = begin(baseFromArrays({ interfaces: [br9] }), { allocateIndex: sequential(40) });
+    t.interfaces.remove('br9');
+    expect(t.review()).toMatch(/undo 1\.1: link add br9 index 9 type bridge forwardDelay 400 stpState 1 mtu 1500 /);
+    const c = begin(baseFromArrays({ interfaces: [] }), { allocateIndex: sequential(40) });
+    c.interfaces.create({ ifname: 'vx0', kind: 'vxlan', info: { id: 42, remote: '10.0.0.2', port: 4789, ttl: 0, learning: false } });
+    expect(c.plan().map(line)).toEqual(['link add vx0 index 40 type vxlan remote 10.0.0.2 id 42 learning false port 4789 (undo: link del vx0)']);
   });
 
   it('swaps two names through a temporary one', () => {
