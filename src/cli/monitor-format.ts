@@ -113,6 +113,21 @@ export function changedFields(before: AnyRecord, after: AnyRecord, listed?: read
   return [...keys].filter((k) => !sameValue((before as unknown as Record<string, unknown>)[k], (after as unknown as Record<string, unknown>)[k]));
 }
 
+/**
+ * A changed field as 'mtu 1500 → 1400'. A field holding an object on both sides (a link's info or
+ * port settings, a route's metrics) gives one such part per key that differs, under its dotted
+ * name ('info.ttl 10 → 20'): the whole object twice would bury the one change.
+ */
+export function fieldChanges(kind: RecordKind, field: string, before: unknown, after: unknown, names: IfNames, style: Style): string[] {
+  const part = (name: string, b: string, a: string): string => `${name} ${style.dim(b)} → ${style.bold(a)}`;
+  if (isPlainObject(before) && isPlainObject(after)) {
+    return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+      .filter((k) => !sameValue(before[k], after[k]))
+      .map((k) => part(`${field}.${k}`, formatValue(before[k]), formatValue(after[k])));
+  }
+  return [part(field, formatField(kind, field, before, names), formatField(kind, field, after, names))];
+}
+
 export function clock(d: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
@@ -143,19 +158,8 @@ export function formatChange(c: AnyChange, o: ChangeLineOptions): string {
     sign = style.yellow('~');
     const before = c.before as AnyRecord;
     const after = c.after as AnyRecord;
-    const diffs = changedFields(before, after, c.fields).flatMap((f) => {
-      const bv = (before as unknown as Record<string, unknown>)[f];
-      const av = (after as unknown as Record<string, unknown>)[f];
-      const line = (name: string, b: string, a: string): string => `${name} ${style.dim(b)} → ${style.bold(a)}`;
-      // An object on both sides (a link's info or port settings, a route's metrics): only the keys
-      // that differ, each under its dotted name; the whole object twice buries the one change.
-      if (isPlainObject(bv) && isPlainObject(av)) {
-        return [...new Set([...Object.keys(bv), ...Object.keys(av)])]
-          .filter((k) => !sameValue(bv[k], av[k]))
-          .map((k) => line(`${f}.${k}`, formatValue(bv[k]), formatValue(av[k])));
-      }
-      return [line(f, formatField(c.kind, f, bv, names), formatField(c.kind, f, av, names))];
-    });
+    const diffs = changedFields(before, after, c.fields).flatMap((f) =>
+      fieldChanges(c.kind, f, (before as unknown as Record<string, unknown>)[f], (after as unknown as Record<string, unknown>)[f], names, style));
     // The description uses the new values (an interface renamed reads under its new name).
     body = `${style.yellow(what)}: ${diffs.length > 0 ? diffs.join(', ') : 'no visible difference'}`;
   }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CliFailure, describeError, EXIT, exitCodeOf, UsageError } from '../../src/cli/exit.js';
 import {
-  changedFields, changeJson, clock, formatChange, formatResync, NameBook,
+  changedFields, changeJson, clock, fieldChanges, formatChange, formatResync, NameBook,
 } from '../../src/cli/monitor-format.js';
 import { makeProgress } from '../../src/cli/progress.js';
 import { ifNames, renderShow, ruleAction, tableName } from '../../src/cli/show-format.js';
@@ -135,6 +135,13 @@ describe('monitor lines', () => {
     const r = route({ metrics: null });
     const m: AnyChange = { op: 'change', kind: 'route', key: 'k', before: r, after: { ...r, metrics: { mtu: 1400 } }, origin: 'kernel', fields: ['metrics'] };
     expect(formatChange(m, { ...o, at: undefined })).toBe('~ route 10.0.0.0/24 dev br0 table main: metrics none → {"mtu":1400}');
+  });
+
+  it("fieldChanges (checkpoint diff's parts too): an object field by its keys, others by their words", () => {
+    expect(fieldChanges('interface', 'port', { cost: 2, learning: true, priority: 32 }, { cost: 7, learning: false, priority: 32 }, o.names, plain))
+      .toEqual(['port.cost 2 → 7', 'port.learning true → false']);
+    expect(fieldChanges('interface', 'master', null, 2, o.names, plain)).toEqual(['master none → br0']);
+    expect(fieldChanges('interface', 'port', null, { cost: 2 }, o.names, plain)).toEqual(['port none → {"cost":2}']);
   });
 
   it('- for an object that went; the reason and a resync origin are marked', () => {

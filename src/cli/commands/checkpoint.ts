@@ -17,7 +17,7 @@ import { flag, oneOf, parseCommand, str } from '../args.js';
 import { makeContext, type CliIo, type CommandContext } from '../context.js';
 import { CliFailure, EXIT, UsageError } from '../exit.js';
 import { COMMAND_HELP } from '../help.js';
-import { describeRecord, formatField, NameBook } from '../monitor-format.js';
+import { describeRecord, fieldChanges, NameBook } from '../monitor-format.js';
 import { makeProgress } from '../progress.js';
 import { renderTable } from '../table.js';
 import { commitFailure } from './apply.js';
@@ -172,8 +172,7 @@ function printDiff(ctx: CommandContext, diff: SnapshotDiff, json: boolean, names
       lines++;
     }
     for (const c of d.changed) {
-      const fields = Object.entries(c.fields).map(([f, v]) =>
-        `${f} ${s.dim(formatField(kind, f, v.before, names.lookup))} → ${s.bold(formatField(kind, f, v.after, names.lookup))}`);
+      const fields = Object.entries(c.fields).flatMap(([f, v]) => fieldChanges(kind, f, v.before, v.after, names.lookup, s));
       ctx.print(`${s.yellow('~')} ${s.yellow(`${kind} ${describeRecord(kind, c.after, names.lookup)}`)}: ${fields.join(', ')}\n`);
       lines++;
     }
