@@ -471,7 +471,9 @@ export class LinkDraft {
     if (e.removed || e.movedTo !== null) throw invalid(String(field), value, 'field', `link #${e.index} was removed or moved in this transaction`);
     if (field === 'altnames') return Reflect.set(target, field, this.newAltnames(e, value));
     if (typeof field !== 'string' || !WRITABLE.has(field)) {
-      throw invalid(String(field), value, 'field', `read-only; writable fields are ${LINK_SET_FIELDS.join(', ')}`);
+      // (pyroute2's IPDB moves a link by setting net_ns_fd: say what does it here.)
+      const move = field === 'netns' || field === 'net_ns_fd' ? `; moveTo(${typeof value === 'string' ? JSON.stringify(value) : 'name'}) moves the link to another namespace` : '';
+      throw invalid(String(field), value, 'field', `read-only; writable fields are ${LINK_SET_FIELDS.join(', ')}${move}`);
     }
     const checked = this.checkField(field, value, e.index, plainOf(Reflect.get(target, field)));
     const ok = Reflect.set(target, field, checked);

@@ -322,6 +322,8 @@ describe('validation before planning', () => {
     expect(() => { t.interfaces.v0!.mtu = -1; }).toThrow(ValidationError);
     expect(() => { t.interfaces.v0!.state = 'sideways' as never; }).toThrow(/state/);
     expect(() => { (t.interfaces.v0 as unknown as { index: number }).index = 5; }).toThrow(/read-only/);
+    // pyroute2's spelling of a move gets pointed at this one's.
+    expect(() => { (t.interfaces.v0 as unknown as { net_ns_fd: string }).net_ns_fd = 'lab'; }).toThrow(/read-only.*moveTo\("lab"\) moves the link/);
     expect(() => t.interfaces.v0!.addIp('10.0.0.300/24')).toThrow(ValidationError);
     const e = (() => { try { t.interfaces.v0!.master = 'nope'; } catch (x) { return x as ValidationError; } })()!;
     expect(e).toBeInstanceOf(ValidationError);
