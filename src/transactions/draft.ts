@@ -326,7 +326,7 @@ export class TxDraft {
         const r = t.route.only(m, 'dst', s.dst, this.routesTo(m));
         return t.route.removeKey(t.route.key(r), 'dst', s.dst);
       },
-      find: (spec) => { const m = routeMatcher(spec, resolve); return [...this.routesTo(m)].filter(m); },
+      find: (spec) => { const m = quickRouteMatcher(spec, resolve, quick) ?? routeMatcher(spec, resolve); return [...this.routesTo(m)].filter(m); },
       list: () => [...t.route.values()],
       [Symbol.iterator]: () => t.route.values()[Symbol.iterator](),
     };

@@ -124,6 +124,11 @@ describe('tables', () => {
     expect(six).toMatchObject({ family: 6, priority: 1024, pref: 'medium', scope: 'global' });
     t.routes.append({ dst: '10.6.0.0/16', oif: 'br0', protocol: 'static' });
     expect(t.routes.find({ dst: '10.6.0.0/16' })).toHaveLength(2);
+    // A spec's gateway and device narrow what it finds (the quick shape and the general one alike).
+    expect(t.routes.find({ dst: '10.6.0.0/16', gateway: '10.0.0.254' })).toEqual([r]);
+    expect(t.routes.find({ dst: '10.6.0.0/16', oif: 'br0' }).map((x) => x.protocol)).toEqual(['static']);
+    expect(t.routes.find({ dst: '10.6.0.0/16', oif: 'br0', protocol: 'static' })).toHaveLength(1);
+    expect(t.routes.find({ dst: '10.6.0.0/16', gateway: '10.0.0.9' })).toEqual([]);
     expect(() => t.routes.remove({ dst: '10.6.0.0/16' })).toThrow(/matches 2/);
     t.routes.remove({ dst: '10.6.0.0/16', oif: 'br0' });
     expect(t.routes.find({ dst: '10.6.0.0/16' })).toEqual([r]);
