@@ -8,9 +8,9 @@
  *
  * Link creation is encoded here, straight from the record-shaped LinkCreateSpec, for two things a
  * LinkSpec cannot say: the index of a veth's far end (an undo brings the pair back with both
- * indexes), and kind options as the kernel reported them (records carry every IFLA_INFO_DATA
- * attribute, read-only ones such as a bridge's timers included; only the ones a create takes are
- * sent, kind-options.ts).
+ * indexes), and kind options as the kernel reported them (records carry the IFLA_INFO_DATA
+ * attributes, read-only ones such as a bridge's ids and root port included; only the ones a create
+ * takes are sent, kind-options.ts).
  *
  * Addresses and routes, the bulk of big transactions, are encoded straight from their records
  * (encodeAddressRecord, encodeRouteRecord: record-wire.ts writes the common shapes, the codec the
