@@ -41,6 +41,7 @@ import { ValidationError } from '../transactions/errors.js';
 import type { InterfaceDraft } from '../transactions/draft.js';
 import type { Transaction } from '../transactions/transaction.js';
 import { sameNames } from '../transactions/edits.js';
+import { settableMac } from '../transactions/inverse.js';
 import { routeSpec as recordRouteSpec, ruleSpec as recordRuleSpec } from '../transactions/encode-op.js';
 
 /** The checkpoint cannot be restored (nothing was sent); `issues` says why, one line each. */
@@ -120,7 +121,7 @@ export function draftRestore(tx: Transaction, plan: RestorePlan): void {
       continue;
     }
     for (const f of LINK_FIELDS) {
-      if (f === 'address' && derivedMac(after, target.interfaces)) continue;
+      if (f === 'address' && (derivedMac(after, target.interfaces) || !settableMac(after.address))) continue;
       if (after[f] !== null && d[f] !== after[f]) (d as unknown as Record<string, unknown>)[f] = after[f];
     }
     // Which alternative names it has (their order is the kernel's). (`?? []`: older records.)
@@ -260,7 +261,7 @@ function createLinks(
 function linkSpec(l: InterfaceRecord, peer: InterfaceRecord | null, ix: Remap): LinkSpec {
   const s: LinkSpec = { ifname: l.ifname, kind: l.kind! };
   if (l.mtu > 0) s.mtu = l.mtu;
-  if (l.address !== null) s.address = l.address;
+  if (settableMac(l.address)) s.address = l.address;
   if (l.txqlen !== null) s.txqlen = l.txqlen;
   if (l.group !== null) s.group = l.group;
   if (l.kind !== 'veth' && l.link !== null && l.linkNetnsid === null) s.link = ix(l.link);

@@ -66,11 +66,21 @@ export function linkDeleteOp(state: TxState, link: Pick<InterfaceRecord, 'index'
   };
 }
 
+/**
+ * Whether a link's MAC address can be asked for: not 00:00:00:00:00:00, which a bridge reports
+ * once its last port has left (br_stp_recalculate_bridge_id) and which the kernel refuses to set
+ * or create a link with (EADDRNOTAVAIL). Left out, a recreated bridge gets an address of the
+ * kernel's choosing, and a bridge whose first port leaves again goes back to all zeros by itself.
+ */
+export function settableMac(address: string | null): address is string {
+  return address !== null && address !== '00:00:00:00:00:00';
+}
+
 /** The create request that makes `link` (and its veth `peer`) again, as they were. */
 export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null): LinkCreateSpec {
   const spec: LinkCreateSpec = { index: link.index, ifname: link.ifname, kind: link.kind ?? 'unknown' };
   if (link.mtu > 0) spec.mtu = link.mtu;
-  if (link.address !== null) spec.address = link.address;
+  if (settableMac(link.address)) spec.address = link.address;
   if (link.txqlen !== null) spec.txqlen = link.txqlen;
   if (link.group !== null) spec.group = link.group;
   if (link.kind !== 'veth' && link.link !== null && link.linkNetnsid === null) spec.link = link.link;
@@ -148,7 +158,7 @@ export function restoreOps(state: TxState, victims: readonly Victim[]): Operatio
           break;
         }
         if ('master' in v.fields) masters.push(...masterOps(state, rec, 'restore'));
-        if ('address' in v.fields && rec.address !== null) masters.push(linkSetOp(state, rec.index, { address: rec.address }, 'restore', rec.ifname));
+        if ('address' in v.fields && settableMac(rec.address)) masters.push(linkSetOp(state, rec.index, { address: rec.address }, 'restore', rec.ifname));
         if ('state' in v.fields) ups.push(linkSetOp(state, rec.index, { state: rec.state }, 'restore', rec.ifname));
         break;
       }

@@ -144,6 +144,24 @@ describe('checkpoint, change with ip, restore', () => {
     expect(diffStates(before, await witness(db, ns))).toEqual([]);
   });
 
+  it('brings back a bridge whose ports had all left (its MAC all zeros, which no request may ask for)', async () => {
+    const ns = netns();
+    noDad(ns);
+    for (const c of ['link add brz type bridge forward_delay 400', 'link add p1 type veth peer name p1b', 'link set p1 master brz', 'link del p1', 'addr add 10.61.0.1/24 dev brz']) ip(ns, ...c.split(' '));
+    const db = await dbs.open({ netns: ns, store: dbs.path() });
+    await witness(db, ns);
+    expect(db.interfaces.brz!.address).toBe('00:00:00:00:00:00');
+    await db.checkpoint('portless');
+    ip(ns, 'link', 'del', 'brz');
+    await db.sync();
+    const tx = await db.restore('portless');
+    expect(tx.review()).not.toContain('00:00:00:00:00:00');
+    await tx.commit();
+    const brz = ipJson<any>(ns, '-d', 'link', 'show', 'brz')[0];
+    expect([brz.linkinfo.info_data.forward_delay, brz.address === '00:00:00:00:00:00']).toEqual([400, false]);
+    expect(ipJson<any>(ns, 'addr', 'show', 'brz')[0].addr_info.map((a: any) => a.local)).toContain('10.61.0.1');
+  });
+
   it('names a checkpoint that does not exist', async () => {
     const ns = netns();
     const db = await dbs.open({ netns: ns, store: dbs.path() });
