@@ -31,7 +31,8 @@
  *   (same table, destination, metric, and tos for IPv4), which is gone afterwards.
  * - other route operations, rules, neighbours: no side effects.
  * Simplification, said once: an IPv6 multipath route losing one device loses only that leg in the
- * kernel; here a multipath route is treated as whole (dropped when all legs go, kept otherwise).
+ * kernel; here such a route is dropped whole with the link, and its restoration replaces what is
+ * left of it (inverse.ts, restoreOps).
  */
 import type { AddressRecord, AnyRecord, InterfaceRecord, RecordKind } from '../iproute/records.js';
 import { parseIp, maskBytes, formatIp } from '../iproute/validate/ip.js';

@@ -188,7 +188,10 @@ export function restoreOps(state: TxState, victims: readonly Victim[]): Operatio
   const tolerant = (op: Operation): Operation => ({ ...op, tolerate: RESTORE_TOLERATE });
   const restored: RouteRecord[] = [];
   const routeOps = routes.map((r) => {
-    const intent = routeIntent(state, r, restored);
+    // An IPv6 multipath route whose device of one leg went loses that leg only (rt6_sync_down_dev):
+    // an add would find the rest there (EEXIST, tolerated) and leave it short. A replace gives it
+    // every leg back, and makes it anew if it went whole.
+    const intent = r.family === 6 && r.multipath !== null ? 'replace' : routeIntent(state, r, restored);
     restored.push(r);
     return tolerant(recordOp(state, 'route', intent, r, 'restore'));
   });
