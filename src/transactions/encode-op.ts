@@ -46,6 +46,14 @@ const ADDRESS_FLAGS_SENT = 0x02 | 0x04 | 0x10 | 0x80 | 0x100 | 0x200 | 0x400;
 
 /** RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL, the index (and a veth peer's) chosen by us. */
 export function encodeLinkCreate(s: LinkCreateSpec): NetlinkRequest {
+  if (s.peerNetnsid !== undefined) {
+    // Made without its far end, the kernel would give the pair a new peer here (veth0), and an
+    // undo would report success over a different state.
+    throw new ValidationError([{
+      field: 'peer', value: s.peerNetnsid, expected: 'peer namespace id',
+      reason: `veth ${s.ifname}: its peer was in another namespace (id ${s.peerNetnsid}) and went with it; the pair cannot be made again from here`,
+    }]);
+  }
   const attrs: LinkMessageInput['attrs'] = { ifname: s.ifname };
   if (s.mtu !== undefined) attrs.mtu = s.mtu;
   if (s.address !== undefined) attrs.address = s.address;

@@ -85,6 +85,7 @@ export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null
   if (link.group !== null) spec.group = link.group;
   if (link.kind !== 'veth' && link.link !== null && link.linkNetnsid === null) spec.link = link.link;
   if (link.info !== null) spec.info = link.info;
+  if (link.kind === 'veth' && !peer && link.linkNetnsid !== null) spec.peerNetnsid = link.linkNetnsid;
   if (peer) {
     const p: NonNullable<LinkCreateSpec['peer']> = { index: peer.index, ifname: peer.ifname };
     if (peer.mtu > 0) p.mtu = peer.mtu;

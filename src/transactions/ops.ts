@@ -36,6 +36,12 @@ export interface LinkCreateSpec {
   info?: Record<string, unknown>;
   /** The far end of a veth pair, created by the same request. */
   peer?: { index: number; ifname: string; mtu?: number; address?: string; txqlen?: number; group?: number };
+  /**
+   * A veth whose far end was in another namespace (this is its IFLA_LINK_NETNSID): the kernel
+   * deleted that end with it, and neither can be made again from here as they were (the far end's
+   * namespace, addresses and routes are another database's). A create of it fails, saying so.
+   */
+  peerNetnsid?: number;
 }
 
 /** The fields an existing link can be set to; the planner sets one per operation. */
@@ -222,6 +228,7 @@ export function describeOne(op: Operation): string {
         const options = s.info ? describeKindOptions(s.kind, s.info) : '';
         if (options) text += ` ${options}`;
         if (s.peer) text += ` peer ${s.peer.ifname} index ${s.peer.index}${s.peer.address ? ` address ${s.peer.address}` : ''}${s.peer.mtu ? ` mtu ${s.peer.mtu}` : ''}`;
+        if (s.peerNetnsid !== undefined) text += ` (its peer was in namespace id ${s.peerNetnsid}: it cannot be made again)`;
         const f = linkFields({ mtu: s.mtu, address: s.address, txqlen: s.txqlen, group: s.group });
         return f ? `${text} ${f}` : text;
       }

@@ -319,7 +319,7 @@ const hasPeer = (s: LinkCreateSpec): boolean => s.kind === 'veth' && s.peer !== 
  * own settings (`info`, other than a veth's peer), or a value the codec should report.
  */
 export function linkCreateSize(s: LinkCreateSpec): number {
-  if (typeof s.kind !== 'string' || (s.info !== undefined && !hasPeer(s))) return -1;
+  if (typeof s.kind !== 'string' || (s.info !== undefined && !hasPeer(s)) || s.peerNetnsid !== undefined) return -1;
   if (s.link !== undefined && !isU32(s.link)) return -1;
   const own = endSize(s);
   if (own < 0) return -1;

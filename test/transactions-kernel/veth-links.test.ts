@@ -6,8 +6,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KernelSource } from '../../src/ipdb/kernel-source.js';
-import { ipJson, useNetnsEach } from '../helpers/netns.js';
-import { openDb } from './helpers.js';
+import { CommitError } from '../../src/index.js';
+import { createNetns, deleteNetns, ip, ipJson, useNetnsEach } from '../helpers/netns.js';
+import { openDb, UNREACHABLE } from './helpers.js';
 
 describe('veth pairs created by a commit', () => {
   const ns = useNetnsEach('vethl');
@@ -33,6 +34,35 @@ describe('veth pairs created by a commit', () => {
       }
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('a veth whose peer is in another namespace, removed by a transaction that fails', () => {
+  const ns = useNetnsEach('vethx');
+
+  it('is not made again with a new peer here: the rollback says it is incomplete, and why', async () => {
+    const other = createNetns('vethx-far');
+    try {
+      ip(ns(), 'link', 'add', 'v1', 'type', 'veth', 'peer', 'name', 'v1p', 'netns', other);
+      const db = await openDb(ns());
+      try {
+        const tx = db.begin();
+        tx.interfaces.remove('v1');
+        tx.routes.add(UNREACHABLE);
+        expect(tx.review()).toMatch(/undo 1\.1: link add v1 .*type veth \(its peer was in namespace id \d+: it cannot be made again\)/);
+        const err = await tx.commit().then(() => null, (e: unknown) => e) as CommitError;
+        expect(err).toBeInstanceOf(CommitError);
+        expect(err.rolledBack).toBe(false);
+        expect(String((err.rollbackErrors[0]?.error as Error).message)).toMatch(/its peer was in another namespace .* cannot be made again from here/);
+        // Before, the undo made v1 with a new peer the kernel named (veth0) and reported success.
+        expect(ipJson<{ ifname: string }>(ns(), 'link', 'show').map((l) => l.ifname)).toEqual(['lo']);
+        expect(ipJson<{ ifname: string }>(other, 'link', 'show').map((l) => l.ifname)).toEqual(['lo']);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      deleteNetns(other);
     }
   });
 });
