@@ -63,6 +63,15 @@ function metricsRecord(m: Record<string, number | string> | undefined): Record<s
   return out;
 }
 
+/**
+ * The routing table a route goes to: main when none is given, and for 0 (RT_TABLE_UNSPEC), which
+ * the kernel takes as main (fib_new_table, fib_get_table, fib6_new_table). A record saying 0 would
+ * wait for a route the kernel never reports in table 0.
+ */
+function routeTable(table: number | undefined): number {
+  return table === undefined || table === 0 ? RT_TABLE_MAIN : table;
+}
+
 /** A whole RouteRecord for an add, replace or append (`memo`: the draft's, see QuickMemo). */
 export function routeRecord(spec: RouteSpec, resolve: ResolveIf, memo?: QuickMemo): RouteRecord {
   return quickRouteRecord(spec, resolve, memo) ?? validRouteRecord(spec, resolve);
@@ -84,7 +93,7 @@ export function validRouteRecord(spec: RouteSpec, resolve: ResolveIf): RouteReco
   const priority = v.family === 6 ? (v.priority ?? IP6_RT_PRIO_USER) : v.priority ? v.priority : null;
   return {
     family: v.family,
-    table: v.table ?? RT_TABLE_MAIN,
+    table: routeTable(v.table),
     dst: v.dst.text,
     src: v.src?.text ?? null,
     gateway: v.gateway?.text ?? null,
@@ -125,7 +134,7 @@ export interface RouteMatch {
  */
 export function routeMatcher(spec: RouteSpec, resolve: ResolveIf): RouteMatch {
   const v = validateRoute('del', spec);
-  const table = v.table ?? RT_TABLE_MAIN;
+  const table = routeTable(v.table);
   const oif = v.oif ? resolve(v.oif, 'oif') : undefined;
   const hops = v.multipath?.map((h, i) => `${h.gateway?.text ?? ''}@${h.oif ? resolve(h.oif, `multipath[${i}].oif`) : ''}`).sort().join(',');
   return Object.assign((r: RouteRecord) =>

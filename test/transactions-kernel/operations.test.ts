@@ -135,9 +135,14 @@ const CASES: Case[] = [
       tx.routes.add({ dst: '2001:db8:5::/48', gateway: '2001:db8::2' });
       tx.routes.add({ dst: '2001:db8:6::/48', multipath: [{ gateway: '2001:db8::2' }, { gateway: '2001:db8::3' }] });
       tx.routes.add({ dst: '10.8.0.0/16', type: 'blackhole' });
+      // Table 0 (RT_TABLE_UNSPEC) is main to the kernel, for both families.
+      tx.routes.add({ dst: '10.4.0.0/16', gateway: '10.0.0.2', table: 0 });
+      tx.routes.add({ dst: '2001:db8:4::/48', gateway: '2001:db8::2', table: 0 });
     },
     check: (ns) => {
       expect(routes(ns)).toContain('10.5.0.0/16 via 10.0.0.2 dev va');
+      expect(routes(ns)).toContain('10.4.0.0/16 via 10.0.0.2 dev va');
+      expect(ip(ns, '-6', 'route', 'show', '2001:db8:4::/48')).toMatch(/via 2001:db8::2 dev va/);
       expect(routes(ns, 'table', '100')).toEqual(['10.6.0.0/16 via 10.0.0.2 dev va metric 5']);
       expect(routes(ns)).toContain('blackhole 10.8.0.0/16');
       expect(ip(ns, 'route', 'show', '10.7.0.0/16')).toMatch(/nexthop via 10.0.0.2 dev va weight 2/);

@@ -115,6 +115,13 @@ describe('interfaces', () => {
 });
 
 describe('tables', () => {
+  it('routes: table 0 is main, as the kernel takes it', () => {
+    const t = tx();
+    expect(t.routes.add({ dst: '10.16.0.0/16', gateway: '10.0.0.254', table: 0 }).table).toBe(254);
+    expect(t.routes.add({ dst: '2001:db8:16::/48', oif: 'v0', table: 0 }).table).toBe(254);
+    expect(t.routes.find({ dst: '10.16.0.0/16', table: 0 })).toHaveLength(1);
+  });
+
   it('routes: add, find, replace, append, remove by spec or record', () => {
     const t = tx();
     const r = t.routes.add({ dst: '10.6.0.0/16', gateway: '10.0.0.254', oif: 'v0', metrics: { mtu: 1400 } });
