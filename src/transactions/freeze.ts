@@ -6,7 +6,8 @@
  * How: the freezer watches the database's changes for the link and its addresses; after one, once
  * the database's own commits are done (so nothing of ours is mistaken for someone else's), it
  * compares the link with what was frozen and commits a transaction that puts back what differs.
- * Changes this database commits itself are the user's: they update what is frozen (adopt()).
+ * Changes this database commits itself are the user's: they update what is frozen (adopt()); the
+ * freezer's own reverting transactions are not.
  *
  * Not frozen: IPv6 link-local addresses (the kernel makes and removes them itself), routes and
  * neighbours. A link that is up cannot be renamed: a rename is reverted in two steps (down and
@@ -69,6 +70,11 @@ export class Freezer {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /**
+   * The ids of the freezer's own reverting transactions: what they do is not the user's, so it is
+   * not adopted (the first step of reverting a rename sets the link down, to be set up again).
+   */
+  private readonly reverting = new Set<string>();
   private readonly delayMs: number;
   private readonly maxRounds: number;
 
@@ -114,7 +120,7 @@ export class Freezer {
 
   /** A commit of this database went through: what it did to a frozen link is the new normal. */
   adopt(report: CommitReport): void {
-    if (this.frozen.size === 0) return;
+    if (this.frozen.size === 0 || this.reverting.has(report.txId)) return;
     const state = this.host.state();
     for (const op of report.ops) {
       if (op.kind === 'interface') {
@@ -171,7 +177,12 @@ export class Freezer {
       let changed = false;
       for (const [index, f] of [...this.frozen]) changed = this.draftRevert(tx, index, f) || changed;
       if (!changed) { tx.drop(); return; }
-      await tx.commit({ overwrite: true });
+      this.reverting.add(tx.id);
+      try {
+        await tx.commit({ overwrite: true });
+      } finally {
+        this.reverting.delete(tx.id);
+      }
     }
     throw new Error(`freeze: the frozen interfaces ${this.indexes.join(', ')} still differ after ${this.maxRounds} reverting transactions`);
   }
