@@ -42,6 +42,7 @@ import type { InterfaceDraft } from '../transactions/draft.js';
 import type { Transaction } from '../transactions/transaction.js';
 import { sameNames } from '../transactions/edits.js';
 import { settableMac } from '../transactions/inverse.js';
+import { renamesUpLinks } from './kernel-release.js';
 import { routeSpec as recordRouteSpec, ruleSpec as recordRuleSpec } from '../transactions/encode-op.js';
 
 /** The checkpoint cannot be restored (nothing was sent); `issues` says why, one line each. */
@@ -115,8 +116,9 @@ export function draftRestore(tx: Transaction, plan: RestorePlan): void {
   for (const { before, after } of changed) {
     const d = tx.interfaces.get(after.index);
     if (!d) continue;
-    // dev_change_name() refuses a link that is up (EBUSY), and the draft can only say "up" once.
-    if (before.ifname !== after.ifname && before.state === 'up' && after.state === 'up') {
+    // Before Linux 6.2 dev_change_name() refused a link that is up (EBUSY), and the draft can only
+    // say "up" once.
+    if (!renamesUpLinks() && before.ifname !== after.ifname && before.state === 'up' && after.state === 'up') {
       issues.push(`${before.ifname} was ${after.ifname}: a link that is up cannot be renamed (set it down first)`);
       continue;
     }

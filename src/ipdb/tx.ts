@@ -42,6 +42,7 @@ import { KernelExecutor } from '../transactions/kernel-executor.js';
 import type { RecoveredTx, ScopedExecutor } from '../transactions/recovery.js';
 import { begin, runTransaction, type Transaction, type TxCommitOptions, type TxEnvironment } from '../transactions/transaction.js';
 import { randomId } from '../util/random-id.js';
+import { renamesUpLinks } from './kernel-release.js';
 
 /** What the transaction layer needs of its IPDB. */
 export interface TxHost {
@@ -167,6 +168,7 @@ export class TxLayer {
       }),
       settle: applied,
       committed: (report) => this.freezer.adopt(report),
+      renameUp: renamesUpLinks(),
     };
     this.freezer = new Freezer({
       state: () => db.state,

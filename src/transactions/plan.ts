@@ -28,6 +28,12 @@ import { createdRecords } from './effects.js';
 export interface PlanOptions {
   /** The namespace label of the transaction's own namespace, for inverses run from elsewhere. */
   home?: string | null;
+  /**
+   * The kernel renames a link that is up (Linux 6.2 and later: net: allow to rename interface
+   * when it's up). Without it, a rename of a link that is up must come with setting it down
+   * (dev_change_name() refused it with EBUSY).
+   */
+  renameUp?: boolean;
 }
 
 type KeyedKind = Exclude<RecordKind, 'interface'>;
@@ -57,7 +63,7 @@ function finalLinks(state: TxState, edits: TxEdits): Map<number, InterfaceRecord
   return out;
 }
 
-function validate(state: TxState, edits: TxEdits, links: Map<number, InterfaceRecord>): void {
+function validate(state: TxState, edits: TxEdits, links: Map<number, InterfaceRecord>, opts: PlanOptions): void {
   const issues: ValidationIssue[] = [];
   const fail = (field: string, value: unknown, expected: string, reason: string) => issues.push({ field, value, expected, reason });
   const exists = (i: number | null) => i === null || links.has(i);
@@ -99,9 +105,9 @@ function validate(state: TxState, edits: TxEdits, links: Map<number, InterfaceRe
   for (const [i, f] of edits.links.set) {
     const l = state.interface(i);
     if (!l) fail(`interfaces.#${i}`, i, 'interface', 'no longer exists');
-    // dev_change_name() refuses a link that is up (EBUSY); the planner renames after setting
-    // links down, so the transaction has to set it down too.
-    if (l && f.ifname !== undefined && f.ifname !== l.ifname && l.state === 'up' && f.state !== 'down') {
+    // Before Linux 6.2 dev_change_name() refused a link that is up (EBUSY); the planner renames
+    // after setting links down, so there the transaction has to set it down too.
+    if (!opts.renameUp && l && f.ifname !== undefined && f.ifname !== l.ifname && l.state === 'up' && f.state !== 'down') {
       fail(`interfaces.${l.ifname}.ifname`, f.ifname, 'interface name', "a link that is up cannot be renamed (EBUSY): set its state to 'down' in the same transaction");
     }
     for (const k of ['state', 'master', 'port'] as const) {
@@ -295,10 +301,10 @@ function setAfterCreate(r: InterfaceRecord): boolean {
 }
 
 /** The forward operations, in order, without ids or inverses. */
-export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
+export function forwardOps(base: TxBase, edits: TxEdits, opts: PlanOptions = {}): Operation[] {
   const state = new TxState(base);
   const links = finalLinks(state, edits);
-  validate(state, edits, links);
+  validate(state, edits, links, opts);
 
   const keyed = {} as Record<KeyedKind, { deletes: Operation[]; puts: Operation[] }>;
   const known = edits.base === base;
@@ -392,7 +398,7 @@ export function forwardOps(base: TxBase, edits: TxEdits): Operation[] {
  * planned when the draft cannot be carried out.
  */
 export function plan(base: TxBase, edits: TxEdits, opts: PlanOptions = {}): Operation[] {
-  return withInverses(base, forwardOps(base, edits), { home: opts.home ?? null });
+  return withInverses(base, forwardOps(base, edits, opts), { home: opts.home ?? null });
 }
 
 /**
@@ -404,7 +410,7 @@ export function planInTwo(
   base: TxBase, edits: TxEdits, opts: PlanOptions = {},
 ): { ops: Operation[]; inverses: () => void; onDemand: boolean } {
   // forwardOps() makes new operations each time: numbered in place.
-  const ops = forwardOps(base, edits);
+  const ops = forwardOps(base, edits, opts);
   for (let i = 0; i < ops.length; i++) ops[i]!.id = String(i + 1);
   // (Such a plan's inverses are plain undos, which nothing confirming looks for: commit.ts.)
   return { ops, inverses: () => fillInverses(base, ops, { home: opts.home ?? null }), onDemand: onlyPlainAdditions(ops) };

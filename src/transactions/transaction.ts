@@ -51,6 +51,8 @@ export interface TxEnvironment {
   settle?: () => Promise<void>;
   /** Told of every commit that went through (after confirmation and verification). */
   committed?: (report: CommitReport) => void;
+  /** The kernel renames links that are up (PlanOptions.renameUp). */
+  renameUp?: boolean;
 }
 
 export type TxStatus = 'open' | 'committing' | 'committed' | 'failed' | 'dropped';
@@ -100,7 +102,7 @@ export class Transaction {
 
   /** The operations commit() would send now, each with its inverse. Throws ValidationError. */
   plan(): Operation[] {
-    return plan(this.now(), this.edits(), { home: this.now().netns ?? null });
+    return plan(this.now(), this.edits(), { home: this.now().netns ?? null, renameUp: this.env.renameUp === true });
   }
 
   /** The plan, readably: one line per operation, its undo operations below it. */
@@ -151,7 +153,7 @@ export class Transaction {
       if (conflicts.length > 0) throw new ConflictError(conflicts);
     }
     // The inverses are filled in by commitPlan (while the kernel works, or when asked for, when there is no journal).
-    const { ops, inverses, onDemand } = planInTwo(current, edits, { home: current.netns ?? null });
+    const { ops, inverses, onDemand } = planInTwo(current, edits, { home: current.netns ?? null, renameUp: this.env.renameUp === true });
     executor.prepare?.(ops);
     this.state = 'committing';
     try {

@@ -33,6 +33,11 @@ const VETH_N0 = ['link add n0 type veth peer name n1', 'link set n0 mtu 1400', '
 
 const CASES: Case[] = [
   { name: 'interface mtu', draft: (tx) => { iface(tx, 'va').mtu = 1400; }, check: (ns) => expect(link(ns, 'va').mtu).toBe(1400) },
+  {
+    // (This kernel renames a link that is up: Linux 6.2 and later.)
+    name: 'interface renamed while up', draft: (tx) => { iface(tx, 'va').ifname = 'wan0'; },
+    check: (ns) => expect(link(ns, 'wan0').flags).toContain('UP'),
+  },
   { name: 'interface state down', draft: (tx) => { iface(tx, 'vb').state = 'down'; }, check: (ns) => expect(link(ns, 'vb').flags).not.toContain('UP') },
   {
     name: 'interface state up', setup: ['link add ifb0 type ifb'],

@@ -90,6 +90,15 @@ describe('plan order', () => {
     expect(c.plan().map(line)).toEqual(['link add vx0 index 40 type vxlan remote 10.0.0.2 id 42 learning false port 4789 (undo: link del vx0)']);
   });
 
+  it('renames a link that is up without setting it down when the kernel can (PlanOptions.renameUp)', () => {
+    const t = tx();
+    t.interfaces.eth0!.ifname = 'wan0';
+    expect(() => t.plan()).toThrow(/a link that is up cannot be renamed/);
+    const up = begin(world.base(), { allocateIndex: sequential(40), renameUp: true });
+    up.interfaces.eth0!.ifname = 'wan0';
+    expect(up.plan().map(line)).toEqual(['link set eth0 name wan0 (undo: name eth0)']);
+  });
+
   it('swaps two names through a temporary one', () => {
     const t = tx();
     for (const n of ['v0', 'br0']) t.interfaces[n]!.state = 'down';
