@@ -11,8 +11,9 @@
  *
  * Not frozen: IPv6 link-local addresses (the kernel makes and removes them itself), routes and
  * neighbours. Before Linux 6.2 a link that is up could not be renamed: a rename is reverted in two
- * steps (down and renamed, then up again), each a transaction of its own, whatever the kernel. A link deleted outright is created
- * again with its index, name, MAC and settings where its kind allows it.
+ * steps (down and renamed, then up again), each a transaction of its own, whatever the kernel. A
+ * link deleted outright is created again with its index, name, MAC and settings where its kind
+ * allows it.
  */
 import type { Subscription, Observable } from 'rxjs';
 import type { AnyChange } from '../db/types.js';
