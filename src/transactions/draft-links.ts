@@ -282,6 +282,8 @@ export class LinkDraft {
     const lower = v.link ? this.resolve(v.link, 'link') : null;
     let info: Record<string, unknown> | null = spec.info ? { ...(spec.info as Record<string, unknown>) } : null;
     if (info && info.link !== undefined) info = { ...info, link: this.resolveRef(info.link, 'info.link') };
+    // A vxlan's lower device, given as `link`, is among its options (validateLink moved it there).
+    else if (v.info?.kind === 'vxlan' && v.info.data.link !== undefined) info = { ...(info ?? {}), link: this.resolve(v.info.data.link, 'link') };
     const record = (i: number, ifname: string, p: { mtu?: number; address?: string }, link: number | null, inf: Record<string, unknown> | null): InterfaceRecord => ({
       index: i, ifname, kind: v.kind!, mtu: p.mtu ?? 0, address: p.address ?? null, state: 'down', operstate: 'DOWN',
       master: null, link, linkNetnsid: null, flags: 0, broadcast: null, txqlen: null, group: null, qdisc: null,

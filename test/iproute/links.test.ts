@@ -44,6 +44,12 @@ describe('link add', () => {
     expect(shown('br0').linkinfo.info_data).toMatchObject({ stp_state: 1, forward_delay: 400 });
   });
 
+  it('adds a vxlan whose lower device is given as link, as ip says dev', async () => {
+    await ipr.link('add', { ifname: 'vx9', kind: 'vxlan', link: 'v0', info: { id: 49, port: 4789 } });
+    expect(shown('vx9').linkinfo.info_data).toMatchObject({ id: 49, link: 'v0' });
+    await ipr.link('del', { ifname: 'vx9' });
+  });
+
   it('adds a vxlan on a lower device', async () => {
     const r = await ipr.link('add', { ifname: 'vx0', kind: 'vxlan', info: { id: 42, port: 4789, local: '10.0.0.1', link: 'v0', ttl: 5, learning: false } });
     expectSameAsIp(r);

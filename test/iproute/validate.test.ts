@@ -46,6 +46,10 @@ describe('link specs', () => {
     expect(validateLink('add', { ifname: 'vx0', kind: 'vxlan', info: { id: 42, port: 4789, remote: '10.0.0.2', local: '10.0.0.1', link: 'v0', ttl: 5, learning: false } }).info)
       .toMatchObject({ kind: 'vxlan', data: { id: 42, port: 4789, group: { family: 4, text: '10.0.0.2' }, local: { text: '10.0.0.1' }, link: { ifname: 'v0' }, ttl: 5, learning: false } });
     expect(validateLink('add', { ifname: 'mv0', kind: 'macvlan', link: 'v0', info: { mode: 'bridge' } }).info).toEqual({ kind: 'macvlan', data: { mode: 4 } });
+    // A vxlan's lower device is one of its options (the kernel ignores IFLA_LINK for a vxlan).
+    const vx = validateLink('add', { ifname: 'vx0', kind: 'vxlan', link: 'v0', info: { id: 42 } });
+    expect([vx.link, vx.info]).toEqual([undefined, { kind: 'vxlan', data: { id: 42, link: { ifname: 'v0' } } }]);
+    expect(() => validateLink('add', { ifname: 'vx0', kind: 'vxlan', link: 'v0', info: { id: 42, link: 'v1' } })).toThrow(/one lower device/);
     expect(validateLink('add', { ifname: 'br0', kind: 'bridge', info: { stpState: true, forwardDelay: 400 } }).info).toEqual({ kind: 'bridge', data: { stpState: 1, forwardDelay: 400 } });
     expect(validateLink('add', { ifname: 'vl0', kind: 'vlan', link: 2, info: { id: 10, protocol: '802.1ad' } }).info).toEqual({ kind: 'vlan', data: { id: 10, protocol: 0x88a8 } });
   });

@@ -103,6 +103,10 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'create a vxlan with its lower device as link (ip: dev)', draft: (tx) => { tx.interfaces.create({ ifname: 'vx2', kind: 'vxlan', link: 'va', info: { id: 43, port: 4789 } }); },
+    check: (ns) => { expect(link(ns, 'vx2').linkinfo.info_data.link).toBe('va'); },
+  },
+  {
     name: 'create a vxlan', draft: (tx) => { tx.interfaces.create({ ifname: 'vx1', kind: 'vxlan', info: { id: 42, port: 4789, local: '10.0.0.1', link: 'va' } }); },
     check: (ns) => { const d = link(ns, 'vx1').linkinfo.info_data; expect([d.id, d.port, d.local]).toEqual([42, 4789, '10.0.0.1']); },
   },

@@ -181,6 +181,17 @@ function checkLink(c: Checker, op: LinkOp, spec: unknown): ValidLink | undefined
   else if (s.info !== undefined && kind !== undefined) out.info = checkInfo(c, op, kind, s.info);
   else if (op === 'add' && kind === 'vxlan') c.fail('info.id', undefined, 'VXLAN id', 'missing: a vxlan needs info.id');
   else if (op === 'add' && kind === 'vlan') c.fail('info.id', undefined, 'VLAN id', 'missing: a vlan needs info.id');
+  // A vxlan's lower device is IFLA_VXLAN_LINK (ip's `dev`), among its options: the kernel ignores
+  // IFLA_LINK for it, so `link` goes there.
+  if (kind === 'vxlan' && out.link !== undefined && out.info?.kind === 'vxlan') {
+    const d = out.info.data;
+    if (d.link !== undefined && JSON.stringify(d.link) !== JSON.stringify(out.link)) {
+      c.fail('link', s.link, 'interface', 'a vxlan has one lower device: give it in link or in info.link, not both');
+    } else {
+      d.link = out.link;
+      delete out.link;
+    }
+  }
   return out;
 }
 
