@@ -103,6 +103,8 @@ function isRecord(kind: KeyedKind, x: unknown): boolean {
 
 const NO_ROUTES: RouteRecord[] = Object.freeze([]) as unknown as RouteRecord[];
 const NO_KEYS: readonly string[] = Object.freeze([]);
+/** NUD_VALID: the states of an entry with a link-layer address. */
+const NUD_VALID: ReadonlySet<string> = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'DELAY', 'PROBE']);
 const ANY = (): boolean => true;
 
 /**
@@ -345,8 +347,8 @@ export class TxDraft {
     };
 
     this.neighbours = {
-      add: (spec) => { guard(); return t.neighbour.put(neighbourRecord(spec, resolve), 'create', 'dst', spec.dst); },
-      replace: (spec) => { guard(); return t.neighbour.put(neighbourRecord(spec, resolve), 'replace', 'dst', spec.dst); },
+      add: (spec) => { guard(); return t.neighbour.put(this.withLladdr(neighbourRecord(spec, resolve), false), 'create', 'dst', spec.dst); },
+      replace: (spec) => { guard(); return t.neighbour.put(this.withLladdr(neighbourRecord(spec, resolve), true), 'replace', 'dst', spec.dst); },
       remove: (spec) => {
         guard();
         if (isRecord('neighbour', spec)) return t.neighbour.removeKey(t.neighbour.key(spec as NeighbourRecord), 'dst', spec.dst);
@@ -433,6 +435,20 @@ export class TxDraft {
     }
     if (isConnected(rec)) this.connectedPuts.add(key);
     return rec;
+  }
+
+  /**
+   * A neighbour of a valid state needs a link-layer address on a link that has them: the kernel
+   * refuses one without (EINVAL, 'No link layer address given'), and leaves an entry in state
+   * none behind, which a rollback cannot see to remove. A replace of an entry there keeps its
+   * address (neigh_update), and a link without a MAC address (a tunnel) has none to give.
+   */
+  private withLladdr(rec: NeighbourRecord, replacing: boolean): NeighbourRecord {
+    if (rec.lladdr !== null || !NUD_VALID.has(rec.state)) return rec;
+    const t = this.tables.neighbour;
+    if (replacing && t.current(t.key(rec)) !== undefined) return rec;
+    if (this.links.get(rec.index)?.address == null) return rec;
+    throw invalid('lladdr', undefined, 'MAC address', `missing: a neighbour in state ${rec.state.toLowerCase()} needs one (the kernel refuses it, and leaves an entry in state none behind)`);
   }
 
   /** An added route's check of an empty slot (ValidationError naming the route there). */

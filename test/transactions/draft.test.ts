@@ -180,6 +180,11 @@ describe('tables', () => {
     t.rules.remove({ priority: 100 });
     const n = t.neighbours.add({ ifname: 'v0', dst: '10.0.0.10', lladdr: '02:00:00:00:00:10' });
     expect(n).toEqual({ index: 11, family: 4, dst: '10.0.0.10', lladdr: '02:00:00:00:00:10', state: 'PERMANENT', flags: 0 });
+    // A link-layer address is needed for a new entry of a valid state, not for one being replaced
+    // (the kernel keeps its address) nor for an incomplete one.
+    expect(() => t.neighbours.add({ ifname: 'v0', dst: '10.0.0.77' })).toThrow(/lladdr.*missing: a neighbour in state permanent needs one/);
+    expect(() => t.neighbours.replace({ ifname: 'v0', dst: '10.0.0.78', state: 'reachable' })).toThrow(/lladdr/);
+    expect(t.neighbours.replace({ ifname: 'br0', dst: '10.9.0.9' }).lladdr).toBeNull();
     t.neighbours.replace({ ifname: 'v0', dst: '10.0.0.9', lladdr: '02:00:00:00:00:99' });
     t.neighbours.remove({ ifname: 'br0', dst: '10.9.0.9' });
     expect(t.neighbours.on('v0').map((x) => x.lladdr).sort()).toEqual(['02:00:00:00:00:10', '02:00:00:00:00:99']);
