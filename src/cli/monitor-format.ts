@@ -15,6 +15,7 @@ import type {
   AnyChange, AddressRecord, AnyRecord, InterfaceRecord, NeighbourRecord, RecordKind, RouteRecord, RuleRecord,
 } from '../index.js';
 import { ruleAction, tableName, type IfNames } from './show-format.js';
+import { ruleSelectors } from '../transactions/ops.js';
 import type { Style } from './style.js';
 
 /** The object in a few words, as ip would name it. */
@@ -42,12 +43,10 @@ export function describeRecord(kind: RecordKind, r: AnyRecord, names: IfNames): 
     }
     case 'rule': {
       const u = r as RuleRecord;
-      const parts = [`${u.priority}:`, `from ${u.src ?? 'all'}`];
-      if (u.dst) parts.push(`to ${u.dst}`);
-      if (u.iifname) parts.push(`iif ${u.iifname}`);
-      if (u.oifname) parts.push(`oif ${u.oifname}`);
-      if (u.fwmark !== null) parts.push(`fwmark 0x${u.fwmark.toString(16)}`);
-      parts.push(ruleAction(u));
+      // Every selector: '302: from 10.0.0.0/8 lookup 100' for 'not from 10.0.0.0/8' reads as the opposite rule.
+      const parts = [`${u.priority}:`, ...ruleSelectors(u), u.l3mdev ? 'lookup [l3mdev-table]' : ruleAction(u)];
+      if (u.suppressPrefixlen != null) parts.push(`suppress_prefixlength ${u.suppressPrefixlen}`);
+      if (u.suppressIfgroup != null) parts.push(`suppress_ifgroup ${u.suppressIfgroup}`);
       return parts.join(' ');
     }
     case 'neighbour': {

@@ -135,11 +135,12 @@ export function rulesTable(rows: readonly RuleRecord[], names: IfNames, style: S
   return renderTable(sorted, cols, style);
 }
 
-/** The selectors ip prints after the others: not, suppress_*, l3mdev, uidrange, ipproto, ports. */
+/** The selectors ip prints after the others: not, tos, suppress_*, l3mdev, uidrange, ipproto, ports. */
 function ruleExtras(r: RuleRecord): string {
   const range = (x: { start: number; end: number }) => (x.start === x.end ? `${x.start}` : `${x.start}-${x.end}`);
   const out: string[] = [];
   if (r.invert) out.push('not');
+  if (r.tos) out.push(`tos 0x${r.tos.toString(16)}`);
   if (r.l3mdev) out.push('l3mdev');
   if (r.uidRange) out.push(`uidrange ${range(r.uidRange)}`);
   if (r.ipProto !== null && r.ipProto !== undefined) out.push(`ipproto ${r.ipProto}`);

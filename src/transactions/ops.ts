@@ -191,20 +191,31 @@ function routeText(r: RouteRecord, op: Operation): string {
   return parts.join(' ');
 }
 
-function ruleText(r: RuleRecord): string {
+/**
+ * What a rule matches, as ip writes it: 'not from 10.0.0.0/8 ipproto 17 dport 53-53'. (The review
+ * and the command's one-line summaries both say it: a rule shown without a selector reads as
+ * another rule.)
+ */
+export function ruleSelectors(r: RuleRecord): string[] {
   const parts: string[] = [];
-  if (r.family === 6) parts.push('-6');
   if (r.invert) parts.push('not');
   parts.push(`from ${r.src ?? 'all'}`);
   if (r.dst) parts.push(`to ${r.dst}`);
   if (r.iifname) parts.push(`iif ${r.iifname}`);
   if (r.oifname) parts.push(`oif ${r.oifname}`);
-  if (r.fwmark !== null) parts.push(`fwmark 0x${r.fwmark.toString(16)}${r.fwmask !== null ? `/0x${r.fwmask.toString(16)}` : ''}`);
+  if (r.fwmark !== null) parts.push(`fwmark 0x${r.fwmark.toString(16)}${r.fwmask !== null && r.fwmask !== 0xffffffff ? `/0x${r.fwmask.toString(16)}` : ''}`);
   if (r.tos) parts.push(`tos ${r.tos}`);
   if (r.uidRange) parts.push(`uidrange ${r.uidRange.start}-${r.uidRange.end}`);
   if (r.ipProto != null) parts.push(`ipproto ${r.ipProto}`);
   if (r.sportRange) parts.push(`sport ${r.sportRange.start}-${r.sportRange.end}`);
   if (r.dportRange) parts.push(`dport ${r.dportRange.start}-${r.dportRange.end}`);
+  return parts;
+}
+
+function ruleText(r: RuleRecord): string {
+  const parts: string[] = [];
+  if (r.family === 6) parts.push('-6');
+  parts.push(...ruleSelectors(r));
   parts.push(`priority ${r.priority}`);
   parts.push(r.l3mdev ? 'l3mdev' : r.action === 'to_tbl' ? `lookup ${r.table}` : r.action === 'goto' ? `goto ${r.goto}` : r.action);
   if (r.suppressPrefixlen != null) parts.push(`suppress_prefixlength ${r.suppressPrefixlen}`);

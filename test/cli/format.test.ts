@@ -94,7 +94,7 @@ describe('show tables', () => {
     const out = renderShow({
       interfaces,
       routes: [route({ oif: 3, gateway: '10.0.0.2' }), route({ dst: '10.1.0.0/24', oif: null, multipath: [{ gateway: '10.0.0.3', oif: 3, weight: 1, onlink: false, encap: null, realms: null }, { gateway: '10.0.0.4', oif: 2, weight: 3, onlink: false, encap: null, realms: null }] })],
-      rules: [rule({})],
+      rules: [rule({}), rule({ priority: 303, src: null, tos: 16 })],
       neighbours: [],
     }, ['interfaces', 'routes', 'rules', 'neighbours'], plain);
     expect(out).toMatch(/^Interfaces\nINDEX +NAME +KIND/);
@@ -102,6 +102,8 @@ describe('show tables', () => {
     expect(out).toMatch(/^main +10\.0\.0\.0\/24 +unicast +10\.0\.0\.2 +v0 /m);
     expect(out).toContain('via 10.0.0.3 dev v0 weight 1; via 10.0.0.4 dev br0 weight 3');
     expect(out).toMatch(/^ *1000 +inet +10\.0\.0\.0\/8 .*lookup 100/m);
+    // A rule's tos is among its extras, as ip prints it.
+    expect(out).toMatch(/^ *303 +inet +all .*lookup 100 +boot +tos 0x10$/m);
     expect(out).toContain('Neighbours\n(no neighbours)');
   });
 });
@@ -142,6 +144,17 @@ describe('monitor lines', () => {
       .toEqual(['port.cost 2 → 7', 'port.learning true → false']);
     expect(fieldChanges('interface', 'master', null, 2, o.names, plain)).toEqual(['master none → br0']);
     expect(fieldChanges('interface', 'port', null, { cost: 2 }, o.names, plain)).toEqual(['port none → {"cost":2}']);
+  });
+
+  it('a rule by every selector it has: a rule shown without one reads as another rule', () => {
+    const line = (over: Partial<RuleRecord>) => formatChange({ op: 'add', kind: 'rule', key: 'k', before: undefined, after: rule(over), origin: 'kernel' }, { ...o, at: undefined });
+    expect(line({ priority: 302, src: '10.0.0.0/8', invert: true })).toBe('+ rule 302: not from 10.0.0.0/8 lookup 100');
+    expect(line({ priority: 300, src: null, ipProto: 17, sportRange: { start: 53, end: 53 }, uidRange: { start: 5, end: 10 }, tos: 16 }))
+      .toBe('+ rule 300: from all tos 16 uidrange 5-10 ipproto 17 sport 53-53 lookup 100');
+    expect(line({ priority: 211, src: null, fwmark: 16, fwmask: 255 })).toBe('+ rule 211: from all fwmark 0x10/0xff lookup 100');
+    expect(line({ priority: 212, src: null, fwmark: 16, fwmask: 0xffffffff })).toBe('+ rule 212: from all fwmark 0x10 lookup 100');
+    expect(line({ priority: 304, src: null, oifname: 'br3', l3mdev: true, table: 0 })).toBe('+ rule 304: from all oif br3 lookup [l3mdev-table]');
+    expect(line({ priority: 10, src: null, suppressPrefixlen: 0, table: 254 })).toBe('+ rule 10: from all lookup main suppress_prefixlength 0');
   });
 
   it('- for an object that went; the reason and a resync origin are marked', () => {

@@ -374,7 +374,7 @@ describe('review lines', () => {
       expect.stringMatching(/^route add 10\.60\.0\.0\/24 nhid 7 table 254 .*\(undo: route del 10\.60\.0\.0\/24 nhid 7 /),
       expect.stringMatching(/^route add 10\.61\.0\.0\/24 via 192\.0\.2\.1 dev v0 onlink realms 3\/5 /),
       expect.stringMatching(/^route add 10\.62\.0\.0\/24 encap ip dev v0 /),
-      expect.stringMatching(/^rule add not from all fwmark 0xca6c\/0xffffffff priority 400 lookup 51820 /),
+      expect.stringMatching(/^rule add not from all fwmark 0xca6c priority 400 lookup 51820 /),
       expect.stringMatching(/^rule add from all ipproto 6 dport 443-443 priority 401 lookup 254 suppress_prefixlength 0 /),
       expect.stringMatching(/^rule add from all priority 402 l3mdev /),
     ]));
