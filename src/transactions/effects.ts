@@ -54,6 +54,8 @@ export interface Victim {
 const IFA_F_SECONDARY = 0x01;
 const IFA_F_NOPREFIXROUTE = 0x200;
 const IPV6_MIN_MTU = 1280;
+/** An Ethernet-like device's MTU when it is made without one (ether_setup). */
+const ETH_DATA_LEN = 1500;
 const IPV4_MIN_MTU = 68;
 
 class Collector {
@@ -289,10 +291,14 @@ export function sideEffects(state: TxState | TxBase, op: Operation): Victim[] {
   return c.out;
 }
 
-/** The record a link-create request makes (fields the kernel picks are left at placeholders). */
+/**
+ * The record a link-create request makes (fields the kernel picks are left at placeholders; a
+ * bridge's MTU is ETH_DATA_LEN, which an undo of setting its MTU after the create sets back).
+ */
 export function createdRecords(spec: LinkCreateSpec): InterfaceRecord[] {
+  const mtu = (p: { mtu?: number }, kind: string): number => p.mtu ?? (kind === 'bridge' ? ETH_DATA_LEN : 0);
   const rec = (index: number, ifname: string, p: { mtu?: number; address?: string; txqlen?: number; group?: number }, link: number | null, info: Record<string, unknown> | null): InterfaceRecord => ({
-    index, ifname, kind: spec.kind, mtu: p.mtu ?? 0, address: p.address ?? null, state: 'down', operstate: 'DOWN',
+    index, ifname, kind: spec.kind, mtu: mtu(p, spec.kind), address: p.address ?? null, state: 'down', operstate: 'DOWN',
     master: null, link, linkNetnsid: null, flags: 0, broadcast: null, txqlen: p.txqlen ?? null, group: p.group ?? null,
     qdisc: null, altnames: [], info, slaveKind: null, alias: null, addrGenMode: null, port: null,
   });

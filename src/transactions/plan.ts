@@ -361,7 +361,13 @@ export function forwardOps(base: TxBase, edits: TxEdits, opts: PlanOptions = {})
   const creates: Operation[] = [];
   for (const c of createOrder(edits.links.created)) {
     const spec = createSpecOf(c.record, c.peer);
+    // A bridge keeps an MTU set on it, and takes its ports' lowest otherwise, whenever a port joins
+    // (br_mtu_auto_adjust): only an MTU set by a request of its own counts as set
+    // (BROPT_MTU_SET_BY_USER, br_change_mtu), one in the create request does not.
+    const bridgeMtu = c.record.kind === 'bridge' && spec.mtu !== undefined ? spec.mtu : undefined;
+    if (bridgeMtu !== undefined) delete spec.mtu;
     creates.push({ id: '', kind: 'interface', intent: 'create', key: state.key('interface', c.record), spec, role: 'forward', inverse: [], dev: c.record.ifname });
+    if (bridgeMtu !== undefined) setField(createdRecords(spec)[0]!, 'mtu', bridgeMtu);
     // What a create request cannot say, for the links that have any (the records a create makes
     // are made only for them).
     if (!setAfterCreate(c.record) && (c.peer === null || !setAfterCreate(c.peer))) continue;

@@ -79,6 +79,15 @@ const CASES: Case[] = [
     check: (ns) => { expect(link(ns, 'br1').linkinfo.info_kind).toBe('bridge'); expect(link(ns, 'br1').mtu).toBe(1400); },
   },
   {
+    // A port joining takes a bridge to its ports' lowest MTU unless its MTU was set (on its own).
+    name: 'create a bridge with an MTU and a port of a larger one',
+    draft: (tx) => {
+      tx.interfaces.create({ ifname: 'br2', kind: 'bridge', state: 'up', mtu: 1400 });
+      tx.interfaces.create({ ifname: 'p2', kind: 'veth', peer: 'p2b', master: 'br2', state: 'up' });
+    },
+    check: (ns) => { expect([link(ns, 'br2').mtu, link(ns, 'p2').mtu, link(ns, 'p2').master]).toEqual([1400, 1500, 'br2']); },
+  },
+  {
     name: 'create a veth pair with an address and a route on it',
     draft: (tx) => {
       const n0 = tx.interfaces.create({ ifname: 'n0', kind: 'veth', peer: { ifname: 'n1', address: '02:00:00:00:0c:02' }, state: 'up', address: '02:00:00:00:0c:01' });

@@ -99,6 +99,18 @@ describe('plan order', () => {
     expect(up.plan().map(line)).toEqual(['link set eth0 name wan0 (undo: name eth0)']);
   });
 
+  it("sets a new bridge's MTU in a request of its own, so that a port joining does not change it", () => {
+    const t = tx();
+    t.interfaces.create({ ifname: 'br9', kind: 'bridge', mtu: 1400 });
+    t.interfaces.create({ ifname: 'p9', kind: 'veth', peer: 'p9b', master: 'br9' });
+    expect(t.plan().map(line)).toEqual([
+      'link add br9 index 40 type bridge (undo: link del br9)',
+      'link add p9 index 41 type veth peer p9b index 42 (undo: link del p9)',
+      'link set br9 mtu 1400 (undo: mtu 1500)',
+      'link set p9 master #40 (undo: nomaster)',
+    ]);
+  });
+
   it('swaps two names through a temporary one', () => {
     const t = tx();
     for (const n of ['v0', 'br0']) t.interfaces[n]!.state = 'down';
