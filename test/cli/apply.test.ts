@@ -131,6 +131,11 @@ describe('a desired state as a transaction draft', () => {
     expect(() => plan(desired({ interfaces: [{ ifname: 'nope0', mtu: 1400 }] }))).toThrow(/interface nope0 does not exist, and has no kind to create it with/);
     expect(() => plan(desired({ interfaces: [{ ifname: 'av0', kind: 'bridge' }] }))).toThrow(/interface av0 is a veth, not a bridge/);
     expect(() => plan(desired({ interfaces: [{ ifname: 'av0', master: 'nobr' }] }))).toThrow(/its master nobr does not exist/);
+    // What the draft refuses is said with the entry it is in.
+    expect(() => plan(desired({ routes: [{ dst: '10.42.0.0/24', gateway: '10.40.0.2' }, { dst: '10.43.0.0/24', gateway: 'foo' }] })))
+      .toThrow(/^routes\[1\]: invalid address "foo" for field "gateway"/);
+    expect(() => plan(desired({ interfaces: [{ ifname: 'av0', mtu: 99999999999 }] }))).toThrow(/^interfaces\.av0: invalid MTU/);
+    expect(() => plan(desired({ neighbours: [{ ifname: 'av0', dst: '10.40.0.9' }] }))).toThrow(/^neighbours\[0\]: .*lladdr/);
   });
 });
 

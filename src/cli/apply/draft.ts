@@ -51,13 +51,27 @@ function createSpec(d: DesiredInterface): LinkSpec {
   return spec;
 }
 
+/**
+ * Runs the draft's part for one entry of the file: what the draft refuses (a ValidationError, which
+ * names the field but not the entry) is said with where it is in the file, as the file's own
+ * mistakes are ('routes[3]: invalid address "foo" for field "gateway"').
+ */
+function at<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ValidationError') throw new DesiredStateError(`${where}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 export function draftDesired(tx: DraftLike, want: DesiredState): void {
   // Removals first, so a name can be freed and reused in the same file.
-  for (const d of want.interfaces) if (d.present === false && tx.interfaces.get(d.ifname)) tx.interfaces.remove(d.ifname);
+  for (const d of want.interfaces) if (d.present === false && tx.interfaces.get(d.ifname)) at(`interfaces.${d.ifname}`, () => tx.interfaces.remove(d.ifname));
 
   const present = want.interfaces.filter((d) => d.present !== false);
   // Creations and settings, then masters: a port may be listed before its bridge.
-  for (const d of present) {
+  for (const d of present) at(`interfaces.${d.ifname}`, () => {
     let i = tx.interfaces.get(d.ifname);
     if (!i) {
       if (d.kind === undefined) throw new DesiredStateError(`interface ${d.ifname} does not exist, and has no kind to create it with`);
@@ -71,8 +85,8 @@ export function draftDesired(tx: DraftLike, want: DesiredState): void {
       if (d.txqlen !== undefined && i.txqlen !== d.txqlen) i.txqlen = d.txqlen;
     }
     for (const a of d.addresses ?? []) if (!hasAddress(i, a)) i.addIp(a);
-  }
-  for (const d of present) {
+  });
+  for (const d of present) at(`interfaces.${d.ifname}`, () => {
     const i = tx.interfaces.get(d.ifname)!;
     if (d.master !== undefined) {
       const target = d.master === null ? null : tx.interfaces.get(d.master);
@@ -81,21 +95,21 @@ export function draftDesired(tx: DraftLike, want: DesiredState): void {
     }
     // Up last, once it has its master and addresses (as ip users do it).
     if (d.state !== undefined && i.state !== d.state) i.state = d.state;
-  }
+  });
 
-  for (const r of want.routes) {
+  want.routes.forEach((r, k) => at(`routes[${k}]`, () => {
     const { present: p, ...spec } = r;
     const hits = tx.routes.find(spec);
     if (p === false) for (const h of hits) tx.routes.remove(h);
     else if (hits.length === 0) tx.routes.replace(spec);
-  }
-  for (const r of want.rules) {
+  }));
+  want.rules.forEach((r, k) => at(`rules[${k}]`, () => {
     const { present: p, ...spec } = r;
     const hits = tx.rules.find(spec);
     if (p === false) for (const h of hits) tx.rules.remove(h);
     else if (hits.length === 0) tx.rules.add(spec);
-  }
-  for (const n of want.neighbours) {
+  }));
+  want.neighbours.forEach((n, k) => at(`neighbours[${k}]`, () => {
     const { present: p, ...spec } = n;
     const index = spec.index ?? (spec.ifname !== undefined ? tx.interfaces.get(spec.ifname)?.index : undefined);
     const dst = spec.dst.toLowerCase();
@@ -105,5 +119,5 @@ export function draftDesired(tx: DraftLike, want: DesiredState): void {
     } else if (!had || (spec.lladdr !== undefined && had.lladdr !== spec.lladdr.toLowerCase())) {
       tx.neighbours.replace(spec);
     }
-  }
+  }));
 }
