@@ -4,7 +4,7 @@
  * history and the diff, restore (dry run first), and the usage errors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, nldb, ROOT } from '../cli/run.js';
@@ -75,7 +75,14 @@ describe('nldb checkpoint and nldb history', () => {
       // A second save under the same name is refused, unless --replace.
       const again = nldb(['checkpoint', 'save', 'before', '--store', store, '--netns', ns]);
       expect(again.code).toBe(1);
-      expect(again.stderr).toMatch(/^nldb: checkpoint 'before' already exists/);
+      expect(again.stderr).toMatch(/^nldb: checkpoint 'before' already exists in namespace '[^']+': --replace overwrites it/);
+      // A name that is empty is no name; a file that is not a store is named in the message.
+      expect(nldb(['checkpoint', 'save', ' ', '--store', store, '--netns', ns]).code).toBe(2);
+      const junk = `${store}.junk`;
+      writeFileSync(junk, 'not a database\n');
+      const bad = nldb(['history', '--store', junk, '--netns', ns]);
+      expect([bad.code, bad.stderr]).toEqual([1, `nldb: store '${junk}': file is not a database\n`]);
+      rmSync(junk, { force: true });
 
       // A program records the namespace into the file while ip changes it.
       const rec = await Recorder.start(ns, store);

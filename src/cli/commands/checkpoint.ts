@@ -13,6 +13,7 @@
 import type {
   AnyRecord, CheckpointInfo, InterfaceRecord, KindDiff, NamespaceStore, RecordKind, SnapshotDiff, Transaction,
 } from '../../index.js';
+import { CheckpointExistsError } from '../../index.js';
 import { flag, oneOf, parseCommand, str } from '../args.js';
 import { makeContext, type CliIo, type CommandContext } from '../context.js';
 import { CliFailure, EXIT, UsageError } from '../exit.js';
@@ -56,9 +57,14 @@ export async function checkpointCommand(argv: readonly string[], io: CliIo): Pro
 
   switch (action) {
     case 'save': {
+      if (name.trim() === '') throw new UsageError('checkpoint save needs a NAME that is not empty', 'checkpoint');
       const db = await openLive(ctx, storeFile(p, 'checkpoint', false), netns);
       try {
-        const info = await db.checkpoint(name, { replace: flag(p, 'replace') });
+        const info = await db.checkpoint(name, { replace: flag(p, 'replace') }).catch((err: unknown) => {
+          // (The library's message speaks of { replace: true }.)
+          if (err instanceof CheckpointExistsError) throw new CliFailure(`checkpoint '${name}' already exists in namespace '${err.ns}': --replace overwrites it`, undefined, { cause: err });
+          throw err;
+        });
         ctx.print(json ? `${JSON.stringify(info, null, 2)}\n` : `saved checkpoint ${name}: ${info.objects} objects at ${info.time.toISOString()}\n`);
       } finally {
         await db.close();

@@ -26,6 +26,19 @@ export function storeFile(p: Parsed, command: string, mustExist: boolean): strin
   return file;
 }
 
+/**
+ * `open`, with a failure of SQLite's own ('file is not a database') said with the file it was
+ * about: the message alone does not say which of the command's files it means.
+ */
+async function inStore<T>(file: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (err) {
+    if (err instanceof Error && err.name === 'SqliteError') throw new CliFailure(`store '${file}': ${err.message}`, undefined, { cause: err });
+    throw err;
+  }
+}
+
 /** The label the store files a namespace under: its name, 'default' for this process's own. */
 export function labelOf(netns: string | undefined): string {
   return netns ?? 'default';
@@ -33,7 +46,7 @@ export function labelOf(netns: string | undefined): string {
 
 /** The store file opened alone, and the handle of one namespace's data in it (which must exist). */
 export async function openRecorded(file: string, netns: string | undefined): Promise<{ store: Store; ns: NamespaceStore }> {
-  const store = await openStore(file);
+  const store = await inStore(file, () => openStore(file));
   const label = labelOf(netns);
   const known = store.namespaces();
   if (!known.includes(label)) {
@@ -51,7 +64,7 @@ export async function openLive(ctx: CommandContext, file: string, netns: string 
   const started = Date.now();
   const tick = setInterval(() => progress.update(`loading${netns ? ` ${netns}` : ''}… ${((Date.now() - started) / 1000).toFixed(1)}s`), 100);
   try {
-    return await IPDB.open({ ...(netns !== undefined ? { netns } : {}), store: file });
+    return await inStore(file, () => IPDB.open({ ...(netns !== undefined ? { netns } : {}), store: file }));
   } finally {
     clearInterval(tick);
     progress.done();
