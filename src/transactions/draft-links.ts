@@ -134,6 +134,8 @@ export interface LinkDraftHooks {
   methods(index: number): Record<string, unknown>;
   /** Links `indexes` left the draft (removed or moved): forget what was added on them. */
   gone(indexes: readonly number[]): void;
+  /** What the transaction adds on link `index` (addresses, routes, neighbours), in words, or ''. */
+  addedOn?(index: number): string;
   allocateIndex?: (taken: (index: number) => boolean) => number;
 }
 
@@ -404,6 +406,10 @@ export class LinkDraft {
     const t = checkNetns(c, 'netns', netns);
     c.done();
     if (!t || !('name' in t)) throw invalid('netns', netns, 'namespace', 'a transaction moves links to named namespaces only (its inverse is asked for there)');
+    // The kernel takes a leaving link's addresses, routes and neighbours (the database over there
+    // sees it arrive without them): what this transaction adds on it would be dropped unsaid.
+    const added = this.hooks.addedOn?.(index) ?? '';
+    if (added !== '') throw invalid('netns', netns, 'namespace', `${e.name} leaves without what this transaction adds on it (${added}): add that over there, once it has arrived`);
     e.movedTo = t.name;
     this.hooks.gone([index]);
   }

@@ -272,6 +272,14 @@ export class TxDraft {
         this.tables.neighbour.edits.cancelPuts((n) => set.has(n.index));
         this.tables.route.edits.cancelPuts((r) => routeLinks(r).some((i) => set.has(i)));
       },
+      addedOn: (index) => {
+        const counts: [number, string][] = [
+          [this.tables.address.edits.countPuts((a) => a.index === index), 'address'],
+          [this.tables.route.edits.countPuts((r) => routeLinks(r).includes(index)), 'route'],
+          [this.tables.neighbour.edits.countPuts((n) => n.index === index), 'neighbour'],
+        ];
+        return counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}${n === 1 ? '' : what === 'address' ? 'es' : 's'}`).join(', ');
+      },
       ...(opts.allocateIndex ? { allocateIndex: opts.allocateIndex } : {}),
     });
     const resolve = this.links.resolve;

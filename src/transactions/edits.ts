@@ -199,4 +199,11 @@ export class KeyedEdits<R> {
   cancelPuts(test: (r: R) => boolean): void {
     for (const [k, e] of [...this.map]) if (e.final !== null && test(e.final)) this.unset(k);
   }
+
+  /** How many objects the transaction adds or changes that pass `test`. */
+  countPuts(test: (r: R) => boolean): number {
+    let n = 0;
+    for (const e of this.map.values()) if (e.final !== null && test(e.final)) n++;
+    return n;
+  }
 }

@@ -201,6 +201,15 @@ describe('inverses', () => {
     expect(lines.slice(6).map((l) => l.split(' ').slice(0, 3).join(' ')).sort()).toEqual(['neighbour add 10.0.0.9', 'route add 10.1.0.0/16']);
   });
 
+  it('refuses to move a link the transaction adds addresses or routes on: they would not go with it', () => {
+    const t = tx();
+    t.interfaces.br0!.addIp('10.7.0.1/24');
+    t.routes.add({ dst: '10.70.0.0/16', oif: 'br0' });
+    expect(() => t.interfaces.br0!.moveTo('other')).toThrow(/br0 leaves without what this transaction adds on it \(1 address, 1 route\)/);
+    // Nothing was changed by the refusal: the link stays, with what was added.
+    expect(t.plan().map((o) => `${o.intent} ${o.kind}`)).toEqual(['create address', 'create route']);
+  });
+
   it('moving a link to another namespace is undone from over there, then what it lost comes back', () => {
     const t = tx();
     t.interfaces.br0!.moveTo('other');
