@@ -72,6 +72,8 @@ describe('a desired state as a transaction draft', () => {
     ip(ns(), 'link', 'set', 'av0', 'up');
     ip(ns(), 'addr', 'add', '10.40.0.1/24', 'dev', 'av0');
     ip(ns(), 'route', 'add', '10.41.0.0/24', 'via', '10.40.0.2');
+    ip(ns(), 'link', 'add', 'abr', 'type', 'bridge', 'forward_delay', '400');
+    ip(ns(), 'neigh', 'add', '10.40.0.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'av0', 'nud', 'stale');
   });
 
   function plan(want: DesiredState): { ops: Operation[]; review: string } {
@@ -131,11 +133,20 @@ describe('a desired state as a transaction draft', () => {
     expect(() => plan(desired({ interfaces: [{ ifname: 'nope0', mtu: 1400 }] }))).toThrow(/interface nope0 does not exist, and has no kind to create it with/);
     expect(() => plan(desired({ interfaces: [{ ifname: 'av0', kind: 'bridge' }] }))).toThrow(/interface av0 is a veth, not a bridge/);
     expect(() => plan(desired({ interfaces: [{ ifname: 'av0', master: 'nobr' }] }))).toThrow(/its master nobr does not exist/);
+    // What a transaction cannot change on an existing link is refused, not passed over.
+    expect(plan(desired({ interfaces: [{ ifname: 'abr', kind: 'bridge', info: { forwardDelay: 400, stpState: false } }] })).ops).toEqual([]);
+    expect(() => plan(desired({ interfaces: [{ ifname: 'abr', info: { stpState: 1 } }] }))).toThrow(/^interface abr: the file says info\.stpState 1, where it has 0: a link's lower device and kind options are set when it is made/);
+    expect(() => plan(desired({ interfaces: [{ ifname: 'abr', info: { stp_state: 1 } }] }))).toThrow(/info\.stp_state 1, where it has none/);
+    expect(() => plan(desired({ interfaces: [{ ifname: 'av0', link: 'abr' }] }))).toThrow(/the file says link abr, where it has #\d+/);
+    // A neighbour's state counts: one in another state is replaced, a state that is none refused.
+    expect(plan(desired({ neighbours: [{ ifname: 'av0', dst: '10.40.0.9', lladdr: '02:00:00:00:00:09', state: 'permanent' }] })).ops.map((o) => `${o.intent} ${o.kind}`)).toEqual(['replace neighbour']);
+    expect(plan(desired({ neighbours: [{ ifname: 'av0', dst: '10.40.0.9', lladdr: '02:00:00:00:00:09', state: 'stale' }] })).ops).toEqual([]);
+    expect(() => plan(desired({ neighbours: [{ ifname: 'av0', dst: '10.40.0.9', state: 'bogus' }] }))).toThrow(/^neighbours\[0\]: .*state/);
     // What the draft refuses is said with the entry it is in.
     expect(() => plan(desired({ routes: [{ dst: '10.42.0.0/24', gateway: '10.40.0.2' }, { dst: '10.43.0.0/24', gateway: 'foo' }] })))
       .toThrow(/^routes\[1\]: invalid address "foo" for field "gateway"/);
     expect(() => plan(desired({ interfaces: [{ ifname: 'av0', mtu: 99999999999 }] }))).toThrow(/^interfaces\.av0: invalid MTU/);
-    expect(() => plan(desired({ neighbours: [{ ifname: 'av0', dst: '10.40.0.9' }] }))).toThrow(/^neighbours\[0\]: .*lladdr/);
+    expect(() => plan(desired({ neighbours: [{ ifname: 'av0', dst: '10.40.0.19' }] }))).toThrow(/^neighbours\[0\]: .*lladdr/);
   });
 });
 

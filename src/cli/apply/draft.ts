@@ -23,6 +23,9 @@ export interface DraftLike {
 export interface InterfaceLike {
   readonly index: number;
   readonly kind: string | null;
+  /** The lower device (IFLA_LINK), and the kind's options as the kernel reports them. */
+  readonly link: number | null;
+  readonly info: Readonly<Record<string, unknown>> | null;
   mtu: number;
   state: 'up' | 'down';
   address: string | null;
@@ -37,6 +40,29 @@ function hasAddress(i: InterfaceLike, cidr: string): boolean {
   const [addr, len] = cidr.split('/');
   const want = (addr ?? '').toLowerCase();
   return i.addresses.some((a) => a.address === want && (len === undefined || a.prefixlen === Number(len)));
+}
+
+/**
+ * What the file says of an existing link's lower device and kind options that the link does not
+ * have, in words, or null. A transaction cannot change them (the kernel takes them when the link
+ * is made), and an apply that passed over them would say the state matches when it does not.
+ */
+function unchangeable(tx: DraftLike, i: InterfaceLike, d: DesiredInterface): string | null {
+  const indexOf = (v: unknown): unknown => (typeof v === 'string' ? tx.interfaces.get(v)?.index ?? v : v);
+  const plain = (v: unknown): unknown => (typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'string' ? v.toLowerCase() : v);
+  if (d.link !== undefined) {
+    const want = indexOf(d.link);
+    const have = i.kind === 'vxlan' ? i.info?.link ?? null : i.link;
+    if (want !== have) return `link ${d.link}, where it has ${have === null ? 'none' : `#${String(have)}`}`;
+  }
+  for (const [k, v] of Object.entries(d.info ?? {})) {
+    // (Specs say `remote` for a vxlan's unicast group; records say group.)
+    const key = i.kind === 'vxlan' && k === 'remote' ? 'group' : k;
+    const want = plain(key === 'link' ? indexOf(v) : v);
+    const have = plain(i.info?.[key]);
+    if (JSON.stringify(want) !== JSON.stringify(have)) return `info.${k} ${JSON.stringify(v)}, where it has ${have === undefined ? 'none' : JSON.stringify(have)}`;
+  }
+  return null;
 }
 
 function createSpec(d: DesiredInterface): LinkSpec {
@@ -80,6 +106,10 @@ export function draftDesired(tx: DraftLike, want: DesiredState): void {
       if (d.kind !== undefined && i.kind !== d.kind) {
         throw new DesiredStateError(`interface ${d.ifname} is ${i.kind === null ? 'a plain device' : `a ${i.kind}`}, not a ${d.kind} (a kind cannot be changed: remove it first with present: false)`);
       }
+      const fixed = unchangeable(tx, i, d);
+      if (fixed !== null) {
+        throw new DesiredStateError(`interface ${d.ifname}: the file says ${fixed}: a link's lower device and kind options are set when it is made (remove it with present: false, and make it again in another apply)`);
+      }
       if (d.mtu !== undefined && i.mtu !== d.mtu) i.mtu = d.mtu;
       if (d.address !== undefined && i.address !== d.address.toLowerCase()) i.address = d.address.toLowerCase();
       if (d.txqlen !== undefined && i.txqlen !== d.txqlen) i.txqlen = d.txqlen;
@@ -116,7 +146,8 @@ export function draftDesired(tx: DraftLike, want: DesiredState): void {
     const had = tx.neighbours.list().find((x) => x.index === index && x.dst === dst);
     if (p === false) {
       if (had) tx.neighbours.remove(had);
-    } else if (!had || (spec.lladdr !== undefined && had.lladdr !== spec.lladdr.toLowerCase())) {
+    } else if (!had || (spec.lladdr !== undefined && had.lladdr !== spec.lladdr.toLowerCase()) ||
+      (typeof spec.state === 'string' && had.state !== spec.state.toUpperCase())) {
       tx.neighbours.replace(spec);
     }
   }));
