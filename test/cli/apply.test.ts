@@ -37,8 +37,14 @@ describe('the desired-state file', () => {
     [{ interfaces: [{ ifname: 'v0', addresses: '10.0.0.1/24' }] }, /addresses must be a list/],
     [{ interfaces: [{ ifname: 'v0' }, { ifname: 'v0' }] }, /v0 is listed twice/],
     [{ routes: [{ gateway: '10.0.0.1' }] }, /^routes\[0\]: needs a dst/],
+    [{ routes: [{ dst: '10.1.0.0/16', gateway: '10.0.0.2' }, { dst: '10.1.0.0/16', gateway: '10.0.0.3' }] }, /^routes\[1\]: routes\[0\] is for the same destination, table and metric \(10\.1\.0\.0\/16\)/],
     [{ neighbours: [{ dst: '10.0.0.9' }] }, /^neighbours\[0\]: needs a dst and an ifname/],
   ];
+  it('takes one destination in two tables, or at two metrics, or once removed', () => {
+    expect(checkDesired({ routes: [{ dst: '10.1.0.0/16', gateway: '10.0.0.2' }, { dst: '10.1.0.0/16', gateway: '10.0.0.3', table: 100 }] }).routes).toHaveLength(2);
+    expect(checkDesired({ routes: [{ dst: '10.1.0.0/16', gateway: '10.0.0.2' }, { dst: '10.1.0.0/16', gateway: '10.0.0.3', priority: 20 }] }).routes).toHaveLength(2);
+    expect(checkDesired({ routes: [{ dst: '10.1.0.0/16', gateway: '10.0.0.2', present: false }, { dst: '10.1.0.0/16', gateway: '10.0.0.3' }] }).routes).toHaveLength(2);
+  });
   for (const [doc, message] of bad) {
     it(`refuses ${JSON.stringify(doc)}`, () => {
       expect(() => checkDesired(doc)).toThrow(DesiredStateError);

@@ -158,6 +158,16 @@ export function checkDesired(doc: unknown): DesiredState {
   }
   const routes = list(doc, 'routes');
   routes.forEach((r, i) => check(typeof r.dst === 'string' || isObject(r.dst), `routes[${i}]`, "needs a dst ('default' or a prefix)"));
+  // Two entries for one slot (destination, table, metric, tos) cannot both hold: apply replaces,
+  // and the last would win without a word. (Spelled alike: the library reads each as it is.)
+  const slots = new Map<string, number>();
+  routes.forEach((r, i) => {
+    if (r.present === false || typeof r.dst !== 'string') return;
+    const slot = JSON.stringify([r.dst, r.family ?? null, r.table ?? 254, r.priority ?? null, r.tos ?? 0]);
+    const first = slots.get(slot);
+    check(first === undefined, `routes[${i}]`, `routes[${first}] is for the same destination, table and metric (${r.dst}): a table holds one route there, give its next hops as multipath`);
+    slots.set(slot, i);
+  });
   const rules = list(doc, 'rules');
   const neighbours = list(doc, 'neighbours');
   neighbours.forEach((n, i) => check(typeof n.dst === 'string' && (typeof n.ifname === 'string' || typeof n.index === 'number'), `neighbours[${i}]`, 'needs a dst and an ifname'));
