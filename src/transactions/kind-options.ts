@@ -68,6 +68,12 @@ export function describeKindOptions(kind: string, info: Readonly<Record<string, 
     const raw = info[k];
     if (raw === undefined || raw === null) continue;
     if ((typeof raw === 'boolean' ? (raw ? 1 : 0) : raw) === allowed[k]) continue;
+    if (k === 'portRange') {
+      // (As kindData: a range of 0-0 is the kernel's default, not sent.)
+      const r = raw as { low?: number; high?: number };
+      if (r.low || r.high) out.push(`portRange ${r.low ?? 0}-${r.high ?? 0}`);
+      continue;
+    }
     out.push(`${k} ${typeof raw === 'object' ? JSON.stringify(raw) : String(raw)}`);
   }
   return out.join(' ');

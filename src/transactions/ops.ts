@@ -233,15 +233,19 @@ export function describeOne(op: Operation): string {
       const name = op.dev ?? `#${op.spec.index}`;
       if (op.intent === 'create') {
         const s = op.spec;
-        let text = `${at}link add ${s.ifname} index ${s.index} type ${s.kind}`;
+        // As ip orders it: the link's own fields, then its type and the type's options, then the
+        // peer's (before, the link's fields came after the peer's, and read as the peer's).
+        let text = `${at}link add ${s.ifname} index ${s.index}`;
         if (s.link !== undefined) text += ` link #${s.link}`;
+        const f = linkFields({ mtu: s.mtu, address: s.address, txqlen: s.txqlen, group: s.group });
+        if (f) text += ` ${f}`;
+        text += ` type ${s.kind}`;
         // What the create sends of its kind options, not every attribute a record holds.
         const options = s.info ? describeKindOptions(s.kind, s.info) : '';
         if (options) text += ` ${options}`;
         if (s.peer) text += ` peer ${s.peer.ifname} index ${s.peer.index}${s.peer.address ? ` address ${s.peer.address}` : ''}${s.peer.mtu ? ` mtu ${s.peer.mtu}` : ''}`;
         if (s.peerNetnsid !== undefined) text += ` (its peer was in namespace id ${s.peerNetnsid}: it cannot be made again)`;
-        const f = linkFields({ mtu: s.mtu, address: s.address, txqlen: s.txqlen, group: s.group });
-        return f ? `${text} ${f}` : text;
+        return text;
       }
       if (op.intent === 'delete') return `${at}link del ${name}`;
       const { index: _i, ...fields } = op.spec;

@@ -64,7 +64,7 @@ describe('plan order', () => {
       expect.stringMatching(/^link set eth0 down \(undo: up; then restore/),
       'link set v0 name lan0 (undo: name v0)',
       'link add n0 index 40 type veth peer n1 index 41 (undo: link del n0)',
-      'link add mv1 index 42 type macvlan link #40 mode bridge (undo: link del mv1)',
+      'link add mv1 index 42 link #40 type macvlan mode bridge (undo: link del mv1)',
       'link set lan0 mtu 9000 (undo: mtu 1500)',
       'link set n1 master #10 (undo: nomaster)',
       'link set n0 up (undo: down)',
@@ -84,7 +84,11 @@ describe('plan order', () => {
     };
     const t = begin(baseFromArrays({ interfaces: [br9] }), { allocateIndex: sequential(40) });
     t.interfaces.remove('br9');
-    expect(t.review()).toMatch(/undo 1\.1: link add br9 index 9 type bridge forwardDelay 400 stpState 1 mtu 1500 /);
+    expect(t.review()).toMatch(/undo 1\.1: link add br9 index 9 mtu 1500 address 02:00:00:00:00:99 txqueuelen 1000 group 0 type bridge forwardDelay 400 stpState 1$/m);
+    // A veth's own fields before its type, the peer's after it, as ip writes them.
+    const v = begin(baseFromArrays({ interfaces: [] }), { allocateIndex: sequential(40) });
+    v.interfaces.create({ ifname: 've0', kind: 'veth', mtu: 1400, peer: { ifname: 've1', address: '02:00:00:00:00:01', mtu: 1300 } });
+    expect(v.plan().map(line)[0]).toBe('link add ve0 index 40 mtu 1400 type veth peer ve1 index 41 address 02:00:00:00:00:01 mtu 1300 (undo: link del ve0)');
     const c = begin(baseFromArrays({ interfaces: [] }), { allocateIndex: sequential(40) });
     c.interfaces.create({ ifname: 'vx0', kind: 'vxlan', info: { id: 42, remote: '10.0.0.2', port: 4789, ttl: 0, learning: false } });
     expect(c.plan().map(line)).toEqual(['link add vx0 index 40 type vxlan remote 10.0.0.2 id 42 learning false port 4789 (undo: link del vx0)']);
