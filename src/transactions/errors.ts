@@ -54,6 +54,9 @@ export interface OpFailure {
 
 export type CommitPhase = 'send' | 'confirm' | 'verify' | 'timeout';
 
+/** Failed undos a CommitError's message names (all of them are in rollbackErrors). */
+const ROLLBACK_ERRORS_SHOWN = 3;
+
 /**
  * A commit that did not take. `op` is the first operation the kernel refused (null when the
  * failure was not one operation's: confirmation, verification, the deadline); `cause` keeps the
@@ -75,9 +78,14 @@ export class CommitError extends Error {
   }) {
     const what = args.op ? `operation ${args.op.id} (${describeOne(args.op)}) failed` : `${args.phase} failed`;
     const why = args.cause instanceof Error ? args.cause.message : String(args.cause);
+    // The first few undos that failed: one that fails often takes the next ones with it (a link
+    // not made again: ENODEV for each of its addresses and routes), all in `rollbackErrors`.
+    const shown = args.rollbackErrors.slice(0, ROLLBACK_ERRORS_SHOWN)
+      .map((f) => `${f.op.id} (${describeOne(f.op)}): ${f.error instanceof Error ? f.error.message : String(f.error)}`);
+    const more = args.rollbackErrors.length - shown.length;
     const rb = args.rolledBack
       ? 'rolled back'
-      : `rollback incomplete: ${args.rollbackErrors.map((f) => `${f.op.id} (${describeOne(f.op)}): ${f.error instanceof Error ? f.error.message : String(f.error)}`).join('; ')}`;
+      : `rollback incomplete: ${shown.join('; ')}${more > 0 ? `; and ${more} more undo${more === 1 ? '' : 's'} failed (rollbackErrors)` : ''}`;
     super(`transaction ${args.txId}: ${what}: ${why}; ${rb}`, { cause: args.cause });
     this.txId = args.txId;
     this.phase = args.phase;

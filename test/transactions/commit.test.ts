@@ -277,6 +277,15 @@ describe('commit', () => {
     expect(journal.get(tx.id)?.state).toBe('rollback-failed');
     journal.close();
   });
+
+  it('names the first three failed undos in its message, and counts the rest', () => {
+    const op = (id: string): Operation => ({ id, kind: 'interface', intent: 'delete', key: id, spec: { index: 9, ifname: 'v9' }, role: 'undo', inverse: [], dev: 'v9' } as Operation);
+    const failures = ['1.1', '2.1', '3.1', '4.1', '5.1'].map((id) => ({ op: op(id), error: new Error('ENODEV') }));
+    const e = new CommitError({ txId: 't', phase: 'send', op: null, cause: new Error('x'), rolledBack: false, rollbackErrors: failures });
+    expect(e.message).toMatch(/rollback incomplete: 1\.1 \(link del v9\): ENODEV; 2\.1 .*; 3\.1 \(link del v9\): ENODEV; and 2 more undos failed \(rollbackErrors\)$/);
+    expect(e.message).not.toContain('4.1');
+    expect(e.rollbackErrors).toHaveLength(5);
+  });
 });
 
 describe('conflicts at commit', () => {
