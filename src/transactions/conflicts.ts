@@ -11,13 +11,13 @@
  * - an object (or link name, or index) the tx creates exists now → exists
  * - a link the tx puts something on (address, route, neighbour, port) is gone → gone
  */
-import type { InterfaceRecord, RecordKind } from '../iproute/records.js';
+import type { InterfaceRecord, RecordKind, RouteRecord } from '../iproute/records.js';
 import { keyOf, keysOf, tableOf, type TxBase } from './base.js';
 import { sameRecord, type KeyedEdit, type TxEdits } from './edits.js';
 import type { Conflict } from './errors.js';
 import { LINK_SET_FIELDS } from './ops.js';
 import { labelOf } from './plan.js';
-import { routeLinks } from './state.js';
+import { BaseIndexes, routeLinks, sameSlot } from './state.js';
 
 type KeyedKind = Exclude<RecordKind, 'interface'>;
 const TABLES: Record<KeyedKind, 'addresses' | 'routes' | 'rules' | 'neighbours'> = {
@@ -105,6 +105,7 @@ export function detectConflicts(atBegin: TxBase, current: TxBase, edits: TxEdits
 
   // Keyed objects.
   const needLinks = new Set<number>();
+  let nowAt: BaseIndexes | undefined;
   for (const kind of Object.keys(TABLES) as KeyedKind[]) {
     const edited = edits[TABLES[kind]] as ReadonlyMap<string, KeyedEdit<unknown>>;
     const unchanged = tableOf(atBegin, kind).source !== undefined && tableOf(atBegin, kind).source === tableOf(current, kind).source;
@@ -120,6 +121,17 @@ export function detectConflicts(atBegin: TxBase, current: TxBase, edits: TxEdits
       if (b === undefined) {
         if (c !== undefined && e.final !== null && e.intent !== 'replace') {
           out.push({ kind, key, field: null, reason: 'exists', atBegin: undefined, now: c, label: labelOf(kind, c) });
+        } else if (c === undefined && kind === 'route' && e.intent === 'create' && e.final !== null) {
+          // The kernel's slot (table, destination, metric, tos) takes one route an add does not
+          // append to: another route there since begin() would refuse this one (EEXIST) after
+          // other operations went out. (A route the transaction removes frees its slot.)
+          const r = e.final as RouteRecord;
+          nowAt ??= new BaseIndexes(current);
+          for (const k of nowAt.routesAt(r.family, r.table, r.dst)) {
+            const other = tableOf(current, 'route').get(k);
+            if (!other || k === key || !sameSlot(other, r) || tableOf(atBegin, 'route').get(k) !== undefined || edited.get(k)?.final === null) continue;
+            out.push({ kind, key: k, field: null, reason: 'exists', atBegin: undefined, now: other, label: labelOf(kind, other) });
+          }
         }
         continue;
       }

@@ -98,6 +98,29 @@ describe('transactions among other writers', () => {
     }
   });
 
+  it("refuses a route whose slot someone else filled since begin(), before sending anything", async () => {
+    const db = await start();
+    try {
+      const tx = db.begin();
+      tx.interfaces.va!.mtu = 1400;
+      tx.routes.add({ dst: '10.8.0.0/16', gateway: '10.0.0.2' });
+      ip(ns(), 'route', 'add', '10.8.0.0/16', 'via', '10.0.0.3');
+      const err = await tx.commit().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ConflictError);
+      expect((err as ConflictError).message).toMatch(/route 10\.8\.0\.0\/16 table 254 was created by someone else/);
+      expect(tx.status).toBe('open');
+      // Nothing was sent: the MTU is as it was.
+      expect(link(ns(), 'va').mtu).toBe(1500);
+      // Their route gone again, the same transaction goes through.
+      ip(ns(), 'route', 'del', '10.8.0.0/16');
+      await tx.commit();
+      expect(routes(ns())).toContain('10.8.0.0/16 via 10.0.0.2 dev va');
+      expect(link(ns(), 'va').mtu).toBe(1400);
+    } finally {
+      db.close();
+    }
+  });
+
   it('rolls back when verify returns false or throws, after the database showed the change', async () => {
     const db = await start();
     try {
