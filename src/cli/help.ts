@@ -99,7 +99,9 @@ Makes the kernel match the desired state in FILE (JSON or YAML, '-' for standard
   rules:      [{ priority, src, dst, table, action, ... }]
   neighbours: [{ ifname, dst, lladdr, ... }]
 as one transaction. Objects the file does not mention are left alone; 'present: false' asks
-for one to be gone. --dry-run prints the review (what would be created, changed, deleted) and
+for one to be gone (an address too: addresses: [{ address: 10.0.0.9/24, present: false }]).
+A link's kind, lower device and kind options are set when it is made: a file that says other
+ones for a link that exists is refused. --dry-run prints the review (what would be created, changed, deleted) and
 changes nothing. If the kernel refuses any step, everything already done is undone, and nldb
 exits 1 with the kernel's message.
 

@@ -139,6 +139,11 @@ describe('a desired state as a transaction draft', () => {
     expect(() => plan(desired({ interfaces: [{ ifname: 'nope0', mtu: 1400 }] }))).toThrow(/interface nope0 does not exist, and has no kind to create it with/);
     expect(() => plan(desired({ interfaces: [{ ifname: 'av0', kind: 'bridge' }] }))).toThrow(/interface av0 is a veth, not a bridge/);
     expect(() => plan(desired({ interfaces: [{ ifname: 'av0', master: 'nobr' }] }))).toThrow(/its master nobr does not exist/);
+    // An address asked to be gone goes; one that is not there is nothing to do.
+    expect(plan(desired({ interfaces: [{ ifname: 'av0', addresses: [{ address: '10.40.0.1/24', present: false }] }] })).ops.map((o) => `${o.intent} ${o.kind}`))
+      .toContain('delete address');
+    expect(plan(desired({ interfaces: [{ ifname: 'av0', addresses: ['10.40.0.1/24', { address: '10.40.0.77/24', present: false }] }] })).ops).toEqual([]);
+    expect(() => checkDesired({ interfaces: [{ ifname: 'av0', addresses: [{ address: '10.40.0.1/24', gone: true }] }] })).toThrow(/present: false/);
     // What a transaction cannot change on an existing link is refused, not passed over.
     expect(plan(desired({ interfaces: [{ ifname: 'abr', kind: 'bridge', info: { forwardDelay: 400, stpState: false } }] })).ops).toEqual([]);
     expect(() => plan(desired({ interfaces: [{ ifname: 'abr', info: { stpState: 1 } }] }))).toThrow(/^interface abr: the file says info\.stpState 1, where it has 0: a link's lower device and kind options are set when it is made/);
@@ -226,6 +231,11 @@ describe('nldb apply, against the kernel of a throwaway namespace', () => {
     expect(ipJson<{ addr_info: { local: string; prefixlen: number }[] }>(ns(), 'addr', 'show', 'dev', 'mv0')[0]!.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toContain('10.55.0.1/24');
     expect(ipJson<{ dst: string; gateway?: string }>(ns(), 'route', 'show', '10.56.0.0/24')).toEqual([expect.objectContaining({ dst: '10.56.0.0/24', gateway: '10.55.0.2' })]);
     expect(nldb(['apply', '-', '--netns', ns()], { input: yaml })).toEqual({ code: 0, stdout: '', stderr: 'nothing to do: the state already matches\n' });
+    // One of its addresses asked to be gone: gone, the interface kept.
+    const drop = nldb(['apply', '-', '--netns', ns()], { input: 'interfaces:\n  mv0: { addresses: [{ address: 10.55.0.1/24, present: false }] }\n' });
+    expect([drop.code, drop.stderr]).toEqual([0, '']);
+    expect(ipJson<{ addr_info: { local: string }[] }>(ns(), 'addr', 'show', 'dev', 'mv0')[0]!.addr_info.map((a) => a.local)).not.toContain('10.55.0.1');
+    expect(links().map((l) => l.ifname)).toContain('mv0');
   });
 
   it('a step the kernel refuses rolls everything back: exit 1, the kernel\'s message, nothing left', () => {

@@ -8,6 +8,7 @@
  *     - { ifname: v0, kind: veth, peer: v1, mtu: 1400, master: br0, state: up,
  *         addresses: [10.0.0.1/24, 2001:db8::1/64] }
  *     - { ifname: old0, present: false }          # delete it if it is there
+ *     - { ifname: v1, addresses: [{ address: 10.0.0.9/24, present: false }] }   # an address gone
  *   # or, keyed by name (netplan's spelling, and pyroute2's `ipdb.interfaces.br0`):
  *   # interfaces: { br0: { kind: bridge, state: up }, old0: { present: false } }
  *   routes:
@@ -33,6 +34,8 @@ export interface DesiredInterface {
   master?: string | null;
   /** Addresses it must have ('10.0.0.1/24'); others it has are kept. */
   addresses?: string[];
+  /** Addresses it must not have: the file's `{ address, present: false }` entries. */
+  absentAddresses?: string[];
   /** veth: the peer's name, or its spec. */
   peer?: string | Record<string, unknown>;
   /** Lower device (macvlan's parent). */
@@ -139,7 +142,18 @@ function checkInterface(o: Record<string, unknown>, w: string): DesiredInterface
   if (o.info !== undefined) check(isObject(o.info), w, 'info must be an object');
   if (o.present !== undefined) check(typeof o.present === 'boolean', w, 'present must be true or false');
   if (o.addresses !== undefined) {
-    check(Array.isArray(o.addresses) && o.addresses.every((a) => typeof a === 'string'), w, "addresses must be a list of strings like '10.0.0.1/24'");
+    const entry = (a: unknown): boolean => typeof a === 'string' ||
+      (isObject(a) && typeof a.address === 'string' && Object.keys(a).every((k) => k === 'address' || k === 'present') && (a.present === undefined || typeof a.present === 'boolean'));
+    check(Array.isArray(o.addresses) && o.addresses.every(entry), w,
+      "addresses must be a list of strings like '10.0.0.1/24', or of { address, present: false } for one to be gone");
+    // `{ address }` alone is the string; `present: false` asks for it to be gone.
+    const items = o.addresses as (string | { address: string; present?: boolean })[];
+    const out: DesiredInterface = { ...(o as unknown as DesiredInterface), addresses: [] };
+    for (const a of items) {
+      if (typeof a === 'string' || a.present !== false) out.addresses!.push(typeof a === 'string' ? a : a.address);
+      else (out.absentAddresses ??= []).push(a.address);
+    }
+    return out;
   }
   return o as unknown as DesiredInterface;
 }

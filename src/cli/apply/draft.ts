@@ -34,6 +34,7 @@ export interface InterfaceLike {
   set master(v: string | number | null);
   readonly addresses: readonly AddressRecord[];
   addIp(spec: string): AddressRecord;
+  delIp(spec: string): AddressRecord;
 }
 
 function hasAddress(i: InterfaceLike, cidr: string): boolean {
@@ -115,6 +116,7 @@ export function draftDesired(tx: DraftLike, want: DesiredState): void {
       if (d.txqlen !== undefined && i.txqlen !== d.txqlen) i.txqlen = d.txqlen;
     }
     for (const a of d.addresses ?? []) if (!hasAddress(i, a)) i.addIp(a);
+    for (const a of d.absentAddresses ?? []) if (hasAddress(i, a)) i.delIp(a);
   });
   for (const d of present) at(`interfaces.${d.ifname}`, () => {
     const i = tx.interfaces.get(d.ifname)!;
