@@ -19,6 +19,7 @@
  * - the journal: with a store file, every plan and inverse is written to it before sending, and
  *   opening the store undoes what a killed process left half done (`db.recovered` says what).
  */
+import { existsSync } from 'node:fs';
 import type { Database } from '../db/database.js';
 import { compileLoad, type LoadOptions } from '../db/load.js';
 import { KINDS } from '../db/types.js';
@@ -29,7 +30,7 @@ import { NetlinkSocket } from '../transport/socket.js';
 import type { EchoClaim, NetlinkTransport } from '../transport/transport.js';
 import type { InterfaceRecord, RecordByKind, RecordKind } from '../iproute/records.js';
 import type { IfRef, NetnsSpec } from '../iproute/specs.js';
-import type { NetnsRef } from '../transport/netns.js';
+import { netnsPath, type NetnsRef } from '../transport/netns.js';
 import { snapshotBases } from '../transactions/db-base.js';
 import { keyOf } from '../db/keys.js';
 import type { DbEvent } from '../db/types.js';
@@ -169,6 +170,7 @@ export class TxLayer {
       settle: applied,
       committed: (report) => this.freezer.adopt(report),
       renameUp: renamesUpLinks(),
+      namespaceExists: (name) => existsSync(netnsPath(name)!),
     };
     this.freezer = new Freezer({
       state: () => db.state,

@@ -137,6 +137,8 @@ export interface LinkDraftHooks {
   /** What the transaction adds on link `index` (addresses, routes, neighbours), in words, or ''. */
   addedOn?(index: number): string;
   allocateIndex?: (taken: (index: number) => boolean) => number;
+  /** Whether a named namespace exists: moveTo refuses one that does not (unchecked without). */
+  namespaceExists?: (name: string) => boolean;
 }
 
 export class LinkDraft {
@@ -406,6 +408,7 @@ export class LinkDraft {
     const t = checkNetns(c, 'netns', netns);
     c.done();
     if (!t || !('name' in t)) throw invalid('netns', netns, 'namespace', 'a transaction moves links to named namespaces only (its inverse is asked for there)');
+    if (this.hooks.namespaceExists?.(t.name) === false) throw invalid('netns', netns, 'namespace', 'no namespace of that name');
     // The kernel takes a leaving link's addresses, routes and neighbours (the database over there
     // sees it arrive without them): what this transaction adds on it would be dropped unsaid.
     const added = this.hooks.addedOn?.(index) ?? '';

@@ -82,6 +82,7 @@ export interface DraftOptions {
   guard?: () => void;
   /** Picks indexes for created links; by default a little above the highest one present. */
   allocateIndex?: (taken: (index: number) => boolean) => number;
+  namespaceExists?: (name: string) => boolean;
 }
 
 const RECORD_FIELDS = {
@@ -281,6 +282,7 @@ export class TxDraft {
         return counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}${n === 1 ? '' : what === 'address' ? 'es' : 's'}`).join(', ');
       },
       ...(opts.allocateIndex ? { allocateIndex: opts.allocateIndex } : {}),
+      ...(opts.namespaceExists ? { namespaceExists: opts.namespaceExists } : {}),
     });
     const resolve = this.links.resolve;
     const quick = new QuickMemo();

@@ -109,7 +109,11 @@ function encodePlan(ops: readonly Operation[], home: NetnsSpec): { framed: Frame
         framed = null;
       }
       if (ready.length === 0) ready = new Array<Ready | undefined>(ops.length);
-      ready[i] = encodeOp(op, home) ?? prepareOp(op, home);
+      const r = encodeOp(op, home) ?? prepareOp(op, home);
+      // A link moved to a namespace that is not there would fail at its turn, after the
+      // operations before it went out: found here, with nothing sent.
+      if (!isRequest(r) && r.namespaces.length > 0) canOpen(r.namespaces);
+      ready[i] = r;
     } catch (err) {
       const where = `[${op.id} ${describeOne(op)}]`;
       // The codec's own refusals (a value out of its range) are bad input too: nothing is sent.
@@ -119,6 +123,16 @@ function encodePlan(ops: readonly Operation[], home: NetnsSpec): { framed: Frame
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return { framed, ready };
+}
+
+/** Opens and closes `namespaces` (NotFoundError naming the field when one is not there). */
+function canOpen(namespaces: PreparedOp['namespaces']): void {
+  const opened = new OpenedNamespaces();
+  try {
+    opened.open(namespaces);
+  } finally {
+    opened.close();
+  }
 }
 
 /**

@@ -53,6 +53,8 @@ export interface TxEnvironment {
   committed?: (report: CommitReport) => void;
   /** The kernel renames links that are up (PlanOptions.renameUp). */
   renameUp?: boolean;
+  /** Whether a named network namespace exists (moveTo refuses one that does not). */
+  namespaceExists?: (name: string) => boolean;
 }
 
 export type TxStatus = 'open' | 'committing' | 'committed' | 'failed' | 'dropped';
@@ -74,6 +76,7 @@ export class Transaction {
         if (this.state !== 'open') throw new Error(`transaction ${this.id} is ${this.state}: it can no longer be changed`);
       },
       ...(env.allocateIndex ? { allocateIndex: env.allocateIndex } : {}),
+      ...(env.namespaceExists ? { namespaceExists: env.namespaceExists } : {}),
     });
   }
 

@@ -257,3 +257,42 @@ describe('every operation, committed and rolled back on the kernel', () => {
     });
   }
 });
+
+describe('moving a link to a namespace that is not there', () => {
+  const ns = useNetnsEach('mv');
+
+  it('is refused by moveTo, naming the namespace, and nothing is sent', async () => {
+    ipBatch(ns(), ['link add ifb0 type ifb']);
+    const db = await openDb(ns());
+    try {
+      const tx = db.begin();
+      const missing = `${ns()}-none`;
+      expect(() => iface(tx, 'ifb0').moveTo(missing)).toThrow(new RegExp(`"${missing}" for field "netns": no namespace of that name`));
+      tx.drop();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('that went away after moveTo is refused at commit before anything is sent', async () => {
+    ipBatch(ns(), ['link add ifb0 type ifb', 'link add ifb1 type ifb']);
+    const other = createNetns('gone');
+    const db = await openDb(ns());
+    try {
+      const tx = db.begin();
+      // Sent first if the commit got that far: the kernel would show it.
+      iface(tx, 'ifb0').mtu = 1400;
+      iface(tx, 'ifb1').moveTo(other);
+      deleteNetns(other);
+      const err = await tx.commit().then(() => null, (e: unknown) => e as Error);
+      expect(err?.name).toBe('ValidationError');
+      expect(err?.message).toMatch(new RegExp(`link set ifb1 netns ${other}.*netns.*cannot open /run/netns/${other}`));
+      const links = ipJson(ns(), 'link', 'show');
+      expect(links.find((l: any) => l.ifname === 'ifb0').mtu).toBe(1500);
+      expect(links.map((l: any) => l.ifname)).toContain('ifb1');
+    } finally {
+      db.close();
+      deleteNetns(other);
+    }
+  });
+});
