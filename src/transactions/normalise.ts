@@ -152,8 +152,17 @@ export function routeMatcher(spec: RouteSpec, resolve: ResolveIf): RouteMatch {
     (spec.onlink === undefined || r.onlink === v.onlink) &&
     (spec.realms === undefined || r.realms === (v.realms ?? null)) &&
     (spec.encap === undefined || sameEncap(r.encap, v.encap)) &&
+    (spec.metrics === undefined || sameMetrics(r.metrics, metricsRecord(spec.metrics))) &&
+    (spec.pref === undefined || r.pref === (v.family === 6 ? ROUTE_PREFS.name(v.pref ?? 0) : null)) &&
     (hops === undefined || (r.multipath ?? []).map((h) => `${h.gateway ?? ''}@${h.oif ?? ''}`).sort().join(',') === hops),
   { family: v.family, table, dst: v.dst.text });
+}
+
+/** Whether two routes' metrics say the same (in whatever order their keys came). */
+function sameMetrics(a: Record<string, number | string> | null, b: Record<string, number | string> | null): boolean {
+  const ak = a === null ? [] : Object.keys(a);
+  const bk = b === null ? [] : Object.keys(b);
+  return ak.length === bk.length && ak.every((k) => b !== null && a![k] === b[k]);
 }
 
 function sameEncap(a: RouteEncap | null, b: ValidEncap | undefined): boolean {

@@ -212,6 +212,22 @@ describe('nldb apply, against the kernel of a throwaway namespace', () => {
     }
   });
 
+  it('changes a route whose metrics the file says otherwise; then there is nothing to do', () => {
+    ip(ns(), 'link', 'add', 'mv0', 'type', 'veth', 'peer', 'name', 'mv1');
+    ip(ns(), 'link', 'set', 'mv0', 'up');
+    ip(ns(), 'addr', 'add', '10.53.0.1/24', 'dev', 'mv0');
+    ip(ns(), 'route', 'add', '10.54.0.0/16', 'via', '10.53.0.2');
+    const want = JSON.stringify({ routes: [{ dst: '10.54.0.0/16', gateway: '10.53.0.2', metrics: { mtu: 1300 } }] });
+    const r = nldb(['apply', '-', '--netns', ns()], { input: want });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/route replace 10\.54\.0\.0\/16 via 10\.53\.0\.2 .*mtu 1300/);
+    expect(ipJson<{ dst: string; metrics?: { mtu?: number }[] }>(ns(), 'route', 'show', '10.54.0.0/16')).toEqual([
+      expect.objectContaining({ dst: '10.54.0.0/16', metrics: [{ mtu: 1300 }] }),
+    ]);
+    expect(nldb(['apply', '-', '--netns', ns()], { input: want })).toEqual({ code: 0, stdout: '', stderr: 'nothing to do: the state already matches\n' });
+  });
+
   it('applies interfaces keyed by name (YAML) as it applies the list', () => {
     const yaml = [
       'interfaces:',
