@@ -34,6 +34,12 @@ export interface PlanOptions {
    * (dev_change_name() refused it with EBUSY).
    */
   renameUp?: boolean;
+  /**
+   * Commit with { overwrite: true }: a route the transaction adds where someone else has put one
+   * in the same slot since begin() takes the slot (a replace, whose undo puts theirs back), where
+   * an add would be refused (EEXIST).
+   */
+  overwrite?: boolean;
 }
 
 type KeyedKind = Exclude<RecordKind, 'interface'>;
@@ -229,7 +235,7 @@ function renameOps(state: TxState, renames: { index: number; from: string; to: s
 
 /** `known`: the edits were made over the base planned against, so their `was` is what it holds. */
 function keyedOps<K extends KeyedKind>(
-  state: TxState, kind: K, edits: ReadonlyMap<string, KeyedEdit<never>>, known: boolean,
+  state: TxState, kind: K, edits: ReadonlyMap<string, KeyedEdit<never>>, known: boolean, overwrite = false,
 ): { deletes: Operation[]; puts: Operation[] } {
   const deletes: Operation[] = [];
   const puts: Operation[] = [];
@@ -244,7 +250,9 @@ function keyedOps<K extends KeyedKind>(
       return;
     }
     if (before === undefined) {
-      puts.push(recordOp(state, kind, e.intent === 'delete' ? 'create' : e.intent, e.final, 'forward', key));
+      let intent = e.intent === 'delete' ? 'create' : e.intent;
+      if (overwrite && kind === 'route' && intent === 'create' && takenSlot(state, edits, e.final as RouteRecord)) intent = 'replace';
+      puts.push(recordOp(state, kind, intent, e.final, 'forward', key));
     } else if (!sameRecord(before, e.final)) {
       // A rule cannot be replaced in place (the kernel ignores NLM_F_REPLACE for rules).
       if (kind === 'rule') {
@@ -256,6 +264,11 @@ function keyedOps<K extends KeyedKind>(
     }
   });
   return { deletes, puts };
+}
+
+/** Whether a route the transaction does not remove holds the slot `r` is added to. */
+function takenSlot(state: TxState, edits: ReadonlyMap<string, KeyedEdit<never>>, r: RouteRecord): boolean {
+  return state.slotmates(r).some((o) => edits.get(state.key('route', o))?.final !== null);
 }
 
 /** `ops` ordered by `rank` (0 .. ranks - 1), keeping their order within a rank. */
@@ -308,7 +321,7 @@ export function forwardOps(base: TxBase, edits: TxEdits, opts: PlanOptions = {})
 
   const keyed = {} as Record<KeyedKind, { deletes: Operation[]; puts: Operation[] }>;
   const known = edits.base === base;
-  for (const kind of Object.keys(TABLE) as KeyedKind[]) keyed[kind] = keyedOps(state, kind, edits[TABLE[kind]] as never, known);
+  for (const kind of Object.keys(TABLE) as KeyedKind[]) keyed[kind] = keyedOps(state, kind, edits[TABLE[kind]] as never, known, opts.overwrite === true);
   // Secondaries before primaries; on-link routes before gateway routes before multipath ones.
   // (Stable partitions, not sorts: a plan of 10,000 routes has 10,000 of one rank.)
   keyed.address.deletes = partition(keyed.address.deletes, 2, (op) => 1 - ((op.spec as { flags: number }).flags & 1));

@@ -156,7 +156,9 @@ export class Transaction {
       if (conflicts.length > 0) throw new ConflictError(conflicts);
     }
     // The inverses are filled in by commitPlan (while the kernel works, or when asked for, when there is no journal).
-    const { ops, inverses, onDemand } = planInTwo(current, edits, { home: current.netns ?? null, renameUp: this.env.renameUp === true });
+    const { ops, inverses, onDemand } = planInTwo(current, edits, {
+      home: current.netns ?? null, renameUp: this.env.renameUp === true, overwrite: opts.overwrite === true,
+    });
     executor.prepare?.(ops);
     this.state = 'committing';
     try {

@@ -14,7 +14,7 @@ import type { AnyChange } from '../../src/index.js';
 import { CommitError, ConflictError } from '../../src/transactions/errors.js';
 import { ip, ipBatch, useNetnsEach } from '../helpers/netns.js';
 import { noDad, settle } from '../helpers/witness.js';
-import { addrs, BASE_SETUP, link, openDb, routes, settleSame, stableDump } from './helpers.js';
+import { addrs, BASE_SETUP, link, openDb, routes, settleSame, stableDump, UNREACHABLE } from './helpers.js';
 
 describe('transactions among other writers', () => {
   const ns = useNetnsEach('cc');
@@ -116,6 +116,32 @@ describe('transactions among other writers', () => {
       await tx.commit();
       expect(routes(ns())).toContain('10.8.0.0/16 via 10.0.0.2 dev va');
       expect(link(ns(), 'va').mtu).toBe(1400);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('with { overwrite: true }, takes a slot someone else filled since begin(), and gives it back on rollback', async () => {
+    const db = await start();
+    try {
+      // Taken: their route is replaced by ours.
+      const tx = db.begin();
+      tx.routes.add({ dst: '10.8.0.0/16', gateway: '10.0.0.2' });
+      ip(ns(), 'route', 'add', '10.8.0.0/16', 'via', '10.0.0.3');
+      await tx.commit({ overwrite: true });
+      expect(routes(ns()).filter((r) => r.startsWith('10.8.0.0/16'))).toEqual(['10.8.0.0/16 via 10.0.0.2 dev va']);
+
+      // Rolled back: theirs is back, ours gone.
+      await db.sync();
+      const failing = db.begin();
+      failing.routes.add({ dst: '10.9.0.0/16', gateway: '10.0.0.2' });
+      failing.routes.add(UNREACHABLE);
+      ip(ns(), 'route', 'add', '10.9.0.0/16', 'via', '10.0.0.3');
+      const err = await failing.commit({ overwrite: true }).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(CommitError);
+      expect((err as CommitError).op?.spec).toMatchObject({ dst: UNREACHABLE.dst });
+      expect((err as CommitError).rolledBack, (err as Error).message).toBe(true);
+      expect(routes(ns()).filter((r) => r.startsWith('10.9.0.0/16'))).toEqual(['10.9.0.0/16 via 10.0.0.3 dev va']);
     } finally {
       db.close();
     }
