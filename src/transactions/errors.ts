@@ -58,6 +58,16 @@ export type CommitPhase = 'send' | 'confirm' | 'verify' | 'timeout';
 const ROLLBACK_ERRORS_SHOWN = 3;
 
 /**
+ * An error's message after what the operation it is about is called (`label`), which a kernel
+ * error names first ('route add 10.0.0.0/8 ...: EEXIST (...)') and the commit's message has
+ * already said: said once.
+ */
+function besides(err: unknown, label: string | null): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return label !== null && text.startsWith(`${label}: `) ? text.slice(label.length + 2) : text;
+}
+
+/**
  * A commit that did not take. `op` is the first operation the kernel refused (null when the
  * failure was not one operation's: confirmation, verification, the deadline); `cause` keeps the
  * kernel's (or the verifier's) error. `rolledBack` is true when every inverse went through;
@@ -77,11 +87,11 @@ export class CommitError extends Error {
     rolledBack: boolean; rollbackErrors: readonly OpFailure[];
   }) {
     const what = args.op ? `operation ${args.op.id} (${describeOne(args.op)}) failed` : `${args.phase} failed`;
-    const why = args.cause instanceof Error ? args.cause.message : String(args.cause);
+    const why = args.op ? besides(args.cause, describeOne(args.op)) : besides(args.cause, null);
     // The first few undos that failed: one that fails often takes the next ones with it (a link
     // not made again: ENODEV for each of its addresses and routes), all in `rollbackErrors`.
     const shown = args.rollbackErrors.slice(0, ROLLBACK_ERRORS_SHOWN)
-      .map((f) => `${f.op.id} (${describeOne(f.op)}): ${f.error instanceof Error ? f.error.message : String(f.error)}`);
+      .map((f) => `${f.op.id} (${describeOne(f.op)}): ${besides(f.error, describeOne(f.op))}`);
     const more = args.rollbackErrors.length - shown.length;
     const rb = args.rolledBack
       ? 'rolled back'

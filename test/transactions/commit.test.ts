@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommitError, ConflictError, DeadlineError } from '../../src/transactions/errors.js';
 import { Journal } from '../../src/transactions/journal.js';
+import { KernelError } from '../../src/transport/errors.js';
 import type { Operation } from '../../src/transactions/ops.js';
 import { begin, runTransaction, type Transaction } from '../../src/transactions/transaction.js';
 import type { OpExecutor } from '../../src/transactions/commit.js';
@@ -285,6 +286,18 @@ describe('commit', () => {
     expect(e.message).toMatch(/rollback incomplete: 1\.1 \(link del v9\): ENODEV; 2\.1 .*; 3\.1 \(link del v9\): ENODEV; and 2 more undos failed \(rollbackErrors\)$/);
     expect(e.message).not.toContain('4.1');
     expect(e.rollbackErrors).toHaveLength(5);
+  });
+
+  it('says which operation failed once, not again where the kernel error names it', () => {
+    const op = { id: '2', kind: 'interface', intent: 'delete', key: '9', spec: { index: 9, ifname: 'v9' }, role: 'forward', inverse: [], dev: 'v9' } as Operation;
+    const undo = { ...op, id: '1.1', intent: 'create', role: 'undo' } as Operation;
+    const refused = new KernelError({ errno: 19, requestType: 17, seq: 1, operation: 'link del v9', extAck: { message: 'no such device' } });
+    const e = new CommitError({
+      txId: 't', phase: 'send', op, cause: refused, rolledBack: false,
+      rollbackErrors: [{ op: undo, error: new KernelError({ errno: 17, requestType: 16, seq: 2, operation: 'what the undo asked' }) }],
+    });
+    expect(e.message).toMatch(/^transaction t: operation 2 \(link del v9\) failed: ENODEV \(No such device\): no such device; rollback incomplete: 1\.1 \(link add v9 [^)]*\): what the undo asked: EEXIST \(File exists\)$/);
+    expect(e.cause).toBe(refused);
   });
 });
 
