@@ -31,6 +31,7 @@
  */
 import { keyOf } from '../db/keys.js';
 import { bridgePortHas } from '../iproute/bridge-port.js';
+import { SPEC_INFO_KEYS } from '../iproute/validate/index.js';
 import type {
   AddressRecord, InterfaceRecord, NeighbourRecord, RecordByKind, RecordKind, RouteRecord, RuleRecord,
 } from '../iproute/records.js';
@@ -52,15 +53,6 @@ export class RestoreError extends StoreError {
     super(`checkpoint '${checkpoint}' cannot be restored: ${issues.join('; ')}`);
   }
 }
-
-/** The kind-specific options a link can be created with (iproute/validate/link.ts checkInfo). */
-const INFO_KEYS: Readonly<Record<string, readonly string[]>> = {
-  vxlan: ['id', 'port', 'group', 'local', 'link', 'ttl', 'tos', 'learning', 'ageing'],
-  macvlan: ['mode'],
-  macvtap: ['mode'],
-  bridge: ['stpState', 'forwardDelay', 'helloTime', 'maxAge', 'ageingTime', 'priority', 'vlanFiltering'],
-  vlan: ['id', 'protocol'],
-};
 
 /** Link fields the draft sets directly (besides master and state, which come after every link exists). */
 const LINK_FIELDS = ['ifname', 'mtu', 'address', 'txqlen', 'group'] as const;
@@ -267,7 +259,7 @@ function linkSpec(l: InterfaceRecord, peer: InterfaceRecord | null, ix: Remap): 
   if (l.txqlen !== null) s.txqlen = l.txqlen;
   if (l.group !== null) s.group = l.group;
   if (l.kind !== 'veth' && l.link !== null && l.linkNetnsid === null) s.link = ix(l.link);
-  const keys = INFO_KEYS[l.kind!];
+  const keys = SPEC_INFO_KEYS[l.kind!];
   if (keys && l.info) {
     const info: Record<string, unknown> = {};
     for (const k of keys) {

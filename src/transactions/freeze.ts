@@ -20,6 +20,7 @@ import type { AnyChange } from '../db/types.js';
 import type { DbState } from '../db/state.js';
 import type { AddressRecord, InterfaceRecord } from '../iproute/records.js';
 import type { IfRef, LinkSpec } from '../iproute/specs.js';
+import { SPEC_INFO_KEYS } from '../iproute/validate/index.js';
 import { addressSpec } from './encode-op.js';
 import type { CommitReport } from './commit.js';
 import { LINK_SET_FIELDS } from './ops.js';
@@ -54,14 +55,6 @@ export interface FreezeOptions {
   /** Reverting transactions per burst of changes before giving up (and reporting). Default 5. */
   maxRounds?: number;
 }
-
-/** Kind options a LinkSpec takes back (validate/link.ts), per kind: a record carries many more. */
-const SPEC_INFO: Record<string, readonly string[]> = {
-  vxlan: ['id', 'port', 'group', 'local', 'link', 'ttl', 'tos', 'learning', 'ageing'],
-  macvlan: ['mode'],
-  macvtap: ['mode'],
-  bridge: ['stpState', 'forwardDelay', 'helloTime', 'maxAge', 'ageingTime', 'priority', 'vlanFiltering'],
-};
 
 const frozenAddress = (a: AddressRecord): boolean => !(a.family === 6 && a.scope === 'link');
 
@@ -239,7 +232,7 @@ export class Freezer {
       if (!f.peer) return false;
       spec.peer = { ifname: f.peer.ifname, mtu: f.peer.mtu, ...(f.peer.address ? { address: f.peer.address } : {}) };
     }
-    const keep = SPEC_INFO[l.kind];
+    const keep = SPEC_INFO_KEYS[l.kind];
     if (keep && l.info) {
       const info: Record<string, unknown> = {};
       for (const k of keep) if (l.info[k] !== undefined) info[k] = l.info[k];

@@ -5,7 +5,7 @@ export {
   checkIfname, checkIfRef, checkIndex, checkIp, checkMac, checkPrefix, checkFamily, checkTable, checkMtu, checkNetns,
   macBytes, IFNAMSIZ, type IfTarget, type Prefix, type NetnsTarget,
 } from './values.js';
-export { validateLink, LINK_KINDS, type ValidLink, type ValidLinkInfo, type ValidPeer } from './link.js';
+export { validateLink, LINK_KINDS, SPEC_INFO_KEYS, type ValidLink, type ValidLinkInfo, type ValidPeer } from './link.js';
 export { validateAddress, type ValidAddress } from './address.js';
 export { validateRoute, type ValidEncap, type ValidRoute, type ValidNextHop } from './route.js';
 export { validateRule, type ValidRule } from './rule.js';

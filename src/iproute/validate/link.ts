@@ -227,10 +227,23 @@ function checkPeer(c: Checker, value: unknown): ValidPeer | undefined {
   return out;
 }
 
+/**
+ * The kind options a LinkSpec's `info` takes, per kind, as a record names them (a vxlan's spec
+ * may also say `remote` for a unicast group, which its record calls group). What restoring or
+ * re-creating a link from its record carries over; a record holds much more (the kernel's state).
+ */
+export const SPEC_INFO_KEYS: Readonly<Record<string, readonly string[]>> = {
+  vxlan: ['id', 'port', 'group', 'local', 'link', 'ttl', 'tos', 'learning', 'ageing'],
+  macvlan: ['mode'],
+  macvtap: ['mode'],
+  bridge: ['stpState', 'forwardDelay', 'helloTime', 'maxAge', 'ageingTime', 'priority', 'vlanFiltering'],
+  vlan: ['id', 'protocol'],
+};
+
 function checkInfo(c: Checker, op: LinkOp, kind: string, value: unknown): ValidLinkInfo | undefined {
   switch (kind) {
     case 'vxlan': {
-      const i = c.object('info', value, ['id', 'port', 'group', 'remote', 'local', 'link', 'ttl', 'tos', 'learning', 'ageing'], 'vxlan options');
+      const i = c.object('info', value, [...SPEC_INFO_KEYS.vxlan!, 'remote'], 'vxlan options');
       if (!i) return undefined;
       const d: ValidVxlanInfo = {};
       if (i.id !== undefined) d.id = c.int('info.id', i.id, 0, 0xffffff, 'VXLAN id');
@@ -255,7 +268,7 @@ function checkInfo(c: Checker, op: LinkOp, kind: string, value: unknown): ValidL
     }
     case 'macvlan':
     case 'macvtap': {
-      const i = c.object('info', value, ['mode'], `${kind} options`);
+      const i = c.object('info', value, SPEC_INFO_KEYS[kind]!, `${kind} options`);
       if (!i) return undefined;
       const d: ValidMacvlanInfo = {};
       if (i.mode !== undefined) {
@@ -266,7 +279,7 @@ function checkInfo(c: Checker, op: LinkOp, kind: string, value: unknown): ValidL
       return { kind, data: d };
     }
     case 'bridge': {
-      const i = c.object('info', value, ['stpState', 'forwardDelay', 'helloTime', 'maxAge', 'ageingTime', 'priority', 'vlanFiltering'], 'bridge options');
+      const i = c.object('info', value, SPEC_INFO_KEYS.bridge!, 'bridge options');
       if (!i) return undefined;
       const d: ValidBridgeInfo = {};
       const flag = (k: 'stpState' | 'vlanFiltering', max: number) => {
@@ -283,7 +296,7 @@ function checkInfo(c: Checker, op: LinkOp, kind: string, value: unknown): ValidL
       return { kind, data: d };
     }
     case 'vlan': {
-      const i = c.object('info', value, ['id', 'protocol'], 'vlan options');
+      const i = c.object('info', value, SPEC_INFO_KEYS.vlan!, 'vlan options');
       if (!i) return undefined;
       const d: ValidVlanInfo = {};
       if (i.id !== undefined) d.id = c.int('info.id', i.id, 0, 4095, 'VLAN id');
