@@ -81,7 +81,8 @@ export function formatField(kind: RecordKind, field: string, v: unknown, names: 
   if (typeof v === 'number') {
     if (field === 'flags') {
       const set = kind === 'interface' ? IFF : kind === 'address' ? IFA_F : kind === 'neighbour' ? NTF : null;
-      if (set) return v === 0 ? '0' : set.names(v).join(',').toLowerCase();
+      // (No bit set: 'none', as an absent value reads, not a number among names.)
+      if (set) return v === 0 ? 'none' : set.names(v).join(',').toLowerCase();
     }
     if ((kind === 'interface' && (field === 'master' || field === 'link')) || field === 'oif' || (kind !== 'interface' && field === 'index')) {
       return names(v) ?? String(v);

@@ -128,6 +128,12 @@ describe('monitor lines', () => {
     expect(formatChange({ ...c, fields: ['mtu'] }, o)).toBe('03:04:05.067  ~ interface v0 #3: mtu 1500 → 1400');
   });
 
+  it('no bit set reads none, as an absent value does', () => {
+    const before = { index: 3, family: 4, address: '10.0.0.1', prefixlen: 24, peer: null, broadcast: null, label: null, scope: 'global', flags: 0x80, metric: null };
+    const c: AnyChange = { op: 'change', kind: 'address', key: 'a', before, after: { ...before, flags: 0 }, origin: 'kernel' } as AnyChange;
+    expect(formatChange(c, o)).toMatch(/: flags permanent → none$/);
+  });
+
   it('~ inside an object field (info, port, metrics): only the keys that differ, by dotted name', () => {
     const before = { ...v0, kind: 'vxlan', info: { id: 42, port: 4789, ttl: 10, group: '239.1.1.1', local: '10.0.0.1' } };
     const after = { ...before, mtu: 1450, info: { id: 42, port: 4789, ttl: 20, local: '10.0.0.1', learning: 0 } };
