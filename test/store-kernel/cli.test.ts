@@ -72,10 +72,14 @@ describe('nldb checkpoint and nldb history', () => {
       expect(save.code).toBe(0);
       expect(save.stdout).toMatch(/^saved checkpoint before: \d+ objects at \d{4}-/);
       expect(existsSync(store)).toBe(true);
-      // A second save under the same name is refused, unless --replace.
+      // A second save under the same name is refused, unless --replace; refused, it leaves the
+      // store as it was (no baseline of a database that attached for it).
+      const listed = () => JSON.parse(nldb(['checkpoint', 'list', '--all', '--json', '--store', store, '--netns', ns]).stdout) as { name: string }[];
+      const saved = listed().map((c) => c.name);
       const again = nldb(['checkpoint', 'save', 'before', '--store', store, '--netns', ns]);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/^nldb: checkpoint 'before' already exists in namespace '[^']+': --replace overwrites it/);
+      expect(listed().map((c) => c.name)).toEqual(saved);
       // A name that is empty is no name; a file that is not a store is named in the message.
       expect(nldb(['checkpoint', 'save', ' ', '--store', store, '--netns', ns]).code).toBe(2);
       const junk = `${store}.junk`;

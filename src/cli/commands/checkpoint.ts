@@ -13,6 +13,7 @@
 import type {
   AnyRecord, CheckpointInfo, InterfaceRecord, KindDiff, NamespaceStore, RecordKind, SnapshotDiff, Transaction,
 } from '../../index.js';
+import { existsSync } from 'node:fs';
 import { CheckpointExistsError } from '../../index.js';
 import { flag, oneOf, parseCommand, str } from '../args.js';
 import { makeContext, type CliIo, type CommandContext } from '../context.js';
@@ -58,11 +59,16 @@ export async function checkpointCommand(argv: readonly string[], io: CliIo): Pro
   switch (action) {
     case 'save': {
       if (name.trim() === '') throw new UsageError('checkpoint save needs a NAME that is not empty', 'checkpoint');
-      const db = await openLive(ctx, storeFile(p, 'checkpoint', false), netns);
+      const file = storeFile(p, 'checkpoint', false);
+      // (The library's message speaks of { replace: true }.)
+      const exists = (ns: string) => `checkpoint '${name}' already exists in namespace '${ns}': --replace overwrites it`;
+      // Refused before the database attaches to the store, which writes a baseline of its own.
+      const taken = flag(p, 'replace') ? null : await savedAlready(file, netns, name);
+      if (taken !== null) throw new CliFailure(exists(taken));
+      const db = await openLive(ctx, file, netns);
       try {
         const info = await db.checkpoint(name, { replace: flag(p, 'replace') }).catch((err: unknown) => {
-          // (The library's message speaks of { replace: true }.)
-          if (err instanceof CheckpointExistsError) throw new CliFailure(`checkpoint '${name}' already exists in namespace '${err.ns}': --replace overwrites it`, undefined, { cause: err });
+          if (err instanceof CheckpointExistsError) throw new CliFailure(exists(err.ns), undefined, { cause: err });
           throw err;
         });
         ctx.print(json ? `${JSON.stringify(info, null, 2)}\n` : `saved checkpoint ${name}: ${info.objects} objects at ${info.time.toISOString()}\n`);
@@ -111,6 +117,24 @@ export async function checkpointCommand(argv: readonly string[], io: CliIo): Pro
         await db.close();
       }
     }
+  }
+}
+
+/** The namespace's label when the store file already has checkpoint `name` for it, else null. */
+async function savedAlready(file: string, netns: string | undefined, name: string): Promise<string | null> {
+  if (!existsSync(file)) return null;
+  let opened: Awaited<ReturnType<typeof openRecorded>>;
+  try {
+    opened = await openRecorded(file, netns);
+  } catch (err) {
+    // Nothing recorded for the namespace yet: nothing saved under any name.
+    if (err instanceof CliFailure) return null;
+    throw err;
+  }
+  try {
+    return (await opened.ns.checkpoints()).some((c) => c.name === name) ? opened.ns.label : null;
+  } finally {
+    await opened.store.close();
   }
 }
 
