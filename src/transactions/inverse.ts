@@ -40,11 +40,15 @@ export function recordOp<K extends RecordOpKind>(
   } as Operation;
 }
 
-export function linkSetOp(state: TxState, index: number, fields: Omit<LinkSetSpec, 'index'>, role: OpRole, dev?: string | null): Operation {
-  return {
+export function linkSetOp(
+  state: TxState, index: number, fields: Omit<LinkSetSpec, 'index'>, role: OpRole, dev?: string | null, masterDev?: string | null,
+): Operation {
+  const op: Operation = {
     id: '', kind: 'interface', intent: 'set', key: state.key('interface', { index } as InterfaceRecord),
     spec: { index, ...fields }, role, inverse: [], dev: dev ?? devOf(state, index),
   };
+  if (typeof fields.master === 'number') op.masterDev = masterDev ?? devOf(state, fields.master);
+  return op;
 }
 
 /**

@@ -87,6 +87,8 @@ interface OpCommon {
   inverse: Operation[];
   /** The interface's name when planned, for people (describe, review); not sent. */
   dev?: string | null;
+  /** A link set's master's name when planned ('master br0', not '#17'), for people; not sent. */
+  masterDev?: string | null;
   /** Namespace label to run in when not the transaction's own. */
   ns?: string | null;
   /** errno names ('EEXIST') that mean success for this operation. */
@@ -147,7 +149,7 @@ function devName(op: Operation, index: number | null | undefined): string {
   return op.dev && (op.kind !== 'route' || op.spec.oif === index) ? op.dev : `#${index}`;
 }
 
-function linkFields(s: Partial<LinkSetSpec & LinkCreateSpec>): string {
+function linkFields(s: Partial<LinkSetSpec & LinkCreateSpec>, masterDev?: string | null): string {
   const parts: string[] = [];
   if (s.ifname !== undefined) parts.push(`name ${s.ifname}`);
   if (s.mtu !== undefined) parts.push(`mtu ${s.mtu}`);
@@ -158,7 +160,7 @@ function linkFields(s: Partial<LinkSetSpec & LinkCreateSpec>): string {
   if (s.addrGenMode !== undefined && s.addrGenMode !== null) parts.push(`addrgenmode ${s.addrGenMode}`);
   if (s.altnames !== undefined) parts.push(...s.altnames.map((n) => `altname ${n}`));
   if (s.removeAltnames !== undefined) parts.push(...s.removeAltnames.map((n) => `property del altname ${n}`));
-  if (s.master !== undefined) parts.push(s.master === null ? 'nomaster' : `master #${s.master}`);
+  if (s.master !== undefined) parts.push(s.master === null ? 'nomaster' : `master ${masterDev ?? `#${s.master}`}`);
   if (s.port != null) parts.push(`type bridge_slave ${Object.entries(s.port).map(([k, v]) => `${k} ${v === true ? 'on' : v === false ? 'off' : v}`).join(' ')}`);
   if (s.netns !== undefined) parts.push(`netns ${s.netns ?? '<home>'}`);
   if (s.state !== undefined) parts.push(s.state);
@@ -249,7 +251,7 @@ export function describeOne(op: Operation): string {
       }
       if (op.intent === 'delete') return `${at}link del ${name}`;
       const { index: _i, ...fields } = op.spec;
-      return `${at}link set ${name} ${linkFields(fields)}`;
+      return `${at}link set ${name} ${linkFields(fields, op.masterDev)}`;
     }
     case 'address': {
       const a = op.spec;
@@ -290,7 +292,7 @@ export function describe(op: Operation): string {
   if (op.kind === 'interface' && op.intent === 'set' && first.kind === 'interface' && first.intent === 'set' &&
       first.spec.index === op.spec.index && !first.ns) {
     const { index: _i, ...fields } = first.spec;
-    undo = linkFields(fields);
+    undo = linkFields(fields, first.masterDev);
   } else {
     undo = describeOne(first);
   }

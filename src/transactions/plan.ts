@@ -350,7 +350,11 @@ export function forwardOps(base: TxBase, edits: TxEdits, opts: PlanOptions = {})
     }
     else if (f === 'altnames') fieldOps.push(...altnameOps(state, l, value as readonly string[]));
     else if (f === 'state') (value === 'down' ? downs : ups).push(linkSetOp(state, l.index, { state: value as 'up' | 'down' }, 'forward', l.ifname));
-    else if (f === 'master') masters.push(linkSetOp(state, l.index, { master: value as number | null }, 'forward', l.ifname));
+    else if (f === 'master') {
+      // (A master the transaction creates is not in the state planned against: named from the draft.)
+      const name = typeof value === 'number' ? links.get(value)?.ifname : undefined;
+      masters.push(linkSetOp(state, l.index, { master: value as number | null }, 'forward', l.ifname, name));
+    }
     else fieldOps.push(linkSetOp(state, l.index, { [f]: value }, 'forward', l.ifname));
   };
   // A link leaving for another namespace gets its own fields (name, MTU, MAC) set first, then

@@ -66,7 +66,7 @@ describe('plan order', () => {
       'link add n0 index 40 type veth peer n1 index 41 (undo: link del n0)',
       'link add mv1 index 42 link #40 type macvlan mode bridge (undo: link del mv1)',
       'link set lan0 mtu 9000 (undo: mtu 1500)',
-      'link set n1 master #10 (undo: nomaster)',
+      'link set n1 master br0 (undo: nomaster)',
       'link set n0 up (undo: down)',
     ]);
   });
@@ -111,7 +111,7 @@ describe('plan order', () => {
       'link add br9 index 40 type bridge (undo: link del br9)',
       'link add p9 index 41 type veth peer p9b index 42 (undo: link del p9)',
       'link set br9 mtu 1400 (undo: mtu 1500)',
-      'link set p9 master #40 (undo: nomaster)',
+      'link set p9 master br9 (undo: nomaster)',
     ]);
   });
 
@@ -145,7 +145,7 @@ describe('inverses', () => {
     });
     const text = rest.map((o) => describeOp(o));
     // What a create request cannot say first (the mode before the links go up), then master and up.
-    expect(text.slice(0, 5)).toEqual(['link set v1 addrgenmode eui64', 'link set v0 addrgenmode eui64', 'link set v1 master #10', 'link set v1 up', 'link set v0 up']);
+    expect(text.slice(0, 5)).toEqual(['link set v1 addrgenmode eui64', 'link set v0 addrgenmode eui64', 'link set v1 master br0', 'link set v1 up', 'link set v0 up']);
     const kinds = rest.slice(5).map((o) => `${o.role} ${o.intent} ${o.kind}`);
     expect(new Set(kinds)).toEqual(new Set(['restore create address', 'restore create route', 'restore create neighbour']));
     // Everything on v0 comes back: 3 addresses, 2 kernel-local routes, prefix route, 10.1/16, 10.2/16, IPv6 route, multipath, neighbour.
@@ -222,7 +222,7 @@ describe('inverses', () => {
     const [back, ...rest] = move!.inverse;
     expect(back).toMatchObject({ ns: 'other', spec: { index: 10, ifname: 'br0', netns: null } });
     expect(rest.map((o) => describeOp(o))).toEqual(expect.arrayContaining([
-      'link set v1 master #10', 'link set br0 up', 'address add 10.9.0.1/24 dev br0',
+      'link set v1 master br0', 'link set br0 up', 'address add 10.9.0.1/24 dev br0',
       'neighbour add 10.9.0.9 lladdr 02:aa:bb:cc:dd:10 dev br0 nud permanent',
     ]));
   });
@@ -439,8 +439,8 @@ describe('bridge port settings', () => {
       // (Without the undo notes.)
       return t.plan().map((op) => line(op).replace(/ \(undo.*$/, ''));
     };
-    expect(moved('br1')).toEqual(['link set v1 master #60', 'link set v1 type bridge_slave cost 7 mode on']);
-    expect(moved('bond0')).toEqual(['link set v1 master #61']);
+    expect(moved('br1')).toEqual(['link set v1 master br1', 'link set v1 type bridge_slave cost 7 mode on']);
+    expect(moved('bond0')).toEqual(['link set v1 master bond0']);
   });
 
   it('are shown by the draft while the link stays a bridge port, and not once it leaves its bridge', () => {
