@@ -30,7 +30,12 @@ export function showValue(value: unknown): string {
   }
 }
 
+/** How an unknown field's reason lists the fields there are (validate/check.ts). */
+const KNOWN = 'known fields: ';
+
 export function describeIssue(i: ValidationIssue): string {
+  // (A field no spec has: its name is the mistake, not its value.)
+  if (i.expected === 'field') return `unknown field "${i.field}" (${showValue(i.value)}): ${i.reason}`;
   return `invalid ${i.expected} ${showValue(i.value)} for field "${i.field}": ${i.reason}`;
 }
 
@@ -45,8 +50,17 @@ export class ValidationError extends Error {
   constructor(issues: readonly ValidationIssue[], opts: { cause?: unknown } = {}) {
     const first = issues[0];
     if (!first) throw new TypeError('ValidationError needs at least one issue');
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more: ${issues.slice(1).map(describeIssue).join('; ')})` : '';
-    super(describeIssue(first) + more, { cause: opts.cause });
+    // (A list of known fields said once: a spec with two unknown fields would repeat it.)
+    const lists = new Set<string>();
+    const said = issues.map((i) => {
+      const at = i.expected === 'field' ? i.reason.indexOf(KNOWN) : -1;
+      if (at < 0) return describeIssue(i);
+      const list = i.reason.slice(at);
+      if (!lists.has(list)) { lists.add(list); return describeIssue(i); }
+      return describeIssue({ ...i, reason: i.reason.slice(0, at).replace(/ $/, '') || 'not one of the fields above' });
+    });
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more: ${said.slice(1).join('; ')})` : '';
+    super(said[0]! + more, { cause: opts.cause });
     this.field = first.field;
     this.value = first.value;
     this.reason = first.reason;

@@ -19,7 +19,8 @@ function refused(fn: () => unknown, field: string, value: unknown): ValidationEr
   const v = err as ValidationError;
   expect(v.field).toBe(field);
   expect(v.value).toEqual(value);
-  expect(v.message).toContain(`for field "${field}"`);
+  // ('invalid ... for field "x"', or for a field no spec has, 'unknown field "x"'.)
+  expect(v.message).toContain(`field "${field}"`);
   return v;
 }
 
@@ -110,6 +111,25 @@ describe('link specs', () => {
   });
   it('refuses an unknown operation', () => {
     refused(() => validateLink('create' as never, { ifname: 'v0', kind: 'veth' }), 'op', 'create');
+  });
+});
+
+describe('unknown fields', () => {
+  it("name the field, guess what was meant (ip's words, a prefix, a slip), and list the fields once", () => {
+    const e = refused(() => validateRoute('add', { dst: '10.1.0.0/16', via: '10.0.0.2', dev: 'v0', prio: 5, tabel: 100, colour: 'red' } as never), 'via', '10.0.0.2');
+    expect(e.errors.map((i) => i.reason.split('?')[0])).toEqual([
+      "did you mean 'gateway'", "did you mean 'oif'", "did you mean 'priority'", "did you mean 'table'", expect.stringMatching(/^known fields: family, dst, /),
+    ]);
+    expect(e.message).toMatch(/^unknown field "via" \("10\.0\.0\.2"\): did you mean 'gateway'\? known fields: family, dst, table, gateway, oif, /);
+    // The list of fields once, not after every unknown field.
+    expect(e.message.split('known fields:')).toHaveLength(2);
+    expect(e.message).toContain(`unknown field "dev" ("v0"): did you mean 'oif'?;`);
+    expect(e.message).toMatch(/unknown field "colour" \("red"\): not one of the fields above\)$/);
+  });
+
+  it('suggest nothing far from every field', () => {
+    const e = refused(() => validateRule('add', { priority: 5, table: 100, zzz: 1 } as never), 'zzz', 1);
+    expect(e.reason).toMatch(/^known fields: family, priority, /);
   });
 });
 

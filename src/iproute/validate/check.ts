@@ -6,6 +6,42 @@
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import type { EnumTable } from '../names.js';
 
+/** What ip (and pyroute2) call fields the specs name otherwise: `ip route add ... via X dev Y metric Z`. */
+const IP_WORDS: Readonly<Record<string, string>> = {
+  via: 'gateway', gw: 'gateway', dev: 'oif', metric: 'priority', preference: 'priority', pref: 'priority', proto: 'protocol',
+  lookup: 'table', name: 'ifname', vni: 'id', nud: 'state', txqueuelen: 'txqlen', dstport: 'port',
+};
+
+/**
+ * The allowed name `key` is most likely meant as: ip's word for it ('via', 'dev'), one it begins
+ * ('prio'), or one a typing slip away ('tabel': two edits; one for names of four letters or less);
+ * undefined when none is.
+ */
+function nearest(key: string, allowed: readonly string[]): string | undefined {
+  const k = key.toLowerCase();
+  const word = IP_WORDS[k];
+  if (word !== undefined && allowed.includes(word)) return word;
+  let best: string | undefined;
+  let bestCost = k.length <= 4 ? 2 : 3;
+  for (const name of allowed) {
+    const n = name.toLowerCase();
+    const cost = k.length >= 3 && n.startsWith(k) ? 1 : editDistance(k, n);
+    if (cost < bestCost) { best = name; bestCost = cost; }
+  }
+  return best;
+}
+
+/** Levenshtein distance (short names: the plain table is enough). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
 export class Checker {
   readonly issues: ValidationIssue[] = [];
 
@@ -32,7 +68,8 @@ export class Checker {
     for (const key of Object.keys(obj)) {
       if (obj[key] === undefined) continue;
       if (!allowed.includes(key)) {
-        this.fail(join(field, key), obj[key], 'field', `unknown field; known fields are ${allowed.join(', ')}`);
+        const near = nearest(key, allowed);
+        this.fail(join(field, key), obj[key], 'field', `${near !== undefined ? `did you mean '${near}'? ` : ''}known fields: ${allowed.join(', ')}`);
       }
     }
     return obj;
