@@ -176,11 +176,15 @@ function teardownOrder(state: TxState, indexes: readonly number[]): number[] {
   const visit = (i: number) => {
     if (out.includes(i) || visiting.has(i)) return;
     visiting.add(i);
+    // A veth's peer here goes with it: what is stacked on the peer (a macvlan, a vxlan's device)
+    // goes then too, and must be deleted before, not after (ENODEV).
+    const self = state.interface(i);
+    const peer = self?.kind === 'veth' && self.linkNetnsid === null ? self.link : null;
     for (const j of set) {
       const l = state.interface(j);
       // A vxlan names its lower device in its options (IFLA_VXLAN_LINK), not in IFLA_LINK.
       const lower = l && l.kind !== 'veth' ? (l.link ?? (typeof l.info?.link === 'number' ? l.info.link : null)) : null;
-      if (l && j !== i && (l.master === i || lower === i)) visit(j);
+      if (l && j !== i && j !== peer && (l.master === i || lower === i || (peer !== null && (l.master === peer || lower === peer)))) visit(j);
     }
     out.push(i);
   };

@@ -145,6 +145,13 @@ const CASES: Case[] = [
     check: (ns) => expect(ipJson(ns, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['lo']),
   },
   {
+    name: "remove a veth whose peer carries a macvlan and a vxlan (they go with the peer: deleted first)",
+    setup: ['link add mv0 link vb type macvlan mode bridge', 'link set mv0 up', 'addr add 10.6.0.1/24 dev mv0',
+      'link add vx0 type vxlan id 7 dstport 4789 dev vb'],
+    draft: (tx) => { tx.interfaces.remove('va'); },
+    check: (ns) => expect(ipJson(ns, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['lo']),
+  },
+  {
     name: 'routes: add in tables, IPv6, multipath, blackhole',
     draft: (tx) => {
       tx.routes.add({ dst: '10.5.0.0/16', gateway: '10.0.0.2' });
