@@ -16,11 +16,12 @@
  * way the kernel reports it.
  */
 import { bridgePortHas } from '../iproute/bridge-port.js';
-import type { BridgePort, InterfaceRecord, RecordByKind, RecordKind } from '../iproute/records.js';
+import type { BridgePort, InterfaceRecord, RecordByKind, RecordKind, RouteRecord } from '../iproute/records.js';
 import { keyOf } from '../db/keys.js';
 import type { DbState } from '../db/state.js';
 import { DbTimeoutError } from '../db/errors.js';
-import { tableGet } from '../db/table.js';
+import { routeKeysTo, tableGet } from '../db/table.js';
+import { routeMetric } from './normalise.js';
 import type { Table } from '../db/types.js';
 import type { WaitOptions, Waited } from '../db/observe.js';
 import type { ConfirmFn } from './commit.js';
@@ -41,6 +42,12 @@ export interface Expectation {
   label?: string;
   /** The operation that decided it. */
   op?: Operation;
+  /**
+   * An IPv6 route appended (route append): the kernel takes it into the route already in its slot
+   * as further next hops, and announces one multipath route, under another key. Shown when a
+   * route of the slot has every next hop of this one.
+   */
+  hops?: RouteRecord;
 }
 
 const linkKey = (index: number) => keyOf('interface', { index } as InterfaceRecord);
@@ -90,7 +97,8 @@ export function expectations(ops: readonly Operation[], dbKeys = false): Expecta
     } else {
       if (op.kind !== kindNow) mapNow = of((kindNow = op.kind));
       const key = dbKeys && op.key ? op.key : keyOf(op.kind, op.spec as never);
-      mapNow!.set(key, { kind: op.kind, key, present: op.intent !== 'delete', op });
+      const appended = op.kind === 'route' && op.intent === 'append' && op.spec.family === 6;
+      mapNow!.set(key, appended ? { kind: op.kind, key, present: true, op, hops: op.spec } : { kind: op.kind, key, present: op.intent !== 'delete', op });
     }
     const inverse = op.inverse;
     for (let i = 0; i < inverse.length; i++) {
@@ -112,6 +120,7 @@ function labelOf(e: Expectation): string {
 
 /** Does `state` show `e`? */
 export function holds(state: DbState, e: Expectation): boolean {
+  if (e.hops !== undefined) return hopsHeld(state, e.hops);
   const r = tableGet(e.kind, state.snapshot.tables[e.kind] as Table<unknown>, e.key) as Record<string, unknown> | undefined;
   if (!e.present) return r === undefined;
   if (r === undefined) return false;
@@ -123,6 +132,20 @@ export function holds(state: DbState, e: Expectation): boolean {
     if (v !== undefined && !fieldHolds(r, f, v)) return false;
   }
   return true;
+}
+
+/** Does a route in the slot of IPv6 route `want` have every next hop of it (gateway and device)? */
+function hopsHeld(state: DbState, want: RouteRecord): boolean {
+  const table = state.snapshot.tables.route as Table<RouteRecord>;
+  const hopsOf = (r: RouteRecord) => r.multipath ?? [{ gateway: r.gateway, oif: r.oif }];
+  const wanted = hopsOf(want);
+  for (const key of routeKeysTo(table, 6, want.table, want.dst)) {
+    const r = tableGet('route', table, key);
+    if (r === undefined || routeMetric(r) !== routeMetric(want) || (r.src ?? null) !== (want.src ?? null)) continue;
+    const have = hopsOf(r);
+    if (wanted.every((w) => have.some((h) => h.gateway === w.gateway && h.oif === w.oif))) return true;
+  }
+  return false;
 }
 
 /** Does record `r` show field `f` as the plan left it (`v`)? */

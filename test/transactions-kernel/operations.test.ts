@@ -190,6 +190,15 @@ const CASES: Case[] = [
       '10.6.0.0/16 via 10.0.0.3 dev va', '10.6.0.0/16 via 10.0.0.4 dev va proto static']),
   },
   {
+    name: 'routes: an IPv6 append, which the kernel merges into the route there as a next hop',
+    setup: ['addr add 2001:db8:2::1/64 dev vb', 'route add 2001:db8:50::/48 via 2001:db8::2 metric 1024'],
+    draft: (tx) => { tx.routes.append({ dst: '2001:db8:50::/48', gateway: '2001:db8:2::2', oif: 'vb' }); },
+    check: (ns) => {
+      const [r] = ipJson(ns, '-6', 'route', 'show', '2001:db8:50::/48');
+      expect(r.nexthops.map((h: any) => `${h.gateway} ${h.dev}`).sort()).toEqual(['2001:db8:2::2 vb', '2001:db8::2 va']);
+    },
+  },
+  {
     name: 'rules: add and remove', setup: ['rule add from 10.0.0.0/24 table 100 pref 100', 'rule add blackhole to 10.9.0.0/16 pref 200'],
     draft: (tx) => {
       tx.rules.remove({ priority: 100 });
