@@ -34,6 +34,7 @@ import { encapAttrs, gatewayAttrs, routeAttrsInOrder } from '../iproute/encode/r
 import { RTNH_F_ONLINK } from '../iproute/decode/route.js';
 import { ENCAP_TYPES, METRICS, PROTOCOLS, ROUTE_PREFS, ROUTE_TYPES, SCOPES, type EnumTable } from '../iproute/names.js';
 import { kindData } from './kind-options.js';
+import { SETTING_FLAGS } from './link-flags.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 import {
   addressPayload, addressSize, linkCreateSize, routePayload, routeSize, writeAddress, writeLinkCreate, writeRoute,
@@ -68,13 +69,14 @@ export function encodeLinkCreate(s: LinkCreateSpec): NetlinkRequest {
     if (p.address !== undefined) pa.address = p.address;
     if (p.txqlen !== undefined) pa.txqlen = p.txqlen;
     if (p.group !== undefined) pa.group = p.group;
-    data = { peer: { family: 0, index: p.index, flags: 0, change: 0, attrs: pa } };
+    data = { peer: { family: 0, index: p.index, flags: p.flags ?? 0, change: p.flags === undefined ? 0 : SETTING_FLAGS, attrs: pa } };
   } else if (s.info) {
     data = kindData(s.kind, s.info);
   }
   attrs.linkinfo = (data === undefined ? { kind: s.kind } : { kind: s.kind, data }) as LinkMessageInput['attrs']['linkinfo'];
   const head = requestHead('interface', 'add');
-  return { ...head, payload: rtnl.link.encode({ family: 0, index: s.index, flags: 0, change: 0, attrs }) };
+  const change = s.flags === undefined ? 0 : SETTING_FLAGS;
+  return { ...head, payload: rtnl.link.encode({ family: 0, index: s.index, flags: s.flags ?? 0, change, attrs }) };
 }
 
 export function addressSpec(a: AddressRecord, del: boolean): AddressSpec {

@@ -19,6 +19,7 @@ import { tableOf, type TxBase } from './base.js';
 import { applyOp, sideEffects, type Victim } from './effects.js';
 import { undoSequence, type LinkCreateSpec, type LinkSetSpec, type Operation, type OpRole } from './ops.js';
 import { sameSlot, TxState } from './state.js';
+import { flagsToRestore } from './link-flags.js';
 
 const RESTORE_TOLERATE = ['EEXIST'] as const;
 
@@ -80,8 +81,12 @@ export function settableMac(address: string | null): address is string {
   return address !== null && address !== '00:00:00:00:00:00';
 }
 
-/** The create request that makes `link` (and its veth `peer`) again, as they were. */
-export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null): LinkCreateSpec {
+/**
+ * The create request that makes `link` (and its veth `peer`), as recorded. `again`: they were in
+ * the kernel (an undo or a restore), and their settable flags come back too; a link drafted new
+ * has none recorded (a draft's record says 0), and is made with the kernel's defaults.
+ */
+export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null, again = false): LinkCreateSpec {
   const spec: LinkCreateSpec = { index: link.index, ifname: link.ifname, kind: link.kind ?? 'unknown' };
   if (link.mtu > 0) spec.mtu = link.mtu;
   if (settableMac(link.address)) spec.address = link.address;
@@ -89,6 +94,8 @@ export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null
   if (link.group !== null) spec.group = link.group;
   if (link.kind !== 'veth' && link.link !== null && link.linkNetnsid === null) spec.link = link.link;
   if (link.info !== null) spec.info = link.info;
+  const flags = again ? flagsToRestore(link.flags) : undefined;
+  if (flags !== undefined) spec.flags = flags;
   if (link.kind === 'veth' && !peer && link.linkNetnsid !== null) spec.peerNetnsid = link.linkNetnsid;
   if (peer) {
     const p: NonNullable<LinkCreateSpec['peer']> = { index: peer.index, ifname: peer.ifname };
@@ -96,6 +103,8 @@ export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null
     if (peer.address !== null) p.address = peer.address;
     if (peer.txqlen !== null) p.txqlen = peer.txqlen;
     if (peer.group !== null) p.group = peer.group;
+    const peerFlags = again ? flagsToRestore(peer.flags) : undefined;
+    if (peerFlags !== undefined) p.flags = peerFlags;
     spec.peer = p;
   }
   return spec;
@@ -108,7 +117,7 @@ export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null
  */
 export function recreateLinkOps(state: TxState, link: InterfaceRecord, peer: InterfaceRecord | null, role: OpRole): Operation[] {
   const ops: Operation[] = [{
-    id: '', kind: 'interface', intent: 'create', key: state.key('interface', link), spec: createSpecOf(link, peer),
+    id: '', kind: 'interface', intent: 'create', key: state.key('interface', link), spec: createSpecOf(link, peer, true),
     role, inverse: [], dev: link.ifname, ...(role === 'restore' ? { tolerate: RESTORE_TOLERATE } : {}),
   }];
   for (const l of peer ? [link, peer] : [link]) {

@@ -17,6 +17,7 @@
  */
 import type { AddressRecord, BridgePort, NeighbourRecord, RecordKind, RouteRecord, RuleRecord } from '../iproute/records.js';
 import { describeKindOptions } from './kind-options.js';
+import { describeFlags } from './link-flags.js';
 
 export type Intent = 'create' | 'replace' | 'append' | 'delete' | 'set';
 
@@ -34,8 +35,10 @@ export interface LinkCreateSpec {
   /** IFLA_LINK: the lower device (macvlan, vlan), by index. */
   link?: number;
   info?: Record<string, unknown>;
+  /** The settable IFF_* bits (link-flags.ts: promisc, allmulticast, noarp, multicast, dynamic), when not the defaults. */
+  flags?: number;
   /** The far end of a veth pair, created by the same request. */
-  peer?: { index: number; ifname: string; mtu?: number; address?: string; txqlen?: number; group?: number };
+  peer?: { index: number; ifname: string; mtu?: number; address?: string; txqlen?: number; group?: number; flags?: number };
   /**
    * A veth whose far end was in another namespace (this is its IFLA_LINK_NETNSID): the kernel
    * deleted that end with it, and neither can be made again from here as they were (the far end's
@@ -245,7 +248,9 @@ export function describeOne(op: Operation): string {
         // What the create sends of its kind options, not every attribute a record holds.
         const options = s.info ? describeKindOptions(s.kind, s.info) : '';
         if (options) text += ` ${options}`;
+        if (s.flags !== undefined) text += ` (${describeFlags(s.flags)})`;
         if (s.peer) text += ` peer ${s.peer.ifname} index ${s.peer.index}${s.peer.address ? ` address ${s.peer.address}` : ''}${s.peer.mtu ? ` mtu ${s.peer.mtu}` : ''}`;
+        if (s.peer?.flags !== undefined) text += ` (${describeFlags(s.peer.flags)})`;
         if (s.peerNetnsid !== undefined) text += ` (its peer was in namespace id ${s.peerNetnsid}: it cannot be made again)`;
         return text;
       }

@@ -145,6 +145,13 @@ const CASES: Case[] = [
     check: (ns) => expect(ipJson(ns, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['lo']),
   },
   {
+    name: 'remove a veth pair whose ends have flags set (promisc, allmulticast, arp off, multicast off, dynamic)',
+    // (arp off where no address is: an IPv6 address in DAD when the flag changes stays tentative.)
+    setup: ['link set va promisc on allmulticast on', 'link set vb arp off multicast off dynamic on'],
+    draft: (tx) => { tx.interfaces.remove('va'); },
+    check: (ns) => expect(ipJson(ns, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['lo']),
+  },
+  {
     name: "remove a veth whose peer carries a macvlan and a vxlan (they go with the peer: deleted first)",
     setup: ['link add mv0 link vb type macvlan mode bridge', 'link set mv0 up', 'addr add 10.6.0.1/24 dev mv0',
       'link add vx0 type vxlan id 7 dstport 4789 dev vb'],

@@ -139,9 +139,10 @@ describe('inverses', () => {
     const v0 = world.dump().home.interfaces.find((l) => l.ifname === 'v0')!;
     const v1 = world.dump().home.interfaces.find((l) => l.ifname === 'v1')!;
     const [create, ...rest] = del!.inverse;
+    // (The settable flags as recorded: this world's links have none set, not even multicast.)
     expect(create!.spec).toEqual({
-      index: v1.index, ifname: 'v1', kind: 'veth', mtu: 1500, address: v1.address, txqlen: 1000, group: 0,
-      peer: { index: v0.index, ifname: 'v0', mtu: 1500, address: v0.address, txqlen: 1000, group: 0 },
+      index: v1.index, ifname: 'v1', kind: 'veth', mtu: 1500, address: v1.address, txqlen: 1000, group: 0, flags: 0,
+      peer: { index: v0.index, ifname: 'v0', mtu: 1500, address: v0.address, txqlen: 1000, group: 0, flags: 0 },
     });
     const text = rest.map((o) => describeOp(o));
     // What a create request cannot say first (the mode before the links go up), then master and up.
