@@ -56,11 +56,26 @@ function routeScope(v: ValidRoute): string {
   return 'global';
 }
 
+/**
+ * The largest values the kernel keeps of these metrics (ip_metrics_convert): more is stored as
+ * that much. (A 0 is no metric at all: the kernel neither keeps nor reports it.)
+ */
+const METRIC_CAPS: Readonly<Record<string, number>> = { advmss: 65535 - 40, mtu: 65535 - 15, hoplimit: 255 };
+
+/**
+ * A spec's metrics as the kernel will report them: without zeros, capped as it caps them. The
+ * record a commit waits for must be the one the kernel announces: `mtu: 0` or `hoplimit: 300`
+ * waited out the deadline, and the undo of the capped route missed it (ESRCH).
+ */
 function metricsRecord(m: Record<string, number | string> | undefined): Record<string, number | string> | null {
-  if (!m || Object.keys(m).length === 0) return null;
+  if (!m) return null;
   const out: Record<string, number | string> = {};
-  for (const k of Object.keys(m).sort()) out[k] = m[k]!;
-  return out;
+  for (const k of Object.keys(m).sort()) {
+    const v = m[k]!;
+    if (typeof v !== 'number') out[k] = v;
+    else if (v !== 0) out[k] = Math.min(v, METRIC_CAPS[k] ?? v);
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 /**

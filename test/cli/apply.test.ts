@@ -228,6 +228,24 @@ describe('nldb apply, against the kernel of a throwaway namespace', () => {
     expect(nldb(['apply', '-', '--netns', ns()], { input: want })).toEqual({ code: 0, stdout: '', stderr: 'nothing to do: the state already matches\n' });
   });
 
+  it('takes metrics as the kernel keeps them: a 0 is none, a hop limit past 255 is 255', () => {
+    ip(ns(), 'link', 'add', 'mv0', 'type', 'veth', 'peer', 'name', 'mv1');
+    ip(ns(), 'link', 'set', 'mv0', 'up');
+    ip(ns(), 'addr', 'add', '10.53.0.1/24', 'dev', 'mv0');
+    ip(ns(), 'route', 'add', '10.55.0.0/16', 'via', '10.53.0.2');
+    ip(ns(), 'route', 'add', '10.56.0.0/16', 'via', '10.53.0.2');
+    const want = JSON.stringify({ routes: [
+      { dst: '10.55.0.0/16', gateway: '10.53.0.2', metrics: { mtu: 0 } },
+      { dst: '10.56.0.0/16', gateway: '10.53.0.2', metrics: { hoplimit: 300 } },
+    ] });
+    const r = nldb(['apply', '-', '--netns', ns()], { input: want });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).not.toContain('10.55.0.0/16');
+    expect(ipJson<{ metrics?: unknown[] }>(ns(), 'route', 'show', '10.55.0.0/16')).toEqual([expect.not.objectContaining({ metrics: expect.anything() })]);
+    expect(ipJson<{ metrics?: unknown[] }>(ns(), 'route', 'show', '10.56.0.0/16')).toEqual([expect.objectContaining({ metrics: [{ hoplimit: 255 }] })]);
+    expect(nldb(['apply', '-', '--netns', ns()], { input: want })).toEqual({ code: 0, stdout: '', stderr: 'nothing to do: the state already matches\n' });
+  });
+
   it('applies interfaces keyed by name (YAML) as it applies the list', () => {
     const yaml = [
       'interfaces:',
