@@ -184,6 +184,10 @@ export function checkDesired(doc: unknown): DesiredState {
   });
   const rules = list(doc, 'rules');
   const neighbours = list(doc, 'neighbours');
+  // (The library never sees `present`: apply takes it off. A typo there would read as present.)
+  for (const [section, items] of [['routes', routes], ['rules', rules], ['neighbours', neighbours]] as const) {
+    items.forEach((x, i) => check(x.present === undefined || typeof x.present === 'boolean', `${section}[${i}]`, `present must be true or false, not ${JSON.stringify(x.present)}`));
+  }
   neighbours.forEach((n, i) => check(typeof n.dst === 'string' && (typeof n.ifname === 'string' || typeof n.index === 'number'), `neighbours[${i}]`, 'needs a dst and an ifname'));
   return {
     interfaces,
