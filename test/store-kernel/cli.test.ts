@@ -181,9 +181,14 @@ describe('nldb checkpoint and nldb history', () => {
       expect(nldb(['checkpoint', 'save', 'after', '--store', store, '--netns', ns, '--replace']).code).toBe(0);
       // Delete a checkpoint.
       expect(nldb(['checkpoint', 'delete', 'later', '--store', store, '--netns', ns]).code).toBe(0);
+      // Restoring or diffing a checkpoint that is not there: refused, and the store as it was.
+      const kept = listed().map((c) => c.name);
       const gone = nldb(['checkpoint', 'restore', 'later', '--store', store, '--netns', ns]);
       expect(gone.code).toBe(1);
       expect(gone.stderr).toMatch(/^nldb: no checkpoint 'later' in namespace/);
+      const noDiff = nldb(['checkpoint', 'diff', 'later', '--store', store, '--netns', ns]);
+      expect([noDiff.code, noDiff.stderr]).toEqual([1, `nldb: no checkpoint 'later' in namespace '${ns}'\n`]);
+      expect(listed().map((c) => c.name)).toEqual(kept);
     } finally {
       removeStoreFiles(store);
     }

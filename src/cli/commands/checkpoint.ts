@@ -23,7 +23,7 @@ import { describeRecord, fieldChanges, NameBook } from '../monitor-format.js';
 import { makeProgress } from '../progress.js';
 import { renderTable } from '../table.js';
 import { commitFailure } from './apply.js';
-import { openLive, openRecorded, STORE_OPTIONS, storeFile } from './store-common.js';
+import { labelOf, openLive, openRecorded, STORE_OPTIONS, storeFile } from './store-common.js';
 
 const OPTIONS = {
   ...STORE_OPTIONS,
@@ -101,7 +101,9 @@ export async function checkpointCommand(argv: readonly string[], io: CliIo): Pro
           return EXIT.OK;
         });
       }
-      const db = await openLive(ctx, storeFile(p, 'checkpoint', true), netns);
+      const file = storeFile(p, 'checkpoint', true);
+      await mustBeSaved(file, netns, name);
+      const db = await openLive(ctx, file, netns);
       try {
         printDiff(ctx, await db.diff(name, 'now'), json, new NameBook(db.snapshot().interfaces as InterfaceRecord[]));
       } finally {
@@ -110,7 +112,9 @@ export async function checkpointCommand(argv: readonly string[], io: CliIo): Pro
       return EXIT.OK;
     }
     case 'restore': {
-      const db = await openLive(ctx, storeFile(p, 'checkpoint', true), netns);
+      const file = storeFile(p, 'checkpoint', true);
+      await mustBeSaved(file, netns, name);
+      const db = await openLive(ctx, file, netns);
       try {
         return await restore(ctx, await db.restore(name), name, flag(p, 'dry-run'), json);
       } finally {
@@ -118,6 +122,14 @@ export async function checkpointCommand(argv: readonly string[], io: CliIo): Pro
       }
     }
   }
+}
+
+/**
+ * Refuses a checkpoint the store does not have before the namespace's database attaches to the
+ * store (which writes a baseline of its own: a refused restore or diff left one behind).
+ */
+async function mustBeSaved(file: string, netns: string | undefined, name: string): Promise<void> {
+  if ((await savedAlready(file, netns, name)) === null) throw new CliFailure(`no checkpoint '${name}' in namespace '${labelOf(netns)}'`);
 }
 
 /** The namespace's label when the store file already has checkpoint `name` for it, else null. */
