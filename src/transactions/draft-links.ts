@@ -409,6 +409,7 @@ export class LinkDraft {
     c.done();
     if (!t || !('name' in t)) throw invalid('netns', netns, 'namespace', 'a transaction moves links to named namespaces only (its inverse is asked for there)');
     if (this.hooks.namespaceExists?.(t.name) === false) throw invalid('netns', netns, 'namespace', 'no namespace of that name');
+    if (this.base.netns != null && t.name === this.base.netns) throw invalid('netns', netns, 'namespace', `${e.name} is in that namespace already`);
     // The kernel takes a leaving link's addresses, routes and neighbours (the database over there
     // sees it arrive without them): what this transaction adds on it would be dropped unsaid.
     const added = this.hooks.addedOn?.(index) ?? '';

@@ -291,6 +291,8 @@ describe('moving a link to a namespace that is not there', () => {
       const tx = db.begin();
       const missing = `${ns()}-none`;
       expect(() => iface(tx, 'ifb0').moveTo(missing)).toThrow(new RegExp(`"${missing}" for field "netns": no namespace of that name`));
+      // Nor to its own: the commit would wait for a move that never shows.
+      expect(() => iface(tx, 'ifb0').moveTo(ns())).toThrow(new RegExp(`"${ns()}" for field "netns": ifb0 is in that namespace already`));
       tx.drop();
     } finally {
       db.close();
