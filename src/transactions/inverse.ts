@@ -36,9 +36,12 @@ export function recordOp<K extends RecordOpKind>(
   state: TxState, kind: K, intent: 'create' | 'replace' | 'append' | 'delete', record: RecordOf<K>, role: OpRole, key?: string,
 ): Operation {
   const index = kind === 'route' ? (record as RouteRecord).oif : kind === 'rule' ? null : (record as AddressRecord | NeighbourRecord).index;
-  return {
+  const op = {
     id: '', kind, intent, key: key ?? state.key(kind, record as never), spec: record, role, inverse: [], dev: devOf(state, index),
   } as Operation;
+  const hops = kind === 'route' ? (record as RouteRecord).multipath : null;
+  if (hops) op.hopDevs = hops.map((h) => devOf(state, h.oif));
+  return op;
 }
 
 export function linkSetOp(

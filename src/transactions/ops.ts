@@ -92,6 +92,8 @@ interface OpCommon {
   dev?: string | null;
   /** A link set's master's name when planned ('master br0', not '#17'), for people; not sent. */
   masterDev?: string | null;
+  /** A multipath route's next hops' device names when planned, in order, for people; not sent. */
+  hopDevs?: (string | null)[];
   /** Namespace label to run in when not the transaction's own. */
   ns?: string | null;
   /** errno names ('EEXIST') that mean success for this operation. */
@@ -182,9 +184,10 @@ function routeText(r: RouteRecord, op: Operation): string {
     if (r.onlink) parts.push('onlink');
     if (r.realms != null) parts.push(`realms ${r.realms >>> 16}/${r.realms & 0xffff}`);
     if (r.multipath) {
-      for (const h of r.multipath) {
-        parts.push(`nexthop${h.encap ? ` encap ${h.encap.type}` : ''}${h.gateway ? ` via ${h.gateway}` : ''}${h.oif !== null ? ` dev #${h.oif}` : ''} weight ${h.weight}${h.onlink ? ' onlink' : ''}`);
-      }
+      r.multipath.forEach((h, i) => {
+        const dev = h.oif === null ? '' : ` dev ${op.hopDevs?.[i] ?? `#${h.oif}`}`;
+        parts.push(`nexthop${h.encap ? ` encap ${h.encap.type}` : ''}${h.gateway ? ` via ${h.gateway}` : ''}${dev} weight ${h.weight}${h.onlink ? ' onlink' : ''}`);
+      });
     }
   }
   parts.push(`table ${r.table}`, `proto ${r.protocol}`, `scope ${r.scope}`);

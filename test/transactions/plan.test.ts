@@ -167,6 +167,13 @@ describe('inverses', () => {
     expect(mtu!.inverse.map((o) => o.spec)).toEqual([{ index: 11, mtu: 1500 }]);
   });
 
+  it('a multipath route names each next hop\'s device', () => {
+    const t = tx();
+    t.routes.add({ dst: '10.77.0.0/16', multipath: [{ gateway: '10.0.0.2', oif: 'v0' }, { gateway: '10.0.0.3', oif: 'v1' }] });
+    const [add] = t.plan();
+    expect(line(add!)).toMatch(/^route add 10\.77\.0\.0\/16 nexthop via 10\.0\.0\.2 dev v0 weight 1 nexthop via 10\.0\.0\.3 dev v1 weight 1 /);
+  });
+
   it('a replace swaps the slot\'s route atomically and its inverse puts the old one back', () => {
     const t = tx();
     const old = t.routes.find({ dst: 'default' })[0]!;
