@@ -39,6 +39,10 @@ export function describeRecord(kind: RecordKind, r: AnyRecord, names: IfNames): 
       if (x.multipath) parts.push(`(${x.multipath.length} nexthops)`);
       parts.push(`table ${tableName(x.table)}`);
       if (x.priority !== null) parts.push(`metric ${x.priority}`);
+      // (An IPv4 route's metrics are part of what it is: one whose mtu changed is another route,
+      // a '-' and a '+' that would read alike without them.)
+      if (x.tos) parts.push(`tos ${x.tos}`);
+      if (x.metrics) for (const [k, v] of Object.entries(x.metrics)) parts.push(`${k} ${v}`);
       return parts.join(' ');
     }
     case 'rule': {
@@ -144,7 +148,9 @@ export interface ChangeLineOptions {
 export function formatChange(c: AnyChange, o: ChangeLineOptions): string {
   const { style, names } = o;
   const rec = (c.after ?? c.before) as AnyRecord;
-  const what = `${c.kind} ${describeRecord(c.kind, rec, names)}`;
+  // (A route that changes in place, an IPv6 one, says its metrics in the change itself.)
+  const named = c.op === 'change' && c.kind === 'route' ? { ...(rec as RouteRecord), metrics: null } : rec;
+  const what = `${c.kind} ${describeRecord(c.kind, named, names)}`;
   let sign: string;
   let body: string;
   if (c.op === 'add') {

@@ -143,6 +143,9 @@ describe('monitor lines', () => {
     const r = route({ metrics: null });
     const m: AnyChange = { op: 'change', kind: 'route', key: 'k', before: r, after: { ...r, metrics: { mtu: 1400 } }, origin: 'kernel', fields: ['metrics'] };
     expect(formatChange(m, { ...o, at: undefined })).toBe('~ route 10.0.0.0/24 dev br0 table main: metrics none → {"mtu":1400}');
+    // An IPv4 route whose metrics change is another route: its lines say them, or '-' and '+' read alike.
+    const gone: AnyChange = { op: 'remove', kind: 'route', key: 'k', before: { ...r, metrics: { mtu: 1400 } }, after: undefined, origin: 'kernel' };
+    expect(formatChange(gone, { ...o, at: undefined })).toBe('- route 10.0.0.0/24 dev br0 table main mtu 1400');
   });
 
   it("fieldChanges (checkpoint diff's parts too): an object field by its keys, others by their words", () => {
