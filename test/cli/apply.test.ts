@@ -34,6 +34,8 @@ describe('the desired-state file', () => {
     [{ interfaces: [{ ifname: 'v0', state: 'UP' }] }, /^interfaces\[0\] \(v0\): state must be up or down, not "UP"$/],
     [{ interfaces: [{ ifname: 'v0', mtu: -5 }] }, /mtu must be a positive integer/],
     [{ interfaces: [{ ifname: 'v0', colour: 'red' }] }, /unknown field 'colour'/],
+    [{ interfaces: [{ ifname: 'v0', mut: 1400, sate: 'up' }] }, /^interfaces\[0\] \(v0\): unknown fields 'mut' \(did you mean 'mtu'\?\), 'sate' \(did you mean 'state'\?\); known: ifname, /],
+    [{ neighbours: [{ dev: 'v0', dst: '10.0.0.5' }] }, /^neighbours\[0\]: needs a dst and an ifname \(ip's dev: the file says ifname\)$/],
     [{ interfaces: [{ ifname: 'v0', addresses: '10.0.0.1/24' }] }, /addresses must be a list/],
     [{ interfaces: [{ ifname: 'v0' }, { ifname: 'v0' }] }, /v0 is listed twice/],
     [{ routes: [{ gateway: '10.0.0.1' }] }, /^routes\[0\]: needs a dst/],

@@ -21,6 +21,7 @@
  * Objects the file does not mention are left alone; `present: false` asks for one to be gone.
  */
 import type { NeighbourSpec, RouteSpec, RuleSpec } from '../../index.js';
+import { nearest } from '../../iproute/validate/check.js';
 
 export interface DesiredInterface {
   ifname: string;
@@ -129,7 +130,10 @@ function check(cond: boolean, where: string, what: string): void {
 }
 
 function checkInterface(o: Record<string, unknown>, w: string): DesiredInterface {
-  for (const k of Object.keys(o)) check(IFACE_KEYS.has(k), w, `unknown field '${k}' (known: ${[...IFACE_KEYS].join(', ')})`);
+  // Every unknown field at once, each with what was likely meant (as the library's checks say them).
+  const unknown = Object.keys(o).filter((k) => !IFACE_KEYS.has(k));
+  const guess = (k: string) => { const n = nearest(k, [...IFACE_KEYS]); return n === undefined ? '' : ` (did you mean '${n}'?)`; };
+  check(unknown.length === 0, w, `unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `'${k}'${guess(k)}`).join(', ')}; known: ${[...IFACE_KEYS].join(', ')}`);
   check(typeof o.ifname === 'string' && o.ifname !== '', w, 'needs an ifname');
   if (o.kind !== undefined) check(typeof o.kind === 'string', w, 'kind must be a string');
   if (o.state !== undefined) check(o.state === 'up' || o.state === 'down', w, `state must be up or down, not ${JSON.stringify(o.state)}`);
@@ -188,7 +192,8 @@ export function checkDesired(doc: unknown): DesiredState {
   for (const [section, items] of [['routes', routes], ['rules', rules], ['neighbours', neighbours]] as const) {
     items.forEach((x, i) => check(x.present === undefined || typeof x.present === 'boolean', `${section}[${i}]`, `present must be true or false, not ${JSON.stringify(x.present)}`));
   }
-  neighbours.forEach((n, i) => check(typeof n.dst === 'string' && (typeof n.ifname === 'string' || typeof n.index === 'number'), `neighbours[${i}]`, 'needs a dst and an ifname'));
+  neighbours.forEach((n, i) => check(typeof n.dst === 'string' && (typeof n.ifname === 'string' || typeof n.index === 'number'), `neighbours[${i}]`,
+    `needs a dst and an ifname${n.dev !== undefined && n.ifname === undefined ? " (ip's dev: the file says ifname)" : ''}`));
   return {
     interfaces,
     routes: routes as unknown as DesiredState['routes'],

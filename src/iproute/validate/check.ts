@@ -17,7 +17,7 @@ const IP_WORDS: Readonly<Record<string, string>> = {
  * ('prio'), or one a typing slip away ('tabel': two edits; one for names of four letters or less);
  * undefined when none is.
  */
-function nearest(key: string, allowed: readonly string[]): string | undefined {
+export function nearest(key: string, allowed: readonly string[]): string | undefined {
   const k = key.toLowerCase();
   const word = IP_WORDS[k];
   if (word !== undefined && allowed.includes(word)) return word;
@@ -31,15 +31,17 @@ function nearest(key: string, allowed: readonly string[]): string | undefined {
   return best;
 }
 
-/** Levenshtein distance (short names: the plain table is enough). */
+/** Edits from `a` to `b`, two letters swapped counting as one ('mut' is one from mtu). Short names: the plain table. */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
+    for (let j = 1; j <= b.length; j++) {
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 export class Checker {
