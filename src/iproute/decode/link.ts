@@ -146,14 +146,19 @@ function addrGenModeOf(afSpec: { inet6?: { addrGenMode?: string | number } } | u
  * What a kind's IFLA_INFO_DATA reports that is the kernel's running state rather than a setting,
  * different in nearly every announcement: a bridge's countdown timers (hello, TCN, topology
  * change, FDB garbage collection: centiseconds left), its count of learned FDB entries, and its
- * multicast querier state (which carries the other querier's timer). Records leave them out, as a
+ * multicast querier state (which carries the other querier's timer), and what STP works out: its
+ * own and the root's bridge ids (priority and MAC: the MAC is the link's, or none while it has no
+ * port), the root port and path cost, topology-change flags. Records leave them out, as a
  * port's record leaves out the port's timers (bridge-port.ts). Kept, every re-announcement of a
  * bridge (a port joining, a new MTU, a carrier change) would read as a change of its `info`: for
  * watchers, `nldb monitor` (which printed the whole of it), the store's history and checkpoint
  * diffs alike. `ip -d link show` prints them, and IPRoute's decoded messages keep them.
  */
 const RUNNING_STATE: Readonly<Record<string, readonly string[]>> = {
-  bridge: ['helloTimer', 'tcnTimer', 'topologyChangeTimer', 'gcTimer', 'fdbNLearned', 'mcastQuerierState'],
+  bridge: [
+    'helloTimer', 'tcnTimer', 'topologyChangeTimer', 'gcTimer', 'fdbNLearned', 'mcastQuerierState',
+    'bridgeId', 'rootId', 'rootPort', 'rootPathCost', 'topologyChange', 'topologyChangeDetected',
+  ],
 };
 
 /**
