@@ -35,6 +35,8 @@ describe('the desired-state file', () => {
     [{ interfaces: [{ ifname: 'v0', mtu: -5 }] }, /mtu must be a positive integer/],
     [{ interfaces: [{ ifname: 'v0', colour: 'red' }] }, /unknown field 'colour'/],
     [{ interfaces: [{ ifname: 'v0', mut: 1400, sate: 'up' }] }, /^interfaces\[0\] \(v0\): unknown fields 'mut' \(did you mean 'mtu'\?\), 'sate' \(did you mean 'state'\?\); known: ifname, /],
+    [{ interfaces: [{ ifname: 'v0', addresses: [{ adress: '10.0.0.9/24', present: false }] }] }, /^interfaces\[0\] \(v0\) addresses\[0\]: unknown field 'adress' \(did you mean 'address'\?\); known: address, present$/],
+    [{ interfaces: [{ ifname: 'v0', addresses: ['10.0.0.1/24', { address: '10.0.0.9/24', present: 'no' }] }] }, /^interfaces\[0\] \(v0\) addresses\[1\]: present must be true or false, not "no"$/],
     [{ neighbours: [{ dev: 'v0', dst: '10.0.0.5' }] }, /^neighbours\[0\]: needs a dst and an ifname \(ip's dev: the file says ifname\)$/],
     [{ interfaces: [{ ifname: 'v0', addresses: '10.0.0.1/24' }] }, /addresses must be a list/],
     [{ interfaces: [{ ifname: 'v0' }, { ifname: 'v0' }] }, /v0 is listed twice/],
@@ -148,7 +150,7 @@ describe('a desired state as a transaction draft', () => {
     expect(plan(desired({ interfaces: [{ ifname: 'av0', addresses: [{ address: '10.40.0.1/24', present: false }] }] })).ops.map((o) => `${o.intent} ${o.kind}`))
       .toContain('delete address');
     expect(plan(desired({ interfaces: [{ ifname: 'av0', addresses: ['10.40.0.1/24', { address: '10.40.0.77/24', present: false }] }] })).ops).toEqual([]);
-    expect(() => checkDesired({ interfaces: [{ ifname: 'av0', addresses: [{ address: '10.40.0.1/24', gone: true }] }] })).toThrow(/present: false/);
+    expect(() => checkDesired({ interfaces: [{ ifname: 'av0', addresses: [{ address: '10.40.0.1/24', gone: true }] }] })).toThrow(/addresses\[0\]: unknown field 'gone'; known: address, present$/);
     // What a transaction cannot change on an existing link is refused, not passed over.
     expect(plan(desired({ interfaces: [{ ifname: 'abr', kind: 'bridge', info: { forwardDelay: 400, stpState: false } }] })).ops).toEqual([]);
     expect(() => plan(desired({ interfaces: [{ ifname: 'abr', info: { stpState: 1 } }] }))).toThrow(/^interface abr: the file says info\.stpState 1, where it has 0: a link's lower device and kind options are set when it is made/);

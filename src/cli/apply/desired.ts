@@ -148,6 +148,16 @@ function checkInterface(o: Record<string, unknown>, w: string): DesiredInterface
   if (o.addresses !== undefined) {
     const entry = (a: unknown): boolean => typeof a === 'string' ||
       (isObject(a) && typeof a.address === 'string' && Object.keys(a).every((k) => k === 'address' || k === 'present') && (a.present === undefined || typeof a.present === 'boolean'));
+    // An entry's own mistake first, by its place and field ('addresses[0]: unknown field 'adress' (did you mean 'address'?)').
+    if (Array.isArray(o.addresses)) {
+      o.addresses.forEach((a, i) => {
+        if (!isObject(a)) return;
+        const unknown = Object.keys(a).filter((k) => k !== 'address' && k !== 'present');
+        const guess = (k: string) => { const n = nearest(k, ['address', 'present']); return n === undefined ? '' : ` (did you mean '${n}'?)`; };
+        check(unknown.length === 0, `${w} addresses[${i}]`, `unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `'${k}'${guess(k)}`).join(', ')}; known: address, present`);
+        check(a.present === undefined || typeof a.present === 'boolean', `${w} addresses[${i}]`, `present must be true or false, not ${JSON.stringify(a.present)}`);
+      });
+    }
     check(Array.isArray(o.addresses) && o.addresses.every(entry), w,
       "addresses must be a list of strings like '10.0.0.1/24', or of { address, present: false } for one to be gone");
     // `{ address }` alone is the string; `present: false` asks for it to be gone.
