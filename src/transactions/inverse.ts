@@ -160,6 +160,11 @@ function routeRank(r: RouteRecord): number {
 export function restoreOps(state: TxState, victims: readonly Victim[]): Operation[] {
   const links: Operation[] = [];
   const masters: Operation[] = [];
+  // Ports rejoin their bridge in the order of their indexes: a bridge numbers a port joining it
+  // with the lowest number free, and records keep no port numbers (state the bridge assigns), so
+  // ports made in turn and joined in turn get their numbers back; in the victims' order, a
+  // bridge's two ports came back with each other's (port 1 and 2, and their STP port ids).
+  const ports: { index: number; ops: Operation[] }[] = [];
   const ups: Operation[] = [];
   const addresses: AddressRecord[] = [];
   const routes: RouteRecord[] = [];
@@ -174,7 +179,7 @@ export function restoreOps(state: TxState, victims: readonly Victim[]): Operatio
           links.push(...recreateLinkOps(state, rec, null, 'restore'));
           break;
         }
-        if ('master' in v.fields) masters.push(...masterOps(state, rec, 'restore'));
+        if ('master' in v.fields) ports.push({ index: rec.index, ops: masterOps(state, rec, 'restore') });
         if ('address' in v.fields && settableMac(rec.address)) masters.push(linkSetOp(state, rec.index, { address: rec.address }, 'restore', rec.ifname));
         if ('state' in v.fields) ups.push(linkSetOp(state, rec.index, { state: rec.state }, 'restore', rec.ifname));
         break;
@@ -212,8 +217,9 @@ export function restoreOps(state: TxState, victims: readonly Victim[]): Operatio
     restored.push(r);
     return tolerant(recordOp(state, 'route', intent, r, 'restore'));
   });
+  ports.sort((a, b) => a.index - b.index);
   return [
-    ...links, ...masters, ...ups,
+    ...links, ...ports.flatMap((p) => p.ops), ...masters, ...ups,
     ...addresses.map((a) => tolerant(recordOp(state, 'address', 'create', a, 'restore'))),
     ...routeOps,
     ...rules.map((r) => tolerant(recordOp(state, 'rule', 'create', r, 'restore'))),

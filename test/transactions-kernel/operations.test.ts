@@ -138,6 +138,13 @@ const CASES: Case[] = [
     check: (ns) => expect(link(ns, 'vb').master).toBeUndefined(),
   },
   {
+    name: 'remove a bridge with two ports (they rejoin in turn, and get their port numbers back)',
+    setup: ['link add br0 type bridge', 'link add p0 type veth peer name p1', 'link add p2 type veth peer name p3',
+      'link set p0 master br0', 'link set p2 master br0', 'link set br0 up'],
+    draft: (tx) => { tx.interfaces.remove('br0'); },
+    check: (ns) => expect(ipJson(ns, 'link', 'show').map((l: any) => l.ifname)).not.toContain('br0'),
+  },
+  {
     name: 'remove a link with a macvlan and a vxlan on it',
     setup: ['link add mv0 link va type macvlan mode bridge', 'link set mv0 up', 'addr add 10.6.0.1/24 dev mv0',
       'link add vx0 type vxlan id 7 dstport 4789 local 10.0.0.1 dev va', 'link add ifb0 type ifb', 'link set ifb0 up'],
