@@ -272,6 +272,9 @@ function directInverse(state: TxState, op: Operation, home: string | null): Oper
         for (const k of Object.keys(fields.port) as BridgePortSetting[]) if (link.port[k] !== undefined) (old as Record<string, unknown>)[k] = link.port[k];
         return [linkSetOp(state, index, { port: old }, 'undo', link.ifname)];
       }
+      // A mode the link had none of (one just made: the kernel has not set up its IPv6 yet) is
+      // not set back: the link's own undo takes it away. (Its undo read 'link set br9', empty.)
+      if (fields.addrGenMode !== undefined && link.addrGenMode == null && Object.keys(fields).length === 1) return [];
       const back: Omit<LinkSetSpec, 'index'> = {};
       for (const f of Object.keys(fields) as (keyof typeof fields)[]) (back as Record<string, unknown>)[f] = link[f as keyof InterfaceRecord];
       return [linkSetOp(state, index, back, 'undo', fields.ifname ?? link.ifname)];

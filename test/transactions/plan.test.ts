@@ -167,6 +167,13 @@ describe('inverses', () => {
     expect(mtu!.inverse.map((o) => o.spec)).toEqual([{ index: 11, mtu: 1500 }]);
   });
 
+  it('a new link\'s address generation mode has no undo of its own: the link\'s removal is it', () => {
+    const t = tx();
+    t.interfaces.create({ ifname: 'br7', kind: 'bridge', addrGenMode: 'eui64' });
+    const ops = t.plan();
+    expect(ops.map(line)).toEqual(['link add br7 index 40 type bridge (undo: link del br7)', 'link set br7 addrgenmode eui64']);
+  });
+
   it('a multipath route names each next hop\'s device', () => {
     const t = tx();
     t.routes.add({ dst: '10.77.0.0/16', multipath: [{ gateway: '10.0.0.2', oif: 'v0' }, { gateway: '10.0.0.3', oif: 'v1' }] });
