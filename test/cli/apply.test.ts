@@ -42,6 +42,7 @@ describe('the desired-state file', () => {
     [{ interfaces: [{ ifname: 'v0' }, { ifname: 'v0' }] }, /v0 is listed twice/],
     [{ routes: [{ gateway: '10.0.0.1' }] }, /^routes\[0\]: needs a dst/],
     [{ routes: [{ dst: '10.1.0.0/16', present: 'flase' }] }, /^routes\[0\]: present must be true or false, not "flase"$/],
+    [{ routes: [{ dst: '10.1.0.0/16', presnt: false }] }, /^routes\[0\]: unknown field 'presnt' \(did you mean 'present'\?\)$/],
     [{ rules: [{ priority: 5, table: 100, present: 'no' }] }, /^rules\[0\]: present must be true or false, not "no"$/],
     [{ neighbours: [{ ifname: 'v0', dst: '10.0.0.5', present: 0 }] }, /^neighbours\[0\]: present must be true or false, not 0$/],
     [{ routes: [{ dst: '10.1.0.0/16', gateway: '10.0.0.2' }, { dst: '10.1.0.0/16', gateway: '10.0.0.3' }] }, /^routes\[1\]: routes\[0\] is for the same destination, table and metric \(10\.1\.0\.0\/16\)/],

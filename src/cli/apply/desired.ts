@@ -200,7 +200,12 @@ export function checkDesired(doc: unknown): DesiredState {
   const neighbours = list(doc, 'neighbours');
   // (The library never sees `present`: apply takes it off. A typo there would read as present.)
   for (const [section, items] of [['routes', routes], ['rules', rules], ['neighbours', neighbours]] as const) {
-    items.forEach((x, i) => check(x.present === undefined || typeof x.present === 'boolean', `${section}[${i}]`, `present must be true or false, not ${JSON.stringify(x.present)}`));
+    items.forEach((x, i) => {
+      check(x.present === undefined || typeof x.present === 'boolean', `${section}[${i}]`, `present must be true or false, not ${JSON.stringify(x.present)}`);
+      // (The library's list of fields has no `present`: a slip of it is named here.)
+      const slip = Object.keys(x).find((k) => k !== 'present' && nearest(k, ['present']) !== undefined);
+      check(slip === undefined, `${section}[${i}]`, `unknown field '${slip}' (did you mean 'present'?)`);
+    });
   }
   neighbours.forEach((n, i) => check(typeof n.dst === 'string' && (typeof n.ifname === 'string' || typeof n.index === 'number'), `neighbours[${i}]`,
     `needs a dst and an ifname${n.dev !== undefined && n.ifname === undefined ? " (ip's dev: the file says ifname)" : ''}`));
