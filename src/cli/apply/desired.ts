@@ -129,11 +129,15 @@ function check(cond: boolean, where: string, what: string): void {
   if (!cond) throw new DesiredStateError(`${where}: ${what}`);
 }
 
+/** Refuses `o`'s fields outside `known`: every one at once, each with what was likely meant (as the library's checks say them). */
+function checkFields(o: Record<string, unknown>, known: readonly string[], where: string): void {
+  const unknown = Object.keys(o).filter((k) => !known.includes(k));
+  const guess = (k: string) => { const n = nearest(k, known); return n === undefined ? '' : ` (did you mean '${n}'?)`; };
+  check(unknown.length === 0, where, `unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `'${k}'${guess(k)}`).join(', ')}; known: ${known.join(', ')}`);
+}
+
 function checkInterface(o: Record<string, unknown>, w: string): DesiredInterface {
-  // Every unknown field at once, each with what was likely meant (as the library's checks say them).
-  const unknown = Object.keys(o).filter((k) => !IFACE_KEYS.has(k));
-  const guess = (k: string) => { const n = nearest(k, [...IFACE_KEYS]); return n === undefined ? '' : ` (did you mean '${n}'?)`; };
-  check(unknown.length === 0, w, `unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `'${k}'${guess(k)}`).join(', ')}; known: ${[...IFACE_KEYS].join(', ')}`);
+  checkFields(o, [...IFACE_KEYS], w);
   check(typeof o.ifname === 'string' && o.ifname !== '', w, 'needs an ifname');
   if (o.kind !== undefined) check(typeof o.kind === 'string', w, 'kind must be a string');
   if (o.state !== undefined) check(o.state === 'up' || o.state === 'down', w, `state must be up or down, not ${JSON.stringify(o.state)}`);
@@ -152,9 +156,7 @@ function checkInterface(o: Record<string, unknown>, w: string): DesiredInterface
     if (Array.isArray(o.addresses)) {
       o.addresses.forEach((a, i) => {
         if (!isObject(a)) return;
-        const unknown = Object.keys(a).filter((k) => k !== 'address' && k !== 'present');
-        const guess = (k: string) => { const n = nearest(k, ['address', 'present']); return n === undefined ? '' : ` (did you mean '${n}'?)`; };
-        check(unknown.length === 0, `${w} addresses[${i}]`, `unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `'${k}'${guess(k)}`).join(', ')}; known: address, present`);
+        checkFields(a, ['address', 'present'], `${w} addresses[${i}]`);
         check(a.present === undefined || typeof a.present === 'boolean', `${w} addresses[${i}]`, `present must be true or false, not ${JSON.stringify(a.present)}`);
       });
     }
