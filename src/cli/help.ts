@@ -93,7 +93,8 @@ malformed: it is still shown) or nothing decodable was found; 2 on a usage error
   apply: `Usage: nldb apply FILE [--netns NAME] [--dry-run] [--json]
 
 Makes the kernel match the desired state in FILE (JSON or YAML, '-' for standard input):
-  interfaces: [{ ifname, kind, state: up|down, mtu, master, addresses: ['10.0.0.1/24', ...] }]
+  interfaces: [{ ifname, kind, state: up|down, mtu, master, addresses: ['10.0.0.1/24', ...],
+                promisc, allmulticast, arp, multicast, dynamic: true|false }]
               or keyed by name: { br0: { kind: bridge, state: up }, v0: { mtu: 1400 } }
   routes:     [{ dst, gateway, oif, table, priority, ... }]
   rules:      [{ priority, src, dst, table, action, ... }]

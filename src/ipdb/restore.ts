@@ -31,6 +31,7 @@
  */
 import { keyOf } from '../db/keys.js';
 import { bridgePortHas } from '../iproute/bridge-port.js';
+import { flagOf, LINK_FLAG_FIELDS } from '../iproute/link-flags.js';
 import { SPEC_INFO_KEYS } from '../iproute/validate/index.js';
 import type {
   AddressRecord, InterfaceRecord, NeighbourRecord, RecordByKind, RecordKind, RouteRecord, RuleRecord,
@@ -129,6 +130,8 @@ export function draftRestore(tx: Transaction, plan: RestorePlan): void {
   for (const { draft, want } of settled) {
     if ((want.alias ?? null) !== draft.alias) draft.alias = want.alias ?? null;
     if (want.addrGenMode != null && draft.addrGenMode !== want.addrGenMode) draft.addrGenMode = want.addrGenMode;
+    // Its flags that are settings (promisc, arp off, ...); a new link's ride in its create request.
+    if (typeof want.flags === 'number') for (const f of LINK_FLAG_FIELDS) if (draft[f] !== flagOf(want.flags, f)) draft[f] = flagOf(want.flags, f);
   }
   for (const { draft, want } of settled) {
     const master = want.master === null ? null : ix(want.master);

@@ -118,6 +118,15 @@ export interface LinkSpec {
   altnames?: string[];
   /** set: alternative names to remove (ip's `link property del altname`): RTM_DELLINKPROP, a request of its own. */
   removeAltnames?: string[];
+  /**
+   * Flags that are settings, as ip names them (`ip link set X promisc on arp off`): sent in
+   * ifi_flags under ifi_change, only those given. `arp: false` is IFF_NOARP.
+   */
+  promisc?: boolean;
+  allmulticast?: boolean;
+  arp?: boolean;
+  multicast?: boolean;
+  dynamic?: boolean;
   /** veth only. */
   peer?: VethPeerSpec;
   /** Kind-specific options (IFLA_INFO_DATA); which fields depend on `kind`. */

@@ -16,6 +16,7 @@
  * way the kernel reports it.
  */
 import { bridgePortHas } from '../iproute/bridge-port.js';
+import { flagOf, isLinkFlagField } from '../iproute/link-flags.js';
 import type { BridgePort, InterfaceRecord, RecordByKind, RecordKind, RouteRecord } from '../iproute/records.js';
 import { keyOf } from '../db/keys.js';
 import type { DbState } from '../db/state.js';
@@ -150,6 +151,7 @@ function hopsHeld(state: DbState, want: RouteRecord): boolean {
 
 /** Does record `r` show field `f` as the plan left it (`v`)? */
 function fieldHolds(r: Record<string, unknown>, f: string, v: unknown): boolean {
+  if (isLinkFlagField(f)) return flagOf(r.flags as number, f) === v;
   const have = r[f];
   if (f === 'port') return bridgePortHas(have as BridgePort | null, v as BridgePort);
   // Alternative names added are among the link's, those removed are not (their order is the kernel's).
@@ -192,7 +194,7 @@ function describeMissing(e: Expectation, state: DbState): string {
   const diff = Object.entries(e.fields ?? {}).filter(([f, v]) => v !== undefined && !fieldHolds(r, f, v))
     .map(([f, v]) => (f === 'altnames' || f === 'removeAltnames'
       ? `alternative names ${JSON.stringify(r.altnames)}, ${f === 'altnames' ? 'to have' : 'not to have'} ${JSON.stringify(v)}`
-      : `${f} ${JSON.stringify(r[f])} instead of ${JSON.stringify(v)}`));
+      : `${f} ${JSON.stringify(isLinkFlagField(f) ? flagOf(r.flags as number, f) : r[f])} instead of ${JSON.stringify(v)}`));
   return `${e.kind} ${e.key}: ${diff.join(', ')} (${labelOf(e)})`;
 }
 

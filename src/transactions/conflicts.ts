@@ -15,6 +15,7 @@ import type { InterfaceRecord, RecordKind, RouteRecord } from '../iproute/record
 import { keyOf, keysOf, tableOf, type TxBase } from './base.js';
 import { sameRecord, type KeyedEdit, type TxEdits } from './edits.js';
 import type { Conflict } from './errors.js';
+import { linkField } from './link-flags.js';
 import { LINK_SET_FIELDS } from './ops.js';
 import { labelOf } from './plan.js';
 import { BaseIndexes, routeLinks, sameSlot } from './state.js';
@@ -56,9 +57,11 @@ export function detectConflicts(atBegin: TxBase, current: TxBase, edits: TxEdits
     const c = link(current, index);
     if (!b) continue;
     if (!c) { gone('interface', ikey(index), b); continue; }
-    for (const f of Object.keys(fields) as (keyof InterfaceRecord)[]) {
-      if (!sameRecord(b[f], c[f])) {
-        out.push({ kind: 'interface', key: ikey(index), field: f, reason: 'changed', atBegin: b[f], now: c[f], label: labelOf('interface', b) });
+    for (const f of Object.keys(fields)) {
+      const was = linkField(b, f);
+      const is = linkField(c, f);
+      if (!sameRecord(was, is)) {
+        out.push({ kind: 'interface', key: ikey(index), field: f, reason: 'changed', atBegin: was, now: is, label: labelOf('interface', b) });
       }
     }
   }
@@ -68,8 +71,10 @@ export function detectConflicts(atBegin: TxBase, current: TxBase, edits: TxEdits
     if (!b) continue;
     if (!c) { gone('interface', ikey(index), b); continue; }
     for (const f of LINK_SET_FIELDS) {
-      if (!sameRecord(b[f], c[f])) {
-        out.push({ kind: 'interface', key: ikey(index), field: f, reason: 'changed', atBegin: b[f], now: c[f], label: labelOf('interface', b) });
+      const was = linkField(b, f);
+      const is = linkField(c, f);
+      if (!sameRecord(was, is)) {
+        out.push({ kind: 'interface', key: ikey(index), field: f, reason: 'changed', atBegin: was, now: is, label: labelOf('interface', b) });
       }
     }
   }

@@ -29,6 +29,7 @@ import { keysOf } from './base.js';
 import { sameRecord, type CreatedLink, type LinkFieldEdits } from './edits.js';
 import { invalid, ValidationError } from './errors.js';
 import { LINK_SET_FIELDS, type LinkSetField } from './ops.js';
+import { flagBit, flagOf, isLinkFlagField, LINK_FLAG_FIELDS, SETTING_FLAGS, withFlag, type LinkFlagField, type LinkFlagSettings } from '../iproute/link-flags.js';
 import { quickLinkCreate } from './quick-specs.js';
 
 /** A created link's alternative names until some are given (frozen: assigned, never changed in place). */
@@ -76,6 +77,16 @@ export interface InterfaceDraft {
    */
   get altnames(): readonly string[];
   set altnames(v: readonly string[]);
+  /**
+   * Flags that are settings, as ip names them (`ip link set X promisc on arp off`), read from and
+   * written to `flags`. A link the transaction creates reads as the kernel will make it (arp and
+   * multicast on, but an ifb's off) until one is set.
+   */
+  promisc: boolean;
+  allmulticast: boolean;
+  arp: boolean;
+  multicast: boolean;
+  dynamic: boolean;
   readonly info: Readonly<Record<string, unknown>> | null;
   readonly slaveKind: string | null;
   /** Adds an address: '10.0.0.2/24', or an address spec without index/ifname. */
@@ -110,6 +121,8 @@ interface LinkEntry {
   peer: number | null;
   primary: boolean;
   facade?: object;
+  /** A created link's flag bits the draft set (the create says only those). */
+  flagMask: number;
   /** The facade's methods, once one was asked for. */
   methods?: Record<string, unknown>;
 }
@@ -165,7 +178,7 @@ export class LinkDraft {
     if (e) return e;
     const b = this.baseRecord(index);
     if (!b) return undefined;
-    e = { index, base: b, draft: createDraft(b), name: b.ifname, removed: null, movedTo: null, peer: null, primary: false };
+    e = { index, base: b, draft: createDraft(b), name: b.ifname, removed: null, movedTo: null, peer: null, primary: false, flagMask: 0 };
     this.entries.set(index, e);
     this.names.set(b.ifname, e);
     return e;
@@ -266,7 +279,8 @@ export class LinkDraft {
     this.hooks.guard();
     // An alias and a mode are not for the create request (the kernel ignores or refuses them
     // there): the draft sets them afterwards, as it does the mtu (checked there).
-    const { alias, addrGenMode, port, altnames, ...createSpec } = spec;
+    const { alias, addrGenMode, port, altnames, promisc, allmulticast, arp, multicast, dynamic, ...createSpec } = spec;
+    const flags: LinkFlagSettings = { promisc, allmulticast, arp, multicast, dynamic };
     const v = quickLinkCreate(createSpec) ?? validateLink('add', createSpec);
     if (v.netns !== undefined || v.peer?.netns !== undefined) {
       throw invalid(v.netns !== undefined ? 'netns' : 'peer.netns', spec.netns ?? (spec.peer as { netns?: unknown }).netns, 'namespace',
@@ -295,13 +309,13 @@ export class LinkDraft {
     });
     const peerIndex = v.kind === 'veth' ? this.allocateAfter(index) : null;
     const main = record(index, v.ifname!, v, peerIndex ?? lower, info);
-    const e: LinkEntry = { index, base: null, draft: main, name: main.ifname, removed: null, movedTo: null, peer: peerIndex, primary: true };
+    const e: LinkEntry = { index, base: null, draft: main, name: main.ifname, removed: null, movedTo: null, peer: peerIndex, primary: true, flagMask: 0 };
     this.entries.set(index, e);
     this.names.set(main.ifname, e);
     this.created.push(index);
     if (peerIndex !== null) {
       const p = record(peerIndex, v.peer!.ifname!, v.peer!, index, null);
-      const pe: LinkEntry = { index: peerIndex, base: null, draft: p, name: p.ifname, removed: null, movedTo: null, peer: index, primary: false };
+      const pe: LinkEntry = { index: peerIndex, base: null, draft: p, name: p.ifname, removed: null, movedTo: null, peer: index, primary: false, flagMask: 0 };
       this.entries.set(peerIndex, pe);
       this.names.set(p.ifname, pe);
       this.created.push(peerIndex);
@@ -313,6 +327,8 @@ export class LinkDraft {
     if (alias !== undefined) f.alias = alias;
     if (addrGenMode != null) f.addrGenMode = addrGenMode;
     if (altnames !== undefined) f.altnames = altnames;
+    // (Set through the facade, checked there: the create request says them.)
+    for (const field of LINK_FLAG_FIELDS) if (flags[field] !== undefined) f[field] = flags[field];
     if (master !== null) f.master = master;
     if (port !== undefined) f.port = port;
     if (v.state !== undefined) f.state = v.state;
@@ -435,6 +451,10 @@ export class LinkDraft {
         out = this.resolveRef(value, 'master');
         if (out === self) c.fail('master', value, 'interface', 'a link cannot be its own master');
         break;
+      case 'promisc': case 'allmulticast': case 'arp': case 'multicast': case 'dynamic':
+        if (typeof value !== 'boolean') c.fail(field, value, 'on/off', 'expected true or false');
+        out = value;
+        break;
       case 'txqlen': out = c.u32('txqlen', value, 'queue length'); break;
       case 'group': out = c.u32('group', value, 'group'); break;
       case 'alias':
@@ -487,6 +507,11 @@ export class LinkDraft {
       const move = field === 'netns' || field === 'net_ns_fd' ? `; moveTo(${typeof value === 'string' ? JSON.stringify(value) : 'name'}) moves the link to another namespace` : '';
       throw invalid(String(field), value, 'field', `read-only; writable fields are ${LINK_SET_FIELDS.join(', ')}${move}`);
     }
+    if (isLinkFlagField(field)) {
+      const on = this.checkField(field, value, e.index, undefined) as boolean;
+      if (e.base === null) e.flagMask |= flagBit(field);
+      return Reflect.set(target, 'flags', withFlag(Reflect.get(target, 'flags') as number, field, on));
+    }
     const checked = this.checkField(field, value, e.index, plainOf(Reflect.get(target, field)));
     const ok = Reflect.set(target, field, checked);
     if (field === 'ifname') {
@@ -536,6 +561,17 @@ export class LinkDraft {
     return false;
   }
 
+  /**
+   * Flag field `field` of link `e`: its record's bit, or for a link the transaction creates and has
+   * not set it on, what the kernel makes (ether_setup: multicast on, arp on; an ifb clears
+   * multicast and sets IFF_NOARP).
+   */
+  flagOf(e: LinkEntry, field: LinkFlagField): boolean {
+    if (e.base !== null || (e.flagMask & flagBit(field)) !== 0) return flagOf(e.draft.flags, field);
+    if (field === 'arp' || field === 'multicast') return e.draft.kind !== 'ifb';
+    return false;
+  }
+
   /** Is `master` a bridge live in the draft? */
   isBridge(master: unknown): boolean {
     return typeof master === 'number' && this.liveEntry(master)?.draft.kind === 'bridge';
@@ -553,7 +589,10 @@ export class LinkDraft {
       const e = this.entries.get(i);
       if (!e || e.removed || !e.primary) continue;
       const peer = e.peer !== null ? this.entries.get(e.peer) : undefined;
-      created.push({ record: recordOf(e), peer: peer ? recordOf(peer) : null });
+      created.push({
+        record: recordOf(e), peer: peer ? recordOf(peer) : null,
+        ...(e.flagMask !== 0 ? { flagMask: e.flagMask } : {}), ...(peer !== undefined && peer.flagMask !== 0 ? { peerFlagMask: peer.flagMask } : {}),
+      });
     }
     const set = new Map<number, LinkFieldEdits>();
     const moved = new Map<number, string>();
@@ -565,6 +604,12 @@ export class LinkDraft {
       const fields: LinkFieldEdits = {};
       for (const k of Object.keys(now) as (keyof InterfaceRecord)[]) {
         if (sameRecord(now[k], e.base[k])) continue;
+        if (k === 'flags') {
+          // Only the flag fields write here (the facade): each bit that differs is a field set.
+          for (const f of LINK_FLAG_FIELDS) if ((now.flags ^ e.base.flags) & flagBit(f)) fields[f] = flagOf(now.flags, f);
+          if ((now.flags ^ e.base.flags) & ~SETTING_FLAGS) issues.push({ field: `interfaces.${e.base.ifname}.flags`, value: now.flags, expected: 'field', reason: 'read-only; set promisc, allmulticast, arp, multicast, dynamic' });
+          continue;
+        }
         if (WRITABLE.has(k)) (fields as Record<string, unknown>)[k] = now[k];
         else issues.push({ field: `interfaces.${e.base.ifname}.${k}`, value: now[k], expected: 'field', reason: 'read-only' });
       }
@@ -591,6 +636,7 @@ class FacadeHandler implements ProxyHandler<object> {
       const m = this.links.methodsOf(this.e)[prop];
       return prop === 'addresses' ? (m as () => unknown)() : m;
     }
+    if (isLinkFlagField(prop)) return this.links.flagOf(this.e, prop);
     const v = Reflect.get(target, prop);
     // A port of a bridge removed in the draft shows what the kernel will leave: no master.
     if (prop === 'master' && typeof v === 'number' && !this.links.alive(v)) return null;

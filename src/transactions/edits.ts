@@ -28,9 +28,13 @@ export interface CreatedLink {
   record: InterfaceRecord;
   /** A veth's other end, created by the same request. */
   peer: InterfaceRecord | null;
+  /** The settable flag bits the draft set on the link (and its peer): its record's flags say them. */
+  flagMask?: number;
+  peerFlagMask?: number;
 }
 
-export type LinkFieldEdits = { -readonly [F in LinkSetField]?: InterfaceRecord[F] };
+/** Fields of a link the draft changes: its record's, and the flag fields read from its ifi_flags (booleans). */
+export type LinkFieldEdits = { -readonly [F in LinkSetField]?: F extends keyof InterfaceRecord ? InterfaceRecord[F] : boolean };
 
 export interface TxEdits {
   readonly links: {

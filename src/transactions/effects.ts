@@ -36,6 +36,8 @@
  */
 import type { AddressRecord, AnyRecord, InterfaceRecord, RecordKind } from '../iproute/records.js';
 import { parseIp, maskBytes, formatIp } from '../iproute/validate/ip.js';
+import type { LinkFlagSettings } from '../iproute/link-flags.js';
+import { withFlagFields } from './link-flags.js';
 import type { TxBase } from './base.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
 import { routeLinks, TxState } from './state.js';
@@ -324,9 +326,9 @@ function withSecondaryFlag(state: TxState, a: AddressRecord, key: string): Addre
  * `link` with `fields` set as the kernel leaves it: port settings given are merged into the
  * link's, and a link that changes master has the new bridge's defaults, unknown here (null).
  */
-export function withFields(link: InterfaceRecord, fields: Partial<InterfaceRecord> & { removeAltnames?: readonly string[] }): InterfaceRecord {
-  const { removeAltnames, ...set } = fields;
-  const out = { ...link, ...set };
+export function withFields(link: InterfaceRecord, fields: Partial<InterfaceRecord> & LinkFlagSettings & { removeAltnames?: readonly string[] }): InterfaceRecord {
+  const { removeAltnames, promisc: _p, allmulticast: _a, arp: _r, multicast: _m, dynamic: _d, ...set } = fields;
+  const out = withFlagFields({ ...link, ...set }, fields);
   if (fields.port != null) out.port = { ...link.port, ...fields.port };
   else if ('master' in fields && fields.master !== link.master) out.port = null;
   // Alternative names are added behind the link's, or removed.

@@ -69,13 +69,13 @@ export function encodeLinkCreate(s: LinkCreateSpec): NetlinkRequest {
     if (p.address !== undefined) pa.address = p.address;
     if (p.txqlen !== undefined) pa.txqlen = p.txqlen;
     if (p.group !== undefined) pa.group = p.group;
-    data = { peer: { family: 0, index: p.index, flags: p.flags ?? 0, change: p.flags === undefined ? 0 : SETTING_FLAGS, attrs: pa } };
+    data = { peer: { family: 0, index: p.index, flags: p.flags ?? 0, change: p.flags === undefined ? 0 : p.flagMask ?? SETTING_FLAGS, attrs: pa } };
   } else if (s.info) {
     data = kindData(s.kind, s.info);
   }
   attrs.linkinfo = (data === undefined ? { kind: s.kind } : { kind: s.kind, data }) as LinkMessageInput['attrs']['linkinfo'];
   const head = requestHead('interface', 'add');
-  const change = s.flags === undefined ? 0 : SETTING_FLAGS;
+  const change = s.flags === undefined ? 0 : s.flagMask ?? SETTING_FLAGS;
   return { ...head, payload: rtnl.link.encode({ family: 0, index: s.index, flags: s.flags ?? 0, change, attrs }) };
 }
 

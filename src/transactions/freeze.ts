@@ -23,6 +23,8 @@ import type { IfRef, LinkSpec } from '../iproute/specs.js';
 import { SPEC_INFO_KEYS } from '../iproute/validate/index.js';
 import { addressSpec } from './encode-op.js';
 import type { CommitReport } from './commit.js';
+import { flagsToRestore, linkField } from './link-flags.js';
+import { flagOf, LINK_FLAG_FIELDS } from '../iproute/link-flags.js';
 import { LINK_SET_FIELDS } from './ops.js';
 import { withFields } from './effects.js';
 import { sameNames } from './edits.js';
@@ -190,7 +192,7 @@ export class Freezer {
     const rename = now.ifname !== link.ifname;
     for (const field of LINK_SET_FIELDS) {
       if (field === 'ifname' || field === 'state') continue;
-      const want = link[field];
+      const want = linkField(link, field);
       if (want === null && field !== 'master') continue;
       const have = (now as unknown as Record<string, unknown>)[field];
       // (Alternative names: which ones, not their order, which is the kernel's.)
@@ -246,10 +248,13 @@ export class Freezer {
     if (l.addrGenMode != null) spec.addrGenMode = l.addrGenMode;
     if (l.altnames.length > 0) spec.altnames = [...l.altnames];
     if (l.master !== null && l.port != null) spec.port = l.port;
+    // Flags that are settings, when not a new link's: they ride in the create request.
+    if (flagsToRestore(l.flags) !== undefined) for (const field of LINK_FLAG_FIELDS) spec[field] = flagOf(l.flags, field);
     const made = tx.interfaces.create(spec);
     if (f.peer && made.kind === 'veth') {
       const p = tx.interfaces.get(f.peer.ifname);
       if (p && f.peer.altnames.length > 0) p.altnames = [...f.peer.altnames];
+      if (p && flagsToRestore(f.peer.flags) !== undefined) for (const field of LINK_FLAG_FIELDS) p[field] = flagOf(f.peer.flags, field);
     }
     for (const a of f.addresses.values()) tx.addresses.add(addressSpec(a, false));
     return true;

@@ -19,7 +19,7 @@ import { tableOf, type TxBase } from './base.js';
 import { applyOp, sideEffects, type Victim } from './effects.js';
 import { undoSequence, type LinkCreateSpec, type LinkSetSpec, type Operation, type OpRole } from './ops.js';
 import { sameSlot, TxState } from './state.js';
-import { flagsToRestore } from './link-flags.js';
+import { flagsToRestore, linkField } from './link-flags.js';
 
 const RESTORE_TOLERATE = ['EEXIST'] as const;
 
@@ -276,7 +276,7 @@ function directInverse(state: TxState, op: Operation, home: string | null): Oper
       // not set back: the link's own undo takes it away. (Its undo read 'link set br9', empty.)
       if (fields.addrGenMode !== undefined && link.addrGenMode == null && Object.keys(fields).length === 1) return [];
       const back: Omit<LinkSetSpec, 'index'> = {};
-      for (const f of Object.keys(fields) as (keyof typeof fields)[]) (back as Record<string, unknown>)[f] = link[f as keyof InterfaceRecord];
+      for (const f of Object.keys(fields)) (back as Record<string, unknown>)[f] = linkField(link, f);
       return [linkSetOp(state, index, back, 'undo', fields.ifname ?? link.ifname)];
     }
     default: {

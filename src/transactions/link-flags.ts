@@ -1,17 +1,15 @@
 /**
- * A link's flags that are settings (`ip link set X promisc on allmulticast on arp off multicast
- * off dynamic on`), not state: what a link made again must be given back. The kernel applies
- * ifi_flags under the ifi_change mask to a link it creates (rtnl_configure_link), the veth peer's
- * too (its own ifinfomsg in IFLA_VETH_PEER), so the create request carries them.
+ * Link flags in transactions (the fields themselves: iproute/link-flags.ts). What a link made
+ * again must be given back: the kernel applies ifi_flags under the ifi_change mask to a link it
+ * creates (rtnl_configure_link), the veth peer's too (its own ifinfomsg in IFLA_VETH_PEER), so the
+ * create request carries them. And how a draft's and a record's flag fields are read.
  */
-const IFF_NOARP = 0x80;
-const IFF_PROMISC = 0x100;
-const IFF_ALLMULTI = 0x200;
-const IFF_MULTICAST = 0x1000;
-const IFF_DYNAMIC = 0x8000;
+import type { InterfaceRecord } from '../iproute/records.js';
+import { flagOf, isLinkFlagField, LINK_FLAG_FIELDS, SETTING_FLAGS, withFlag, type LinkFlagSettings } from '../iproute/link-flags.js';
 
-/** The settable bits: the ifi_change mask of a create that restores them. */
-export const SETTING_FLAGS = IFF_NOARP | IFF_PROMISC | IFF_ALLMULTI | IFF_MULTICAST | IFF_DYNAMIC;
+export { describeFlags, SETTING_FLAGS } from '../iproute/link-flags.js';
+
+const IFF_MULTICAST = 0x1000;
 
 /**
  * The settable bits of a link's flags, when a create must say them: undefined when they are
@@ -22,9 +20,29 @@ export function flagsToRestore(flags: number): number | undefined {
   return own === IFF_MULTICAST ? undefined : own;
 }
 
-/** Settable bits as ip sets them, each said whichever way it goes: 'promisc on arp off multicast on ...'. */
-export function describeFlags(flags: number): string {
-  const on = (bit: number) => ((flags & bit) !== 0 ? 'on' : 'off');
-  return `promisc ${on(IFF_PROMISC)} allmulticast ${on(IFF_ALLMULTI)} arp ${(flags & IFF_NOARP) !== 0 ? 'off' : 'on'} ` +
-    `multicast ${on(IFF_MULTICAST)} dynamic ${on(IFF_DYNAMIC)}`;
+/**
+ * Field `field` of link record `l`, a flag field (promisc, arp, ...) read from its ifi_flags: what
+ * the planner, the inverses, the conflict check and freeze() compare a link's fields by.
+ */
+export function linkField(l: InterfaceRecord, field: string): unknown {
+  return isLinkFlagField(field) ? flagOf(l.flags, field) : (l as unknown as Record<string, unknown>)[field];
+}
+
+/**
+ * `link` with the flag fields `fields` sets folded into its ifi_flags, and no field of their names
+ * of its own: a record as the kernel will report it after a set.
+ */
+export function withFlagFields<R extends InterfaceRecord>(link: R, fields: LinkFlagSettings): R {
+  let flags = link.flags;
+  let any = false;
+  for (const f of LINK_FLAG_FIELDS) {
+    const v = fields[f];
+    if (v === undefined) continue;
+    flags = withFlag(flags, f, v);
+    any = true;
+  }
+  if (!any) return link;
+  const out = { ...link, flags } as R & LinkFlagSettings;
+  for (const f of LINK_FLAG_FIELDS) delete out[f];
+  return out;
 }

@@ -17,6 +17,7 @@
  */
 import type { AddressRecord, BridgePort, NeighbourRecord, RecordKind, RouteRecord, RuleRecord } from '../iproute/records.js';
 import { describeKindOptions } from './kind-options.js';
+import { LINK_FLAG_FIELDS, type LinkFlagSettings } from '../iproute/link-flags.js';
 import { describeFlags } from './link-flags.js';
 
 export type Intent = 'create' | 'replace' | 'append' | 'delete' | 'set';
@@ -37,8 +38,10 @@ export interface LinkCreateSpec {
   info?: Record<string, unknown>;
   /** The settable IFF_* bits (link-flags.ts: promisc, allmulticast, noarp, multicast, dynamic), when not the defaults. */
   flags?: number;
+  /** Which of them `flags` says (the create's ifi_change): all of them when absent. */
+  flagMask?: number;
   /** The far end of a veth pair, created by the same request. */
-  peer?: { index: number; ifname: string; mtu?: number; address?: string; txqlen?: number; group?: number; flags?: number };
+  peer?: { index: number; ifname: string; mtu?: number; address?: string; txqlen?: number; group?: number; flags?: number; flagMask?: number };
   /**
    * A veth whose far end was in another namespace (this is its IFLA_LINK_NETNSID): the kernel
    * deleted that end with it, and neither can be made again from here as they were (the far end's
@@ -48,7 +51,7 @@ export interface LinkCreateSpec {
 }
 
 /** The fields an existing link can be set to; the planner sets one per operation. */
-export interface LinkSetSpec {
+export interface LinkSetSpec extends LinkFlagSettings {
   index: number;
   ifname?: string;
   mtu?: number;
@@ -78,7 +81,9 @@ export interface LinkDeleteSpec {
   ifname: string;
 }
 
-export const LINK_SET_FIELDS = ['ifname', 'mtu', 'address', 'state', 'master', 'txqlen', 'group', 'alias', 'addrGenMode', 'port', 'altnames'] as const;
+export const LINK_SET_FIELDS = [
+  'ifname', 'mtu', 'address', 'state', 'master', 'txqlen', 'group', 'alias', 'addrGenMode', 'port', 'altnames', ...LINK_FLAG_FIELDS,
+] as const;
 export type LinkSetField = (typeof LINK_SET_FIELDS)[number];
 
 interface OpCommon {
@@ -165,6 +170,7 @@ function linkFields(s: Partial<LinkSetSpec & LinkCreateSpec>, masterDev?: string
   if (s.addrGenMode !== undefined && s.addrGenMode !== null) parts.push(`addrgenmode ${s.addrGenMode}`);
   if (s.altnames !== undefined) parts.push(...s.altnames.map((n) => `altname ${n}`));
   if (s.removeAltnames !== undefined) parts.push(...s.removeAltnames.map((n) => `property del altname ${n}`));
+  for (const f of LINK_FLAG_FIELDS) if (s[f] !== undefined) parts.push(`${f} ${s[f] ? 'on' : 'off'}`);
   if (s.master !== undefined) parts.push(s.master === null ? 'nomaster' : `master ${masterDev ?? `#${s.master}`}`);
   if (s.port != null) parts.push(`type bridge_slave ${Object.entries(s.port).map(([k, v]) => `${k} ${v === true ? 'on' : v === false ? 'off' : v}`).join(' ')}`);
   if (s.netns !== undefined) parts.push(`netns ${s.netns ?? '<home>'}`);
@@ -251,9 +257,9 @@ export function describeOne(op: Operation): string {
         // What the create sends of its kind options, not every attribute a record holds.
         const options = s.info ? describeKindOptions(s.kind, s.info) : '';
         if (options) text += ` ${options}`;
-        if (s.flags !== undefined) text += ` (${describeFlags(s.flags)})`;
+        if (s.flags !== undefined) text += ` (${describeFlags(s.flags, s.flagMask)})`;
         if (s.peer) text += ` peer ${s.peer.ifname} index ${s.peer.index}${s.peer.address ? ` address ${s.peer.address}` : ''}${s.peer.mtu ? ` mtu ${s.peer.mtu}` : ''}`;
-        if (s.peer?.flags !== undefined) text += ` (${describeFlags(s.peer.flags)})`;
+        if (s.peer?.flags !== undefined) text += ` (${describeFlags(s.peer.flags, s.peer.flagMask)})`;
         if (s.peerNetnsid !== undefined) text += ` (its peer was in namespace id ${s.peerNetnsid}: it cannot be made again)`;
         return text;
       }

@@ -21,6 +21,7 @@ import type { TxBase } from './base.js';
 import { sameRecord, type CreatedLink, type KeyedEdit, type TxEdits } from './edits.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { createSpecOf, fillInverses, linkDeleteOp, linkSetOp, onlyPlainAdditions, recordOp, withInverses } from './inverse.js';
+import { linkField, withFlagFields } from './link-flags.js';
 import { LINK_SET_FIELDS, type LinkSetField, type Operation } from './ops.js';
 import { routeLinks, TxState } from './state.js';
 import { createdRecords } from './effects.js';
@@ -53,7 +54,7 @@ function finalLinks(state: TxState, edits: TxEdits): Map<number, InterfaceRecord
   for (const l of state.interfaces()) out.set(l.index, l);
   for (const [i, f] of edits.links.set) {
     const l = out.get(i);
-    if (l) out.set(i, { ...l, ...f });
+    if (l) out.set(i, withFlagFields({ ...l, ...f }, f));
   }
   for (const i of goneLinks(state, edits)) out.delete(i);
   // Ports of a bridge that leaves are released by the kernel (unless the draft set their master).
@@ -367,7 +368,7 @@ export function forwardOps(base: TxBase, edits: TxEdits, opts: PlanOptions = {})
   for (const [index, fields] of edits.links.set) {
     const l = state.interface(index)!;
     for (const f of LINK_SET_FIELDS) {
-      if (f === 'port' || !(f in fields) || sameRecord(l[f], fields[f])) continue;
+      if (f === 'port' || !(f in fields) || sameRecord(linkField(l, f), fields[f])) continue;
       if (!edits.links.moved.has(index)) setField(l, f, fields[f]);
       else if (f === 'altnames') leaving.push(...altnameOps(state, l, fields.altnames!));
       else leaving.push(linkSetOp(state, index, { [f]: fields[f] }, 'forward', l.ifname));
@@ -382,6 +383,9 @@ export function forwardOps(base: TxBase, edits: TxEdits, opts: PlanOptions = {})
   const creates: Operation[] = [];
   for (const c of createOrder(edits.links.created)) {
     const spec = createSpecOf(c.record, c.peer);
+    // Flags set on a new link ride in its create request, those bits only (ifi_change).
+    if (c.flagMask !== undefined) Object.assign(spec, { flags: c.record.flags & c.flagMask, flagMask: c.flagMask });
+    if (c.peerFlagMask !== undefined && spec.peer && c.peer) Object.assign(spec.peer, { flags: c.peer.flags & c.peerFlagMask, flagMask: c.peerFlagMask });
     // A bridge keeps an MTU set on it, and takes its ports' lowest otherwise, whenever a port joins
     // (br_mtu_auto_adjust): only an MTU set by a request of its own counts as set
     // (BROPT_MTU_SET_BY_USER, br_change_mtu), one in the create request does not.

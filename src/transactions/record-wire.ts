@@ -320,6 +320,8 @@ const hasPeer = (s: LinkCreateSpec): boolean => s.kind === 'veth' && s.peer !== 
  */
 export function linkCreateSize(s: LinkCreateSpec): number {
   if (typeof s.kind !== 'string' || (s.info !== undefined && !hasPeer(s)) || s.peerNetnsid !== undefined) return -1;
+  // Flags (an undo's, or set on a new link) ride in ifi_flags under ifi_change: the codec's business.
+  if (s.flags !== undefined || s.peer?.flags !== undefined) return -1;
   if (s.link !== undefined && !isU32(s.link)) return -1;
   const own = endSize(s);
   if (own < 0) return -1;

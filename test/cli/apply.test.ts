@@ -254,6 +254,22 @@ describe('nldb apply, against the kernel of a throwaway namespace', () => {
     expect(nldb(['apply', '-', '--netns', ns()], { input: want })).toEqual({ code: 0, stdout: '', stderr: 'nothing to do: the state already matches\n' });
   });
 
+  it('sets flags that are settings (promisc, arp, ...) on links it keeps and links it makes; refuses one not true or false', () => {
+    ip(ns(), 'link', 'add', 'fl0', 'type', 'veth', 'peer', 'name', 'fl1');
+    const want = JSON.stringify({ interfaces: { fl0: { promisc: true, arp: false }, fl2: { kind: 'veth', peer: 'fl3', multicast: false, allmulticast: true } } });
+    const r = nldb(['apply', '-', '--netns', ns()], { input: want });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain('link set fl0 promisc on');
+    const flagsOf = (dev: string) => (ipJson<{ flags: string[] }>(ns(), 'link', 'show', 'dev', dev)[0]!.flags)
+      .filter((f) => ['PROMISC', 'NOARP', 'ALLMULTI', 'MULTICAST'].includes(f)).sort();
+    expect(flagsOf('fl0')).toEqual(['MULTICAST', 'NOARP', 'PROMISC']);
+    expect(flagsOf('fl2')).toEqual(['ALLMULTI']);
+    expect(nldb(['apply', '-', '--netns', ns()], { input: want })).toEqual({ code: 0, stdout: '', stderr: 'nothing to do: the state already matches\n' });
+    const bad = nldb(['apply', '-', '--netns', ns()], { input: JSON.stringify({ interfaces: { fl0: { promisc: 'yes' } } }) });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/promisc must be true or false, not "yes"/);
+  });
+
   it('applies interfaces keyed by name (YAML) as it applies the list', () => {
     const yaml = [
       'interfaces:',

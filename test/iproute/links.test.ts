@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/iproute/errors.js';
 import { IPRoute } from '../../src/iproute/iproute.js';
+import { prepareChange } from '../../src/iproute/requests.js';
 import type { InterfaceRecord } from '../../src/iproute/records.js';
 import { KernelError } from '../../src/transport/errors.js';
 import { createNetns, deleteNetns, ip, ipJson, useNetns } from '../helpers/netns.js';
@@ -103,6 +104,21 @@ describe('link set', () => {
     expect(shown('v1').flags).toContain('UP');
     expect(await ipr.link('set', { ifname: 'v1', state: 'down' })).toMatchObject({ state: 'down' });
     expect(shown('v1').flags).not.toContain('UP');
+  });
+
+  it('sets flags that are settings (ip\'s promisc, arp, ...): only those given, beside the up state', async () => {
+    await ipr.link('set', { ifname: 'v1', promisc: true, arp: false, allmulticast: true, state: 'up' });
+    expect(shown('v1').flags).toEqual(expect.arrayContaining(['PROMISC', 'NOARP', 'ALLMULTI', 'MULTICAST', 'UP']));
+    // ifinfomsg: ifi_flags at byte 8, ifi_change at 12 (IFF_PROMISC 0x100, IFF_MULTICAST 0x1000).
+    const req = prepareChange({ kind: 'interface', op: 'set', spec: { index: 7, promisc: false, multicast: false } })
+      .encode({ index: (t) => ('index' in t ? t.index : 0), netns: () => { throw new Error('no namespace here'); } });
+    const payload = Buffer.from(req.payload);
+    expect([payload.readUInt32LE(8), payload.readUInt32LE(12)]).toEqual([0, 0x1100]);
+    await ipr.link('set', { ifname: 'v1', promisc: false, multicast: false, allmulticast: false, arp: true, state: 'down' });
+    const after = shown('v1').flags as string[];
+    expect(after.filter((f) => ['PROMISC', 'NOARP', 'ALLMULTI', 'MULTICAST', 'UP'].includes(f))).toEqual([]);
+    await ipr.link('set', { ifname: 'v1', multicast: true });
+    expect(shown('v1').flags).toContain('MULTICAST');
   });
 
   it('lets the kernel refuse an MTU the device cannot take', async () => {

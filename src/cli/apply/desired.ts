@@ -22,6 +22,7 @@
  */
 import type { NeighbourSpec, RouteSpec, RuleSpec } from '../../index.js';
 import { nearest } from '../../iproute/validate/check.js';
+import { LINK_FLAG_FIELDS } from '../../iproute/link-flags.js';
 
 export interface DesiredInterface {
   ifname: string;
@@ -44,6 +45,12 @@ export interface DesiredInterface {
   /** Kind-specific options (vxlan id, ...). */
   info?: Record<string, unknown>;
   txqlen?: number;
+  /** Flags that are settings, as ip names them (promisc, allmulticast, arp, multicast, dynamic). */
+  promisc?: boolean;
+  allmulticast?: boolean;
+  arp?: boolean;
+  multicast?: boolean;
+  dynamic?: boolean;
   /** false: the interface must not exist. */
   present?: boolean;
 }
@@ -63,7 +70,7 @@ export class DesiredStateError extends Error {
 }
 
 const TOP = ['interfaces', 'routes', 'rules', 'neighbours'] as const;
-const IFACE_KEYS = new Set(['ifname', 'kind', 'state', 'mtu', 'address', 'master', 'addresses', 'peer', 'link', 'info', 'txqlen', 'present']);
+const IFACE_KEYS = new Set(['ifname', 'kind', 'state', 'mtu', 'address', 'master', 'addresses', 'peer', 'link', 'info', 'txqlen', ...LINK_FLAG_FIELDS, 'present']);
 
 /** Parses the text: JSON when it looks like JSON, else YAML (through the optional `yaml` package). */
 export async function parseDesiredText(text: string, source: string): Promise<unknown> {
@@ -143,6 +150,7 @@ function checkInterface(o: Record<string, unknown>, w: string): DesiredInterface
   if (o.state !== undefined) check(o.state === 'up' || o.state === 'down', w, `state must be up or down, not ${JSON.stringify(o.state)}`);
   if (o.mtu !== undefined) check(Number.isInteger(o.mtu) && (o.mtu as number) > 0, w, 'mtu must be a positive integer');
   if (o.txqlen !== undefined) check(Number.isInteger(o.txqlen) && (o.txqlen as number) >= 0, w, 'txqlen must be an integer');
+  for (const f of LINK_FLAG_FIELDS) if (o[f] !== undefined) check(typeof o[f] === 'boolean', w, `${f} must be true or false, not ${JSON.stringify(o[f])}`);
   if (o.master !== undefined) check(o.master === null || typeof o.master === 'string', w, 'master must be an interface name or null');
   if (o.link !== undefined) check(typeof o.link === 'string', w, 'link must be an interface name');
   if (o.address !== undefined) check(typeof o.address === 'string', w, 'address must be a MAC address string');

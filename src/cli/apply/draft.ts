@@ -7,6 +7,7 @@ import type {
   AddressRecord, LinkSpec, NeighbourRecord, NeighbourSpec, RouteRecord, RouteSpec, RuleRecord, RuleSpec,
 } from '../../index.js';
 import { DesiredStateError, type DesiredInterface, type DesiredState } from './desired.js';
+import { LINK_FLAG_FIELDS } from '../../iproute/link-flags.js';
 
 /** The part of a transaction `apply` writes to (a Transaction's draft API). */
 export interface DraftLike {
@@ -30,6 +31,11 @@ export interface InterfaceLike {
   state: 'up' | 'down';
   address: string | null;
   txqlen: number | null;
+  promisc: boolean;
+  allmulticast: boolean;
+  arp: boolean;
+  multicast: boolean;
+  dynamic: boolean;
   get master(): number | null;
   set master(v: string | number | null);
   readonly addresses: readonly AddressRecord[];
@@ -72,6 +78,7 @@ function createSpec(d: DesiredInterface): LinkSpec {
   if (d.state !== undefined) spec.state = d.state;
   if (d.address !== undefined) spec.address = d.address;
   if (d.txqlen !== undefined) spec.txqlen = d.txqlen;
+  for (const f of LINK_FLAG_FIELDS) if (d[f] !== undefined) spec[f] = d[f];
   if (d.link !== undefined) spec.link = d.link;
   if (d.info !== undefined) spec.info = d.info;
   if (d.peer !== undefined) spec.peer = (typeof d.peer === 'string' ? { ifname: d.peer } : d.peer) as LinkSpec['peer'];
@@ -114,6 +121,7 @@ export function draftDesired(tx: DraftLike, want: DesiredState): void {
       if (d.mtu !== undefined && i.mtu !== d.mtu) i.mtu = d.mtu;
       if (d.address !== undefined && i.address !== d.address.toLowerCase()) i.address = d.address.toLowerCase();
       if (d.txqlen !== undefined && i.txqlen !== d.txqlen) i.txqlen = d.txqlen;
+      for (const f of LINK_FLAG_FIELDS) if (d[f] !== undefined && i[f] !== d[f]) i[f] = d[f];
     }
     for (const a of d.addresses ?? []) if (!hasAddress(i, a)) i.addIp(a);
     for (const a of d.absentAddresses ?? []) if (hasAddress(i, a)) i.delIp(a);

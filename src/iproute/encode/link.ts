@@ -28,6 +28,10 @@ export function encodeLink(v: ValidLink, ctx: EncodeContext): NetlinkRequest {
       msg.flags = v.state === 'up' ? IFF_UP : 0;
       msg.change = IFF_UP;
     }
+    if (v.flags !== undefined) {
+      msg.flags = (msg.flags ?? 0) | v.flags.flags;
+      msg.change = (msg.change ?? 0) | v.flags.mask;
+    }
     if (v.ifname !== undefined) attrs.ifname = v.ifname;
     if (v.mtu !== undefined) attrs.mtu = v.mtu;
     if (v.address !== undefined) attrs.address = v.address;

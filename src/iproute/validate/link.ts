@@ -3,6 +3,7 @@
  */
 import type { LinkOp, LinkSpec } from '../specs.js';
 import { bridgePortData, checkBridgePort } from '../bridge-port.js';
+import { checkLinkFlags, flagRequest, LINK_FLAG_FIELDS } from '../link-flags.js';
 import { ADDR_GEN_MODES, MACVLAN_MODES, VLAN_PROTOCOLS } from '../names.js';
 import { Checker, join } from './check.js';
 import type { ParsedIp } from './ip.js';
@@ -77,13 +78,15 @@ export interface ValidLink {
   removeAltnames?: string[];
   /** Bridge port settings as the codec encodes them (IFLA_BRPORT_*, flags 0/1). */
   port?: Record<string, number>;
+  /** The settable flags given (link-flags.ts): ifi_flags bits under the ifi_change `mask`. */
+  flags?: { flags: number; mask: number };
   peer?: ValidPeer;
   info?: ValidLinkInfo;
 }
 
 const LINK_FIELDS = [
   'index', 'ifname', 'kind', 'mtu', 'address', 'broadcast', 'state', 'master', 'link', 'netns', 'txqlen', 'group', 'alias', 'addrGenMode',
-  'altnames', 'removeAltnames', 'port', 'peer', 'info',
+  'altnames', 'removeAltnames', 'port', 'peer', 'info', ...LINK_FLAG_FIELDS,
 ] as const;
 
 export function validateLink(op: LinkOp, spec: LinkSpec): ValidLink {
@@ -156,6 +159,8 @@ function checkLink(c: Checker, op: LinkOp, spec: unknown): ValidLink | undefined
       out[field] = checkAltnames(c, field, names);
     }
   }
+  const flags = flagRequest(checkLinkFlags(c, s));
+  if (flags.mask !== 0) out.flags = flags;
   if (s.addrGenMode != null) {
     if (op === 'add') c.fail('addrGenMode', s.addrGenMode, 'address generation mode', 'the kernel refuses it when it creates a link: set it afterwards');
     else out.addrGenMode = c.enumValue('addrGenMode', s.addrGenMode, ADDR_GEN_MODES, 255, 'address generation mode');
