@@ -109,7 +109,9 @@ exits 1 with the kernel's message.
 Options:
   -n, --netns NAME    apply inside the named network namespace
   --dry-run           print the plan, change nothing
-  -j, --json          print the review as JSON
+  -j, --json          print the plan as JSON; a failure as a JSON object too (error,
+                      message; for a refused step: failed, errno, kernelMessage, rolledBack,
+                      rollbackErrors), beside the one line on standard error
 
 ${COMMON}
 

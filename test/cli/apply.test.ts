@@ -307,6 +307,22 @@ describe('nldb apply, against the kernel of a throwaway namespace', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^nldb: .*ENETUNREACH \(Network is unreachable\): Nexthop has invalid gateway; rolled back\n$/);
     expect(links()).toEqual(before);
+
+    // With --json, the failure as data on standard output too (the same line on standard error).
+    const j = nldb(['apply', '-', '--netns', ns(), '--json'], { input: JSON.stringify(bad) });
+    const sameLine = (line: string) => line.replace(/transaction [0-9a-f-]+/, 'transaction T');
+    expect([j.code, sameLine(j.stderr)]).toEqual([1, sameLine(r.stderr)]);
+    expect(JSON.parse(j.stdout)).toEqual({
+      error: 'CommitError', message: expect.stringMatching(/ENETUNREACH.*rolled back$/), phase: 'send',
+      failed: expect.stringMatching(/^route replace 10\.61\.0\.0\/24 via 10\.98\.0\.1 /), errno: 'ENETUNREACH',
+      kernelMessage: 'Nexthop has invalid gateway', rolledBack: true, rollbackErrors: [],
+    });
+    expect(links()).toEqual(before);
+    // A file's own mistake, too; a usage mistake keeps to standard error.
+    const file = nldb(['apply', '-', '--netns', ns(), '--json'], { input: JSON.stringify({ interfaces: [{ ifname: 'qv0', promisc: 'yes' }] }) });
+    expect(file.code).toBe(1);
+    expect(JSON.parse(file.stdout)).toEqual({ error: 'DesiredStateError', message: expect.stringContaining('promisc must be true or false') });
+    expect(nldb(['apply', '--json'])).toMatchObject({ code: 2, stdout: '' });
   });
 });
 
