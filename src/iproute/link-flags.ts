@@ -26,6 +26,22 @@ const BIT: { readonly [F in LinkFlagField]: number } = {
 /** Every settable bit: the ifi_change mask of a request that says them all. */
 export const SETTING_FLAGS = IFF_NOARP | IFF_PROMISC | IFF_ALLMULTI | IFF_MULTICAST | IFF_DYNAMIC;
 
+/**
+ * Kinds whose links start with multicast on and the rest off (ether_setup, and nothing of these
+ * bits changed after it), and kinds that start with IFF_NOARP and without multicast (ifb_setup,
+ * dummy_setup; vrf_setup and wg_setup set flags to IFF_NOARP with another bit).
+ */
+const ETHER_KINDS: ReadonlySet<string> = new Set(['veth', 'bridge', 'vxlan', 'macvlan', 'macvtap', 'vlan', 'bond', 'geneve', 'gretap', 'ip6gretap']);
+const NOARP_KINDS: ReadonlySet<string> = new Set(['ifb', 'dummy', 'vrf', 'wireguard']);
+
+/** The settable bits a new link of `kind` has before anyone sets one, where known (undefined: not known here). */
+export function kindDefaultFlags(kind: string | null): number | undefined {
+  if (kind === null) return undefined;
+  if (ETHER_KINDS.has(kind)) return IFF_MULTICAST;
+  if (NOARP_KINDS.has(kind)) return IFF_NOARP;
+  return undefined;
+}
+
 const FIELD_SET: ReadonlySet<string> = new Set(LINK_FLAG_FIELDS);
 
 export function isLinkFlagField(name: unknown): name is LinkFlagField {

@@ -10,6 +10,7 @@
  * Every spec is validated whole before anything is sent (validate/*.ts).
  */
 import type { BridgePort, Family, PortRange, RouteEncap } from './records.js';
+import type { LinkFlagSettings } from './link-flags.js';
 
 /** A RouteRecord's encapsulation, whose type may also be given as its number (LWTUNNEL_ENCAP_*). */
 export type EncapSpec = Omit<RouteEncap, 'type'> & { type: string | number };
@@ -73,13 +74,18 @@ export interface VlanInfoSpec {
 }
 
 /** The far end of a veth pair: its name, or more. */
-export type VethPeerSpec = string | {
+export type VethPeerSpec = string | (LinkFlagSettings & {
   ifname?: string;
+  /**
+   * The peer's index (its own ifinfomsg's ifi_index): the kernel takes it only when the link's
+   * own `index` is given too (veth_newlink), and picks one otherwise.
+   */
+  index?: number;
   address?: string;
   mtu?: number;
   /** Creates the peer directly in another namespace. */
   netns?: NetnsSpec;
-};
+});
 
 export interface LinkSpec {
   /** Names the link for set/del; with `ifname` too, a set renames link `index` to `ifname`. */

@@ -29,7 +29,7 @@ import { keysOf } from './base.js';
 import { sameRecord, type CreatedLink, type LinkFieldEdits } from './edits.js';
 import { invalid, ValidationError } from './errors.js';
 import { LINK_SET_FIELDS, type LinkSetField } from './ops.js';
-import { flagBit, flagOf, isLinkFlagField, LINK_FLAG_FIELDS, SETTING_FLAGS, withFlag, type LinkFlagField, type LinkFlagSettings } from '../iproute/link-flags.js';
+import { flagBit, flagOf, isLinkFlagField, kindDefaultFlags, LINK_FLAG_FIELDS, SETTING_FLAGS, withFlag, type LinkFlagField, type LinkFlagSettings } from '../iproute/link-flags.js';
 import { quickLinkCreate } from './quick-specs.js';
 
 /** A created link's alternative names until some are given (frozen: assigned, never changed in place). */
@@ -307,7 +307,10 @@ export class LinkDraft {
       master: null, link, linkNetnsid: null, flags: 0, broadcast: null, txqlen: null, group: null, qdisc: null,
       altnames: NO_NAMES as string[], info: inf, slaveKind: null, alias: null, addrGenMode: null, port: null,
     });
-    const peerIndex = v.kind === 'veth' ? this.allocateAfter(index) : null;
+    if (v.peer?.index !== undefined && (v.peer.index === index || this.entries.has(v.peer.index) || this.baseRecord(v.peer.index))) {
+      throw invalid('peer.index', v.peer.index, 'interface index', 'already taken');
+    }
+    const peerIndex = v.kind === 'veth' ? v.peer?.index ?? this.allocateAfter(index) : null;
     const main = record(index, v.ifname!, v, peerIndex ?? lower, info);
     const e: LinkEntry = { index, base: null, draft: main, name: main.ifname, removed: null, movedTo: null, peer: peerIndex, primary: true, flagMask: 0 };
     this.entries.set(index, e);
@@ -321,17 +324,34 @@ export class LinkDraft {
       this.created.push(peerIndex);
     }
     const f = this.facade(e) as InterfaceDraft;
-    if (v.mtu !== undefined) f.mtu = v.mtu;
-    if (v.txqlen !== undefined) f.txqlen = v.txqlen;
-    if (v.group !== undefined) f.group = v.group;
-    if (alias !== undefined) f.alias = alias;
-    if (addrGenMode != null) f.addrGenMode = addrGenMode;
-    if (altnames !== undefined) f.altnames = altnames;
-    // (Set through the facade, checked there: the create request says them.)
-    for (const field of LINK_FLAG_FIELDS) if (flags[field] !== undefined) f[field] = flags[field];
-    if (master !== null) f.master = master;
-    if (port !== undefined) f.port = port;
-    if (v.state !== undefined) f.state = v.state;
+    try {
+      if (v.mtu !== undefined) f.mtu = v.mtu;
+      if (v.txqlen !== undefined) f.txqlen = v.txqlen;
+      if (v.group !== undefined) f.group = v.group;
+      if (alias !== undefined) f.alias = alias;
+      if (addrGenMode != null) f.addrGenMode = addrGenMode;
+      if (altnames !== undefined) f.altnames = altnames;
+      // (Set through the facades, checked there: the create request says them.)
+      for (const field of LINK_FLAG_FIELDS) if (flags[field] !== undefined) f[field] = flags[field];
+      if (peerIndex !== null && v.peer?.flags !== undefined) {
+        const pf = this.facade(this.entries.get(peerIndex)!) as InterfaceDraft;
+        for (const field of LINK_FLAG_FIELDS) if ((v.peer.flags.mask & flagBit(field)) !== 0) pf[field] = flagOf(v.peer.flags.flags, field);
+      }
+      if (master !== null) f.master = master;
+      if (port !== undefined) f.port = port;
+      if (v.state !== undefined) f.state = v.state;
+    } catch (err) {
+      // A field the facade refused: the link is not drafted at all (a retry with the field put
+      // right found the name taken, and a commit made the link without the refused field).
+      for (const i of peerIndex !== null ? [index, peerIndex] : [index]) {
+        const gone = this.entries.get(i);
+        this.entries.delete(i);
+        if (gone && this.names.get(gone.name) === gone) this.names.delete(gone.name);
+        const at = this.created.indexOf(i);
+        if (at >= 0) this.created.splice(at, 1);
+      }
+      throw err;
+    }
     return f;
   }
 
@@ -563,13 +583,12 @@ export class LinkDraft {
 
   /**
    * Flag field `field` of link `e`: its record's bit, or for a link the transaction creates and has
-   * not set it on, what the kernel makes (ether_setup: multicast on, arp on; an ifb clears
-   * multicast and sets IFF_NOARP).
+   * not set it on, what the kernel makes (kindDefaultFlags; a kind not known there reads as
+   * ether_setup makes a link: multicast on, the rest off).
    */
   flagOf(e: LinkEntry, field: LinkFlagField): boolean {
     if (e.base !== null || (e.flagMask & flagBit(field)) !== 0) return flagOf(e.draft.flags, field);
-    if (field === 'arp' || field === 'multicast') return e.draft.kind !== 'ifb';
-    return false;
+    return flagOf(kindDefaultFlags(e.draft.kind) ?? flagBit('multicast'), field);
   }
 
   /** Is `master` a bridge live in the draft? */

@@ -16,7 +16,8 @@
  *   local-table routes of its addresses (fib_disable_ip); every IPv6 address of the link
  *   (addrconf_ifdown, keep_addr_on_down = 0) and IPv6 routes through it (rt6_sync_down_dev);
  *   its neighbours, permanent ones too (neigh_ifdown).
- * - link MAC address set (NETDEV_CHANGEADDR): its neighbours, permanent ones too (neigh_changeaddr).
+ * - link MAC address set (NETDEV_CHANGEADDR), or its arp flag (IFF_NOARP) changed while it is up
+ *   (NETDEV_CHANGE): its neighbours, permanent ones too (neigh_changeaddr).
  * - link mtu set below 1280 (IPV6_MIN_MTU): IPv6 leaves the device (addrconf_ifdown with
  *   unregister): its IPv6 addresses and routes; below 68: IPv4 leaves too (inetdev_destroy).
  * - IPv4 address delete: the prefix, local and broadcast routes the kernel made for it on its
@@ -36,7 +37,7 @@
  */
 import type { AddressRecord, AnyRecord, InterfaceRecord, RecordKind } from '../iproute/records.js';
 import { parseIp, maskBytes, formatIp } from '../iproute/validate/ip.js';
-import type { LinkFlagSettings } from '../iproute/link-flags.js';
+import { flagOf, type LinkFlagSettings } from '../iproute/link-flags.js';
 import { withFlagFields } from './link-flags.js';
 import type { TxBase } from './base.js';
 import type { LinkCreateSpec, Operation } from './ops.js';
@@ -247,9 +248,12 @@ function collect(c: Collector, op: Operation): void {
         return;
       }
       if (spec.state === 'down' && link.state === 'up') linkDown(c, link.index);
-      // A new MAC address (NETDEV_CHANGEADDR): neigh_changeaddr flushes the link's neighbours of
-      // both families, permanent ones included.
-      if (spec.address !== undefined && spec.address !== link.address) {
+      // A new MAC address (NETDEV_CHANGEADDR), or IFF_NOARP changed on a link that is up
+      // (NETDEV_CHANGE: arp_netdev_event, ndisc_netdev_event): neigh_changeaddr flushes the link's
+      // neighbours of both families, permanent ones included.
+      const newMac = spec.address !== undefined && spec.address !== link.address;
+      const arp = spec.arp !== undefined && spec.arp !== flagOf(link.flags, 'arp') && link.state === 'up';
+      if (newMac || arp) {
         for (const n of c.state.neighboursOn(link.index)) c.drop('neighbour', n);
       }
       if (spec.master !== undefined && spec.master !== null && spec.master !== link.master) firstPort(c, spec.master, link);

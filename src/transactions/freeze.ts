@@ -232,7 +232,10 @@ export class Freezer {
     if (l.master !== null) spec.master = l.master;
     if (l.kind === 'veth') {
       if (!f.peer) return false;
-      spec.peer = { ifname: f.peer.ifname, mtu: f.peer.mtu, ...(f.peer.address ? { address: f.peer.address } : {}) };
+      // The peer gets its own index back where it is free: left to the draft, it could take the
+      // index of another frozen link deleted too, which the next round would then take for that link.
+      const peerIndex = tx.interfaces.get(f.peer.index) === undefined ? { index: f.peer.index } : {};
+      spec.peer = { ifname: f.peer.ifname, mtu: f.peer.mtu, ...peerIndex, ...(f.peer.address ? { address: f.peer.address } : {}) };
     }
     const keep = SPEC_INFO_KEYS[l.kind];
     if (keep && l.info) {
@@ -249,12 +252,12 @@ export class Freezer {
     if (l.altnames.length > 0) spec.altnames = [...l.altnames];
     if (l.master !== null && l.port != null) spec.port = l.port;
     // Flags that are settings, when not a new link's: they ride in the create request.
-    if (flagsToRestore(l.flags) !== undefined) for (const field of LINK_FLAG_FIELDS) spec[field] = flagOf(l.flags, field);
+    if (flagsToRestore(l.flags, l.kind) !== undefined) for (const field of LINK_FLAG_FIELDS) spec[field] = flagOf(l.flags, field);
     const made = tx.interfaces.create(spec);
     if (f.peer && made.kind === 'veth') {
       const p = tx.interfaces.get(f.peer.ifname);
       if (p && f.peer.altnames.length > 0) p.altnames = [...f.peer.altnames];
-      if (p && flagsToRestore(f.peer.flags) !== undefined) for (const field of LINK_FLAG_FIELDS) p[field] = flagOf(f.peer.flags, field);
+      if (p && flagsToRestore(f.peer.flags, f.peer.kind) !== undefined) for (const field of LINK_FLAG_FIELDS) p[field] = flagOf(f.peer.flags, field);
     }
     for (const a of f.addresses.values()) tx.addresses.add(addressSpec(a, false));
     return true;

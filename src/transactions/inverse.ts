@@ -97,7 +97,7 @@ export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null
   if (link.group !== null) spec.group = link.group;
   if (link.kind !== 'veth' && link.link !== null && link.linkNetnsid === null) spec.link = link.link;
   if (link.info !== null) spec.info = link.info;
-  const flags = again ? flagsToRestore(link.flags) : undefined;
+  const flags = again ? flagsToRestore(link.flags, link.kind) : undefined;
   if (flags !== undefined) spec.flags = flags;
   if (link.kind === 'veth' && !peer && link.linkNetnsid !== null) spec.peerNetnsid = link.linkNetnsid;
   if (peer) {
@@ -106,7 +106,7 @@ export function createSpecOf(link: InterfaceRecord, peer: InterfaceRecord | null
     if (peer.address !== null) p.address = peer.address;
     if (peer.txqlen !== null) p.txqlen = peer.txqlen;
     if (peer.group !== null) p.group = peer.group;
-    const peerFlags = again ? flagsToRestore(peer.flags) : undefined;
+    const peerFlags = again ? flagsToRestore(peer.flags, peer.kind) : undefined;
     if (peerFlags !== undefined) p.flags = peerFlags;
     spec.peer = p;
   }

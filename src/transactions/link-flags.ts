@@ -5,19 +5,19 @@
  * create request carries them. And how a draft's and a record's flag fields are read.
  */
 import type { InterfaceRecord } from '../iproute/records.js';
-import { flagOf, isLinkFlagField, LINK_FLAG_FIELDS, SETTING_FLAGS, withFlag, type LinkFlagSettings } from '../iproute/link-flags.js';
+import { flagOf, isLinkFlagField, kindDefaultFlags, LINK_FLAG_FIELDS, SETTING_FLAGS, withFlag, type LinkFlagSettings } from '../iproute/link-flags.js';
 
 export { describeFlags, SETTING_FLAGS } from '../iproute/link-flags.js';
 
-const IFF_MULTICAST = 0x1000;
-
 /**
- * The settable bits of a link's flags, when a create must say them: undefined when they are
- * what a link of the kinds nldb makes starts with (multicast on, the rest off).
+ * The settable bits of a link's flags, when a create must say them: undefined when they are what
+ * a new link of its kind starts with (kindDefaultFlags); always for a kind not known there. (An
+ * ifb starts with arp and multicast off: one that had them on came back without them when only
+ * "multicast on, the rest off" was taken for every kind's start.)
  */
-export function flagsToRestore(flags: number): number | undefined {
+export function flagsToRestore(flags: number, kind: string | null): number | undefined {
   const own = flags & SETTING_FLAGS;
-  return own === IFF_MULTICAST ? undefined : own;
+  return own === kindDefaultFlags(kind) ? undefined : own;
 }
 
 /**

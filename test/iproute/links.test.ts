@@ -119,6 +119,11 @@ describe('link set', () => {
     expect(after.filter((f) => ['PROMISC', 'NOARP', 'ALLMULTI', 'MULTICAST', 'UP'].includes(f))).toEqual([]);
     await ipr.link('set', { ifname: 'v1', multicast: true });
     expect(shown('v1').flags).toContain('MULTICAST');
+    // A veth's peer takes them (and an index: the kernel reads it when the link's own is given)
+    // in its own ifinfomsg.
+    await ipr.link('add', { ifname: 'fl0', index: 4241, kind: 'veth', arp: false, peer: { ifname: 'fl1', index: 4242, promisc: true, multicast: false } });
+    expect([shown('fl0').flags, shown('fl1').flags, shown('fl1').ifindex]).toEqual([expect.arrayContaining(['NOARP', 'MULTICAST']), ['BROADCAST', 'PROMISC', 'M-DOWN'], 4242]);
+    await ipr.link('del', { ifname: 'fl0' });
   });
 
   it('lets the kernel refuse an MTU the device cannot take', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CommitError, ConflictError } from '../../src/index.js';
 import { ValidationError } from '../../src/iproute/errors.js';
-import { ip, ipBatch, useNetnsEach } from '../helpers/netns.js';
+import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { noDad } from '../helpers/witness.js';
 import { BASE_SETUP, link, openDb, settleSame, stableDump, UNREACHABLE, withBaseDb } from './helpers.js';
 
@@ -93,6 +93,43 @@ describe('link flags in a transaction', () => {
     });
   });
 
+  it('a removed link comes back with the flags it had, whatever its kind starts with (an ifb starts with arp and multicast off)', async () => {
+    await withBaseDb(ns(), async (db) => {
+      ip(ns(), 'link', 'add', 'i0', 'type', 'ifb');
+      ip(ns(), 'link', 'add', 'i1', 'type', 'ifb');
+      ip(ns(), 'link', 'set', 'i0', 'arp', 'on', 'multicast', 'on');
+      expect([flags(ns(), 'i0'), flags(ns(), 'i1')]).toEqual([['MULTICAST'], ['NOARP']]);
+      await db.sync();
+      const before = await stableDump(ns());
+      const failed = db.transaction((tx) => {
+        tx.interfaces.remove('i0');
+        tx.interfaces.remove('i1');
+        tx.routes.add(UNREACHABLE);
+      });
+      await expect(failed).rejects.toMatchObject({ rolledBack: true });
+      await settleSame(ns(), before);
+      expect([flags(ns(), 'i0'), flags(ns(), 'i1')]).toEqual([['MULTICAST'], ['NOARP']]);
+    });
+  });
+
+  it('arp changed on a link that is up takes its neighbours (the kernel flushes them): a rollback puts them back', async () => {
+    await withBaseDb(ns(), async (db) => {
+      ip(ns(), 'neigh', 'add', '10.0.0.2', 'lladdr', '02:00:00:00:00:02', 'dev', 'va', 'nud', 'permanent');
+      ip(ns(), 'neigh', 'add', '2001:db8::2', 'lladdr', '02:00:00:00:00:03', 'dev', 'va', 'nud', 'permanent');
+      const neighbours = () => ipJson<any>(ns(), 'neigh', 'show', 'dev', 'va', 'nud', 'permanent').map((n) => `${n.dst} ${n.lladdr}`).sort();
+      const had = neighbours();
+      expect(had).toHaveLength(2);
+      await db.sync();
+      const tx = db.begin();
+      tx.interfaces.va!.arp = false;
+      tx.routes.add(UNREACHABLE);
+      expect(tx.review()).toMatch(/link set va arp off\n.*undo 1\.1: link set va arp on\n.*neighbour add 10\.0\.0\.2 lladdr 02:00:00:00:00:02 dev va nud permanent/);
+      await expect(tx.commit()).rejects.toMatchObject({ rolledBack: true });
+      expect(neighbours()).toEqual(had);
+      expect(flags(ns(), 'va')).toEqual(['MULTICAST']);
+    });
+  });
+
   it('refuses a flag another program changed since begin(), keeps one it changed beside ours', async () => {
     await withBaseDb(ns(), async (db) => {
       const tx = db.begin();
@@ -125,6 +162,9 @@ describe('link flags in a transaction', () => {
       expect((raw as ValidationError).errors[0]).toMatchObject({ field: 'flags', reason: expect.stringContaining('promisc') });
       const created = refusal(() => tx.interfaces.create({ ifname: 'vc', kind: 'veth', peer: 'vd', arp: 0 as unknown as boolean }));
       expect((created as ValidationError).errors[0]).toMatchObject({ field: 'arp', value: 0 });
+      // A refused create drafts nothing: the name is free for a create that is right.
+      expect([tx.interfaces.vc, tx.interfaces.vd]).toEqual([undefined, undefined]);
+      expect(tx.interfaces.create({ ifname: 'vc', kind: 'veth', peer: 'vd', arp: false }).arp).toBe(false);
       tx.drop();
       expect(flags(ns(), 'va')).toEqual(['MULTICAST']);
       // The low-level API takes them too, and says the same of a bad one.
@@ -144,6 +184,27 @@ describe('link flags in a transaction', () => {
         await until('the flags as frozen', () => flags(ns(), 'va').join() === 'ALLMULTI,MULTICAST');
       } finally {
         db.interfaces.unfreeze('va');
+      }
+    });
+  });
+
+  it('freeze() makes two frozen links deleted together again, each as it was (a veth pair and an ifb)', async () => {
+    await withBaseDb(ns(), async (db) => {
+      ip(ns(), 'link', 'add', 'i0', 'type', 'ifb');
+      ip(ns(), 'link', 'set', 'i0', 'promisc', 'on');
+      await db.sync();
+      const was = (dev: string) => { const l = link(ns(), dev); return { index: l.ifindex, kind: l.linkinfo?.info_kind, address: l.address, flags: flags(ns(), dev) }; };
+      const before = { va: was('va'), vb: was('vb'), i0: was('i0') };
+      db.interfaces.freeze('va');
+      db.interfaces.freeze('i0');
+      try {
+        ip(ns(), 'link', 'del', 'va');
+        ip(ns(), 'link', 'del', 'i0');
+        const back = () => { try { return JSON.stringify({ va: was('va'), vb: was('vb'), i0: was('i0') }) === JSON.stringify(before); } catch { return false; } };
+        await until('va, vb and i0 as they were', back);
+      } finally {
+        db.interfaces.unfreeze('va');
+        db.interfaces.unfreeze('i0');
       }
     });
   });

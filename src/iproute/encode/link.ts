@@ -62,7 +62,7 @@ function peerMessage(p: ValidPeer, ctx: EncodeContext): LinkMessageInput {
   if (p.address !== undefined) attrs.address = p.address;
   if (p.mtu !== undefined) attrs.mtu = p.mtu;
   if (p.netns !== undefined) Object.assign(attrs, ctx.netns(p.netns));
-  return { family: 0, index: 0, flags: 0, change: 0, attrs };
+  return { family: 0, index: p.index ?? 0, flags: p.flags?.flags ?? 0, change: p.flags?.mask ?? 0, attrs };
 }
 
 /** IFLA_INFO_DATA in the codec's names (which are the records' names too). */

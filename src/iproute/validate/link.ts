@@ -47,7 +47,11 @@ export type ValidLinkInfo =
   | { kind: 'bridge'; data: ValidBridgeInfo }
   | { kind: 'vlan'; data: ValidVlanInfo };
 
-export interface ValidPeer { ifname?: string; address?: string; mtu?: number; netns?: NetnsTarget }
+export interface ValidPeer {
+  ifname?: string; index?: number; address?: string; mtu?: number; netns?: NetnsTarget;
+  /** The settable flags given for the peer (link-flags.ts), in its own ifinfomsg. */
+  flags?: { flags: number; mask: number };
+}
 
 export interface ValidLink {
   op: LinkOp;
@@ -222,10 +226,13 @@ function checkPeer(c: Checker, value: unknown): ValidPeer | undefined {
     const ifname = checkIfname(c, 'peer', value);
     return ifname === undefined ? undefined : { ifname };
   }
-  const p = c.object('peer', value, ['ifname', 'address', 'mtu', 'netns'], 'peer');
+  const p = c.object('peer', value, ['ifname', 'index', 'address', 'mtu', 'netns', ...LINK_FLAG_FIELDS], 'peer');
   if (!p) return undefined;
   const out: ValidPeer = {};
   if (p.ifname !== undefined) out.ifname = checkIfname(c, 'peer.ifname', p.ifname);
+  if (p.index !== undefined) out.index = checkIndex(c, 'peer.index', p.index);
+  const flags = flagRequest(checkLinkFlags(c, p, 'peer.'));
+  if (flags.mask !== 0) out.flags = flags;
   if (p.address !== undefined) out.address = checkMac(c, 'peer.address', p.address);
   if (p.mtu !== undefined) out.mtu = checkMtu(c, 'peer.mtu', p.mtu);
   if (p.netns !== undefined) out.netns = checkNetns(c, 'peer.netns', p.netns);
