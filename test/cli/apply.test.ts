@@ -147,6 +147,9 @@ describe('a desired state as a transaction draft', () => {
     expect(() => plan(desired({ interfaces: [{ ifname: 'nope0', mtu: 1400 }] }))).toThrow(/interface nope0 does not exist, and has no kind to create it with/);
     expect(() => plan(desired({ interfaces: [{ ifname: 'av0', kind: 'bridge' }] }))).toThrow(/interface av0 is a veth, not a bridge/);
     expect(() => plan(desired({ interfaces: [{ ifname: 'av0', master: 'nobr' }] }))).toThrow(/its master nobr does not exist/);
+    // A master the file removes is said to be that, not missing.
+    expect(() => plan(desired({ interfaces: [{ ifname: 'abr0', present: false }, { ifname: 'av0', master: 'abr0' }] })))
+      .toThrow(/its master abr0 is removed by the file \(present: false\)/);
     // An address asked to be gone goes; one that is not there is nothing to do.
     expect(plan(desired({ interfaces: [{ ifname: 'av0', addresses: [{ address: '10.40.0.1/24', present: false }] }] })).ops.map((o) => `${o.intent} ${o.kind}`))
       .toContain('delete address');

@@ -130,7 +130,11 @@ export function draftDesired(tx: DraftLike, want: DesiredState): void {
     const i = tx.interfaces.get(d.ifname)!;
     if (d.master !== undefined) {
       const target = d.master === null ? null : tx.interfaces.get(d.master);
-      if (d.master !== null && !target) throw new DesiredStateError(`interface ${d.ifname}: its master ${d.master} does not exist and is not in the file`);
+      if (d.master !== null && !target) {
+        // (A master the file itself removes is not "missing": say which it is.)
+        const removed = want.interfaces.some((o) => o.ifname === d.master && o.present === false);
+        throw new DesiredStateError(`interface ${d.ifname}: its master ${d.master} ${removed ? 'is removed by the file (present: false)' : 'does not exist and is not in the file'}`);
+      }
       if (i.master !== (target ? target.index : null)) i.master = d.master;
     }
     // Up last, once it has its master and addresses (as ip users do it).
