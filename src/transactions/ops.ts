@@ -135,14 +135,29 @@ export const KIND_RANK: { readonly [K in RecordKind]: number } = {
  */
 export function undoSequence(ops: readonly Operation[], applied: (op: Operation) => 'yes' | 'no' | 'maybe'): Operation[] {
   const out: Operation[] = [];
+  // The undos of consecutive changes of master, by the index of their link: ports put back into a
+  // bridge rejoin in the order of their indexes (the bridge numbers them as they join), as after a
+  // removed bridge (inverse.ts, restoreOps); latest first, ports moved to another bridge came back
+  // with each other's numbers. They are independent of each other: one per link.
+  let masters: { index: number; ops: Operation[] }[] = [];
+  const flush = (): void => {
+    masters.sort((x, y) => x.index - y.index);
+    for (const m of masters) out.push(...m.ops);
+    masters = [];
+  };
   for (let i = ops.length - 1; i >= 0; i--) {
     const op = ops[i]!;
     const a = applied(op);
     if (a === 'no') continue;
-    for (const inv of op.inverse) {
-      out.push(a === 'maybe' ? { ...inv, tolerate: [...new Set([...(inv.tolerate ?? []), ...UNDO_TOLERATE])] } : inv);
+    const undo = op.inverse.map((inv) => (a === 'maybe' ? { ...inv, tolerate: [...new Set([...(inv.tolerate ?? []), ...UNDO_TOLERATE])] } : inv));
+    if (op.kind === 'interface' && op.intent === 'set' && op.spec.master !== undefined && !op.ns) {
+      masters.push({ index: op.spec.index, ops: undo });
+      continue;
     }
+    flush();
+    out.push(...undo);
   }
+  flush();
   return out;
 }
 

@@ -145,6 +145,15 @@ const CASES: Case[] = [
     check: (ns) => expect(ipJson(ns, 'link', 'show').map((l: any) => l.ifname)).not.toContain('br0'),
   },
   {
+    name: 'move two of three ports to another bridge and take the third out (they rejoin in turn, and get their port numbers back)',
+    setup: ['link add br0 type bridge', 'link add br1 type bridge', 'link add p0 type veth peer name p1', 'link add p2 type veth peer name p3',
+      'link add p4 type veth peer name p5', 'link set p0 master br0', 'link set p2 master br0', 'link set p4 master br0', 'link set br0 up',
+      // (br1 has a port of its own: a bridge's first port leaving leaves it a bridge id it did not have, whoever does it.)
+      'link add p6 type veth peer name p7', 'link set p6 master br1'],
+    draft: (tx) => { iface(tx, 'p0').master = 'br1'; iface(tx, 'p4').master = 'br1'; iface(tx, 'p2').master = null; },
+    check: (ns) => expect([link(ns, 'p0').master, link(ns, 'p2').master, link(ns, 'p4').master]).toEqual(['br1', undefined, 'br1']),
+  },
+  {
     name: 'remove a link with a macvlan and a vxlan on it',
     setup: ['link add mv0 link va type macvlan mode bridge', 'link set mv0 up', 'addr add 10.6.0.1/24 dev mv0',
       'link add vx0 type vxlan id 7 dstport 4789 local 10.0.0.1 dev va', 'link add ifb0 type ifb', 'link set ifb0 up'],
