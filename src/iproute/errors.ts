@@ -23,6 +23,8 @@ export function showValue(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (value === undefined) return 'undefined';
   if (typeof value === 'function') return '[function]';
+  // (JSON says null for these: a message reading 'invalid MTU null' hid the NaN that was given.)
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

@@ -112,6 +112,10 @@ describe('link specs', () => {
   it('refuses an unknown operation', () => {
     refused(() => validateLink('create' as never, { ifname: 'v0', kind: 'veth' }), 'op', 'create');
   });
+  it('says NaN and Infinity as they are in its message (JSON would say null)', () => {
+    expect(refused(() => validateLink('set', { ifname: 'v0', mtu: Number.NaN }), 'mtu', Number.NaN).message).toMatch(/^invalid MTU NaN for field "mtu"/);
+    expect(refused(() => validateRoute('add', { dst: '10.0.0.0/8', priority: -Infinity }), 'priority', -Infinity).message).toMatch(/-Infinity for field "priority"/);
+  });
 });
 
 describe('unknown fields', () => {

@@ -22,6 +22,7 @@
  */
 import type { NeighbourSpec, RouteSpec, RuleSpec } from '../../index.js';
 import { nearest } from '../../iproute/validate/check.js';
+import { showValue } from '../../iproute/errors.js';
 import { LINK_FLAG_FIELDS } from '../../iproute/link-flags.js';
 
 export interface DesiredInterface {
@@ -148,9 +149,9 @@ function checkInterface(o: Record<string, unknown>, w: string): DesiredInterface
   check(typeof o.ifname === 'string' && o.ifname !== '', w, 'needs an ifname');
   if (o.kind !== undefined) check(typeof o.kind === 'string', w, 'kind must be a string');
   if (o.state !== undefined) check(o.state === 'up' || o.state === 'down', w, `state must be up or down, not ${JSON.stringify(o.state)}`);
-  if (o.mtu !== undefined) check(Number.isInteger(o.mtu) && (o.mtu as number) > 0, w, 'mtu must be a positive integer');
-  if (o.txqlen !== undefined) check(Number.isInteger(o.txqlen) && (o.txqlen as number) >= 0, w, 'txqlen must be an integer');
-  for (const f of LINK_FLAG_FIELDS) if (o[f] !== undefined) check(typeof o[f] === 'boolean', w, `${f} must be true or false, not ${JSON.stringify(o[f])}`);
+  if (o.mtu !== undefined) check(Number.isInteger(o.mtu) && (o.mtu as number) > 0, w, `mtu must be a positive integer, not ${showValue(o.mtu)}`);
+  if (o.txqlen !== undefined) check(Number.isInteger(o.txqlen) && (o.txqlen as number) >= 0, w, `txqlen must be an integer of 0 or more, not ${showValue(o.txqlen)}`);
+  for (const f of LINK_FLAG_FIELDS) if (o[f] !== undefined) check(typeof o[f] === 'boolean', w, `${f} must be true or false, not ${showValue(o[f])}`);
   if (o.master !== undefined) check(o.master === null || typeof o.master === 'string', w, 'master must be an interface name or null');
   if (o.link !== undefined) check(typeof o.link === 'string', w, 'link must be an interface name');
   if (o.address !== undefined) check(typeof o.address === 'string', w, 'address must be a MAC address string');
