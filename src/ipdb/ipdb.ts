@@ -29,6 +29,7 @@ import type {
   CheckpointInfo, CheckpointOptions, DiffSide, HistoryEntry, HistoryFilter, NamespaceStore, QueryParams, SnapshotDiff, TimeLike,
 } from '../store/index.js';
 import type { NetnsRef } from '../transport/netns.js';
+import { checkNetnsRef, missingNetns } from '../iproute/open-netns.js';
 import { DUMP_CHUNK } from './dumps.js';
 import { EffectsCheck } from './effects-check.js';
 import { KernelSource, type KernelSourceOptions } from './kernel-source.js';
@@ -91,12 +92,14 @@ export class IPDB implements Views {
   static async open(options: IPDBOptions = {}): Promise<IPDB> {
     const load = compileLoad(options.load);
     const dumpSliceSize = options.dumpSliceSize ?? DUMP_CHUNK;
+    const netns = options.netns;
+    if (netns !== undefined) checkNetnsRef(netns);
     const source = await KernelSource.open({
       dumpChunk: dumpSliceSize,
       ...options.kernel,
-      ...(options.netns !== undefined ? { netns: options.netns } : {}),
+      ...(netns !== undefined ? { netns } : {}),
       kinds: load.kinds,
-    });
+    }).catch((err: unknown) => { throw netns === undefined ? err : missingNetns(netns, err); });
     const database = new Database();
     // On failure Database.open closes itself, and with it the source.
     await database.open(source, {

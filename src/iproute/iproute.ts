@@ -9,6 +9,7 @@
  * KernelError (errno, its name, the kernel's extended-ack text) labelled with the operation,
  * e.g. 'link add v0'.
  */
+import { checkNetnsRef, missingNetns } from './open-netns.js';
 import {
   rtnl, type AddrMessage, type LinkMessage, type NeighMessage, type RawMessage, type RouteMessage, type RuleMessage,
 } from '../messages/index.js';
@@ -79,8 +80,11 @@ export class IPRoute {
 
   /** Opens an rtnetlink socket (strict checking and extended acks on), in `netns` if given. */
   static async open(opts: IPRouteOptions = {}): Promise<IPRoute> {
+    const netns = opts.netns;
+    if (netns !== undefined) checkNetnsRef(netns);
     // Dumps are read ahead on the thread pool (socket.ts, dumpReadAhead), 16 datagrams at a time.
-    const socket = await NetlinkSocket.openAsync({ ...(opts.netns !== undefined ? { netns: opts.netns } : {}), dumpReadAhead: 16 });
+    const socket = await NetlinkSocket.openAsync({ ...(netns !== undefined ? { netns } : {}), dumpReadAhead: 16 })
+      .catch((err: unknown) => { throw netns === undefined ? err : missingNetns(netns, err); });
     return new IPRoute(socket, { own: true });
   }
 
