@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DbClosedError, IPDB, type StoreAttachment, TransportError } from '../../src/index.js';
+import { DbClosedError, IPDB, NotFoundError, type StoreAttachment, TransportError } from '../../src/index.js';
 import { assertKernelAccess, ip, ipBatch, uniqueNetnsName, useNetns } from '../helpers/netns.js';
 import { diffStates, kernelState, noDad, projectSnapshot, settle } from '../helpers/witness.js';
 
@@ -61,7 +61,10 @@ describe('close', () => {
 
   it('a failed open (no such namespace) rejects and leaks no socket', async () => {
     const before = openFds();
-    await expect(IPDB.open({ netns: uniqueNetnsName('absent') })).rejects.toBeInstanceOf(TransportError);
+    // (A NotFoundError naming netns, the transport's ENOENT its cause.)
+    const err = await IPDB.open({ netns: uniqueNetnsName('absent') }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).cause).toBeInstanceOf(TransportError);
     expect(openFds()).toBe(before);
   });
 });
