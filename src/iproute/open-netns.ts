@@ -4,25 +4,21 @@
  * NotFoundError for a name with no namespace behind it (opening it failed with ENOENT). The
  * transport below says neither in those words (a TypeError, a TransportError).
  */
-import { NETNS_RUN_DIR, type NetnsRef } from '../transport/netns.js';
+import { isNetnsName, NETNS_RUN_DIR, type NetnsRef } from '../transport/netns.js';
 import { NotFoundError, ValidationError } from './errors.js';
 
 const SHAPES = "a name (no '/'), { name }, { path }, { pid } or { fd }";
 
-function plainName(v: unknown): boolean {
-  return typeof v === 'string' && v.length > 0 && Buffer.byteLength(v) <= 255 && !v.includes('/') && !v.includes('\0') && v !== '.' && v !== '..';
-}
-
 /** Throws a ValidationError unless `value` is a NetnsRef the transport takes. */
 export function checkNetnsRef(value: unknown): asserts value is NetnsRef {
-  let ok = plainName(value);
+  let ok = isNetnsName(value);
   if (!ok && typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const o = value as Record<string, unknown>;
     const keys = Object.keys(o).filter((k) => o[k] !== undefined);
     if (keys.length === 1) {
       const [k] = keys as [string];
       const v = o[k];
-      ok = (k === 'name' && plainName(v)) || (k === 'path' && typeof v === 'string' && v.startsWith('/'))
+      ok = (k === 'name' && isNetnsName(v)) || (k === 'path' && typeof v === 'string' && v.startsWith('/'))
         || (k === 'pid' && Number.isInteger(v) && (v as number) > 0) || (k === 'fd' && Number.isInteger(v) && (v as number) >= 0);
     }
   }

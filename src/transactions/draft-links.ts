@@ -29,7 +29,7 @@ import { keysOf } from './base.js';
 import { sameRecord, type CreatedLink, type LinkFieldEdits } from './edits.js';
 import { invalid, ValidationError } from './errors.js';
 import { LINK_SET_FIELDS, type LinkSetField } from './ops.js';
-import { flagBit, flagOf, isLinkFlagField, kindDefaultFlags, LINK_FLAG_FIELDS, SETTING_FLAGS, withFlag, type LinkFlagField, type LinkFlagSettings } from '../iproute/link-flags.js';
+import { checkLinkFlags, flagBit, flagOf, isLinkFlagField, kindDefaultFlags, LINK_FLAG_FIELDS, SETTING_FLAGS, withFlag, type LinkFlagField, type LinkFlagSettings } from '../iproute/link-flags.js';
 import { quickLinkCreate } from './quick-specs.js';
 
 /** A created link's alternative names until some are given (frozen: assigned, never changed in place). */
@@ -472,8 +472,7 @@ export class LinkDraft {
         if (out === self) c.fail('master', value, 'interface', 'a link cannot be its own master');
         break;
       case 'promisc': case 'allmulticast': case 'arp': case 'multicast': case 'dynamic':
-        if (typeof value !== 'boolean') c.fail(field, value, 'on/off', 'expected true or false');
-        out = value;
+        out = checkLinkFlags(c, { [field]: value })[field as LinkFlagField];
         break;
       case 'txqlen': out = c.u32('txqlen', value, 'queue length'); break;
       case 'group': out = c.u32('group', value, 'group'); break;
@@ -586,7 +585,7 @@ export class LinkDraft {
    * not set it on, what the kernel makes (kindDefaultFlags; a kind not known there reads as
    * ether_setup makes a link: multicast on, the rest off).
    */
-  flagOf(e: LinkEntry, field: LinkFlagField): boolean {
+  flagField(e: LinkEntry, field: LinkFlagField): boolean {
     if (e.base !== null || (e.flagMask & flagBit(field)) !== 0) return flagOf(e.draft.flags, field);
     return flagOf(kindDefaultFlags(e.draft.kind) ?? flagBit('multicast'), field);
   }
@@ -655,7 +654,7 @@ class FacadeHandler implements ProxyHandler<object> {
       const m = this.links.methodsOf(this.e)[prop];
       return prop === 'addresses' ? (m as () => unknown)() : m;
     }
-    if (isLinkFlagField(prop)) return this.links.flagOf(this.e, prop);
+    if (isLinkFlagField(prop)) return this.links.flagField(this.e, prop);
     const v = Reflect.get(target, prop);
     // A port of a bridge removed in the draft shows what the kernel will leave: no master.
     if (prop === 'master' && typeof v === 'number' && !this.links.alive(v)) return null;

@@ -331,7 +331,8 @@ function withSecondaryFlag(state: TxState, a: AddressRecord, key: string): Addre
  * link's, and a link that changes master has the new bridge's defaults, unknown here (null).
  */
 export function withFields(link: InterfaceRecord, fields: Partial<InterfaceRecord> & LinkFlagSettings & { removeAltnames?: readonly string[] }): InterfaceRecord {
-  const { removeAltnames, promisc: _p, allmulticast: _a, arp: _r, multicast: _m, dynamic: _d, ...set } = fields;
+  const { removeAltnames, ...set } = fields;
+  // (withFlagFields folds the flag fields into flags and drops them.)
   const out = withFlagFields({ ...link, ...set }, fields);
   if (fields.port != null) out.port = { ...link.port, ...fields.port };
   else if ('master' in fields && fields.master !== link.master) out.port = null;

@@ -149,7 +149,7 @@ export function undoSequence(ops: readonly Operation[], applied: (op: Operation)
     const op = ops[i]!;
     const a = applied(op);
     if (a === 'no') continue;
-    const undo = op.inverse.map((inv) => (a === 'maybe' ? { ...inv, tolerate: [...new Set([...(inv.tolerate ?? []), ...UNDO_TOLERATE])] } : inv));
+    const undo = a === 'maybe' ? op.inverse.map((inv) => ({ ...inv, tolerate: [...new Set([...(inv.tolerate ?? []), ...UNDO_TOLERATE])] })) : op.inverse;
     if (op.kind === 'interface' && op.intent === 'set' && op.spec.master !== undefined && !op.ns) {
       masters.push({ index: op.spec.index, ops: undo });
       continue;

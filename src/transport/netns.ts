@@ -24,11 +24,15 @@ export const NETNS_RUN_DIR = '/run/netns';
 /** A network namespace: by name (under /run/netns), by file, by a process's, or an open fd. */
 export type NetnsRef = string | { name: string } | { path: string } | { pid: number } | { fd: number };
 
-/** Throws unless `name` can name a namespace file: non-empty, at most 255 bytes, no '/', not '.' or '..'. */
-export function validateNetnsName(name: string): void {
-  const ok = typeof name === 'string' && name.length > 0 && Buffer.byteLength(name) <= 255
+/** Whether `name` can name a namespace file: non-empty, at most 255 bytes, no '/', not '.' or '..'. */
+export function isNetnsName(name: unknown): name is string {
+  return typeof name === 'string' && name.length > 0 && Buffer.byteLength(name) <= 255
     && !name.includes('/') && !name.includes('\0') && name !== '.' && name !== '..';
-  if (!ok) throw new TypeError(`invalid network namespace name ${JSON.stringify(name)}`);
+}
+
+/** Throws unless `name` can name a namespace file (isNetnsName). */
+export function validateNetnsName(name: string): void {
+  if (!isNetnsName(name)) throw new TypeError(`invalid network namespace name ${JSON.stringify(name)}`);
 }
 
 /** The file a reference designates (undefined for an fd). */

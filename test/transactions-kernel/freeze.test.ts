@@ -6,16 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { noDad } from '../helpers/witness.js';
-import { addrs, BASE_SETUP, link, openDb } from './helpers.js';
-
-/** Polls `check` until it returns true, or fails after `ms` with the last value it saw. */
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { addrs, BASE_SETUP, link, openDb, until } from './helpers.js';
 
 const names = (ns: string) => ipJson<any>(ns, 'link', 'show').map((l) => l.ifname as string).sort();
 

@@ -178,3 +178,12 @@ export async function withBaseDb(ns: string, fn: (db: IPDB) => Promise<void>): P
 
 /** A route the kernel refuses (ENETUNREACH: nothing leads to its gateway): makes a commit fail last. */
 export const UNREACHABLE = { dst: '10.99.0.0/16', gateway: '192.0.2.1' } as const;
+
+/** Polls `check` until it returns true, or fails after `ms` with the last value it saw. */
+export async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

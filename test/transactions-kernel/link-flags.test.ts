@@ -12,20 +12,12 @@ import { CommitError, ConflictError } from '../../src/index.js';
 import { ValidationError } from '../../src/iproute/errors.js';
 import { ip, ipBatch, ipJson, useNetnsEach } from '../helpers/netns.js';
 import { noDad } from '../helpers/witness.js';
-import { BASE_SETUP, link, openDb, settleSame, stableDump, UNREACHABLE, withBaseDb } from './helpers.js';
+import { BASE_SETUP, link, openDb, settleSame, stableDump, UNREACHABLE, until, withBaseDb } from './helpers.js';
 
 /** The settable flags `ip -j link` lists for `dev`, sorted. */
 function flags(ns: string, dev: string): string[] {
   const shown = link(ns, dev).flags as string[];
   return shown.filter((f) => ['PROMISC', 'ALLMULTI', 'NOARP', 'MULTICAST', 'DYNAMIC'].includes(f)).sort();
-}
-
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('link flags in a transaction', () => {

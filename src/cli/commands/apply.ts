@@ -7,7 +7,7 @@ import { makeContext, readAll, type CliIo, type CommandContext } from '../contex
 import { CliFailure, EXIT, UsageError } from '../exit.js';
 import { COMMAND_HELP } from '../help.js';
 import { makeProgress } from '../progress.js';
-import { describeOne, review, type Operation } from '../../transactions/index.js';
+import { describeOne, errnoName, review, type Operation } from '../../transactions/index.js';
 import { openDb } from './show.js';
 
 const OPTIONS = {
@@ -35,10 +35,11 @@ export function commitFailure(err: unknown): CliFailure | null {
 
 /** What a kernel error (or any error) says in a failure's JSON: its errno name and the kernel's own words. */
 function kernelWords(err: unknown): { errno?: string; kernelMessage?: string; message: string } {
-  const e = err as { code?: unknown; kernelMessage?: unknown; message?: unknown } | null;
   const out: { errno?: string; kernelMessage?: string; message: string } = { message: err instanceof Error ? err.message : String(err) };
-  if (typeof e?.code === 'string' && /^E[A-Z0-9]+$/.test(e.code)) out.errno = e.code;
-  if (typeof e?.kernelMessage === 'string') out.kernelMessage = e.kernelMessage;
+  const errno = errnoName(err);
+  if (errno !== undefined) out.errno = errno;
+  const words = (err as { kernelMessage?: unknown } | null)?.kernelMessage;
+  if (typeof words === 'string') out.kernelMessage = words;
   return out;
 }
 
